@@ -1,0 +1,132 @@
+// `estimate`, `recommend` and `config`: commands that take a scenario FILE (or - for stdin).
+#include <cstdio>
+
+#include "commands.hpp"
+#include "table.hpp"
+#include "vramplan/api.hpp"
+
+namespace vramplan::cli {
+namespace {
+
+void print_text(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+double bytes_at(const Json& j, const char* key) { return j.value(key, 0.0); }
+
+std::string percent(double part, double whole) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f%%", whole > 0 ? 100.0 * part / whole : 0.0);
+  return buffer;
+}
+
+void print_breakdown(const Json& per_gpu) {
+  const double device = bytes_at(per_gpu, "device_bytes");
+  Table table({"component", "memory", "share", "formula"}, {Align::left, Align::right, Align::right, Align::left});
+  for (const auto& c : per_gpu.at("components")) {
+    const double bytes = bytes_at(c, "bytes");
+    table.add_row({c.value("label", c.value("id", std::string())), format_gib(bytes), percent(bytes, device),
+                   c.value("formula", std::string())});
+  }
+  print_text(table.render());
+  print_text("\nallocated " + format_gib(bytes_at(per_gpu, "allocated_bytes")) + "   reserved " +
+             format_gib(bytes_at(per_gpu, "reserved_bytes")) + "   device " + format_gib(device) + " (nvidia-smi)");
+  if (bytes_at(per_gpu, "host_bytes") > 0) print_text("   host RAM " + format_gib(bytes_at(per_gpu, "host_bytes")));
+  print_text("\n");
+}
+
+void print_estimate(const Json& result) {
+  const Json& model = result.at("model");
+  print_text("Model: " + model.value("id", std::string()) + "  (" + format_params(model.value("params", std::int64_t{0})) +
+             " parameters, " + format_params(model.value("params_trainable", std::int64_t{0})) + " trainable)\n");
+  const Json& per_gpu = result.at("per_gpu");
+  print_text("Peak per GPU, during " + per_gpu.value("phase", std::string("?")) + ":\n\n");
+  print_breakdown(per_gpu);
+  if (result.contains("phases")) {
+    for (const auto& phase : result.at("phases")) {
+      print_text("\nPhase " + phase.value("id", std::string()) + ":\n");
+      print_breakdown(phase.at("per_gpu"));
+    }
+  }
+  if (result.contains("fit")) {
+    const Json& fit = result.at("fit");
+    const double capacity = bytes_at(fit, "capacity_bytes");
+    const double headroom = bytes_at(fit, "headroom_bytes");
+    print_text("\n" + fit.value("gpu", std::string()) + ": " + (fit.value("fits", false) ? "fits" : "does NOT fit") +
+               " (capacity " + format_gib(capacity) + ", headroom " + format_gib(headroom) + ")\n");
+  }
+  for (const auto& w : result.value("warnings", Json::array())) {
+    print_text("warning: " + (w.is_string() ? w.get<std::string>() : w.dump()) + "\n");
+  }
+}
+
+void print_recommendations(const Json& result) {
+  Table table({"gpu", "memory", "verdict", "min GPUs", "max micro-batch", "headroom"},
+              {Align::left, Align::right, Align::left, Align::right, Align::right, Align::right});
+  for (const auto& g : result.at("gpus")) {
+    table.add_row({g.value("id", std::string()), format_gib(bytes_at(g, "memory_bytes")), g.value("verdict", std::string()),
+                   std::to_string(g.value("min_gpus", 0)), std::to_string(g.value("max_micro_batch", 0)),
+                   format_gib(bytes_at(g, "headroom_bytes"))});
+  }
+  print_text(table.render());
+  const Json suggestions = result.value("suggestions", Json::array());
+  if (!suggestions.empty()) {
+    print_text("\nWhat to change:\n");
+    for (const auto& s : suggestions) {
+      print_text("  - " + s.value("change", std::string()) + ": saves " + format_gib(bytes_at(s, "saves_bytes")) + "\n");
+    }
+  }
+}
+
+// Reads the single scenario argument; on failure returns the exit status through `status`.
+Expected<Json> read_scenario_arg(const Args& args) {
+  if (args.positional.empty()) return Error{"FILE", "a scenario file is required (or - for stdin)"};
+  return read_json_input(args.positional.front());
+}
+
+}  // namespace
+
+int run_estimate(const std::vector<std::string>& args) {
+  auto parsed = parse_args(args, {}, 1);
+  if (!parsed.ok()) return report(parsed.error());
+  auto scenario = read_scenario_arg(parsed.value());
+  if (!scenario.ok()) return report(scenario.error());
+  auto result = api::estimate(scenario.value());
+  if (!result.ok()) return report(result.error());
+  if (parsed->json) {
+    print_json(result.value());
+  } else {
+    print_estimate(result.value());
+  }
+  return kExitOk;
+}
+
+int run_recommend(const std::vector<std::string>& args) {
+  auto parsed = parse_args(args, {}, 1);
+  if (!parsed.ok()) return report(parsed.error());
+  auto scenario = read_scenario_arg(parsed.value());
+  if (!scenario.ok()) return report(scenario.error());
+  auto result = api::recommend(scenario.value());
+  if (!result.ok()) return report(result.error());
+  if (parsed->json) {
+    print_json(result.value());
+  } else {
+    print_recommendations(result.value());
+  }
+  return kExitOk;
+}
+
+int run_config(const std::vector<std::string>& args) {
+  auto parsed = parse_args(args, {"--format"}, 1);
+  if (!parsed.ok()) return report(parsed.error());
+  const auto format = parsed->values.find("--format");
+  if (format == parsed->values.end()) {
+    return report(Error{"--format", "is required: one of nemo-rl, nemo-automodel, verl, trl"});
+  }
+  auto scenario = read_scenario_arg(parsed.value());
+  if (!scenario.ok()) return report(scenario.error());
+  auto text = api::config(scenario.value(), format->second);
+  if (!text.ok()) return report(text.error());
+  print_text(text.value());
+  return kExitOk;
+}
+
+}  // namespace vramplan::cli

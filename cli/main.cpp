@@ -1,0 +1,58 @@
+// vramplan: will this LLM job fit, on which GPUs, and with what settings?
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(vramplan: GPU-memory estimates for LLM training, RL post-training and serving
+
+usage:
+  vramplan estimate [--json] FILE           memory per GPU for a scenario (FILE, or - for stdin)
+  vramplan recommend [--json] FILE          every catalog GPU: verdict, minimum GPUs, largest batch
+  vramplan params [--json] FILE             parameter counts of a Hugging Face config.json
+  vramplan params [--json] --model ID       parameter counts of a catalog model
+  vramplan config --format F FILE           example config: nemo-rl, nemo-automodel, verl, trl
+  vramplan models [--json]                  the model catalog
+  vramplan gpus [--json]                    the GPU catalog
+  vramplan validate DIR                     estimates against the measured records in DIR
+
+exit status: 0 success, 2 invalid input (one line on stderr: error: <JSON pointer>: ...),
+3 not implemented yet. The scenario format is documented in docs/scenario.md.
+)";
+
+struct Command {
+  const char* name;
+  int (*run)(const std::vector<std::string>&);
+};
+
+constexpr Command kCommands[] = {
+    {"estimate", vramplan::cli::run_estimate}, {"recommend", vramplan::cli::run_recommend},
+    {"params", vramplan::cli::run_params},     {"config", vramplan::cli::run_config},
+    {"models", vramplan::cli::run_models},     {"gpus", vramplan::cli::run_gpus},
+    {"validate", vramplan::cli::run_validate},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? vramplan::cli::kExitInvalid : vramplan::cli::kExitOk;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    std::puts("vramplan " VRAMPLAN_VERSION);
+    return vramplan::cli::kExitOk;
+  }
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  for (const auto& command : kCommands) {
+    if (std::strcmp(argv[1], command.name) == 0) return command.run(args);
+  }
+  std::fprintf(stderr, "error: %s: unknown command; one of estimate, recommend, params, config, models, gpus, validate\n",
+               argv[1]);
+  return vramplan::cli::kExitInvalid;
+}

@@ -1,0 +1,34 @@
+#pragma once
+// The contract's operations as JSON in, JSON out. The CLI (--json) and the WebAssembly module both
+// call these, so the two can never disagree. Nothing here throws; errors come back as values.
+#include <string>
+#include <string_view>
+
+#include "vramplan/error.hpp"
+#include "vramplan/json_reader.hpp"
+#include "vramplan/scenario.hpp"
+
+namespace vramplan::api {
+
+// `params`: a raw config.json document, or {"model": "<catalog id>"}.
+Expected<Json> params_from_config(const Json& config);
+Expected<Json> params_from_catalog_id(std::string_view id);
+
+// `models` and `gpus`: the catalogs as the contract's listing documents.
+Expected<Json> models();
+Expected<Json> gpus();
+
+// Parses text as JSON, reporting a syntax error as an Error at pointer "" (the document).
+Expected<Json> parse_json_text(std::string_view text);
+
+// `estimate`, `recommend`, `config`: a scenario document. Until their issues land they validate the
+// scenario and return an Error of kind not_implemented (never made-up numbers).
+Expected<Json> estimate(const Json& scenario);
+Expected<Json> recommend(const Json& scenario);
+// `config` returns the document's text (YAML, or a shell command line for "trl").
+Expected<std::string> config(const Json& scenario, std::string_view format);
+
+// Shared by the operations: parse and validate a scenario against the embedded catalog.
+Expected<Scenario> scenario_from_json(const Json& scenario);
+
+}  // namespace vramplan::api

@@ -1,0 +1,66 @@
+#pragma once
+// The built-in model and GPU catalogs (data/models.json, data/gpus.json), embedded in the binary
+// at build time and parsed once on first use. Ids match case-insensitively.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vramplan/error.hpp"
+#include "vramplan/model.hpp"
+
+namespace vramplan {
+
+struct GpuSpec {
+  std::string id;                  // "H100-SXM-80GB"
+  std::string name;                // the vendor's name: "NVIDIA H100 SXM5 80GB"
+  std::string vendor;              // "NVIDIA", "AMD"
+  std::string architecture;        // "Hopper", "Ampere", "CDNA 3", ...
+  std::string memory_type;         // "HBM3", "GDDR6X", ...
+  std::int64_t memory_bytes = 0;   // total as the device reports it (nvidia-smi / rocm-smi)
+  double bandwidth_bytes_per_s = 0;
+  double bf16_dense_flops = 0;     // dense (no sparsity) bf16 tensor throughput, FLOP/s
+  std::vector<std::string> aliases;
+};
+
+struct CatalogModel {
+  std::string id;                  // Hugging Face id
+  std::string name;                // display name
+  std::string family;              // "Qwen2.5", "Llama 3.1", ...
+  std::string variant;             // "base", "instruct", ...
+  bool gated = false;              // weights need accepting a licence on the Hub
+  std::optional<std::int64_t> published_params;  // exact count where the publisher gives one
+  std::string published_params_text;             // as published ("7.61B"), may be empty
+  // What the published figure counts: "total" (every parameter), "without_lm_head" (the vocabulary
+  // matrix once, as Qwen2's card does), "without_task_head" (the backbone, as DistilBERT's paper does).
+  std::string published_params_basis = "total";
+  std::string note;                // e.g. why a seed's id maps here
+  std::vector<std::string> aliases;  // other ids that resolve here (e.g. a seed's misnamed id)
+  ModelConfig config;
+  Json raw_config;                 // the config.json as stored
+};
+
+struct Catalog {
+  std::vector<CatalogModel> models;
+  std::vector<GpuSpec> gpus;
+};
+
+// Parses the embedded catalogs (once; later calls return the same object). The build checks them
+// (tools/catalog_check), so an Error here means a broken build, and is reported, not hidden.
+Expected<const Catalog*> load_catalog();
+
+// Parsers for catalog documents, shared by load_catalog() and the build-time check; errors name
+// the entry and field ("/models/12/config/hidden_size: ...").
+Expected<std::vector<CatalogModel>> parse_model_catalog(std::string_view json_text);
+Expected<std::vector<GpuSpec>> parse_gpu_catalog(std::string_view json_text);
+
+// Case-insensitive lookups; aliases included. nullptr when absent.
+const CatalogModel* find_model(const Catalog& catalog, std::string_view id);
+const GpuSpec* find_gpu(const Catalog& catalog, std::string_view id);
+
+// Up to `count` ids closest to `query` (edit distance, case-insensitive), best first, for
+// "did you mean ...?" messages.
+std::vector<std::string> nearest_ids(const std::vector<std::string>& ids, std::string_view query, std::size_t count);
+
+}  // namespace vramplan

@@ -1,0 +1,113 @@
+#include "vramplan/api.hpp"
+
+#include "vramplan/catalog.hpp"
+#include "vramplan/params.hpp"
+
+namespace vramplan::api {
+namespace {
+
+// Nesting deeper than this is never a real config or scenario; refusing it keeps recursion bounded.
+constexpr int kMaxJsonDepth = 64;
+
+Json params_to_json(const ParamCounts& counts) {
+  Json groups = Json::array();
+  for (const auto& g : counts.groups) groups.push_back(Json{{"id", g.id}, {"params", g.params}});
+  return Json{{"total", counts.total},
+              {"embedding", counts.embedding},
+              {"non_embedding", counts.non_embedding},
+              {"per_layer", counts.per_layer},
+              {"active", counts.active},
+              {"largest_layer", counts.largest_layer},
+              {"groups", groups}};
+}
+
+Expected<Json> params_of(const ModelConfig& model) {
+  auto counts = count_params(model);
+  if (!counts.ok()) return counts.error();
+  Json out = params_to_json(counts.value());
+  out["model"] = Json{{"id", model.id}, {"model_type", model.model_type}, {"architecture", model.architecture}};
+  return out;
+}
+
+Json model_listing(const CatalogModel& m) {
+  Json entry{{"id", m.id},         {"name", m.name},         {"family", m.family},
+             {"variant", m.variant}, {"gated", m.gated},       {"model_type", m.config.model_type},
+             {"aliases", m.aliases}};
+  auto counts = count_params(m.config);
+  if (counts.ok()) {
+    entry["params"] = counts->total;
+    entry["active_params"] = counts->active;
+  }
+  if (m.published_params) entry["published_params"] = *m.published_params;
+  if (!m.published_params_text.empty()) entry["published_params_text"] = m.published_params_text;
+  entry["max_position_embeddings"] = m.config.max_position_embeddings;
+  if (!m.note.empty()) entry["note"] = m.note;
+  return entry;
+}
+
+Json gpu_listing(const GpuSpec& g) {
+  return Json{{"id", g.id},
+              {"name", g.name},
+              {"vendor", g.vendor},
+              {"architecture", g.architecture},
+              {"memory_type", g.memory_type},
+              {"memory_bytes", g.memory_bytes},
+              {"bandwidth_bytes_per_s", g.bandwidth_bytes_per_s},
+              {"bf16_dense_flops", g.bf16_dense_flops},
+              {"aliases", g.aliases}};
+}
+
+}  // namespace
+
+Expected<Json> parse_json_text(std::string_view text) {
+  int depth = 0;
+  bool too_deep = false;
+  // The callback rejects over-deep documents while parsing, before any recursion on them.
+  const Json::parser_callback_t limit_depth = [&](int current_depth, Json::parse_event_t, Json&) {
+    if (current_depth > kMaxJsonDepth) too_deep = true;
+    depth = current_depth;
+    return !too_deep;
+  };
+  Json doc = Json::parse(text.begin(), text.end(), limit_depth, /*allow_exceptions=*/false);
+  if (too_deep) return Error{"", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels is not accepted"};
+  if (doc.is_discarded()) return Error{"", "not valid JSON (check quotes, commas and brackets; text must be UTF-8)"};
+  return doc;
+}
+
+Expected<Json> params_from_config(const Json& config) {
+  auto model = model_from_hf_config(config, "");
+  if (!model.ok()) return model.error();
+  return params_of(model.value());
+}
+
+Expected<Json> params_from_catalog_id(std::string_view id) {
+  auto catalog = load_catalog();
+  if (!catalog.ok()) return catalog.error();
+  auto resolved = resolve_model(Json(std::string(id)), "/model", *catalog.value());
+  if (!resolved.ok()) return resolved.error();
+  return params_of(resolved->config);
+}
+
+Expected<Json> models() {
+  auto catalog = load_catalog();
+  if (!catalog.ok()) return catalog.error();
+  Json list = Json::array();
+  for (const auto& m : catalog.value()->models) list.push_back(model_listing(m));
+  return Json{{"models", list}};
+}
+
+Expected<Json> gpus() {
+  auto catalog = load_catalog();
+  if (!catalog.ok()) return catalog.error();
+  Json list = Json::array();
+  for (const auto& g : catalog.value()->gpus) list.push_back(gpu_listing(g));
+  return Json{{"gpus", list}};
+}
+
+Expected<Scenario> scenario_from_json(const Json& scenario) {
+  auto catalog = load_catalog();
+  if (!catalog.ok()) return catalog.error();
+  return parse_scenario(scenario, *catalog.value());
+}
+
+}  // namespace vramplan::api

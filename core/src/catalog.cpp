@@ -1,0 +1,218 @@
+#include "vramplan/catalog.hpp"
+
+#include <algorithm>
+#include <cstddef>
+
+namespace vramplan {
+namespace embedded {
+extern const char kModelsJson[];
+extern const char kGpusJson[];
+}  // namespace embedded
+
+namespace {
+
+// Marketing GPU sizes run up to about 200 GB; 1 TiB leaves room for future parts and rejects typos.
+constexpr std::int64_t kMaxGpuMemoryBytes = std::int64_t{1} << 40;
+constexpr std::int64_t kMinGpuMemoryBytes = std::int64_t{1} << 30;
+constexpr double kMaxBandwidth = 1e14;  // 100 TB/s
+constexpr double kMaxTflops = 1e5;
+
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
+Json parse_document(std::string_view text, const char* file) {
+  Json doc = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) fail("", std::string(file) + " is not valid JSON");
+  return doc;
+}
+
+std::vector<std::string> read_string_list(ObjectReader& reader, std::string_view key) {
+  std::vector<std::string> out;
+  const Json* list = reader.find(key);
+  if (!list) return out;
+  const std::string pointer = reader.pointer_of(key);
+  if (!list->is_array()) fail(pointer, "must be an array of strings, got " + describe_value(*list));
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const Json& item = (*list)[i];
+    if (!item.is_string() || item.get_ref<const std::string&>().empty()) {
+      fail(pointer_append(pointer, i), "must be a non-empty string, got " + describe_value(item));
+    }
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+std::string required_string(ObjectReader& reader, std::string_view key) {
+  std::string value = reader.string(key, "");
+  if (value.empty()) fail(reader.pointer_of(key), "is required: a non-empty string");
+  return value;
+}
+
+CatalogModel parse_model_entry(const Json& entry, const std::string& pointer) {
+  ObjectReader r(entry, pointer);
+  CatalogModel m;
+  m.id = required_string(r, "id");
+  m.name = required_string(r, "name");
+  m.family = required_string(r, "family");
+  m.variant = required_string(r, "variant");
+  if (!r.has("gated")) fail(r.pointer_of("gated"), "is required: true or false");
+  m.gated = r.boolean("gated", false);
+  m.published_params = r.optional_integer("published_params", 1, std::int64_t{1} << 50);
+  m.published_params_text = r.string("published_params_text", "");
+  m.published_params_basis = r.choice("published_params_basis", {"total", "without_lm_head", "without_task_head"}, "total");
+  const std::string params_source = r.string("params_source", "", 1024);
+  if ((m.published_params || !m.published_params_text.empty()) && params_source.empty()) {
+    fail(r.pointer_of("params_source"), "is required when a published parameter count is given");
+  }
+  required_string(r, "source");
+  m.aliases = read_string_list(r, "aliases");
+  m.note = r.string("note", "", 2048);
+  const Json* config = r.find("config");
+  if (!config) fail(r.pointer_of("config"), "is required: the model's config.json object");
+  auto model = model_from_hf_config(*config, r.pointer_of("config"));
+  if (!model.ok()) throw InputError{model.error()};
+  m.config = std::move(model).value();
+  m.config.id = m.id;
+  m.raw_config = *config;
+  r.reject_unknown_keys();
+  return m;
+}
+
+GpuSpec parse_gpu_entry(const Json& entry, const std::string& pointer) {
+  ObjectReader r(entry, pointer);
+  GpuSpec g;
+  g.id = required_string(r, "id");
+  g.name = required_string(r, "name");
+  g.vendor = required_string(r, "vendor");
+  g.architecture = required_string(r, "architecture");
+  g.memory_type = required_string(r, "memory_type");
+  g.memory_bytes = r.required_integer("memory_bytes", kMinGpuMemoryBytes, kMaxGpuMemoryBytes);
+  const auto reported_mib = r.optional_integer("memory_reported_mib", 1024, kMaxGpuMemoryBytes >> 20);
+  if (reported_mib && *reported_mib * 1048576 != g.memory_bytes) {
+    fail(r.pointer_of("memory_bytes"), "must equal memory_reported_mib x 1,048,576 (" +
+                                            std::to_string(*reported_mib * 1048576) + "), got " +
+                                            std::to_string(g.memory_bytes));
+  }
+  r.number("marketing_memory_gb", 1, 4096, 0);
+  g.bandwidth_bytes_per_s = r.number("bandwidth_bytes_per_s", 1e9, kMaxBandwidth, 0);
+  if (g.bandwidth_bytes_per_s == 0) fail(r.pointer_of("bandwidth_bytes_per_s"), "is required");
+  const double tflops = r.number("bf16_dense_tflops", 1, kMaxTflops, 0);
+  if (tflops == 0) fail(r.pointer_of("bf16_dense_tflops"), "is required");
+  g.bf16_dense_flops = tflops * 1e12;
+  g.aliases = read_string_list(r, "aliases");
+  ObjectReader sources = r.object("sources");
+  for (const char* key : {"memory", "bandwidth", "bf16"}) {
+    if (sources.string(key, "", 2048).empty()) fail(sources.pointer_of(key), "is required: where this number comes from");
+  }
+  sources.reject_unknown_keys();
+  r.reject_unknown_keys();
+  return g;
+}
+
+template <class T, class ParseEntry>
+std::vector<T> parse_list(std::string_view text, const char* file, const char* key, ParseEntry parse_entry) {
+  const Json doc = parse_document(text, file);
+  ObjectReader root(doc, "");
+  root.string("$comment", "", 4096);
+  const Json* list = root.find(key);
+  const std::string pointer = root.pointer_of(key);
+  if (!list || !list->is_array() || list->empty()) fail(pointer, "is required: a non-empty array");
+  root.reject_unknown_keys();
+  std::vector<T> out;
+  out.reserve(list->size());
+  for (std::size_t i = 0; i < list->size(); ++i) out.push_back(parse_entry((*list)[i], pointer_append(pointer, i)));
+  return out;
+}
+
+template <class T>
+const T* find_by_id(const std::vector<T>& items, std::string_view id) {
+  for (const T& item : items) {
+    if (iequals(item.id, id)) return &item;
+  }
+  for (const T& item : items) {
+    for (const auto& alias : item.aliases) {
+      if (iequals(alias, id)) return &item;
+    }
+  }
+  return nullptr;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      const std::size_t substitution = diagonal + (ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]) ? 0 : 1);
+      row[j] = std::min({above + 1, row[j - 1] + 1, substitution});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+Expected<std::vector<CatalogModel>> parse_model_catalog(std::string_view json_text) {
+  return catch_input_errors<std::vector<CatalogModel>>(
+      [&] { return parse_list<CatalogModel>(json_text, "data/models.json", "models", parse_model_entry); });
+}
+
+Expected<std::vector<GpuSpec>> parse_gpu_catalog(std::string_view json_text) {
+  return catch_input_errors<std::vector<GpuSpec>>(
+      [&] { return parse_list<GpuSpec>(json_text, "data/gpus.json", "gpus", parse_gpu_entry); });
+}
+
+Expected<const Catalog*> load_catalog() {
+  // Parsed once; a function-local static is thread-safe to initialise.
+  static const Expected<Catalog> kCatalog = []() -> Expected<Catalog> {
+    auto models = parse_model_catalog(embedded::kModelsJson);
+    if (!models.ok()) {
+      Error e = models.error();
+      e.message = "data/models.json: " + e.message;
+      return e;
+    }
+    auto gpus = parse_gpu_catalog(embedded::kGpusJson);
+    if (!gpus.ok()) {
+      Error e = gpus.error();
+      e.message = "data/gpus.json: " + e.message;
+      return e;
+    }
+    return Catalog{std::move(models).value(), std::move(gpus).value()};
+  }();
+  if (!kCatalog.ok()) return kCatalog.error();
+  return &kCatalog.value();
+}
+
+const CatalogModel* find_model(const Catalog& catalog, std::string_view id) { return find_by_id(catalog.models, id); }
+
+const GpuSpec* find_gpu(const Catalog& catalog, std::string_view id) { return find_by_id(catalog.gpus, id); }
+
+std::vector<std::string> nearest_ids(const std::vector<std::string>& ids, std::string_view query, std::size_t count) {
+  // Queries are user text of any length; compare at most a bounded prefix so a 10 MB string stays cheap.
+  constexpr std::size_t kMaxCompared = 128;
+  const std::string_view q = query.substr(0, kMaxCompared);
+  std::vector<std::pair<std::size_t, const std::string*>> scored;
+  scored.reserve(ids.size());
+  for (const auto& id : ids) {
+    // "Qwen2.5-7B-Instruct" should find "Qwen/Qwen2.5-7B-Instruct": also compare without the organisation.
+    const std::size_t slash = id.find('/');
+    const std::string_view repo = slash == std::string::npos ? std::string_view(id) : std::string_view(id).substr(slash + 1);
+    scored.emplace_back(std::min(edit_distance(q, id), edit_distance(q, repo)), &id);
+  }
+  std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < scored.size() && i < count; ++i) out.push_back(*scored[i].second);
+  return out;
+}
+
+}  // namespace vramplan

@@ -1,0 +1,199 @@
+#include "vramplan/json_reader.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace vramplan {
+namespace {
+
+constexpr std::size_t kMaxShownValueChars = 40;
+
+const Json& empty_object() {
+  static const Json kEmpty = Json::object();
+  return kEmpty;
+}
+
+std::string type_name(const Json& value) {
+  if (value.is_number_integer() || value.is_number_unsigned()) return "integer";
+  if (value.is_number_float()) return "number";
+  return value.type_name();
+}
+
+// Plain digits, as in the contract's example error ("from 1 to 65536, got -3").
+std::string format_integer(std::int64_t v) { return std::to_string(v); }
+
+std::string format_number(double v) {
+  std::string s = std::to_string(v);
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+void fail(std::string pointer, std::string message) {
+  throw InputError{Error{std::move(pointer), std::move(message), ErrorKind::invalid_input}};
+}
+
+std::string pointer_append(const std::string& parent, std::string_view key) {
+  std::string out = parent;
+  out.push_back('/');
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string pointer_append(const std::string& parent, std::size_t index) {
+  return parent + "/" + std::to_string(index);
+}
+
+std::string describe_value(const Json& value) {
+  std::string text = value.dump(-1, ' ', true, Json::error_handler_t::replace);
+  if (text.size() > kMaxShownValueChars) {
+    text.resize(kMaxShownValueChars);
+    text += "...";
+  }
+  return text;
+}
+
+std::int64_t read_integer(const Json& value, const std::string& pointer, std::int64_t lo, std::int64_t hi) {
+  const std::string expectation = "must be an integer from " + format_integer(lo) + " to " + format_integer(hi);
+  if (value.is_number_integer()) {
+    const std::int64_t v = value.get<std::int64_t>();
+    if (v < lo || v > hi) fail(pointer, expectation + ", got " + describe_value(value));
+    return v;
+  }
+  if (value.is_number_unsigned()) {
+    const std::uint64_t v = value.get<std::uint64_t>();
+    if (v > static_cast<std::uint64_t>(hi) || static_cast<std::int64_t>(v) < lo) {
+      fail(pointer, expectation + ", got " + describe_value(value));
+    }
+    return static_cast<std::int64_t>(v);
+  }
+  if (value.is_number_float()) {
+    // Some configs write integers as 8.0; accept whole numbers, reject fractions and huge values.
+    const double d = value.get<double>();
+    if (std::isfinite(d) && std::floor(d) == d && d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) {
+      return static_cast<std::int64_t>(d);
+    }
+    fail(pointer, expectation + ", got " + describe_value(value));
+  }
+  fail(pointer, expectation + ", got " + type_name(value) + " " + describe_value(value));
+}
+
+double read_number(const Json& value, const std::string& pointer, double lo, double hi) {
+  const std::string expectation = "must be a number from " + format_number(lo) + " to " + format_number(hi);
+  if (!value.is_number()) fail(pointer, expectation + ", got " + type_name(value) + " " + describe_value(value));
+  const double d = value.get<double>();
+  if (!std::isfinite(d) || d < lo || d > hi) fail(pointer, expectation + ", got " + describe_value(value));
+  return d == 0.0 ? 0.0 : d;  // -0 becomes 0
+}
+
+ObjectReader::ObjectReader(const Json& object, std::string pointer) : object_(&object), pointer_(std::move(pointer)) {
+  if (!object.is_object()) {
+    fail(pointer_, "must be an object, got " + type_name(object) + " " + describe_value(object));
+  }
+}
+
+bool ObjectReader::has(std::string_view key) const {
+  const auto it = object_->find(key);
+  return it != object_->end() && !it->is_null();
+}
+
+const Json* ObjectReader::find(std::string_view key) {
+  read_.emplace(key);
+  const auto it = object_->find(key);
+  if (it == object_->end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+std::int64_t ObjectReader::integer(std::string_view key, std::int64_t lo, std::int64_t hi, std::int64_t fallback) {
+  const Json* v = find(key);
+  return v ? read_integer(*v, pointer_of(key), lo, hi) : fallback;
+}
+
+std::int64_t ObjectReader::required_integer(std::string_view key, std::int64_t lo, std::int64_t hi) {
+  const Json* v = find(key);
+  if (!v) {
+    fail(pointer_of(key), "is required: an integer from " + format_integer(lo) + " to " + format_integer(hi));
+  }
+  return read_integer(*v, pointer_of(key), lo, hi);
+}
+
+std::optional<std::int64_t> ObjectReader::optional_integer(std::string_view key, std::int64_t lo, std::int64_t hi) {
+  const Json* v = find(key);
+  if (!v) return std::nullopt;
+  return read_integer(*v, pointer_of(key), lo, hi);
+}
+
+double ObjectReader::number(std::string_view key, double lo, double hi, double fallback) {
+  const Json* v = find(key);
+  return v ? read_number(*v, pointer_of(key), lo, hi) : fallback;
+}
+
+std::optional<double> ObjectReader::optional_number(std::string_view key, double lo, double hi) {
+  const Json* v = find(key);
+  if (!v) return std::nullopt;
+  return read_number(*v, pointer_of(key), lo, hi);
+}
+
+bool ObjectReader::boolean(std::string_view key, bool fallback) {
+  const Json* v = find(key);
+  if (!v) return fallback;
+  if (!v->is_boolean()) {
+    fail(pointer_of(key), "must be true or false, got " + type_name(*v) + " " + describe_value(*v));
+  }
+  return v->get<bool>();
+}
+
+std::string ObjectReader::string(std::string_view key, std::string fallback, std::size_t max_length) {
+  const Json* v = find(key);
+  if (!v) return fallback;
+  if (!v->is_string()) fail(pointer_of(key), "must be a string, got " + type_name(*v) + " " + describe_value(*v));
+  const auto& s = v->get_ref<const std::string&>();
+  if (s.size() > max_length) {
+    fail(pointer_of(key), "must be a string of at most " + std::to_string(max_length) + " bytes, got " +
+                              std::to_string(s.size()) + " bytes");
+  }
+  return s;
+}
+
+std::string ObjectReader::choice(std::string_view key, std::initializer_list<std::string_view> allowed,
+                                 std::string_view fallback) {
+  const Json* v = find(key);
+  if (!v) return std::string(fallback);
+  std::string accepted;
+  for (std::string_view a : allowed) {
+    if (!accepted.empty()) accepted += ", ";
+    accepted += "\"" + std::string(a) + "\"";
+  }
+  if (v->is_string()) {
+    const auto& s = v->get_ref<const std::string&>();
+    for (std::string_view a : allowed) {
+      if (s == a) return s;
+    }
+  }
+  fail(pointer_of(key), "must be one of " + accepted + ", got " + describe_value(*v));
+}
+
+ObjectReader ObjectReader::object(std::string_view key) {
+  const Json* v = find(key);
+  return ObjectReader(v ? *v : empty_object(), pointer_of(key));
+}
+
+void ObjectReader::reject_unknown_keys() const {
+  for (const auto& item : object_->items()) {
+    if (read_.find(item.key()) == read_.end()) {
+      fail(pointer_append(pointer_, item.key()), "unknown key (is it misspelt? see docs/scenario.md for the accepted keys)");
+    }
+  }
+}
+
+}  // namespace vramplan

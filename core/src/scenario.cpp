@@ -1,0 +1,337 @@
+#include "vramplan/scenario.hpp"
+
+#include <array>
+#include <utility>
+
+namespace vramplan {
+namespace {
+
+template <class E, std::size_t N>
+using NameTable = std::array<std::pair<const char*, E>, N>;
+
+constexpr NameTable<Workload, 3> kWorkloads{{{"train", Workload::train}, {"inference", Workload::inference}, {"rl", Workload::rl}}};
+constexpr NameTable<Method, 3> kMethods{{{"full", Method::full}, {"lora", Method::lora}, {"qlora", Method::qlora}}};
+constexpr NameTable<Precision, 5> kPrecisions{{{"fp32", Precision::fp32},
+                                               {"amp-bf16", Precision::amp_bf16},
+                                               {"amp-fp16", Precision::amp_fp16},
+                                               {"bf16", Precision::bf16},
+                                               {"mixed-bf16", Precision::mixed_bf16}}};
+constexpr NameTable<Optimizer, 4> kOptimizers{{{"adamw", Optimizer::adamw},
+                                               {"adamw-8bit", Optimizer::adamw_8bit},
+                                               {"sgd", Optimizer::sgd},
+                                               {"adafactor", Optimizer::adafactor}}};
+constexpr NameTable<Sharding, 5> kShardings{{{"none", Sharding::none},
+                                             {"zero1", Sharding::zero1},
+                                             {"zero2", Sharding::zero2},
+                                             {"zero3", Sharding::zero3},
+                                             {"fsdp", Sharding::fsdp}}};
+constexpr NameTable<Attention, 3> kAttentions{{{"flash", Attention::flash}, {"sdpa", Attention::sdpa}, {"eager", Attention::eager}}};
+constexpr NameTable<Engine, 2> kEngines{{{"hf", Engine::hf}, {"vllm", Engine::vllm}}};
+constexpr NameTable<DType, 6> kWeightDTypes{{{"fp32", DType::fp32},
+                                             {"bf16", DType::bf16},
+                                             {"fp16", DType::fp16},
+                                             {"fp8", DType::fp8},
+                                             {"int8", DType::int8},
+                                             {"int4", DType::int4}}};
+constexpr NameTable<DType, 4> kKvDTypes{{{"fp32", DType::fp32}, {"bf16", DType::bf16}, {"fp16", DType::fp16}, {"fp8", DType::fp8}}};
+constexpr NameTable<RlAlgorithm, 3> kAlgorithms{{{"grpo", RlAlgorithm::grpo}, {"ppo", RlAlgorithm::ppo}, {"dpo", RlAlgorithm::dpo}}};
+
+template <class E, std::size_t N>
+const char* name_of(const NameTable<E, N>& table, E value) {
+  for (const auto& [name, v] : table) {
+    if (v == value) return name;
+  }
+  return "?";
+}
+
+// Reads an enumerated string: the error lists every accepted name.
+template <class E, std::size_t N>
+E read_enum(ObjectReader& r, std::string_view key, const NameTable<E, N>& table, E fallback) {
+  const Json* v = r.find(key);
+  if (!v) return fallback;
+  if (v->is_string()) {
+    for (const auto& [name, value] : table) {
+      if (v->get_ref<const std::string&>() == name) return value;
+    }
+  }
+  std::string accepted;
+  for (const auto& [name, value] : table) accepted += (accepted.empty() ? "\"" : ", \"") + std::string(name) + "\"";
+  fail(r.pointer_of(key), "must be one of " + accepted + ", got " + describe_value(*v));
+}
+
+std::string did_you_mean(const std::vector<std::string>& ids, const std::string& query) {
+  const auto near = nearest_ids(ids, query, 1);
+  return near.empty() ? std::string() : "; did you mean " + near.front() + "?";
+}
+
+// LoRA target modules (PEFT LoraConfig.target_modules names used by the supported architectures).
+constexpr std::array<const char*, 13> kLoraModules{"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
+                                                   "down_proj", "qkv_proj", "gate_up_proj", "dense", "fc1", "fc2",
+                                                   "c_attn"};
+
+LoraSettings read_lora(ObjectReader r) {
+  LoraSettings lora;
+  lora.rank = r.integer("rank", 1, limits::kMaxLoraRank, lora.rank);
+  lora.alpha = r.number("alpha", 0.0, 1e6, lora.alpha);
+  const Json* targets = r.find("targets");
+  const std::string pointer = r.pointer_of("targets");
+  if (targets) {
+    if (targets->is_string() && targets->get_ref<const std::string&>() == "all-linear") {
+      lora.all_linear = true;
+    } else if (targets->is_array() && !targets->empty() && targets->size() <= kLoraModules.size()) {
+      lora.all_linear = false;
+      for (std::size_t i = 0; i < targets->size(); ++i) {
+        const Json& t = (*targets)[i];
+        bool known = false;
+        for (const char* m : kLoraModules) known = known || (t.is_string() && t.get_ref<const std::string&>() == m);
+        if (!known) {
+          std::string accepted;
+          for (const char* m : kLoraModules) accepted += (accepted.empty() ? "" : ", ") + std::string(m);
+          fail(pointer_append(pointer, i), "must be a module name (" + accepted + "), got " + describe_value(t));
+        }
+        lora.targets.push_back(t.get<std::string>());
+      }
+    } else {
+      fail(pointer, "must be \"all-linear\" or a non-empty list of module names, got " + describe_value(*targets));
+    }
+  }
+  r.reject_unknown_keys();
+  return lora;
+}
+
+TrainSettings read_train(ObjectReader r) {
+  TrainSettings t;
+  t.method = read_enum(r, "method", kMethods, t.method);
+  t.precision = read_enum(r, "precision", kPrecisions, t.precision);
+  t.optimizer = read_enum(r, "optimizer", kOptimizers, t.optimizer);
+  t.micro_batch_size = r.integer("micro_batch_size", 1, limits::kMaxBatch, t.micro_batch_size);
+  t.seq_len = r.integer("seq_len", 1, limits::kMaxSeqLen, t.seq_len);
+  t.gradient_checkpointing = r.boolean("gradient_checkpointing", t.gradient_checkpointing);
+  t.attention = read_enum(r, "attention", kAttentions, t.attention);
+  t.lora = read_lora(r.object("lora"));
+  t.sharding = read_enum(r, "sharding", kShardings, t.sharding);
+  t.tp = r.integer("tp", 1, limits::kMaxParallel, t.tp);
+  t.pp = r.integer("pp", 1, limits::kMaxParallel, t.pp);
+  t.cp = r.integer("cp", 1, limits::kMaxParallel, t.cp);
+  t.offload_optimizer = r.boolean("offload_optimizer", t.offload_optimizer);
+  t.offload_params = r.boolean("offload_params", t.offload_params);
+  r.reject_unknown_keys();
+  return t;
+}
+
+InferenceSettings read_inference(ObjectReader r) {
+  InferenceSettings s;
+  s.engine = read_enum(r, "engine", kEngines, s.engine);
+  s.batch_size = r.integer("batch_size", 1, limits::kMaxBatch, s.batch_size);
+  s.context_len = r.integer("context_len", 1, limits::kMaxSeqLen, s.context_len);
+  s.weight_dtype = read_enum(r, "weight_dtype", kWeightDTypes, s.weight_dtype);
+  s.kv_dtype = read_enum(r, "kv_dtype", kKvDTypes, s.kv_dtype);
+  s.gpu_memory_utilization = r.number("gpu_memory_utilization", 0.05, 1.0, s.gpu_memory_utilization);
+  s.attention = read_enum(r, "attention", kAttentions, s.attention);
+  s.tp = r.integer("tp", 1, limits::kMaxParallel, s.tp);
+  s.pp = r.integer("pp", 1, limits::kMaxParallel, s.pp);
+  r.reject_unknown_keys();
+  return s;
+}
+
+RolloutSettings read_rollout(ObjectReader r) {
+  RolloutSettings s;
+  s.engine = read_enum(r, "engine", kEngines, s.engine);
+  s.colocated = r.boolean("colocated", s.colocated);
+  s.gpu_memory_utilization = r.number("gpu_memory_utilization", 0.05, 1.0, s.gpu_memory_utilization);
+  s.prompts_per_step = r.integer("prompts_per_step", 1, limits::kMaxBatch, s.prompts_per_step);
+  s.generations_per_prompt = r.integer("generations_per_prompt", 1, limits::kMaxGenerations, s.generations_per_prompt);
+  s.max_prompt_len = r.integer("max_prompt_len", 1, limits::kMaxSeqLen, s.max_prompt_len);
+  s.max_response_len = r.integer("max_response_len", 1, limits::kMaxSeqLen, s.max_response_len);
+  s.tp = r.integer("tp", 1, limits::kMaxParallel, s.tp);
+  r.reject_unknown_keys();
+  return s;
+}
+
+RlSettings read_rl(ObjectReader r, const Catalog& catalog) {
+  RlSettings s;
+  s.algorithm = read_enum(r, "algorithm", kAlgorithms, s.algorithm);
+  s.reference = r.boolean("reference", s.reference);
+  // PPO trains a value model; the others do not (docs/scenario.md).
+  s.critic = r.boolean("critic", s.algorithm == RlAlgorithm::ppo);
+  if (const Json* reward = r.find("reward_model")) {
+    ObjectReader rr(*reward, r.pointer_of("reward_model"));
+    const Json* model = rr.find("model");
+    if (!model) fail(rr.pointer_of("model"), "is required: a catalog id or a config.json object");
+    auto resolved = resolve_model(*model, rr.pointer_of("model"), catalog);
+    if (!resolved.ok()) throw InputError{resolved.error()};
+    RewardModelSettings reward_settings{std::move(resolved).value(), DType::bf16};
+    reward_settings.weight_dtype = read_enum(rr, "weight_dtype", kWeightDTypes, reward_settings.weight_dtype);
+    rr.reject_unknown_keys();
+    s.reward_model = std::move(reward_settings);
+  }
+  s.rollout = read_rollout(r.object("rollout"));
+  r.reject_unknown_keys();
+  return s;
+}
+
+// Constraints between fields that make a scenario impossible to run as written.
+void check_parallel_layout(const Scenario& s) {
+  const bool trains = s.workload != Workload::inference;
+  if (trains) {
+    const std::int64_t model_parallel = s.train.tp * s.train.pp * s.train.cp;
+    if (model_parallel > s.gpus) {
+      fail("/gpus", "must be at least train.tp x train.pp x train.cp = " + std::to_string(model_parallel) + ", got " +
+                        std::to_string(s.gpus));
+    }
+    if (s.gpus % model_parallel != 0) {
+      fail("/gpus", "must be a multiple of train.tp x train.pp x train.cp = " + std::to_string(model_parallel) +
+                        " (data-parallel size = gpus / (tp x pp x cp)), got " + std::to_string(s.gpus));
+    }
+  } else {
+    const std::int64_t model_parallel = s.inference.tp * s.inference.pp;
+    if (model_parallel > s.gpus) {
+      fail("/gpus", "must be at least inference.tp x inference.pp = " + std::to_string(model_parallel) + ", got " +
+                        std::to_string(s.gpus));
+    }
+  }
+  if (s.workload == Workload::rl && s.rl.rollout.tp > s.gpus) {
+    fail("/rl/rollout/tp", "must be at most gpus = " + std::to_string(s.gpus) + ", got " + std::to_string(s.rl.rollout.tp));
+  }
+}
+
+Scenario read_scenario(const Json& document, const Catalog& catalog) {
+  ObjectReader r(document, "");
+  Scenario s;
+  const Json* model = r.find("model");
+  if (!model) fail("/model", "is required: a catalog id (see `vramplan models`) or a config.json object");
+  auto resolved = resolve_model(*model, "/model", catalog);
+  if (!resolved.ok()) throw InputError{resolved.error()};
+  s.model = std::move(resolved).value();
+  s.workload = read_enum(r, "workload", kWorkloads, s.workload);
+  if (const Json* gpu = r.find("gpu")) {
+    if (!gpu->is_string()) fail("/gpu", "must be a GPU id string (see `vramplan gpus`), got " + describe_value(*gpu));
+    const std::string& id = gpu->get_ref<const std::string&>();
+    const GpuSpec* spec = find_gpu(catalog, id);
+    if (!spec) {
+      std::vector<std::string> ids;
+      for (const auto& g : catalog.gpus) ids.push_back(g.id);
+      fail("/gpu", "unknown GPU " + describe_value(*gpu) + did_you_mean(ids, id) + " (see `vramplan gpus`)");
+    }
+    s.gpu = *spec;
+  }
+  s.gpus = r.integer("gpus", 1, limits::kMaxGpus, s.gpus);
+  s.train = read_train(r.object("train"));
+  s.inference = read_inference(r.object("inference"));
+  s.rl = read_rl(r.object("rl"), catalog);
+  r.reject_unknown_keys();
+  check_parallel_layout(s);
+  return s;
+}
+
+Json lora_to_json(const LoraSettings& lora) {
+  Json targets = lora.all_linear ? Json("all-linear") : Json(lora.targets);
+  return Json{{"rank", lora.rank}, {"alpha", lora.alpha}, {"targets", targets}};
+}
+
+Json model_to_json(const ResolvedModel& model) { return model.from_catalog ? Json(model.id) : model.raw_config; }
+
+}  // namespace
+
+double dtype_bytes(DType dtype) {
+  switch (dtype) {
+    case DType::fp32: return 4.0;
+    case DType::bf16:
+    case DType::fp16: return 2.0;
+    case DType::fp8:
+    case DType::int8: return 1.0;
+    case DType::int4: return 0.5;
+  }
+  return 0.0;
+}
+
+const char* to_string(Workload v) { return name_of(kWorkloads, v); }
+const char* to_string(Method v) { return name_of(kMethods, v); }
+const char* to_string(Precision v) { return name_of(kPrecisions, v); }
+const char* to_string(Optimizer v) { return name_of(kOptimizers, v); }
+const char* to_string(Sharding v) { return name_of(kShardings, v); }
+const char* to_string(Attention v) { return name_of(kAttentions, v); }
+const char* to_string(Engine v) { return name_of(kEngines, v); }
+const char* to_string(DType v) { return name_of(kWeightDTypes, v); }
+const char* to_string(RlAlgorithm v) { return name_of(kAlgorithms, v); }
+
+Expected<ResolvedModel> resolve_model(const Json& value, const std::string& pointer, const Catalog& catalog) {
+  return catch_input_errors<ResolvedModel>([&]() -> ResolvedModel {
+    if (value.is_string()) {
+      const std::string& id = value.get_ref<const std::string&>();
+      const CatalogModel* entry = find_model(catalog, id);
+      if (!entry) {
+        std::vector<std::string> ids;
+        for (const auto& m : catalog.models) ids.push_back(m.id);
+        fail(pointer, "unknown model " + describe_value(value) + did_you_mean(ids, id) +
+                          " (see `vramplan models`, or give the model's config.json as an object)");
+      }
+      return ResolvedModel{entry->config, entry->id, true, Json()};
+    }
+    if (value.is_object()) {
+      auto config = model_from_hf_config(value, pointer);
+      if (!config.ok()) throw InputError{config.error()};
+      ResolvedModel resolved{std::move(config).value(), "", false, value};
+      resolved.id = resolved.config.id.empty() ? "custom" : resolved.config.id;
+      return resolved;
+    }
+    fail(pointer, "must be a catalog model id or a config.json object, got " + describe_value(value));
+  });
+}
+
+Expected<Scenario> parse_scenario(const Json& document, const Catalog& catalog) {
+  return catch_input_errors<Scenario>([&] { return read_scenario(document, catalog); });
+}
+
+Json scenario_to_json(const Scenario& s) {
+  Json out;
+  out["model"] = model_to_json(s.model);
+  out["workload"] = to_string(s.workload);
+  if (s.gpu) out["gpu"] = s.gpu->id;
+  out["gpus"] = s.gpus;
+  const TrainSettings& t = s.train;
+  out["train"] = Json{{"method", to_string(t.method)},
+                      {"precision", to_string(t.precision)},
+                      {"optimizer", to_string(t.optimizer)},
+                      {"micro_batch_size", t.micro_batch_size},
+                      {"seq_len", t.seq_len},
+                      {"gradient_checkpointing", t.gradient_checkpointing},
+                      {"attention", to_string(t.attention)},
+                      {"lora", lora_to_json(t.lora)},
+                      {"sharding", to_string(t.sharding)},
+                      {"tp", t.tp},
+                      {"pp", t.pp},
+                      {"cp", t.cp},
+                      {"offload_optimizer", t.offload_optimizer},
+                      {"offload_params", t.offload_params}};
+  const InferenceSettings& i = s.inference;
+  out["inference"] = Json{{"engine", to_string(i.engine)},
+                          {"batch_size", i.batch_size},
+                          {"context_len", i.context_len},
+                          {"weight_dtype", to_string(i.weight_dtype)},
+                          {"kv_dtype", to_string(i.kv_dtype)},
+                          {"gpu_memory_utilization", i.gpu_memory_utilization},
+                          {"attention", to_string(i.attention)},
+                          {"tp", i.tp},
+                          {"pp", i.pp}};
+  const RlSettings& rl = s.rl;
+  const RolloutSettings& ro = rl.rollout;
+  Json reward = rl.reward_model ? Json{{"model", model_to_json(rl.reward_model->model)},
+                                       {"weight_dtype", to_string(rl.reward_model->weight_dtype)}}
+                                : Json(nullptr);
+  out["rl"] = Json{{"algorithm", to_string(rl.algorithm)},
+                   {"reference", rl.reference},
+                   {"critic", rl.critic},
+                   {"reward_model", reward},
+                   {"rollout", Json{{"engine", to_string(ro.engine)},
+                                    {"colocated", ro.colocated},
+                                    {"gpu_memory_utilization", ro.gpu_memory_utilization},
+                                    {"prompts_per_step", ro.prompts_per_step},
+                                    {"generations_per_prompt", ro.generations_per_prompt},
+                                    {"max_prompt_len", ro.max_prompt_len},
+                                    {"max_response_len", ro.max_response_len},
+                                    {"tp", ro.tp}}}};
+  return out;
+}
+
+}  // namespace vramplan

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs the real vramplan executable and checks exit statuses, stdout and stderr (CONTRACT.md
+# "Command line"). Usage: run_cli_tests.sh VRAMPLAN SOURCE_DIR
+set -u
+cli=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+# expect NAME STATUS STDERR_PREFIX -- ARGS...   (STDERR_PREFIX "" means stderr must be empty)
+expect() {
+  local name=$1 status=$2 prefix=$3
+  shift 4
+  "$cli" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+  local got=$?
+  local ok=1
+  [ "$got" -eq "$status" ] || ok=0
+  if [ -z "$prefix" ]; then
+    [ ! -s "$tmp/err" ] || ok=0
+  else
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] || ok=0
+    case "$(cat "$tmp/err")" in "$prefix"*) ;; *) ok=0 ;; esac
+  fi
+  # Invalid input leaves stdout empty.
+  if [ "$status" -ne 0 ] && [ -s "$tmp/out" ]; then ok=0; fi
+  if [ $ok -eq 1 ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name (status $got, wanted $status)"
+    echo "  stderr: $(head -c 300 "$tmp/err")"
+  fi
+}
+
+# json_ok NAME ARGS...: exit 0 and stdout is exactly one JSON document.
+json_ok() {
+  local name=$1
+  shift
+  expect "$name" 0 "" -- "$@"
+  if ! node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$tmp/out" 2>/dev/null; then
+    failed=$((failed + 1))
+    echo "FAIL: $name: stdout is not one JSON document"
+  fi
+}
+
+echo '{"model": "Qwen/Qwen2.5-7B-Instruct"}' >"$tmp/minimal.json"
+echo '{"model": "Qwen/Qwen2.5-7B-Instruct", "train": {"micro_batch_size": -3}}' >"$tmp/bad_batch.json"
+echo '{"model": "Qwen/Qwen2.5-7B-Instruc"}' >"$tmp/typo_model.json"
+echo '{"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 128256, "tie_word_embeddings": false}' >"$tmp/llama3_8b.json"
+echo '{"model_type": "mamba9", "hidden_size": 1}' >"$tmp/unknown_type.json"
+printf '{"model": ' >"$tmp/truncated.json"
+
+json_ok "models --json" models --json
+json_ok "gpus --json" gpus --json
+json_ok "params --json --model" params --json --model Qwen/Qwen2.5-7B
+json_ok "params --json FILE" params --json "$tmp/llama3_8b.json"
+expect "models table" 0 "" -- models
+expect "gpus table" 0 "" -- gpus
+expect "params table" 0 "" -- params --model meta-llama/Llama-3.1-8B
+expect "help" 0 "" -- --help
+
+# The exact counts reach stdout.
+"$cli" params --json --model Qwen/Qwen2.5-7B | grep -q '"total": 7615616512' || { failed=$((failed + 1)); echo "FAIL: Qwen2.5-7B total"; }
+"$cli" params --json "$tmp/llama3_8b.json" | grep -q '"total": 8030261248' || { failed=$((failed + 1)); echo "FAIL: Llama-3.1-8B total from config.json"; }
+"$cli" params --json - <"$tmp/llama3_8b.json" | grep -q '"total": 8030261248' || { failed=$((failed + 1)); echo "FAIL: params from stdin"; }
+"$cli" gpus | grep -q 'H100-SXM-80GB.*81,559 MiB' || { failed=$((failed + 1)); echo "FAIL: H100 SXM memory in gpus table"; }
+
+# Invalid input: exit 2, nothing on stdout, one line on stderr naming the JSON pointer.
+expect "negative micro-batch" 2 "error: /train/micro_batch_size: must be an integer from 1 to 65536, got -3" -- estimate "$tmp/bad_batch.json"
+expect "typo in model id" 2 "error: /model: unknown model" -- estimate --json "$tmp/typo_model.json"
+grep -q "did you mean Qwen/Qwen2.5-7B-Instruct?" "$tmp/err" || { failed=$((failed + 1)); echo "FAIL: no did-you-mean suggestion"; }
+expect "unknown model_type" 2 "error: /model_type:" -- params "$tmp/unknown_type.json"
+expect "truncated JSON" 2 "error: /: not valid JSON" -- estimate "$tmp/truncated.json"
+expect "missing file" 2 "error: $tmp/nope.json: cannot open" -- estimate "$tmp/nope.json"
+expect "unknown catalog id" 2 "error: /model: unknown model" -- params --model no/such-model
+expect "unknown command" 2 "error: frobnicate: unknown command" -- frobnicate
+expect "unknown option" 2 "error: --jsn: unknown option" -- models --jsn
+expect "config without format" 2 "error: --format: is required" -- config "$tmp/minimal.json"
+expect "config bad format" 2 "error: --format: must be one of" -- config --format axolotl "$tmp/minimal.json"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

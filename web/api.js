@@ -1,0 +1,73 @@
+// vramplan's JavaScript API: a thin wrapper over the WebAssembly module (wasm/bindings.cpp).
+//
+// The module's functions take and return JSON text. This wrapper takes plain objects (or text),
+// returns plain result objects, and never throws:
+//
+//   const api = await Vramplan.load();
+//   const r = api.estimate({ model: "Qwen/Qwen2.5-7B-Instruct" });
+//   if (r.ok) use(r.value); else show(r.error.line, r.error.pointer);   // kind: invalid_input | not_implemented | internal
+//
+// It is a classic script (no ES module: Chromium blocks those on file://), and a CommonJS module
+// under node, where the tests use it exactly as the page does.
+(function (root) {
+  'use strict';
+
+  function internalError(message) {
+    return { ok: false, error: { pointer: '', message: message, kind: 'internal', line: 'error: /: ' + message } };
+  }
+
+  function toText(document) {
+    return typeof document === 'string' ? document : JSON.stringify(document);
+  }
+
+  // Calls one module function and parses its envelope; a failure of the module itself (which the
+  // bindings are written never to let happen) still comes back as an error value.
+  function call(fn, args) {
+    let text;
+    try {
+      text = fn.apply(null, args);
+    } catch (e) {
+      return internalError('the WebAssembly module failed: ' + (e && e.message ? e.message : String(e)));
+    }
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      return internalError('the WebAssembly module returned text that is not JSON');
+    }
+  }
+
+  function wrap(module) {
+    return {
+      version: function () { return module.version(); },
+      // CONTRACT.md "Result of estimate --json".
+      estimate: function (scenario) { return call(module.estimate, [toText(scenario)]); },
+      // CONTRACT.md "Result of recommend --json".
+      recommend: function (scenario) { return call(module.recommend, [toText(scenario)]); },
+      // The example config as text; format: nemo-rl, nemo-automodel, verl, trl.
+      config: function (scenario, format) { return call(module.config, [toText(scenario), String(format)]); },
+      // Parameter counts of a raw Hugging Face config.json (object or text).
+      params: function (config) { return call(module.params, [toText(config)]); },
+      // Parameter counts of a catalog model, by id (case-insensitive).
+      paramsForModel: function (id) { return call(module.paramsForModel, [String(id)]); },
+      models: function () { return call(module.models, []); },
+      gpus: function () { return call(module.gpus, []); },
+    };
+  }
+
+  let loading = null;
+
+  // Instantiates the module once; later calls share the same promise. `factory` defaults to the
+  // global createVramplanModule that build/wasm/vramplan.js defines.
+  function load(factory) {
+    if (!loading) {
+      const make = factory || root.createVramplanModule;
+      if (typeof make !== 'function') return Promise.reject(new Error('the vramplan WebAssembly module is missing from this page'));
+      loading = Promise.resolve(make()).then(wrap);
+    }
+    return loading;
+  }
+
+  const Vramplan = { load: load, wrap: wrap, toText: toText };
+  if (typeof module === 'object' && module.exports) module.exports = Vramplan;
+  else root.Vramplan = Vramplan;
+})(typeof globalThis !== 'undefined' ? globalThis : this);
