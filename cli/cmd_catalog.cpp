@@ -15,7 +15,7 @@ std::int64_t int_at(const Json& j, const char* key) { return j.value(key, std::i
 void print_params_table(const Json& counts) {
   const Json& model = counts.at("model");
   print_text("Model: " + model.value("id", std::string()) + " (" + model.value("model_type", std::string()) + ")\n\n");
-  Table summary({"count", "parameters", ""}, {Align::left, Align::right, Align::right});
+  Table summary({"count", "parameters", "approx."}, {Align::left, Align::right, Align::right});
   for (const char* key : {"total", "embedding", "non_embedding", "per_layer", "largest_layer", "active"}) {
     const std::int64_t n = int_at(counts, key);
     summary.add_row({key, format_grouped(n), format_params(n)});
