@@ -14,7 +14,9 @@ std::int64_t int_at(const Json& j, const char* key) { return j.value(key, std::i
 
 void print_params_table(const Json& counts) {
   const Json& model = counts.at("model");
-  print_text("Model: " + model.value("id", std::string()) + " (" + model.value("model_type", std::string()) + ")\n\n");
+  print_text("Model: " + model.value("id", std::string()) + " (" + model.value("model_type", std::string()) + ")\n");
+  if (counts.contains("note")) print_text("Note: " + counts.at("note").get<std::string>() + "\n");
+  print_text("\n");
   Table summary({"count", "parameters", "approx."}, {Align::left, Align::right, Align::right});
   for (const char* key : {"total", "embedding", "non_embedding", "per_layer", "largest_layer", "active"}) {
     const std::int64_t n = int_at(counts, key);

@@ -85,7 +85,9 @@ Expected<Json> params_from_catalog_id(std::string_view id) {
   if (!catalog.ok()) return catalog.error();
   auto resolved = resolve_model(Json(std::string(id)), "/model", *catalog.value());
   if (!resolved.ok()) return resolved.error();
-  return params_of(resolved->config);
+  auto counts = params_of(resolved->config);
+  if (counts.ok() && !resolved->resolution_note.empty()) counts.value()["note"] = resolved->resolution_note;
+  return counts;
 }
 
 Expected<Json> models() {

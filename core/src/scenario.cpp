@@ -59,6 +59,15 @@ E read_enum(ObjectReader& r, std::string_view key, const NameTable<E, N>& table,
   fail(r.pointer_of(key), "must be one of " + accepted + ", got " + describe_value(*v));
 }
 
+bool iequals_ascii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
 std::string did_you_mean(const std::vector<std::string>& ids, const std::string& query) {
   const auto near = nearest_ids(ids, query, 1);
   return near.empty() ? std::string() : "; did you mean " + near.front() + "?";
@@ -266,12 +275,17 @@ Expected<ResolvedModel> resolve_model(const Json& value, const std::string& poin
         fail(pointer, "unknown model " + describe_value(value) + did_you_mean(ids, id) +
                           " (see `vramplan models`, or give the model's config.json as an object)");
       }
-      return ResolvedModel{entry->config, entry->id, true, Json()};
+      ResolvedModel resolved{entry->config, entry->id, true, Json(), ""};
+      if (!iequals_ascii(entry->id, id)) {
+        resolved.resolution_note = "\"" + id.substr(0, 80) + "\" resolves to " + entry->id +
+                                   (entry->note.empty() ? std::string() : ": " + entry->note);
+      }
+      return resolved;
     }
     if (value.is_object()) {
       auto config = model_from_hf_config(value, pointer);
       if (!config.ok()) throw InputError{config.error()};
-      ResolvedModel resolved{std::move(config).value(), "", false, value};
+      ResolvedModel resolved{std::move(config).value(), "", false, value, ""};
       resolved.id = resolved.config.id.empty() ? "custom" : resolved.config.id;
       return resolved;
     }

@@ -130,3 +130,11 @@ TEST_CASE("scenario_to_json fills every default and parses back to the same scen
   REQUIRE(again.ok());
   CHECK(scenario_to_json(again.value()) == canonical);
 }
+
+TEST_CASE("an alias resolves to the real model and the result says so") {
+  const auto s = parse(R"({"model": "microsoft/Phi-4-Instruct"})");
+  REQUIRE(s.ok());
+  CHECK(s->model.id == "microsoft/phi-4");
+  CHECK(s->model.resolution_note.find("resolves to microsoft/phi-4") != std::string::npos);
+  CHECK(parse(R"({"model": "microsoft/PHI-4"})")->model.resolution_note.empty());
+}

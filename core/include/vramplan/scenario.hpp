@@ -43,6 +43,8 @@ struct ResolvedModel {
   std::string id;          // catalog id, or the config's _name_or_path, or "custom"
   bool from_catalog = false;
   Json raw_config;         // the pasted config.json (empty for catalog models)
+  // Set when the id given was an alias (e.g. a seed's misnamed id): what it resolved to and why.
+  std::string resolution_note;
 };
 
 struct LoraSettings {
