@@ -82,13 +82,39 @@ Expected<Json> read_scenario_arg(const Args& args) {
   return read_json_input(args.positional.front());
 }
 
+void print_sweep(const Json& sweep) {
+  Table table({sweep.value("key", std::string("value")), "activations", "total per GPU", "fits on"},
+              {Align::right, Align::right, Align::right, Align::left});
+  for (const auto& p : sweep.at("points")) {
+    std::string fits;
+    for (const auto& id : p.at("fits_on")) fits += (fits.empty() ? "" : ", ") + id.get<std::string>();
+    table.add_row({p.at("value").is_string() ? p.at("value").get<std::string>() : p.at("value").dump(),
+                   format_gib(bytes_at(p, "activation_bytes")), format_gib(bytes_at(p, "device_bytes")),
+                   fits.empty() ? "none" : fits});
+  }
+  print_text(table.render());
+}
+
+int run_sweep(const Json& scenario, const std::string& assignment, bool json) {
+  auto result = api::sweep(scenario, assignment);
+  if (!result.ok()) return report(result.error());
+  if (json) {
+    print_json(result.value());
+  } else {
+    print_sweep(result.value());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_estimate(const std::vector<std::string>& args) {
-  auto parsed = parse_args(args, {}, 1);
+  auto parsed = parse_args(args, {"--sweep"}, 1);
   if (!parsed.ok()) return report(parsed.error());
   auto scenario = read_scenario_arg(parsed.value());
   if (!scenario.ok()) return report(scenario.error());
+  const auto sweep = parsed->values.find("--sweep");
+  if (sweep != parsed->values.end()) return run_sweep(scenario.value(), sweep->second, parsed->json);
   auto result = api::estimate(scenario.value());
   if (!result.ok()) return report(result.error());
   if (parsed->json) {

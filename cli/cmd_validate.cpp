@@ -1,12 +1,219 @@
-// `validate DIR`: estimates against measured records. Implemented with the memory model (issue 3).
+// `validate DIR`: every measured record in DIR (tests/validation/*.json, one per record of the
+// reference measurements) against the estimate of its scenario at the matching level, with the signed
+// error, then the median and worst absolute error.
+//
+// A record counts toward the thresholds when its quality_flag is "measured" and its scenario expresses
+// the run ("match": "exact"). Records the scenario can only approximate (features such as torch.compile
+// or chunked cross-entropy that it has no option for) are estimated and printed but not counted;
+// records it cannot express at all are listed with the reason. The command exits 1 when the median
+// absolute error of the counted records exceeds 15% or any of them exceeds 35%.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
 #include "commands.hpp"
+#include "table.hpp"
+#include "vramplan/api.hpp"
 
 namespace vramplan::cli {
+namespace {
+
+constexpr double kMedianLimit = 0.15;
+constexpr double kWorstLimit = 0.35;
+constexpr double kGiB = 1073741824.0;
+
+struct Row {
+  std::string id, flag, match, level, measured, estimated, error, note;
+  double abs_error = -1;  // < 0: not compared
+  bool counted = false;
+};
+
+double component(const Json& result, const char* id) {
+  for (const Json& c : result.at("per_gpu").at("components")) {
+    if (c.at("id").get<std::string>() == id) return c.at("bytes").get<double>();
+  }
+  return 0;
+}
+
+// Adapter weight bytes per parameter: the precision's weight dtype (CONTRACT.md train.precision).
+double adapter_weight_bytes(const Json& scenario) {
+  std::string precision = "amp-bf16";
+  if (scenario.contains("train") && scenario["train"].contains("precision")) {
+    precision = scenario["train"]["precision"].get<std::string>();
+  }
+  return precision == "bf16" || precision == "mixed-bf16" ? 2.0 : 4.0;
+}
+
+// The estimate at the record's level, in the record's unit (bytes for memory, tokens for kv_tokens).
+bool estimate_at_level(const std::string& level, const Json& scenario, const Json& result, double* value,
+                       double* measured_override) {
+  const Json& g = result.at("per_gpu");
+  if (level == "allocated") *value = g.at("allocated_bytes").get<double>();
+  else if (level == "reserved") *value = g.at("reserved_bytes").get<double>();
+  else if (level == "device") *value = g.at("device_bytes").get<double>();
+  else if (level == "kv_cache") *value = component(result, "kv_cache");
+  else if (level == "kv_tokens") *value = result.at("inference").at("kv_tokens").get<double>();
+  else if (level == "weights_device") *value = component(result, "weights") + component(result, "cuda_context");
+  else if (level == "weights") {
+    const double adapters = result.at("model").at("params_trainable").get<double>();
+    const bool full = !scenario.contains("train") || !scenario["train"].contains("method") ||
+                      scenario["train"]["method"].get<std::string>() == "full";
+    *value = component(result, "weights") + (full ? 0.0 : adapters * adapter_weight_bytes(scenario));
+  } else if (level == "fit_boundary") {
+    // The largest run that fits: the estimate should come close to the GPU's memory.
+    if (!result.contains("fit")) return false;
+    *value = g.at("device_bytes").get<double>();
+    *measured_override = result.at("fit").at("capacity_bytes").get<double>();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string fmt(const char* f, double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+std::string show(double v, const std::string& unit) {
+  return unit == "tokens" ? fmt("%.0f tok", v) : fmt("%.2f GiB", v / kGiB);
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+Row validate_record(const std::string& path, std::vector<std::string>& details) {
+  Row row;
+  auto doc = read_json_input(path);
+  if (!doc.ok()) {
+    row.id = std::filesystem::path(path).stem().string();
+    row.note = "unreadable: " + doc.error().message;
+    return row;
+  }
+  const Json& d = doc.value();
+  row.id = d.value("id", std::filesystem::path(path).stem().string());
+  row.flag = d.value("quality_flag", "");
+  row.match = d.value("match", "none");
+  const Json measured = d.value("measured", Json::object());
+  row.level = measured.value("level", Json()).is_string() ? measured["level"].get<std::string>() : "-";
+  row.note = d.value("note", "");
+  const Json scenario = d.value("scenario", Json());
+  if (scenario.is_null() || row.match == "none") {
+    row.measured = "-";
+    row.estimated = "-";
+    row.error = "unmatched";
+    return row;
+  }
+  const std::string unit = measured.value("unit", "GiB");
+  double measured_value = 0;
+  const Json& mv = measured.value("value", Json());
+  if (mv.is_number()) measured_value = mv.get<double>() * (unit == "tokens" ? 1.0 : kGiB);
+  auto result = api::estimate(scenario);
+  if (!result.ok()) {
+    row.estimated = "error";
+    row.error = "-";
+    row.note = result.error().line();
+    return row;
+  }
+  double estimated = 0;
+  double override_measured = -1;
+  if (!estimate_at_level(row.level, scenario, result.value(), &estimated, &override_measured)) {
+    row.estimated = "-";
+    row.error = "no level";
+    return row;
+  }
+  if (override_measured > 0) measured_value = override_measured;
+  row.estimated = show(estimated, unit);
+  row.measured = measured_value > 0 ? show(measured_value, unit) : "-";
+  if (measured_value > 0) {
+    const double err = (estimated - measured_value) / measured_value;
+    row.error = fmt("%+.1f%%", 100.0 * err);
+    row.abs_error = std::fabs(err);
+    row.counted = row.flag == "measured" && row.match == "exact";
+  } else {
+    row.error = "no figure";
+  }
+  // vLLM records: the profile's other components, for information.
+  if (d.contains("breakdown") && d["breakdown"].is_object() && result->contains("inference")) {
+    const Json& b = d["breakdown"];
+    auto line = [&](const char* name, const char* key, double est) {
+      if (b.contains(key) && b[key].is_number()) {
+        details.push_back(row.id + "  " + name + ": measured " + fmt("%.2f GiB", b[key].get<double>()) +
+                          ", estimated " + fmt("%.2f GiB", est / kGiB));
+      }
+    };
+    line("weights", "weights_gib", component(result.value(), "weights"));
+    line("activation peak", "activation_peak_gib", component(result.value(), "activations"));
+    line("non-torch", "non_torch_gib", component(result.value(), "cuda_context"));
+  }
+  return row;
+}
+
+}  // namespace
 
 int run_validate(const std::vector<std::string>& args) {
   auto parsed = parse_args(args, {}, 1);
   if (!parsed.ok()) return report(parsed.error());
-  return report(Error{"", "`validate` is not implemented yet", ErrorKind::not_implemented});
+  if (parsed->positional.size() != 1) {
+    return report(Error{"", "usage: vramplan validate DIR (a folder of validation records, e.g. tests/validation)"});
+  }
+  const std::string dir = parsed->positional[0];
+  std::error_code ec;
+  std::vector<std::string> files;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".json") files.push_back(it->path().string());
+  }
+  if (ec || files.empty()) return report(Error{dir, "must be a folder holding validation records (*.json)"});
+  std::sort(files.begin(), files.end());
+
+  Table table({"record", "quality", "match", "level", "measured", "estimated", "error", "note"},
+              {Align::left, Align::left, Align::left, Align::left, Align::right, Align::right, Align::right, Align::left});
+  std::vector<std::string> details;
+  std::vector<double> counted, compared;
+  std::string worst_id, worst_all_id;
+  double worst = 0, worst_all = 0;
+  int counted_failures = 0;
+  for (const std::string& f : files) {
+    Row row = validate_record(f, details);
+    std::string note = row.note.size() > 110 ? row.note.substr(0, 107) + "..." : row.note;
+    table.add_row({row.id, row.flag, row.match, row.level, row.measured, row.estimated, row.error, note});
+    if (row.abs_error >= 0) {
+      compared.push_back(row.abs_error);
+      if (row.abs_error > worst_all) worst_all = row.abs_error, worst_all_id = row.id;
+    }
+    if (row.counted) {
+      counted.push_back(row.abs_error);
+      if (row.abs_error > worst) worst = row.abs_error, worst_id = row.id;
+    } else if (row.flag == "measured" && row.match == "exact") {
+      ++counted_failures;  // a counted record that could not be estimated
+    }
+  }
+  std::fputs(table.render().c_str(), stdout);
+  if (!details.empty()) {
+    std::puts("\nvLLM profile components (information):");
+    for (const std::string& line : details) std::printf("  %s\n", line.c_str());
+  }
+  const double med = median(counted);
+  std::printf("\ncounted (quality \"measured\", scenario matches exactly): %zu records; median |error| %.1f%%, "
+              "worst %.1f%% (%s)\n",
+              counted.size(), 100.0 * med, 100.0 * worst, worst_id.empty() ? "-" : worst_id.c_str());
+  std::printf("every compared record (information): %zu records; median |error| %.1f%%, worst %.1f%% (%s)\n",
+              compared.size(), 100.0 * median(compared), 100.0 * worst_all,
+              worst_all_id.empty() ? "-" : worst_all_id.c_str());
+  std::printf("thresholds: median <= %.0f%%, every counted record <= %.0f%%\n", 100.0 * kMedianLimit,
+              100.0 * kWorstLimit);
+  const bool pass = !counted.empty() && counted_failures == 0 && med <= kMedianLimit && worst <= kWorstLimit;
+  if (counted_failures > 0) std::printf("%d counted record(s) could not be estimated\n", counted_failures);
+  std::puts(pass ? "validation: PASS" : "validation: FAIL");
+  return pass ? kExitOk : 1;
 }
 
 }  // namespace vramplan::cli

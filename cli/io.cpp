@@ -75,7 +75,20 @@ Expected<Json> read_json_input(const std::string& path) {
 }
 
 int report(const Error& error) {
-  std::fprintf(stderr, "%s\n", error.line().c_str());
+  // The contract's one stderr line: control characters that reach an error from the command line
+  // (a file name or option with a line break) are written escaped. The core's own messages never
+  // hold any (describe_value escapes echoed JSON values; tests/fuzz checks it).
+  std::string line;
+  for (const char c : error.line()) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      line += escaped;
+    } else {
+      line.push_back(c);
+    }
+  }
+  std::fprintf(stderr, "%s\n", line.c_str());
   return error.kind == ErrorKind::not_implemented ? kExitNotImplemented : kExitInvalid;
 }
 

@@ -107,6 +107,18 @@ GpuSpec parse_gpu_entry(const Json& entry, const std::string& pointer) {
   if (tflops == 0) fail(r.pointer_of("bf16_dense_tflops"), "is required");
   g.bf16_dense_flops = tflops * 1e12;
   g.aliases = read_string_list(r, "aliases");
+  if (r.has("price")) {
+    ObjectReader price = r.object("price");
+    g.price_usd_per_gpu_hour = price.optional_number("usd_per_gpu_hour", 0.01, 1000);
+    g.price_source = price.string("source", "", 2048);
+    g.price_date = price.string("date", "", 16);
+    price.string("kind", "", 256);
+    if (g.price_source.empty()) fail(price.pointer_of("source"), "is required: where the price was seen");
+    if (g.price_date.size() != 7 || g.price_date[4] != '-') {
+      fail(price.pointer_of("date"), "must be a YYYY-MM date, got \"" + g.price_date + "\"");
+    }
+    price.reject_unknown_keys();
+  }
   ObjectReader sources = r.object("sources");
   for (const char* key : {"memory", "bandwidth", "bf16"}) {
     if (sources.string(key, "", 2048).empty()) fail(sources.pointer_of(key), "is required: where this number comes from");

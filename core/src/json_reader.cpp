@@ -7,6 +7,8 @@ namespace vramplan {
 namespace {
 
 constexpr std::size_t kMaxShownValueChars = 40;
+// Unknown keys longer than this are reported at their object's pointer (see reject_unknown_keys).
+constexpr std::size_t kMaxPointerKeyBytes = 256;
 
 const Json& empty_object() {
   static const Json kEmpty = Json::object();
@@ -190,9 +192,16 @@ ObjectReader ObjectReader::object(std::string_view key) {
 
 void ObjectReader::reject_unknown_keys() const {
   for (const auto& item : object_->items()) {
-    if (read_.find(item.key()) == read_.end()) {
-      fail(pointer_append(pointer_, item.key()), "unknown key (is it misspelt? see docs/scenario.md for the accepted keys)");
-    }
+    const std::string& key = item.key();
+    if (read_.find(key) != read_.end()) continue;
+    // The pointer names the key itself unless that would break the one-line error: a key with
+    // control characters (a JSON "\n") or longer than any real key is shown escaped and cut instead,
+    // at the pointer of its object.
+    bool printable = key.size() <= kMaxPointerKeyBytes;
+    for (const char c : key) printable = printable && static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+    const char* const what = "unknown key (is it misspelt? see docs/scenario.md for the accepted keys)";
+    if (printable) fail(pointer_append(pointer_, key), what);
+    fail(pointer_, std::string(what) + ": " + describe_value(Json(key)));
   }
 }
 

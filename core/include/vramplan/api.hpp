@@ -25,6 +25,11 @@ Expected<Json> parse_json_text(std::string_view text);
 // scenario and return an Error of kind not_implemented (never made-up numbers).
 Expected<Json> estimate(const Json& scenario);
 Expected<Json> recommend(const Json& scenario);
+// `estimate --sweep KEY=V1,V2,...`: the scenario estimated once per value of one setting (a dotted
+// path such as "train.micro_batch_size"), with the activation memory, the total per GPU and the
+// catalog GPUs each point fits on. At most 256 values.
+Expected<Json> sweep(const Json& scenario, std::string_view assignment);
+
 // `config` returns the document's text (YAML, or a shell command line for "trl").
 Expected<std::string> config(const Json& scenario, std::string_view format);
 

@@ -21,6 +21,11 @@ struct GpuSpec {
   std::int64_t memory_bytes = 0;   // total as the device reports it (nvidia-smi / rocm-smi)
   double bandwidth_bytes_per_s = 0;
   double bf16_dense_flops = 0;     // dense (no sparsity) bf16 tensor throughput, FLOP/s
+  // Indicative on-demand price of one GPU for one hour, with where and when it was seen; absent when
+  // no rental price could be sourced. Shown as indicative, used only to rank options.
+  std::optional<double> price_usd_per_gpu_hour;
+  std::string price_source;
+  std::string price_date;          // YYYY-MM
   std::vector<std::string> aliases;
 };
 

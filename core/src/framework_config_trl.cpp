@@ -1,0 +1,233 @@
+// TRL (github.com/huggingface/trl): a `trl grpo|sft|dpo` command line. The TRL CLI parses the
+// trainer's config dataclass (GRPOConfig, SFTConfig, DPOConfig, each a transformers TrainingArguments),
+// ModelConfig (model and PEFT flags) and ScriptArguments with TrlParser, and hands what is left
+// (--num_processes, --num_machines, --accelerate_config) to `accelerate launch`
+// (trl/cli/commands/training.py, trl/cli/accelerate_config.py). Flag names are the dataclass
+// field names; tests/config/keys/trl.json lists them with their sources.
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "vramplan/framework_config.hpp"
+
+namespace vramplan::config {
+
+namespace {
+
+struct Argument {
+  std::string flag;                 // without the leading "--"
+  std::vector<std::string> values;  // empty: a bare flag
+};
+
+std::string bool_text(bool value) { return value ? "true" : "false"; }
+
+std::string number_text(double value) {
+  // Rollout fractions have at most a few digits; "%g" keeps 0.6 as "0.6".
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", value);
+  return buffer;
+}
+
+void add(std::vector<Argument>& args, std::string flag, std::string value) {
+  args.push_back({std::move(flag), {std::move(value)}});
+}
+
+// Precision as TRL spells it: the dtype the model is loaded in (ModelConfig `dtype`) and the
+// autocast flags of TrainingArguments (GRPOConfig and SFTConfig default bf16 to true).
+void add_precision(std::vector<Argument>& args, Precision precision, std::vector<std::string>& notes) {
+  switch (precision) {
+    case Precision::fp32:
+      add(args, "dtype", "float32");
+      add(args, "bf16", "false");
+      break;
+    case Precision::amp_bf16:
+      add(args, "dtype", "float32");
+      add(args, "bf16", "true");
+      break;
+    case Precision::amp_fp16:
+      add(args, "dtype", "float32");
+      add(args, "bf16", "false");
+      add(args, "fp16", "true");
+      break;
+    case Precision::bf16:
+      add(args, "dtype", "bfloat16");
+      add(args, "bf16", "true");
+      break;
+    case Precision::mixed_bf16:
+      add(args, "dtype", "bfloat16");
+      add(args, "bf16", "true");
+      notes.push_back("train.precision mixed-bf16: bf16 weights with an fp32 master copy is what DeepSpeed's bf16 "
+                      "mode keeps; without DeepSpeed this trains in pure bf16");
+      break;
+  }
+}
+
+void add_peft(std::vector<Argument>& args, const TrainSettings& t) {
+  if (t.method == Method::full) return;
+  add(args, "use_peft", "true");
+  add(args, "lora_r", std::to_string(t.lora.rank));
+  add(args, "lora_alpha", number_text(t.lora.alpha));
+  Argument targets{"lora_target_modules", {}};
+  if (t.lora.all_linear) {
+    targets.values.push_back("all-linear");
+  } else {
+    targets.values = t.lora.targets;
+  }
+  args.push_back(std::move(targets));
+  if (t.method == Method::qlora) add(args, "load_in_4bit", "true");
+}
+
+// accelerate: process count, machines and the DeepSpeed/FSDP preset for train.sharding.
+void add_launch(std::vector<Argument>& args, const Scenario& s, std::vector<std::string>& notes) {
+  const TrainSettings& t = s.train;
+  const ClusterShape cluster = cluster_shape(s.gpus);
+  add(args, "num_processes", std::to_string(s.gpus));
+  if (cluster.nodes > 1) {
+    add(args, "num_machines", std::to_string(cluster.nodes));
+    notes.push_back("multi-node: run the command on each of the " + std::to_string(cluster.nodes) +
+                    " nodes with accelerate's --machine_rank and --main_process_ip");
+  }
+  const bool offload = t.offload_optimizer || t.offload_params;
+  switch (t.sharding) {
+    case Sharding::none:
+      if (s.gpus > 1) add(args, "accelerate_config", "multi_gpu");
+      break;
+    case Sharding::zero1: add(args, "accelerate_config", "zero1"); break;
+    case Sharding::zero2:
+      add(args, "accelerate_config", "zero2.yaml");
+      notes.push_back("train.sharding zero2: TRL ships the presets zero1, zero3, fsdp1, fsdp2 and multi_gpu "
+                      "(trl/accelerate_configs/), no ZeRO-2: save a copy of its zero3.yaml as zero2.yaml with "
+                      "zero_stage: 2");
+      break;
+    case Sharding::zero3: add(args, "accelerate_config", "zero3"); break;
+    case Sharding::fsdp: add(args, "accelerate_config", "fsdp2"); break;
+  }
+  if (offload) {
+    const bool deepspeed = t.sharding == Sharding::zero1 || t.sharding == Sharding::zero2 ||
+                           t.sharding == Sharding::zero3 || t.sharding == Sharding::none;
+    notes.push_back(deepspeed ? "train.offload_*: TRL's presets do not offload; copy trl/accelerate_configs/zero3.yaml, "
+                                "set offload_optimizer_device (and offload_param_device) to cpu, and pass that "
+                                "file to --accelerate_config"
+                              : "train.offload_*: TRL's fsdp2 preset does not offload; copy "
+                                "trl/accelerate_configs/fsdp2.yaml, set fsdp_offload_params: true, and pass that "
+                                "file to --accelerate_config");
+  }
+  if (t.tp > 1 || t.pp > 1 || t.cp > 1) {
+    notes.push_back("train.tp/pp/cp: TRL trains with data parallelism (DDP, DeepSpeed or FSDP) only; the command "
+                    "runs one process per GPU without tensor, pipeline or context parallelism");
+  }
+}
+
+std::string render(const std::string& command, const std::vector<Argument>& args,
+                   const std::vector<std::string>& comments) {
+  std::string out;
+  for (const auto& line : comments) {
+    std::string clean;
+    for (const char c : line) clean += (c == '\n' || c == '\r') ? ' ' : c;
+    out += "# " + clean + "\n";
+  }
+  out += command;
+  for (const auto& arg : args) {
+    out += " \\\n  --" + arg.flag;
+    for (const auto& value : arg.values) out += " " + shell_quote(value);
+  }
+  out += "\n";
+  return out;
+}
+
+}  // namespace
+
+Expected<std::string> trl_command(const Scenario& s, const EstimateNotes& estimate) {
+  const bool rl = s.workload == Workload::rl;
+  if (rl && s.rl.algorithm == RlAlgorithm::ppo) {
+    return Error{"/rl/algorithm",
+                 "the trl command line covers grpo, dpo and sft (`trl grpo|dpo|sft`); PPO with a critic is not "
+                 "one of its commands: use --format verl, got \"ppo\""};
+  }
+  const bool grpo = rl && s.rl.algorithm == RlAlgorithm::grpo;
+  const bool dpo = rl && s.rl.algorithm == RlAlgorithm::dpo;
+  const TrainSettings& t = s.train;
+  const RolloutSettings& r = s.rl.rollout;
+  const ModelReference model = model_reference(s);
+  std::vector<std::string> notes;
+  std::vector<Argument> args;
+
+  add(args, "model_name_or_path", model.path);
+  if (!model.note.empty()) notes.push_back(model.note);
+  add(args, "dataset_name", grpo ? "trl-lib/DeepMath-103K" : dpo ? "trl-lib/ultrafeedback_binarized" : "trl-lib/Capybara");
+  if (grpo) add(args, "reward_funcs", "accuracy_reward");
+  add(args, "output_dir", grpo ? "grpo-output" : dpo ? "dpo-output" : "sft-output");
+  add(args, "per_device_train_batch_size", std::to_string(t.micro_batch_size));
+
+  if (grpo) {
+    const std::int64_t completions = r.prompts_per_step * r.generations_per_prompt;
+    const std::int64_t per_pass = t.micro_batch_size * s.gpus;
+    const std::int64_t accumulation = completions >= per_pass ? completions / per_pass : 1;
+    add(args, "gradient_accumulation_steps", std::to_string(accumulation));
+    if (accumulation * per_pass != completions) {
+      notes.push_back("rl.rollout: " + std::to_string(completions) + " completions per step is not a multiple of "
+                      "micro batch x GPUs (" + std::to_string(per_pass) + "); TRL generates " +
+                      std::to_string(accumulation * per_pass) + " per optimizer step here");
+    }
+    add(args, "num_generations", std::to_string(r.generations_per_prompt));
+    add(args, "max_completion_length", std::to_string(r.max_response_len));
+    add(args, "beta", s.rl.reference ? "0.001" : "0.0");
+    if (r.engine == Engine::vllm) {
+      add(args, "use_vllm", "true");
+      add(args, "vllm_mode", r.colocated ? "colocate" : "server");
+      if (r.colocated) {
+        add(args, "vllm_gpu_memory_utilization", number_text(r.gpu_memory_utilization));
+        add(args, "vllm_tensor_parallel_size", std::to_string(r.tp));
+        add(args, "vllm_max_model_length", std::to_string(r.max_prompt_len + r.max_response_len));
+      }
+    } else {
+      add(args, "use_vllm", "false");
+    }
+    if (s.rl.reward_model) {
+      const Scenario reward_only = [&] {
+        Scenario only;
+        only.model = s.rl.reward_model->model;
+        return only;
+      }();
+      add(args, "reward_model_name_or_path", model_reference(reward_only).path);
+    }
+  } else {
+    add(args, "gradient_accumulation_steps", "1");
+    add(args, "max_length", std::to_string(t.seq_len));
+    if (dpo) {
+      add(args, "beta", "0.1");
+      if (!s.rl.reference) add(args, "reference_free", "true");
+    }
+  }
+  add(args, "gradient_checkpointing", bool_text(t.gradient_checkpointing));
+  add_precision(args, t.precision, notes);
+  add_peft(args, t);
+  add_launch(args, s, notes);
+  if (t.optimizer != Optimizer::adamw) {
+    notes.push_back(std::string("train.optimizer \"") + to_string(t.optimizer) +
+                    "\": pick it with TrainingArguments --optim (e.g. adamw_bnb_8bit, sgd, adafactor)");
+  }
+
+  const std::string command = grpo ? "trl grpo" : dpo ? "trl dpo" : "trl sft";
+  std::vector<std::string> comments = {
+      command + " for " + model.path + ", generated by vramplan from a scenario.",
+      std::string("Flags: ") + (grpo ? "GRPOConfig" : dpo ? "DPOConfig" : "SFTConfig") +
+          " (trl/trainer/" + (grpo ? "grpo" : dpo ? "dpo" : "sft") +
+          "_config.py), ModelConfig and transformers TrainingArguments; launch flags go to accelerate.",
+      "The dataset is an example from TRL's documentation: replace it with yours.",
+  };
+  const std::string batch_note = micro_batch_note(s, estimate);
+  if (!batch_note.empty()) comments.push_back(batch_note);
+  for (const auto& line : estimate_lines(s, estimate)) comments.push_back(line);
+  if (grpo && r.engine == Engine::vllm && !r.colocated) {
+    comments.push_back("rollout on GPUs of its own (rl.rollout.colocated false): start the vLLM server there first:");
+    comments.push_back("  trl vllm-serve --model " + shell_quote(model.path) + " --tensor_parallel_size " +
+                       std::to_string(r.tp) + " --gpu_memory_utilization " + number_text(r.gpu_memory_utilization) +
+                       " --max_model_len " + std::to_string(r.max_prompt_len + r.max_response_len));
+  }
+  for (const auto& line : notes) comments.push_back("note: " + line);
+  return render(command, args, comments);
+}
+
+}  // namespace vramplan::config

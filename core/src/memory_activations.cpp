@@ -1,0 +1,144 @@
+// Activations saved for backward, per block and token, and the logits / loss.
+//
+// Starting point: Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer
+// Models" (arXiv 2205.05198), section 4.1 / Table 2: sbh(34 + 5as/h) bytes per layer for a GPT block
+// in 16-bit with a 4h GELU MLP, dropout and materialised attention scores. Real frameworks keep more
+// than that minimum, and modern blocks differ, so the count here is per saved tensor, following what
+// PyTorch autograd keeps for the HF transformers / torchtune block (modeling_llama.py LlamaDecoderLayer,
+// torchtune modules/transformer.py):
+//   - a tensor is saved only if a backward formula needs it: a frozen linear (LoRA's base layers)
+//     needs its weight, not its input, to pass gradients on; a trainable or LoRA-adapted one keeps
+//     its input (lora_A reads it);
+//   - RMSNorm (LlamaRMSNorm, torchtune RMSNorm) upcasts its input to fp32 and keeps it (4 bytes),
+//     plus the normalised tensor when its weight is trained; LayerNorm keeps its input;
+//   - RoPE multiplies by constant cos/sin tables, so only the rotated q and k are kept (by attention);
+//   - flash attention keeps q, k, v, the output and the log-sum-exp; PyTorch SDPA in transformers and
+//     torchtune receives k and v after repeat_kv / expand to all query heads (GQA copies);
+//     eager attention keeps the fp32 softmax output and its 16-bit copy (and dropout mask and output
+//     when attention dropout is on): heads x seq x (4 + e [+ 1]) bytes per token;
+//   - SwiGLU keeps gate, act(gate), up (and their product when down_proj needs its input); a plain
+//     MLP keeps fc1's output (and GELU's output for fc2).
+// Checked against m024 (Llama-3.2-3B, torchtune, 8192 tokens/step): 24h + 8i bytes per token per block.
+#include <algorithm>
+
+#include "vramplan/memory.hpp"
+
+namespace vramplan::memory {
+namespace {
+
+double norm_bytes(const TransformerStack& s, const ActivationConfig& c) {
+  const double h = static_cast<double>(s.hidden_size);
+  if (s.norm == NormKind::rms) return 4.0 * h + (c.full ? c.residual * h : 0.0);
+  return c.residual * h;  // F.layer_norm keeps its input (mean and rstd are per token: negligible)
+}
+
+double mlp_bytes(const TransformerStack& s, const ActivationConfig& c, double width, bool saves_down) {
+  const double e = c.compute;
+  if (s.mlp == MlpKind::gated) return 3.0 * width * e + (saves_down ? width * e : 0.0);
+  return width * e + (saves_down ? width * e : 0.0);
+}
+
+double attention_bytes(const TransformerStack& s, const ActivationConfig& c, double seq, bool saves_o) {
+  const double e = c.compute;
+  const double heads = static_cast<double>(s.num_heads);
+  if (s.attention == AttentionKind::mla) {
+    // DeepseekV3Attention: q and k of heads x (nope + rope), v and the output of heads x v_head_dim,
+    // the latent kv (kv_lora_rank) and q (q_lora_rank) with their fp32 RMSNorm inputs.
+    const MlaConfig& a = s.mla;
+    const double qk = static_cast<double>(a.qk_nope_head_dim + a.qk_rope_head_dim);
+    const double vd = static_cast<double>(a.v_head_dim);
+    const double latent = static_cast<double>(a.kv_lora_rank + a.q_lora_rank);
+    double bytes = (2.0 * heads * qk + 2.0 * heads * vd + latent) * e + 4.0 * latent;
+    if (c.attention == Attention::eager) bytes += heads * seq * (4.0 + e + (c.dropout ? 1.0 : 0.0));
+    return bytes;
+  }
+  const double q_dim = heads * static_cast<double>(s.head_dim);
+  const double kv_dim = static_cast<double>(s.num_kv_heads) * static_cast<double>(s.head_dim);
+  switch (c.attention) {
+    case Attention::flash:  // q, k, v, output (FlashAttention-2 handles GQA without copies)
+      return (2.0 * q_dim + 2.0 * kv_dim) * e;
+    case Attention::sdpa:   // k, v expanded to every query head before torch SDPA
+      return 4.0 * q_dim * e;
+    case Attention::eager:  // q, expanded k and v, scores (softmax fp32 + 16-bit copy, dropout)
+      return 3.0 * q_dim * e + (saves_o ? q_dim * e : 0.0) +
+             heads * seq * (4.0 + e + (c.dropout ? 1.0 : 0.0));
+  }
+  return 0;
+}
+
+}  // namespace
+
+double layer_activation_bytes_per_token(const TransformerStack& s, const ActivationConfig& c, double seq,
+                                        bool moe_layer) {
+  const double h = static_cast<double>(s.hidden_size);
+  const double e = c.compute;
+  const double tp = std::max(1.0, c.tp);
+  auto saves = [&](std::uint32_t kinds) { return c.full || (c.lora_mask & kinds) != 0; };
+  auto lora_extra = [&](std::uint32_t kinds) {  // lora_A's output (rank) kept for lora_B
+    double n = 0;
+    for (std::uint32_t bit = 1; bit <= kModDown; bit <<= 1) {
+      if ((c.lora_mask & kinds & bit) != 0) n += c.lora_rank * e;
+    }
+    return n;
+  };
+
+  // Not split by tensor parallelism (no sequence parallelism): norms, residual stream, dropout masks.
+  double replicated = static_cast<double>(s.norms_per_layer) * norm_bytes(s, c);
+  if (c.dropout) replicated += 2.0 * h;  // hidden dropout masks after attention and MLP (1 byte each)
+
+  const std::uint32_t qkv = kModQ | kModK | kModV;
+  double attn = (saves(qkv) ? h * e : 0.0) + attention_bytes(s, c, seq, saves(kModO)) + lora_extra(qkv | kModO);
+  if (s.cross_attention) attn *= 2.0;
+
+  const std::uint32_t up = kModGate | kModUp;
+  double mlp = (saves(up) ? h * e : 0.0) + lora_extra(up | kModDown);
+  if (moe_layer && !s.moe.is_dense()) {
+    const MoeConfig& m = s.moe;
+    const double k = static_cast<double>(m.experts_per_token);
+    // Routed: top-k experts per token; the dispatched input and the expert outputs before the
+    // weighted combine (k x h each); router logits and softmax in fp32.
+    mlp += k * mlp_bytes(s, c, static_cast<double>(m.expert_intermediate), saves(kModDown));
+    mlp += static_cast<double>(m.shared_experts) * mlp_bytes(s, c, static_cast<double>(m.shared_intermediate), saves(kModDown));
+    mlp += 2.0 * k * h * e + 2.0 * 4.0 * static_cast<double>(m.num_experts);
+  } else {
+    mlp += mlp_bytes(s, c, static_cast<double>(s.intermediate_size), saves(kModDown));
+  }
+  return replicated + (attn + mlp) / tp;
+}
+
+// Inference: nothing is kept for backward; the peak inside one block is the residual stream and the
+// normalised input plus the larger of attention (q, k, v, output) and the MLP (gate, up, act).
+double inference_layer_bytes_per_token(const TransformerStack& s, double e, double tp, bool moe_layer) {
+  const double h = static_cast<double>(s.hidden_size);
+  const double heads = static_cast<double>(s.num_heads);
+  double q_dim = heads * static_cast<double>(s.head_dim);
+  double kv_dim = static_cast<double>(s.num_kv_heads) * static_cast<double>(s.head_dim);
+  if (s.attention == AttentionKind::mla) {
+    q_dim = heads * static_cast<double>(s.mla.qk_nope_head_dim + s.mla.qk_rope_head_dim);
+    kv_dim = q_dim;
+  }
+  const double attn = (2.0 * q_dim + 2.0 * kv_dim) * e;
+  double mlp = 0;
+  const double width_factor = s.mlp == MlpKind::gated ? 3.0 : 2.0;
+  if (moe_layer && !s.moe.is_dense()) {
+    const double k = static_cast<double>(s.moe.experts_per_token);
+    mlp = 2.0 * k * h * e + k * width_factor * static_cast<double>(s.moe.expert_intermediate) * e;
+  } else {
+    mlp = width_factor * static_cast<double>(s.intermediate_size) * e;
+  }
+  return 2.0 * h * e + std::max(attn, mlp) / std::max(1.0, tp);
+}
+
+// Eager attention at inference: transformers eager_attention_forward materialises the scores in the
+// compute dtype and the softmax in fp32 (softmax(..., dtype=torch.float32)) for the whole prompt.
+double eager_scores_bytes(const TransformerStack& s, double batch, double seq, double e, double tp) {
+  return batch * static_cast<double>(s.num_heads) / std::max(1.0, tp) * seq * seq * (e + 4.0);
+}
+
+// Logits and loss: the model returns tokens x vocab logits in the compute dtype, and cross-entropy
+// holds kCrossEntropyFp32Copies fp32 tensors of that shape at its backward (see memory.hpp).
+double logits_training_bytes(double tokens, double vocab, double compute_bytes) {
+  return tokens * vocab * (compute_bytes + kCrossEntropyFp32Copies * 4.0);
+}
+
+}  // namespace vramplan::memory
