@@ -205,7 +205,7 @@ void add_training_candidates(const Scenario& s, const Recommendation& rec, const
   }
   if (t.micro_batch_size > 1) {
     std::int64_t smaller = t.micro_batch_size / 2;
-    if (gpu) {
+    if (gpu && s.workload == Workload::train) {  // for rl, max_batch counts prompts, not sequences
       for (const GpuOption& o : rec.gpus) {
         if (o.gpu->id == gpu->id && o.max_batch >= 1 && o.max_batch < t.micro_batch_size) smaller = o.max_batch;
       }
@@ -258,6 +258,31 @@ void add_training_candidates(const Scenario& s, const Recommendation& rec, const
                    "tensor parallelism tp=" + std::to_string(tp) + " (" + std::to_string(n) + " GPUs)",
                    Json{{"gpus", n}, {"train", {{"tp", tp}}}}});
     break;  // the smallest step up; larger ones follow from it
+  }
+}
+
+// RL's own levers (the seed GPU memory guide's "If memory is tight" options for the other roles).
+void add_rl_candidates(const Scenario& s, std::vector<Candidate>& out) {
+  const RlSettings& rl = s.rl;
+  if (rl.reward_model && dtype_bytes(rl.reward_model->weight_dtype) > 1) {
+    out.push_back({"reward_model_int8", "load the reward/judge model in 8-bit (bitsandbytes load_in_8bit)",
+                   Json{{"rl", {{"reward_model", {{"weight_dtype", "int8"}}}}}}});
+  }
+  constexpr double kLowerUtilizationStep = 0.2;  // a step a user would try; vLLM needs room for weights + KV
+  constexpr double kLowestUtilization = 0.3;
+  if (rl.rollout.engine == Engine::vllm && rl.rollout.colocated && rl.rollout.gpu_memory_utilization > kLowestUtilization + 0.05) {
+    const double lower = std::max(kLowestUtilization, rl.rollout.gpu_memory_utilization - kLowerUtilizationStep);
+    char text[96];
+    std::snprintf(text, sizeof text, "lower the rollout engine's gpu_memory_utilization from %.2f to %.2f",
+                  rl.rollout.gpu_memory_utilization, lower);
+    out.push_back({"lower_rollout_utilization", text,
+                   Json{{"rl", {{"rollout", {{"gpu_memory_utilization", std::round(lower * 100) / 100}}}}}}});
+  }
+  if (rl.rollout.prompts_per_step > 1) {
+    out.push_back({"fewer_prompts_per_step",
+                   "prompts per step " + std::to_string(rl.rollout.prompts_per_step) + " -> " +
+                       std::to_string(rl.rollout.prompts_per_step / 2),
+                   Json{{"rl", {{"rollout", {{"prompts_per_step", rl.rollout.prompts_per_step / 2}}}}}}});
   }
 }
 
@@ -338,6 +363,7 @@ Expected<Recommendation> recommend(const Scenario& scenario, const Catalog& cata
     add_inference_candidates(scenario, candidates);
   } else {
     add_training_candidates(scenario, rec, scenario.gpu ? &*scenario.gpu : nullptr, candidates);
+    if (scenario.workload == Workload::rl) add_rl_candidates(scenario, candidates);
   }
   for (const Candidate& c : candidates) {
     if (auto s = evaluate_candidate(scenario, c, rec.device_bytes, catalog)) rec.suggestions.push_back(std::move(*s));
