@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
 # Every test: native build with warnings as errors, unit and CLI tests, validation against measured
-# runs, then the WebAssembly module and the page (node and browser tests).
+# runs, the framework configs parsed by a real YAML parser, then the WebAssembly module and the page
+# (node and browser tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 
-echo "== native build and tests (preset dev) =="
+echo "== native build and tests (preset dev: warnings as errors) =="
 cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$(nproc)"
 ctest --preset dev -j "$(nproc)"
+cli=build/dev/cli/vramplan
 
-if [ -x build/dev/cli/vramplan ] && [ -d tests/validation ] && ls tests/validation/*.json >/dev/null 2>&1; then
-  echo "== validation against measured runs =="
-  build/dev/cli/vramplan validate tests/validation
-fi
+echo "== validation against measured runs =="
+"$cli" validate tests/validation
 
-if [ -f scripts/test-web.sh ]; then
-  echo "== WebAssembly module and page =="
-  bash scripts/test-web.sh
-fi
+echo "== example configs through a real YAML parser =="
+bash scripts/test-config.sh "$cli"
+
+echo "== WebAssembly module and page =="
+VRAMPLAN_CLI="$cli" bash scripts/test-web.sh
 echo "all tests passed"

@@ -83,6 +83,11 @@ std::string estimate(const std::string& scenario) { return with_document(scenari
 
 std::string recommend(const std::string& scenario) { return with_document(scenario, api::recommend); }
 
+// `estimate --sweep KEY=V1,V2,...`: one estimate per value of one setting.
+std::string sweep(const std::string& scenario, const std::string& assignment) {
+  return with_document(scenario, [&](const Json& document) { return api::sweep(document, assignment); });
+}
+
 std::string config(const std::string& scenario, const std::string& format) {
   return with_document(scenario, [&](const Json& document) { return api::config(document, format); });
 }
@@ -106,6 +111,7 @@ std::string version() { return VRAMPLAN_VERSION; }
 EMSCRIPTEN_BINDINGS(vramplan) {
   emscripten::function("estimate", &estimate);
   emscripten::function("recommend", &recommend);
+  emscripten::function("sweep", &sweep);
   emscripten::function("config", &config);
   emscripten::function("params", &params);
   emscripten::function("paramsForModel", &params_for_model);

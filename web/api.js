@@ -43,6 +43,8 @@
       estimate: function (scenario) { return call(module.estimate, [toText(scenario)]); },
       // CONTRACT.md "Result of recommend --json".
       recommend: function (scenario) { return call(module.recommend, [toText(scenario)]); },
+      // `estimate --sweep`: assignment "train.micro_batch_size=1,2,4" gives {key, points: [{value, device_bytes, ...}]}.
+      sweep: function (scenario, assignment) { return call(module.sweep, [toText(scenario), String(assignment)]); },
       // The example config as text; format: nemo-rl, nemo-automodel, verl, trl.
       config: function (scenario, format) { return call(module.config, [toText(scenario), String(format)]); },
       // Parameter counts of a raw Hugging Face config.json (object or text).

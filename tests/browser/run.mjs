@@ -1,0 +1,398 @@
+#!/usr/bin/env node
+// Browser tests of the single-file page, loaded from file:// in headless Chromium driven by
+// playwright-core (the system's /usr/bin/chromium; no browser is downloaded).
+//
+//   node tests/browser/run.mjs --site build/site/index.html --cli build/release/cli/vramplan \
+//        [--artifacts build/browser-artifacts] [--chromium /usr/bin/chromium]
+//
+// Numbers on the page are checked against the native CLI's JSON. Screenshots (1280 and 360 px,
+// light and dark, print) are written to --artifacts. Exit status: 0 all passed, 1 a test failed,
+// 77 skipped (page, CLI, playwright-core or Chromium missing). Last line: "N passed, M failed".
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { deepStrictEqual, strictEqual, ok, match } from 'node:assert/strict';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const source = resolve(here, '../..');
+
+function parseArgs(argv) {
+  const args = {
+    site: join(source, 'build/site/index.html'), cli: null, artifacts: join(source, 'build/browser-artifacts'),
+    chromium: process.env.CHROMIUM || '/usr/bin/chromium',
+  };
+  for (let i = 0; i < argv.length; i += 2) {
+    const name = argv[i].replace(/^--/, '');
+    if (!(name in args) || i + 1 >= argv.length) {
+      console.error(`usage: run.mjs --site FILE --cli FILE [--artifacts DIR] [--chromium FILE] (got ${argv[i]})`);
+      process.exit(2);
+    }
+    args[name] = argv[i + 1];
+  }
+  return args;
+}
+const args = parseArgs(process.argv.slice(2));
+function skip(why) { console.log(`skipped: ${why}`); process.exit(77); }
+if (!existsSync(args.site)) skip(`${args.site} is not built (cmake --workflow --preset web)`);
+if (!args.cli || !existsSync(args.cli)) skip(`the native CLI (--cli) is not built: ${args.cli}`);
+if (!existsSync(args.chromium)) skip(`no Chromium at ${args.chromium}`);
+let chromium;
+try {
+  ({ chromium } = createRequire(import.meta.url)('playwright-core'));
+} catch (e) {
+  skip('playwright-core is not installed (npm ci --prefix tests/browser)');
+}
+
+const pageUrl = pathToFileURL(resolve(args.site)).href;
+const goalMs = 300;  // docs/benchmarks.md
+mkdirSync(args.artifacts, { recursive: true });
+
+function cli(cliArgs) {
+  const r = spawnSync(args.cli, cliArgs, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json: r.status === 0 && cliArgs.includes('--json') ? JSON.parse(r.stdout) : undefined };
+}
+const work = mkdtempSync(join(tmpdir(), 'vramplan-browser-'));
+function cliScenario(command, scenario) {
+  const path = join(work, `scenario-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(path, JSON.stringify(scenario));
+  return cli([command, '--json', path]);
+}
+
+// The page's default scenario as the contract's JSON, read from the page itself.
+const SEED = {
+  model: 'Qwen/Qwen2.5-7B-Instruct', workload: 'rl', gpu: 'H100-SXM-80GB', gpus: 1,
+  train: { micro_batch_size: 8, seq_len: 1536 },
+  rl: { reward_model: { model: 'Qwen/Qwen2.5-14B-Instruct', weight_dtype: 'bf16' } },
+};
+const estimateLands = cliScenario('estimate', SEED).status === 0;
+const recommendLands = cliScenario('recommend', SEED).status === 0;
+
+const browser = await chromium.launch({
+  executablePath: args.chromium,
+  // toolchain.md pitfall 11: the flags headless Chromium needs as root and without a network.
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+
+// A fresh page that records every request, console error and page error.
+async function openPage(fragment = '', options = {}) {
+  const context = await browser.newContext({ viewport: { width: options.width || 1280, height: 900 }, colorScheme: options.colorScheme || 'light' });
+  const page = await context.newPage();
+  const record = { requests: [], errors: [] };
+  // Every request is seen twice: as an event, and by a route that aborts anything but the page.
+  context.on('request', (request) => record.requests.push(request.url()));
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.split('#')[0] === pageUrl) route.continue();
+    else { record.requests.push(url); route.abort(); }
+  });
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') record.errors.push(`console ${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => record.errors.push(`page error: ${e.message}`));
+  await page.goto(pageUrl + (fragment ? '#' + fragment : ''));
+  await settled(page);
+  return { page, context, record };
+}
+async function settled(page, after = 0) {
+  await page.waitForFunction((t) => Number(document.documentElement.dataset.settled || 0) > t, after, { timeout: 10000 });
+}
+// Runs `action` and waits for the panes to be redrawn.
+async function andSettle(page, action) {
+  const before = await page.evaluate(() => Number(document.documentElement.dataset.settled || 0));
+  await action();
+  await settled(page, before);
+}
+function fragmentOf(page) { return decodeURIComponent(new URL(page.url()).hash.slice(1)); }
+async function paramsTotal(page) {
+  return Number(await page.locator('#params-table tr[data-key="Total"] td[data-value]').getAttribute('data-value'));
+}
+function gibText(bytes) { const v = bytes / 2 ** 30; return Math.abs(v) < 10 ? v.toFixed(2) : v.toFixed(1); }
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+const open = [];
+
+test('makes no network request at all, and logs no error', async () => {
+  const t = await openPage();
+  open.push(t);
+  const { page, record } = t;
+  // Exercise the page: every workload, every config tab, a setting, the pasted-config pane.
+  for (const w of ['train', 'inference', 'rl']) await andSettle(page, () => page.click(`#tab-${w}`));
+  for (const f of ['nemo-automodel', 'verl', 'trl', 'nemo-rl']) await page.click(`#cfgtab-${f}`);
+  await andSettle(page, () => page.fill('#f-train-micro_batch_size', '4'));
+  await page.click('#custom-config summary');
+  const others = record.requests.filter((u) => u.split('#')[0] !== pageUrl);
+  deepStrictEqual(others, [], 'requests other than the page itself');
+  strictEqual(record.requests.length, 1, 'the page itself is the only request');
+  deepStrictEqual(record.errors, [], 'console or page errors');
+  const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  match(csp, /default-src 'none'/);
+  strictEqual(await page.locator('link[rel=icon]').getAttribute('href'), 'data:,');
+  strictEqual(await page.locator('script[src], link[rel=stylesheet]').count(), 0, 'everything is inlined');
+});
+
+test('the default scenario is the seed guide’s, with exact parameter counts', async () => {
+  const { page } = await openPage();
+  strictEqual(await page.inputValue('#f-model'), 'Qwen/Qwen2.5-7B-Instruct');
+  strictEqual(await page.getAttribute('#tab-rl', 'aria-selected'), 'true');
+  strictEqual(await page.inputValue('#f-train-micro_batch_size'), '8');
+  strictEqual(await page.inputValue('#f-rl-reward_model-model'), 'Qwen/Qwen2.5-14B-Instruct');
+  strictEqual(await page.inputValue('#f-gpu'), 'H100-SXM-80GB');
+  const expected = cli(['params', '--json', '--model', 'Qwen/Qwen2.5-7B-Instruct']).json;
+  strictEqual(await paramsTotal(page), expected.total);
+  const summary = await page.textContent('#summary');
+  if (estimateLands) {
+    const r = cliScenario('estimate', JSON.parse(await page.evaluate(() => JSON.stringify(window.vramplanPage.scenario()))));
+    ok(summary.includes(gibText(r.json.per_gpu.device_bytes)), `summary "${summary}" lacks ${gibText(r.json.per_gpu.device_bytes)}`);
+    strictEqual(await page.locator('#breakdown-table tbody tr').count(), r.json.per_gpu.components.length);
+    if (r.json.phases) strictEqual(await page.locator('#phases .phase').count(), r.json.phases.length);
+  } else {
+    match(summary, /not available/i);
+    match(await page.textContent('#breakdown'), /Not available yet/);
+  }
+  if (recommendLands) ok(await page.locator('#recommend-table tbody tr').count() > 10);
+  else match(await page.textContent('#gpu-table'), /Not available yet/);
+  await page.context().close();
+});
+
+test('picking a model shows the CLI’s numbers and puts it in the link', async () => {
+  const { page } = await openPage();
+  const models = cli(['models', '--json']).json.models;
+  const target = models.find((m) => /Llama-3\.1-8B-Instruct/.test(m.id)) || models[models.length - 1];
+  await andSettle(page, async () => {
+    await page.fill('#f-model', target.id);
+    await page.dispatchEvent('#f-model', 'change');
+  });
+  const expected = cli(['params', '--json', '--model', target.id]).json;
+  strictEqual(await paramsTotal(page), expected.total);
+  ok(fragmentOf(page).includes('model=' + target.id), fragmentOf(page));
+  match(await page.textContent('#f-model-info'), /parameters/);
+  await page.context().close();
+});
+
+test('model search lists the catalog', async () => {
+  const { page } = await openPage();
+  const count = await page.locator('#model-list option').count();
+  strictEqual(count, cli(['models', '--json']).json.models.length);
+  await page.context().close();
+});
+
+test('changing a setting updates the result and the link; back and forward work', async () => {
+  const { page } = await openPage();
+  const before = fragmentOf(page);
+  await andSettle(page, async () => {
+    await page.fill('#f-train-micro_batch_size', '4');
+    await page.dispatchEvent('#f-train-micro_batch_size', 'change');
+  });
+  ok(fragmentOf(page).includes('train.micro_batch_size=4'), fragmentOf(page));
+  await andSettle(page, () => page.check('#f-train-gradient_checkpointing'));
+  ok(fragmentOf(page).includes('train.gradient_checkpointing=true'));
+  if (estimateLands) {
+    const r = cliScenario('estimate', await page.evaluate(() => window.vramplanPage.scenario()));
+    ok((await page.textContent('#summary')).includes(gibText(r.json.per_gpu.device_bytes)));
+  }
+  await andSettle(page, () => page.goBack());
+  strictEqual(await page.isChecked('#f-train-gradient_checkpointing'), false);
+  strictEqual(await page.inputValue('#f-train-micro_batch_size'), '4');
+  await andSettle(page, () => page.goBack());
+  strictEqual(await page.inputValue('#f-train-micro_batch_size'), '8');
+  strictEqual(fragmentOf(page), before);
+  await andSettle(page, () => page.goForward());
+  strictEqual(await page.inputValue('#f-train-micro_batch_size'), '4');
+  await page.context().close();
+});
+
+test('an invalid setting is shown with its JSON pointer next to the field', async () => {
+  const { page } = await openPage();
+  await andSettle(page, async () => {
+    await page.fill('#f-train-micro_batch_size', '0');
+    await page.dispatchEvent('#f-train-micro_batch_size', 'change');
+  });
+  const expected = cliScenario('estimate', await page.evaluate(() => window.vramplanPage.scenario()));
+  strictEqual(expected.status, 2);
+  ok(await page.isVisible('#error-summary'));
+  strictEqual((await page.textContent('#error-list')).trim(), expected.stderr.trim());
+  strictEqual(await page.getAttribute('#f-train-micro_batch_size', 'aria-invalid'), 'true');
+  ok(await page.isVisible('#f-train-micro_batch_size-error'));
+  await page.click('#error-list a');
+  strictEqual(await page.evaluate(() => document.activeElement.id), 'f-train-micro_batch_size');
+  await page.context().close();
+});
+
+test('workload tabs work with the keyboard', async () => {
+  const { page } = await openPage();
+  await page.focus('#tab-rl');
+  await andSettle(page, () => page.keyboard.press('ArrowRight'));
+  strictEqual(await page.getAttribute('#tab-inference', 'aria-selected'), 'true');
+  strictEqual(await page.evaluate(() => document.activeElement.id), 'tab-inference');
+  ok(await page.isVisible('#f-inference-batch_size'));
+  ok(!(await page.isVisible('#f-train-micro_batch_size')));
+  ok(fragmentOf(page).includes('workload=inference'));
+  await andSettle(page, () => page.keyboard.press('Home'));
+  strictEqual(await page.getAttribute('#tab-train', 'aria-selected'), 'true');
+  await page.context().close();
+});
+
+test('a pasted config.json gives the CLI’s parameter counts', async () => {
+  const { page } = await openPage();
+  const entry = JSON.parse(readFileSync(join(source, 'data/models.json'), 'utf8')).models.find((m) => !m.id.startsWith('Qwen/Qwen2.5-7B'));
+  const config = { ...entry.config, _name_or_path: 'my-org/<b>custom</b>' };
+  const path = join(work, 'config.json');
+  writeFileSync(path, JSON.stringify(config));
+  const expected = cli(['params', '--json', path]).json;
+  await page.click('#custom-config summary');
+  await page.fill('#f-config-text', JSON.stringify(config, null, 2));
+  await andSettle(page, () => page.click('#use-config'));
+  strictEqual(await paramsTotal(page), expected.total);
+  match(await page.inputValue('#f-model'), /^config\.json: my-org\/<b>custom<\/b>$/);
+  strictEqual(await page.locator('#main b').count(), 0, 'user text became markup');
+  ok(fragmentOf(page).includes('model={'), 'the config travels in the link');
+  // The link reproduces it.
+  const link = await page.inputValue('#f-permalink');
+  const again = await openPage(new URL(link).hash.slice(1));
+  strictEqual(await paramsTotal(again.page), expected.total);
+  await again.context.close();
+  // An invalid config is refused with the module's message.
+  await page.fill('#f-config-text', '{"model_type": "llama"}');
+  await page.click('#use-config');
+  const bad = cli(['params', '--json', join(work, 'missing.json')]);
+  ok(bad.status !== 0);
+  match(await page.textContent('#f-config-text-error'), /^error: \//);
+  strictEqual(await paramsTotal(page), expected.total, 'the previous model stays');
+  await page.context().close();
+});
+
+test('a permalink opens the scenario it describes', async () => {
+  const { page } = await openPage('model=Qwen/Qwen2.5-0.5B-Instruct&workload=inference&gpu=L4&inference.batch_size=32&inference.engine=vllm');
+  strictEqual(await page.getAttribute('#tab-inference', 'aria-selected'), 'true');
+  strictEqual(await page.inputValue('#f-model'), 'Qwen/Qwen2.5-0.5B-Instruct');
+  strictEqual(await page.inputValue('#f-gpu'), 'L4');
+  strictEqual(await page.inputValue('#f-inference-batch_size'), '32');
+  ok(await page.isVisible('#f-inference-gpu_memory_utilization'), 'vLLM settings shown');
+  strictEqual(await paramsTotal(page), cli(['params', '--json', '--model', 'Qwen/Qwen2.5-0.5B-Instruct']).json.total);
+  const scenario = await page.evaluate(() => window.vramplanPage.scenario());
+  strictEqual(scenario.inference.batch_size, 32);
+  strictEqual(scenario.workload, 'inference');
+  await page.context().close();
+});
+
+test('malformed links show an error, never a blank page', async () => {
+  for (const fragment of ['model=%E0%A4%A', 'garbage', '__proto__.x=1', 'model=Qwen/Qwen2.5-7B-Instruct&train.micro_batch_size=-3',
+    'model=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E', 'model=Qwen/Qwen2.5-7B-Instruct&train.nonsense=1', 'gpu=H100-SXM-80GB']) {
+    const { page, context, record } = await openPage(fragment);
+    ok(await page.isVisible('#main'), `${fragment}: the page is blank`);
+    const linkError = await page.isVisible('#link-error');
+    const summaryError = await page.isVisible('#error-summary');
+    ok(linkError || summaryError, `${fragment}: no error shown`);
+    strictEqual(await page.locator('img').count(), 0, `${fragment}: user text became markup`);
+    deepStrictEqual(record.errors, [], `${fragment}: console errors`);
+    await context.close();
+  }
+  const { page } = await openPage('model=Qwen/Qwen2.5-7B-Instruct&train.micro_batch_size=-3');
+  const line = (await page.textContent('#error-list')).trim();
+  strictEqual(line, cliScenario('estimate', { model: 'Qwen/Qwen2.5-7B-Instruct', train: { micro_batch_size: -3 } }).stderr.trim());
+  await page.context().close();
+});
+
+test('embed mode is compact, and the page offers the iframe snippet', async () => {
+  const { page } = await openPage('embed&model=Qwen/Qwen2.5-1.5B-Instruct&gpu=RTX-4090');
+  ok(!(await page.isVisible('.site-header')));
+  ok(!(await page.isVisible('.site-footer')));
+  ok(!(await page.isVisible('#share-section')));
+  ok(await page.isVisible('#summary'));
+  ok(await page.isVisible('#open-full-link'));
+  ok(!(await page.getAttribute('#open-full-link', 'href')).includes('embed'));
+  strictEqual(await paramsTotal(page), cli(['params', '--json', '--model', 'Qwen/Qwen2.5-1.5B-Instruct']).json.total);
+  await page.context().close();
+  const full = await openPage('model=Qwen/Qwen2.5-1.5B-Instruct');
+  const snippet = await full.page.inputValue('#f-embed');
+  match(snippet, /^<iframe src="[^"]+#embed&amp;model=Qwen\/Qwen2\.5-1\.5B-Instruct[^"]*" title="[^"]+"/);
+  await full.context.close();
+});
+
+test('suggestions and GPU rows apply their changes', async () => {
+  const { page } = await openPage();
+  if (!recommendLands) {
+    match(await page.textContent('#suggestions'), /Not available yet/);
+    return page.context().close();
+  }
+  const use = page.locator('#recommend-table button[data-use-gpu]').first();
+  const gpu = await use.getAttribute('data-use-gpu');
+  await andSettle(page, () => use.click());
+  strictEqual(await page.inputValue('#f-gpu'), gpu);
+  const apply = page.locator('#suggestions button[data-apply]').first();
+  if (await apply.count()) {
+    const before = fragmentOf(page);
+    await andSettle(page, () => apply.click());
+    ok(fragmentOf(page) !== before, 'applying a suggestion changes the scenario');
+  }
+  await page.context().close();
+});
+
+test('the batch sweep is a chart with GPU lines, or says it is not available yet', async () => {
+  const { page } = await openPage();
+  if (estimateLands) {
+    strictEqual(await page.locator('#sweep svg.chart .point').count() >= 1, true);
+    ok(await page.locator('#sweep svg.chart .gpu-line').count() >= 1);
+    strictEqual(await page.locator('#sweep-table tbody tr').count(), 9);
+  } else {
+    match(await page.textContent('#sweep'), /Not available yet/);
+  }
+  await page.context().close();
+});
+
+// Timing is reported, never asserted (DEVELOPERS.md: speed goals are checked by benchmarks); the
+// goal and the measured median go to docs/benchmarks.md. The test checks the mark exists.
+test(`first result is marked and timed (goal: under ${goalMs} ms from navigation; reported, not asserted)`, async () => {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const { page, context } = await openPage();
+    const entry = await page.evaluate(() => performance.getEntriesByName('vramplan-first-result')[0]?.startTime ?? null);
+    ok(entry !== null, 'the page marks its first result (performance mark vramplan-first-result)');
+    times.push(entry);
+    await context.close();
+  }
+  times.sort((a, b) => a - b);
+  const median = times[2];
+  console.log(`     navigation to first result: median ${median.toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')}); goal ${goalMs} ms`);
+});
+
+test('screenshots at 1280 and 360 px, light and dark, and print', async () => {
+  for (const [width, colorScheme] of [[1280, 'light'], [1280, 'dark'], [360, 'light'], [360, 'dark']]) {
+    const { page, context, record } = await openPage('', { width, colorScheme });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    ok(overflow <= 0, `${width}px ${colorScheme}: the page scrolls sideways by ${overflow}px`);
+    await page.screenshot({ path: join(args.artifacts, `page-${width}-${colorScheme}.png`), fullPage: true });
+    await page.screenshot({ path: join(args.artifacts, `page-${width}-${colorScheme}-top.png`) });
+    deepStrictEqual(record.errors, []);
+    await context.close();
+  }
+  const { page, context } = await openPage('embed&model=Qwen/Qwen2.5-1.5B-Instruct&gpu=RTX-4090', { width: 720 });
+  await page.screenshot({ path: join(args.artifacts, 'embed-720.png'), fullPage: true });
+  await context.close();
+  const printed = await openPage();
+  await printed.page.emulateMedia({ media: 'print' });
+  await printed.page.screenshot({ path: join(args.artifacts, 'print-1280.png'), fullPage: true });
+  await printed.context.close();
+});
+
+let passed = 0;
+let failed = 0;
+for (const t of tests) {
+  const start = Date.now();
+  try {
+    await t.fn();
+    passed++;
+    console.log(`ok   ${t.name} (${Date.now() - start} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${t.name}\n     ${String(e && e.message ? e.message : e).split('\n').slice(0, 14).join('\n     ')}`);
+  }
+}
+for (const t of open) await t.context.close().catch(() => {});
+await browser.close();
+rmSync(work, { recursive: true, force: true });
+console.log(`browser tests: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

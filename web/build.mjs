@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Builds the single-file page: web/index.html with style.css, the WebAssembly module (a SINGLE_FILE
+// emscripten build, the wasm inlined as base64), api.js and app.js all inlined. The result needs no
+// server and makes no request: it works from file:// and after "Save page as".
+//
+//   node web/build.mjs --module build/wasm/vramplan.js --out build/site/index.html [--version X]
+//
+// No npm dependencies. Called by wasm/CMakeLists.txt (target vramplan_site) and scripts/build-web.sh.
+import { readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function parseArgs(argv) {
+  const args = { module: null, out: null, version: 'dev' };
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '');
+    if (!(name in args) || i + 1 >= argv.length) {
+      console.error(`error: ${argv[i]}: unknown option or missing value (--module FILE --out FILE [--version X])`);
+      process.exit(2);
+    }
+    args[name] = argv[++i];
+  }
+  if (!args.module || !args.out) {
+    console.error('error: --module and --out are required');
+    process.exit(2);
+  }
+  return args;
+}
+
+// Text placed inside <script> must not close the element or open an HTML comment; inside <style>
+// it must not close the element. These escapes keep JavaScript strings and regexes meaning the same.
+function scriptSafe(js) {
+  return js.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+}
+function styleSafe(css) {
+  if (/<\/style/i.test(css)) throw new Error('style.css contains "</style"');
+  return css;
+}
+
+const args = parseArgs(process.argv.slice(2));
+let html = readFileSync(join(here, 'index.html'), 'utf8');
+const sources = {
+  'vramplan.js': readFileSync(resolve(args.module), 'utf8'),
+  'api.js': readFileSync(join(here, 'api.js'), 'utf8'),
+  'app.js': readFileSync(join(here, 'app.js'), 'utf8'),
+};
+
+// Nothing in the markup may point outside the page (the four files inlined below aside).
+const external = html
+  .replace(/<link rel="stylesheet" href="style\.css">/, '')
+  .replace(/<script src="[a-z.]+"><\/script>/g, '')
+  .match(/\s(?:src|href)="(?!#|data:)[^"]*"/g);
+if (external) throw new Error(`index.html refers to other files: ${external.join(', ')}`);
+if (/url\(/.test(readFileSync(join(here, 'style.css'), 'utf8'))) throw new Error('style.css must not use url()');
+
+let replaced = 0;
+html = html.replace(/<link rel="stylesheet" href="style\.css">/, () => {
+  replaced++;
+  return '<style>\n' + styleSafe(readFileSync(join(here, 'style.css'), 'utf8')) + '</style>';
+});
+html = html.replace(/<script src="([a-z.]+)"><\/script>/g, (match, name) => {
+  if (!(name in sources)) throw new Error(`index.html: no source for <script src="${name}">`);
+  replaced++;
+  return '<script>\n' + scriptSafe(sources[name]) + '\n</script>';
+});
+if (replaced !== 4) throw new Error(`index.html: expected 1 stylesheet and 3 scripts to inline, found ${replaced}`);
+html = html.replace(/@VRAMPLAN_VERSION@/g, args.version);
+
+
+const out = resolve(args.out);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out + '.tmp', html);
+renameSync(out + '.tmp', out);
+const gzip = gzipSync(html, { level: 9 }).length;
+console.log(`${args.out}: ${(html.length / 1024).toFixed(0)} KiB, ${(gzip / 1024).toFixed(0)} KiB gzip`);
