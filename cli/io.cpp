@@ -53,17 +53,23 @@ Expected<Args> parse_args(const std::vector<std::string>& args, const std::vecto
 }
 
 Expected<std::string> read_input(const std::string& path) {
-  std::ostringstream buffer;
-  if (path == "-") {
-    buffer << std::cin.rdbuf();
-  } else {
-    std::ifstream file(path, std::ios::binary);
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
     if (!file) return Error{path, "cannot open the file"};
-    buffer << file.rdbuf();
+    in = &file;
   }
-  std::string text = buffer.str();
-  if (static_cast<std::streamsize>(text.size()) > kMaxInputBytes) {
-    return Error{path, "is larger than 64 MiB; a scenario or config.json is a few kilobytes"};
+  // Read in chunks and stop past the limit: an endless input (/dev/zero, `yes |`) must fail at
+  // 64 MiB, not exhaust memory.
+  std::string text;
+  char chunk[65536];
+  while (*in) {
+    in->read(chunk, sizeof chunk);
+    text.append(chunk, static_cast<std::size_t>(in->gcount()));
+    if (static_cast<std::streamsize>(text.size()) > kMaxInputBytes) {
+      return Error{path, "is larger than 64 MiB; a scenario or config.json is a few kilobytes"};
+    }
   }
   return text;
 }

@@ -1,7 +1,9 @@
 // `estimate`: scenario JSON in, the contract's result JSON out (CONTRACT.md "Result of estimate --json").
 // Extensions beyond the contract: per_gpu.components may carry extra ids (gathered_params,
 // ddp_buckets, autocast_cache, optimizer_step); "inference" {kv_tokens, max_concurrent_sequences,
-// kv_bytes_per_token, budget_bytes}; "constants" lists every empirical constant with its source.
+// kv_bytes_per_token, budget_bytes}; rl: "phases" (every phase's per_gpu) and "rollout" {kv_tokens,
+// max_concurrent_sequences, sequences_per_step, sequences_per_engine, engines, rollout_gpus,
+// train_gpus}; "constants" lists every empirical constant with its source.
 #include <cmath>
 #include <cstdint>
 
@@ -46,8 +48,22 @@ Expected<Json> estimate(const Json& scenario) {
   Json result;
   result["model"] = {{"id", s.model.id},
                      {"params", estimated->params.total},
-                     {"params_trainable", s.workload == Workload::train ? to_bytes(b.trainable_params) : 0}};
+                     {"params_trainable", s.workload != Workload::inference ? to_bytes(b.trainable_params) : 0}};
   result["per_gpu"] = breakdown_json(b);
+  if (s.workload == Workload::rl) {
+    Json phases = Json::array();
+    for (const Breakdown& phase : estimated->phases) phases.push_back({{"id", phase.phase}, {"per_gpu", breakdown_json(phase)}});
+    result["phases"] = phases;
+    const RolloutStats& r = estimated->rollout;
+    result["rollout"] = {{"engine", to_string(s.rl.rollout.engine)},
+                         {"kv_tokens", to_bytes(r.kv_tokens)},
+                         {"max_concurrent_sequences", static_cast<std::int64_t>(std::floor(r.max_concurrent_sequences))},
+                         {"sequences_per_step", to_bytes(r.sequences_per_step)},
+                         {"sequences_per_engine", to_bytes(r.sequences_per_engine)},
+                         {"engines", to_bytes(r.engines)},
+                         {"rollout_gpus", to_bytes(r.rollout_gpus)},
+                         {"train_gpus", to_bytes(r.train_gpus)}};
+  }
   if (s.workload == Workload::inference) {
     result["inference"] = {{"engine", to_string(s.inference.engine)},
                            {"kv_bytes_per_token", to_bytes(stats.kv_bytes_per_token)},

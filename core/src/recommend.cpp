@@ -30,10 +30,8 @@ BatchKnob batch_knob(Workload w) {
       return {"inference.batch_size", [](const Scenario& s) { return s.inference.batch_size; },
               [](Scenario& s, std::int64_t b) { s.inference.batch_size = b; },
               [](std::int64_t b) { return Json{{"inference", {{"batch_size", b}}}}; }};
-    case Workload::rl:
-      return {"rl.rollout.prompts_per_step", [](const Scenario& s) { return s.rl.rollout.prompts_per_step; },
-              [](Scenario& s, std::int64_t b) { s.rl.rollout.prompts_per_step = b; },
-              [](std::int64_t b) { return Json{{"rl", {{"rollout", {{"prompts_per_step", b}}}}}}; }};
+    case Workload::rl:  // the policy's micro-batch (CONTRACT.md max_micro_batch): with a fixed vLLM
+                        // pool, prompts per step change how many rounds generation takes, not its memory
     case Workload::train: break;
   }
   return {"train.micro_batch_size", [](const Scenario& s) { return s.train.micro_batch_size; },
@@ -205,7 +203,7 @@ void add_training_candidates(const Scenario& s, const Recommendation& rec, const
   }
   if (t.micro_batch_size > 1) {
     std::int64_t smaller = t.micro_batch_size / 2;
-    if (gpu && s.workload == Workload::train) {  // for rl, max_batch counts prompts, not sequences
+    if (gpu) {
       for (const GpuOption& o : rec.gpus) {
         if (o.gpu->id == gpu->id && o.max_batch >= 1 && o.max_batch < t.micro_batch_size) smaller = o.max_batch;
       }

@@ -153,6 +153,7 @@ RolloutSettings read_rollout(ObjectReader r) {
   s.max_prompt_len = r.integer("max_prompt_len", 1, limits::kMaxSeqLen, s.max_prompt_len);
   s.max_response_len = r.integer("max_response_len", 1, limits::kMaxSeqLen, s.max_response_len);
   s.tp = r.integer("tp", 1, limits::kMaxParallel, s.tp);
+  s.sleep_mode = r.boolean("sleep_mode", s.sleep_mode);
   r.reject_unknown_keys();
   return s;
 }
@@ -171,6 +172,7 @@ RlSettings read_rl(ObjectReader r, const Catalog& catalog) {
     if (!resolved.ok()) throw InputError{resolved.error()};
     RewardModelSettings reward_settings{std::move(resolved).value(), DType::bf16};
     reward_settings.weight_dtype = read_enum(rr, "weight_dtype", kWeightDTypes, reward_settings.weight_dtype);
+    reward_settings.colocated = rr.boolean("colocated", reward_settings.colocated);
     rr.reject_unknown_keys();
     s.reward_model = std::move(reward_settings);
   }
@@ -331,7 +333,8 @@ Json scenario_to_json(const Scenario& s) {
   const RlSettings& rl = s.rl;
   const RolloutSettings& ro = rl.rollout;
   Json reward = rl.reward_model ? Json{{"model", model_to_json(rl.reward_model->model)},
-                                       {"weight_dtype", to_string(rl.reward_model->weight_dtype)}}
+                                       {"weight_dtype", to_string(rl.reward_model->weight_dtype)},
+                                       {"colocated", rl.reward_model->colocated}}
                                 : Json(nullptr);
   out["rl"] = Json{{"algorithm", to_string(rl.algorithm)},
                    {"reference", rl.reference},
@@ -344,7 +347,8 @@ Json scenario_to_json(const Scenario& s) {
                                     {"generations_per_prompt", ro.generations_per_prompt},
                                     {"max_prompt_len", ro.max_prompt_len},
                                     {"max_response_len", ro.max_response_len},
-                                    {"tp", ro.tp}}}};
+                                    {"tp", ro.tp},
+                                    {"sleep_mode", ro.sleep_mode}}}};
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "vramplan/scenario_estimate.hpp"
 
+#include "vramplan/estimate_rl.hpp"
+
 namespace vramplan {
 
 const char* to_string(Verdict v) {
@@ -12,14 +14,22 @@ const char* to_string(Verdict v) {
 }
 
 Expected<ScenarioEstimate> estimate_scenario(const Scenario& s) {
-  if (s.workload == Workload::rl) {
-    return Error{"/workload", "the \"rl\" workload is not implemented yet; \"train\" and \"inference\" are",
-                 ErrorKind::not_implemented};
-  }
   auto counts = count_params(s.model.config);
   if (!counts.ok()) return Error{"/model", counts.error().message, ErrorKind::invalid_input};
   ScenarioEstimate out;
   out.params = std::move(counts).value();
+  if (s.workload == Workload::rl) {
+    auto rl = estimate_rl(s, out.params);
+    if (!rl.ok()) return rl.error();
+    RlEstimate& r = rl.value();
+    out.phases = std::move(r.phases);
+    out.peak = out.phases[r.peak];
+    for (const std::string& w : r.warnings) out.peak.warnings.push_back(w);
+    out.inference.kv_tokens = r.rollout.kv_tokens;
+    out.inference.max_concurrent_sequences = r.rollout.max_concurrent_sequences;
+    out.rollout = r.rollout;
+    return out;
+  }
   Expected<Breakdown> peak =
       s.workload == Workload::train
           ? estimate_training(s.model.config, out.params, s.train, s.gpus)
@@ -34,6 +44,11 @@ Fit assess_fit(const ScenarioEstimate& e, const Scenario& s, const GpuSpec& gpu)
   fit.capacity_bytes = static_cast<double>(gpu.memory_bytes);
   fit.headroom_bytes = fit.capacity_bytes - e.peak.device_bytes;
   if (fit.headroom_bytes < 0) return fit;
+  // RL with a vLLM rollout: a pool that holds no whole sequence cannot generate.
+  if (s.workload == Workload::rl && s.rl.algorithm != RlAlgorithm::dpo && s.rl.rollout.engine == Engine::vllm &&
+      e.rollout.max_concurrent_sequences < 1) {
+    return fit;
+  }
   if (s.workload == Workload::inference && s.inference.engine == Engine::vllm) {
     const double sequences = e.inference.max_concurrent_sequences;
     if (sequences < 1) return fit;

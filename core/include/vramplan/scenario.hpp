@@ -86,6 +86,9 @@ struct InferenceSettings {
 struct RewardModelSettings {
   ResolvedModel model;
   DType weight_dtype = DType::bf16;
+  // true: the reward model shares the policy's GPUs (resident in every phase); false: it has GPUs of
+  // its own (OpenRLHF's reward actor, a judge server) and is reported as its own "reward" phase.
+  bool colocated = true;
 };
 
 struct RolloutSettings {
@@ -97,6 +100,10 @@ struct RolloutSettings {
   std::int64_t max_prompt_len = 512;
   std::int64_t max_response_len = 1024;
   std::int64_t tp = 1;
+  // Colocated vLLM: true releases the KV pool and weights while training (verl free_cache_engine /
+  // sleep, NeMo RL colocated, TRL vllm_enable_sleep_mode=True); false keeps the pool resident (TRL
+  // colocate default vllm_enable_sleep_mode=False).
+  bool sleep_mode = true;
 };
 
 struct RlSettings {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "vramplan/estimate.hpp"
+#include "vramplan/estimate_rl.hpp"
 #include "vramplan/scenario.hpp"
 
 namespace vramplan {
@@ -12,7 +13,8 @@ namespace vramplan {
 struct ScenarioEstimate {
   Breakdown peak;                 // the phase with the largest device memory
   std::vector<Breakdown> phases;  // every phase of an RL step; empty for other workloads
-  InferenceStats inference;       // filled for the inference workload
+  InferenceStats inference;       // filled for the inference workload (rl: the rollout engine's kv numbers)
+  RolloutStats rollout;           // filled for the rl workload
   ParamCounts params;
 };
 

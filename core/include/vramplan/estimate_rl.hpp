@@ -1,0 +1,37 @@
+#pragma once
+// RL post-training (GRPO, PPO, DPO): per-GPU memory of each phase of one RL step (rollout, scoring,
+// training, and the phases of GPUs given to the rollout engine or the reward model alone). Each phase
+// is a Breakdown whose components carry the role as a prefix ("reference.weights", "rollout.kv_cache",
+// "critic.optimizer"); the policy's are unprefixed. docs/memory-model.md "RL" explains the layout.
+#include "vramplan/estimate.hpp"
+#include "vramplan/params.hpp"
+#include "vramplan/scenario.hpp"
+
+namespace vramplan {
+
+// What the rollout engine holds for the step (the rollout phase's InferenceStats plus the step's size).
+struct RolloutStats {
+  double kv_tokens = 0;                 // tokens the KV cache holds (vLLM: the pool; hf: the batch)
+  double max_concurrent_sequences = 0;  // sequences of max_prompt_len + max_response_len at once, per engine
+  double sequences_per_step = 0;        // prompts_per_step x generations_per_prompt (whole job)
+  double sequences_per_engine = 0;      // per rollout data-parallel group (engine instance)
+  double engines = 0;                   // rollout data-parallel groups
+  double rollout_gpus = 0;              // GPUs generating (all of them when colocated)
+  double train_gpus = 0;                // GPUs training the policy
+};
+
+struct RlEstimate {
+  std::vector<Breakdown> phases;  // in step order; each with its `phase` name
+  std::size_t peak = 0;           // index of the phase with the largest device_bytes
+  RolloutStats rollout;
+  std::vector<std::string> warnings;
+};
+
+// Tokens per sequence in every RL phase: max_prompt_len + max_response_len (train.seq_len is not used).
+std::int64_t rl_sequence_len(const Scenario& scenario);
+
+// Phases of one RL step of `scenario` (workload rl). Fails with an input Error (JSON pointer) on layouts
+// that cannot run, e.g. colocated=false with no GPU left for training.
+Expected<RlEstimate> estimate_rl(const Scenario& scenario, const ParamCounts& policy_params);
+
+}  // namespace vramplan
