@@ -59,19 +59,32 @@ void print_estimate(const Json& result) {
 }
 
 void print_recommendations(const Json& result) {
-  Table table({"gpu", "memory", "verdict", "min GPUs", "max micro-batch", "headroom"},
-              {Align::left, Align::right, Align::left, Align::right, Align::right, Align::right});
+  Table table({"gpu", "memory", "verdict", "headroom", "max micro-batch", "min GPUs", "layout at min", "$/hour at min"},
+              {Align::left, Align::right, Align::left, Align::right, Align::right, Align::right, Align::left, Align::right});
   for (const auto& g : result.at("gpus")) {
+    const std::int64_t min_gpus = g.value("min_gpus", std::int64_t{0});
+    std::string cost = "-";
+    if (g.contains("cost_per_hour_usd") && g.at("cost_per_hour_usd").is_number()) {
+      char buffer[32];
+      std::snprintf(buffer, sizeof buffer, "%.2f", g.at("cost_per_hour_usd").get<double>());
+      cost = buffer;
+    }
     table.add_row({g.value("id", std::string()), format_gib(bytes_at(g, "memory_bytes")), g.value("verdict", std::string()),
-                   std::to_string(g.value("min_gpus", 0)), std::to_string(g.value("max_micro_batch", 0)),
-                   format_gib(bytes_at(g, "headroom_bytes"))});
+                   format_gib(bytes_at(g, "headroom_bytes")), std::to_string(g.value("max_micro_batch", 0)),
+                   min_gpus > 0 ? std::to_string(min_gpus) : "none", min_gpus > 0 ? g.value("min_gpus_layout", std::string()) : "",
+                   cost});
   }
   print_text(table.render());
+  print_text("\nmax micro-batch: the largest " + result.value("batch_key", std::string("batch")) +
+             " that fits; min GPUs: the fewest that fit (1, 2, 4, 8, then whole nodes of 8), sharding with " +
+             result.value("assumed_sharding", std::string("-")) + "; prices are indicative on-demand figures (vramplan gpus --json).\n");
   const Json suggestions = result.value("suggestions", Json::array());
   if (!suggestions.empty()) {
-    print_text("\nWhat to change:\n");
+    print_text("\nWhat to change (cheapest for you first):\n");
     for (const auto& s : suggestions) {
-      print_text("  - " + s.value("change", std::string()) + ": saves " + format_gib(bytes_at(s, "saves_bytes")) + "\n");
+      std::string after;
+      if (s.contains("fits_after")) after = s.at("fits_after").get<bool>() ? "  -> then fits" : "  -> still does not fit";
+      print_text("  - " + s.value("change", std::string()) + ": saves " + format_gib(bytes_at(s, "saves_bytes")) + after + "\n");
     }
   }
 }
