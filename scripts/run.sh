@@ -13,22 +13,16 @@ echo
 echo "== vramplan estimate examples/default.json =="
 cat examples/default.json
 echo
-status=0
-"$cli" estimate examples/default.json || status=$?
-if [ "$status" -eq 3 ]; then
-  echo "(estimate is not implemented in this build; parameter counts instead)"
-  "$cli" params --model "$(node -e 'console.log(JSON.parse(require("fs").readFileSync("examples/default.json")).model)')"
-elif [ "$status" -ne 0 ]; then
-  exit "$status"
-fi
+"$cli" estimate examples/default.json
+echo
+echo "== vramplan recommend examples/default.json =="
+"$cli" recommend examples/default.json
 
-if [ -f scripts/build-web.sh ]; then
-  bash scripts/build-web.sh
-  page="$(pwd)/build/site/index.html"
-  echo
-  echo "The page: file://$page (works offline, one file)"
-  if [ "${VRAMPLAN_NO_SERVE:-0}" != "1" ]; then
-    echo "Serving it at http://127.0.0.1:8000/ (Ctrl-C stops)"
-    exec python3 -m http.server 8000 --bind 127.0.0.1 --directory build/site
-  fi
+bash scripts/build-web.sh
+page="$(pwd)/build/site/index.html"
+echo
+echo "The page: file://$page (works offline, one file)"
+if [ "${VRAMPLAN_NO_SERVE:-0}" != "1" ]; then
+  echo "Serving it at http://127.0.0.1:8000/ (Ctrl-C stops)"
+  exec python3 -m http.server 8000 --bind 127.0.0.1 --directory build/site
 fi
