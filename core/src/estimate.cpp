@@ -10,24 +10,15 @@
 
 #include "vramplan/estimate.hpp"
 #include "vramplan/memory.hpp"
+#include "text_format.hpp"
 
 namespace vramplan {
 namespace {
 
 using namespace memory;
 
-std::string format(const char* f, ...) __attribute__((format(printf, 1, 2)));
-std::string format(const char* f, ...) {
-  char buffer[1024];
-  va_list args;
-  va_start(args, f);
-  const int n = std::vsnprintf(buffer, sizeof buffer, f, args);
-  va_end(args);
-  if (n < 0) return {};
-  return std::string(buffer, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buffer - 1));
-}
-
-std::string gib(double bytes) { return format("%.2f GiB", bytes / kGiB); }
+using text::format;
+using text::gib;
 
 const char* dtype_name(double bytes) {
   if (bytes >= 4) return "fp32";

@@ -11,6 +11,7 @@
 
 #include "vramplan/estimate_rl.hpp"
 #include "vramplan/memory.hpp"
+#include "text_format.hpp"
 
 namespace vramplan {
 namespace {
@@ -24,18 +25,8 @@ using namespace memory;
 // logits with .to(torch.float32) before log_softmax). Same count as kCrossEntropyFp32Copies.
 constexpr double kLogProbFp32Copies = 3;
 
-std::string format(const char* f, ...) __attribute__((format(printf, 1, 2)));
-std::string format(const char* f, ...) {
-  char buffer[1024];
-  va_list args;
-  va_start(args, f);
-  const int n = std::vsnprintf(buffer, sizeof buffer, f, args);
-  va_end(args);
-  if (n < 0) return {};
-  return std::string(buffer, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buffer - 1));
-}
-
-std::string gib(double bytes) { return format("%.2f GiB", bytes / kGiB); }
+using text::format;
+using text::gib;
 double d(std::int64_t v) { return static_cast<double>(v); }
 Error bad(const char* pointer, std::string message) { return Error{pointer, std::move(message), ErrorKind::invalid_input}; }
 

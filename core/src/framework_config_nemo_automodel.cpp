@@ -7,6 +7,7 @@
 
 #include "vramplan/framework_config.hpp"
 #include "vramplan/yaml.hpp"
+#include "text_format.hpp"
 
 namespace vramplan::config {
 
@@ -14,14 +15,7 @@ namespace {
 
 using yaml::OrderedJson;
 
-std::string join(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& line : lines) {
-    if (!out.empty()) out += '\n';
-    out += line;
-  }
-  return out;
-}
+using text::join;
 
 // model.torch_dtype: the dtype the weights are loaded in ("bf16" and "fp32" are the strings
 // nemo_automodel.shared.utils.dtype_from_str accepts besides torch names).

@@ -7,6 +7,7 @@
 
 #include "vramplan/framework_config.hpp"
 #include "vramplan/yaml.hpp"
+#include "text_format.hpp"
 
 namespace vramplan::config {
 
@@ -31,14 +32,7 @@ OrderedJson target_modules(const LoraSettings& lora) {
   return modules;
 }
 
-std::string join(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& line : lines) {
-    if (!out.empty()) out += '\n';
-    out += line;
-  }
-  return out;
-}
+using text::join;
 
 // policy.dtensor_cfg (FSDP2 + TP/CP) or, with pipeline parallelism, policy.megatron_cfg.
 void set_parallelism(yaml::Document& doc, const Scenario& s, bool sft_base, std::vector<std::string>& notes) {

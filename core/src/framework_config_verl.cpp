@@ -9,6 +9,7 @@
 
 #include "vramplan/framework_config.hpp"
 #include "vramplan/yaml.hpp"
+#include "text_format.hpp"
 
 namespace vramplan::config {
 
@@ -16,14 +17,7 @@ namespace {
 
 using yaml::OrderedJson;
 
-std::string join(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& line : lines) {
-    if (!out.empty()) out += '\n';
-    out += line;
-  }
-  return out;
-}
+using text::join;
 
 OrderedJson lora_targets(const LoraSettings& lora) {
   if (lora.all_linear) return "all-linear";
