@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
 # Every test: native build with warnings as errors, unit and CLI tests, validation against measured
-# runs, the framework configs parsed by a real YAML parser, then the WebAssembly module and the page
+# runs, the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer, 60 s of fuzzing,
+# the framework configs parsed by a real YAML parser, then the WebAssembly module and the page
 # (node and browser tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
+jobs=$(nproc)
 
 echo "== native build and tests (preset dev: warnings as errors) =="
 cmake --preset dev >/dev/null
-cmake --build --preset dev -j "$(nproc)"
-ctest --preset dev -j "$(nproc)"
+cmake --build --preset dev -j "$jobs"
+ctest --preset dev -j "$jobs" -E "wasm_node|web_browser"
 cli=build/dev/cli/vramplan
 
 echo "== validation against measured runs =="
 "$cli" validate tests/validation
+
+echo "== the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (preset asan) =="
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$jobs"
+ctest --preset asan -j "$jobs" -E "wasm_node|web_browser"
+
+echo "== fuzzing: 60 s over the scenario, config.json and catalog-id entry points =="
+bash scripts/fuzz.sh 60
 
 echo "== example configs through a real YAML parser =="
 bash scripts/test-config.sh "$cli"

@@ -60,6 +60,11 @@ Json gpu_listing(const GpuSpec& g) {
 }  // namespace
 
 Expected<Json> parse_json_text(std::string_view text) {
+  // nlohmann's lexer takes a NUL byte for the end of the input and would accept `{...}\0garbage`;
+  // a raw NUL is never valid JSON (inside strings it must be written \u0000).
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return Error{"", "not valid JSON (a NUL byte at offset " + std::to_string(nul) + "; text must be UTF-8)"};
+  }
   int depth = 0;
   bool too_deep = false;
   // The callback rejects over-deep documents while parsing, before any recursion on them.

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses (tests/fuzz/) with clang-14 into build/fuzz and runs each on a copy
+# of its seed corpus for a share of SECONDS (default 60 in total, split evenly between the targets).
+#
+#   bash scripts/fuzz.sh [SECONDS] [TARGET...]      TARGET: scenario, config, catalog_id (default: all)
+#
+# Environment: FUZZ_BUILD_DIR (default build/fuzz), CC/CXX (default clang-14/clang++-14),
+# FUZZ_WORK (where corpora grow and crashes land; default $FUZZ_BUILD_DIR/work), FUZZ_JOBS (build
+# parallelism, default 2). Needs Debian's clang-14 and libclang-rt-14-dev.
+#
+# Exit status 0 when no harness crashed, hung or leaked; 1 on a finding (the reproducer is kept in
+# $FUZZ_WORK/<target>/artifacts/ and named in the output); 2 on a usage or build error. The last line is
+# a summary: "fuzz: <N> targets, <S> s, <E> executions, <C> crashes".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+total_seconds="${1:-60}"
+shift $(( $# > 0 ? 1 : 0 ))
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(scenario config catalog_id)
+if ! [[ "$total_seconds" =~ ^[0-9]+$ ]] || [ "$total_seconds" -lt 1 ]; then
+  echo "usage: scripts/fuzz.sh [SECONDS] [scenario|config|catalog_id ...]" >&2
+  exit 2
+fi
+
+build_dir="${FUZZ_BUILD_DIR:-build/fuzz}"
+work="${FUZZ_WORK:-$build_dir/work}"
+export CC="${CC:-clang-14}" CXX="${CXX:-clang++-14}"
+if ! command -v "$CXX" >/dev/null 2>&1; then
+  echo "error: $CXX not found: install clang-14 and libclang-rt-14-dev" >&2
+  exit 2
+fi
+
+echo "== building the fuzz harnesses ($CXX, $build_dir) =="
+if ! cmake -S tests/fuzz -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_dir.configure.log" 2>&1; then
+  cat "$build_dir.configure.log" >&2
+  exit 2
+fi
+if ! cmake --build "$build_dir" -j "${FUZZ_JOBS:-2}"; then
+  echo "error: the fuzz harnesses did not build" >&2
+  exit 2
+fi
+
+per_target=$(( total_seconds / ${#targets[@]} ))
+[ "$per_target" -lt 1 ] && per_target=1
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+status=0
+crashes=0
+executions=0
+for target in "${targets[@]}"; do
+  binary="$build_dir/fuzz_$target"
+  seeds="tests/fuzz/corpus/$target"
+  if [ ! -x "$binary" ] || [ ! -d "$seeds" ]; then
+    echo "error: unknown target $target (no $binary or $seeds)" >&2
+    exit 2
+  fi
+  corpus="$work/$target/corpus"
+  artifacts="$work/$target/artifacts"
+  mkdir -p "$corpus" "$artifacts"
+  log="$work/$target/fuzz.log"
+  echo "== fuzz_$target: ${per_target} s =="
+  # The seed corpus is read-only input; what the fuzzer finds grows in $corpus (first directory).
+  # -timeout: an input taking 10 s is a hang; -rss_limit_mb bounds memory; -max_len lets 64 KiB
+  # documents grow (deep nesting, long strings).
+  "$binary" "$corpus" "$seeds" \
+    -dict=tests/fuzz/json.dict \
+    -max_total_time="$per_target" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1
+  rc=$?
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  runs="${runs:-0}"
+  executions=$(( executions + runs ))
+  if [ "$rc" -ne 0 ]; then
+    status=1
+    crashes=$(( crashes + 1 ))
+    echo "fuzz_$target FAILED (exit $rc) after $runs executions; last lines of $log:"
+    tail -n 40 "$log"
+    ls -1 "$artifacts" | sed "s|^|  reproducer: $artifacts/|"
+  else
+    echo "fuzz_$target: $runs executions, no findings"
+  fi
+done
+
+echo "fuzz: ${#targets[@]} targets, $(( per_target * ${#targets[@]} )) s, $executions executions, $crashes crashes"
+exit "$status"

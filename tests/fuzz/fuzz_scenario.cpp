@@ -1,0 +1,45 @@
+// libFuzzer harness: a scenario document as text, through every operation that reads one
+// (api::scenario_from_json, estimate, recommend, config with each format) exactly as the CLI and
+// the WebAssembly module call them (api::parse_json_text first).
+//
+// Extra oracle: a scenario that parses is written back by scenario_to_json, and that canonical
+// form must parse again to the same canonical form (docs/scenario.md "Canonical form").
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "fuzz_common.hpp"
+#include "vramplan/scenario.hpp"
+
+using namespace vramplan;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const auto document = api::parse_json_text(text);
+  if (!document.ok()) {
+    fuzz::check_error(document.error());
+    return 0;
+  }
+  const Json& doc = document.value();
+
+  const auto scenario = api::scenario_from_json(doc);
+  fuzz::check_result(scenario);
+  if (scenario.ok()) {
+    const Json canonical = scenario_to_json(scenario.value());
+    fuzz::check_serialises(canonical);
+    const auto again = api::scenario_from_json(canonical);
+    if (!again.ok()) fuzz::violation("canonical scenario does not parse again", again.error().line());
+    if (scenario_to_json(again.value()) != canonical) {
+      fuzz::violation("canonical scenario changes when parsed again", canonical.dump(-1, ' ', true, Json::error_handler_t::replace));
+    }
+  }
+
+  fuzz::check_result(api::estimate(doc));
+  fuzz::check_result(api::recommend(doc));
+  for (const char* format : {"nemo-rl", "nemo-automodel", "verl", "trl"}) {
+    const auto config = api::config(doc, format);
+    fuzz::check_result(config);
+    if (config.ok() && config.value().empty()) fuzz::violation("config returned an empty document", format);
+  }
+  return 0;
+}
