@@ -36,6 +36,11 @@ node tests/wasm/test_wasm.mjs --module build/wasm/vramplan.js --cli "$cli" --sou
 rc=$?
 if [ $rc -ne 0 ]; then status=1; [ $rc -eq 77 ] && echo "wasm node tests: 0 passed, 1 failed (could not run)"; fi
 
+step "garbage tests: the fuzz corpus and random input through the module and the page's link decoder"
+VRAMPLAN_WASM_MODULE=build/wasm/vramplan.js node --test tests/wasm/garbage.test.mjs
+rc=$?
+[ $rc -ne 0 ] && status=1
+
 step "browser tests: build/site/index.html in headless Chromium"
 node tests/browser/run.mjs --site build/site/index.html --cli "$cli" --artifacts build/browser-artifacts \
   ${CHROMIUM:+--chromium "$CHROMIUM"}

@@ -243,7 +243,10 @@
       }
       setPath(scenario, key, decodeValue(text));
     }
-    if (getPath(scenario, 'rl.critic') === undefined) scenario.rl.critic = getPath(scenario, 'rl.algorithm') === 'ppo';
+    // A link may set `rl` itself to a non-object; the module then reports it at /rl.
+    if (isObject(scenario.rl) && getPath(scenario, 'rl.critic') === undefined) {
+      scenario.rl.critic = getPath(scenario, 'rl.algorithm') === 'ppo';
+    }
     return { scenario, embed };
   }
 
