@@ -264,6 +264,33 @@ test('a pasted config.json gives the CLI’s parameter counts', async () => {
   await page.context().close();
 });
 
+// Script-injection payloads in a pasted config.json and in a permalink: user text must stay text,
+// no script may run, and nothing may leave the page (docs/hardening.md).
+test('script-injection payloads in a pasted config and in a permalink run nothing and request nothing', async () => {
+  const payloads = [
+    '<img src=x onerror="window.__vramplanXss=1">',
+    '<script>window.__vramplanXss=2</script>',
+    '"><svg onload="window.__vramplanXss=3">',
+    'javascript:window.__vramplanXss=4',
+  ];
+  const entry = JSON.parse(readFileSync(join(source, 'data/models.json'), 'utf8')).models[0];
+  for (const payload of payloads) {
+    const pasted = await openPage();
+    await pasted.page.click('#custom-config summary');
+    await pasted.page.fill('#f-config-text', JSON.stringify({ ...entry.config, _name_or_path: payload }));
+    await andSettle(pasted.page, () => pasted.page.click('#use-config'));
+    const linked = await openPage('model=' + encodeURIComponent(payload) + '&gpu=' + encodeURIComponent(payload) +
+      '&' + encodeURIComponent(payload) + '=1');
+    for (const { page, context, record } of [pasted, linked]) {
+      await page.waitForTimeout(200);  // give an injected handler the chance to fire
+      strictEqual(await page.evaluate(() => window.__vramplanXss), undefined, `a payload ran: ${payload}`);
+      strictEqual(await page.locator('#main img, #main script, #main svg[onload]').count(), 0, 'user text became markup');
+      deepStrictEqual(record.requests.filter((u) => u.split('#')[0] !== pageUrl), [], 'a request left the page');
+      await context.close();
+    }
+  }
+});
+
 test('a permalink opens the scenario it describes', async () => {
   const { page } = await openPage('model=Qwen/Qwen2.5-0.5B-Instruct&workload=inference&gpu=L4&inference.batch_size=32&inference.engine=vllm');
   strictEqual(await page.getAttribute('#tab-inference', 'aria-selected'), 'true');
