@@ -8,6 +8,7 @@
 
 #include "vramplan/api.hpp"
 #include "vramplan/framework_config.hpp"
+#include "text_format.hpp"
 
 namespace vramplan::config {
 
@@ -186,6 +187,14 @@ std::string shell_quote(std::string_view word) {
   }
   out += '\'';
   return out;
+}
+
+std::string render_with_header(yaml::Document doc, std::vector<std::string> header, const Scenario& scenario,
+                               const EstimateNotes& estimate, const std::vector<std::string>& notes) {
+  for (const auto& line : estimate_lines(scenario, estimate)) header.push_back(line);
+  for (const auto& line : notes) header.push_back("note: " + line);
+  doc.comments.above[""] = text::join(header);
+  return yaml::to_yaml(doc);
 }
 
 }  // namespace vramplan::config

@@ -7,7 +7,6 @@
 
 #include "vramplan/framework_config.hpp"
 #include "vramplan/yaml.hpp"
-#include "text_format.hpp"
 
 namespace vramplan::config {
 
@@ -15,7 +14,6 @@ namespace {
 
 using yaml::OrderedJson;
 
-using text::join;
 
 // model.torch_dtype: the dtype the weights are loaded in ("bf16" and "fp32" are the strings
 // nemo_automodel.shared.utils.dtype_from_str accepts besides torch names).
@@ -171,10 +169,7 @@ Expected<std::string> nemo_automodel_config(const Scenario& s, const EstimateNot
       "Keys: examples/llm_finetune/ in github.com/NVIDIA-NeMo/Automodel (qwen/qwen2_5_7b_squad.yaml and its _peft, "
       "qlora and tulu3 siblings).",
   };
-  for (const auto& line : estimate_lines(s, estimate)) header.push_back(line);
-  for (const auto& line : notes) header.push_back("note: " + line);
-  doc.comments.above[""] = join(header);
-  return yaml::to_yaml(doc);
+  return render_with_header(std::move(doc), std::move(header), s, estimate, notes);
 }
 
 }  // namespace vramplan::config

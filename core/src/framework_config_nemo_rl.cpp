@@ -7,7 +7,6 @@
 
 #include "vramplan/framework_config.hpp"
 #include "vramplan/yaml.hpp"
-#include "text_format.hpp"
 
 namespace vramplan::config {
 
@@ -32,7 +31,6 @@ OrderedJson target_modules(const LoraSettings& lora) {
   return modules;
 }
 
-using text::join;
 
 // policy.dtensor_cfg (FSDP2 + TP/CP) or, with pipeline parallelism, policy.megatron_cfg.
 void set_parallelism(yaml::Document& doc, const Scenario& s, bool sft_base, std::vector<std::string>& notes) {
@@ -192,10 +190,7 @@ Expected<std::string> nemo_rl_config(const Scenario& s, const EstimateNotes& est
       "  uv run " + runner + " --config <this file>",
       "Keys: examples/configs/" + base + " and " + guide + " in github.com/NVIDIA-NeMo/RL.",
   };
-  for (const auto& line : estimate_lines(s, estimate)) header.push_back(line);
-  for (const auto& line : notes) header.push_back("note: " + line);
-  doc.comments.above[""] = join(header);
-  return yaml::to_yaml(doc);
+  return render_with_header(std::move(doc), std::move(header), s, estimate, notes);
 }
 
 }  // namespace vramplan::config

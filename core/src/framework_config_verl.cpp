@@ -9,7 +9,6 @@
 
 #include "vramplan/framework_config.hpp"
 #include "vramplan/yaml.hpp"
-#include "text_format.hpp"
 
 namespace vramplan::config {
 
@@ -17,7 +16,6 @@ namespace {
 
 using yaml::OrderedJson;
 
-using text::join;
 
 OrderedJson lora_targets(const LoraSettings& lora) {
   if (lora.all_linear) return "all-linear";
@@ -107,10 +105,7 @@ std::string sft_config(const Scenario& s, const EstimateNotes& estimate) {
           " -m verl.trainer.fsdp_sft_trainer --config-path=<dir of this file> --config-name=<file name without .yaml>",
       "Keys: verl/trainer/config/sft_trainer.yaml in github.com/volcengine/verl.",
   };
-  for (const auto& line : estimate_lines(s, estimate)) header.push_back(line);
-  for (const auto& line : notes) header.push_back("note: " + line);
-  doc.comments.above[""] = join(header);
-  return yaml::to_yaml(doc);
+  return render_with_header(std::move(doc), std::move(header), s, estimate, notes);
 }
 
 std::string rl_config(const Scenario& s, const EstimateNotes& estimate) {
@@ -214,10 +209,7 @@ std::string rl_config(const Scenario& s, const EstimateNotes& estimate) {
       "Keys: verl/trainer/config/ppo_trainer.yaml (flattened: _generated_ppo_trainer.yaml) and "
       "examples/grpo_trainer/ in github.com/volcengine/verl.",
   };
-  for (const auto& line : estimate_lines(s, estimate)) header.push_back(line);
-  for (const auto& line : notes) header.push_back("note: " + line);
-  doc.comments.above[""] = join(header);
-  return yaml::to_yaml(doc);
+  return render_with_header(std::move(doc), std::move(header), s, estimate, notes);
 }
 
 }  // namespace

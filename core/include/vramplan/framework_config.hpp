@@ -13,6 +13,7 @@
 #include "vramplan/error.hpp"
 #include "vramplan/json_reader.hpp"
 #include "vramplan/scenario.hpp"
+#include "vramplan/yaml.hpp"
 
 namespace vramplan::config {
 
@@ -45,6 +46,11 @@ EstimateNotes collect_estimate_notes(const Json& scenario_document, const Scenar
 // The comment lines describing the estimate ("estimate: 61.2 GiB per GPU ..."), empty when there
 // is no estimate.
 std::vector<std::string> estimate_lines(const Scenario& scenario, const EstimateNotes& notes);
+// Renders `doc` with a header comment: `header` lines, then the estimate lines, then "note: ..." for
+// each of `notes` (what the framework cannot express). Shared by the YAML formats.
+std::string render_with_header(yaml::Document doc, std::vector<std::string> header, const Scenario& scenario,
+                               const EstimateNotes& estimate, const std::vector<std::string>& notes);
+
 // "micro batch 4: the largest that fits on 1 x H100-SXM-80GB, 12% headroom", or "" without data.
 std::string micro_batch_note(const Scenario& scenario, const EstimateNotes& notes);
 
