@@ -153,7 +153,8 @@ void BM_ApiEstimateTrain(benchmark::State& state) { api_estimate_of(state, kTrai
 void BM_ApiEstimateInference(benchmark::State& state) { api_estimate_of(state, kInferenceScenario); }
 void BM_ApiEstimateRl(benchmark::State& state) { api_estimate_of(state, kRlScenario); }
 
-// The wasm module's whole path, natively: text in, parse, api::estimate, dump text out.
+// The wasm module's whole path before the speed work, natively: text in, parse, api::estimate,
+// nlohmann dump out (BM_ModuleEstimate*Text below is what the module does now).
 void BM_ApiEstimateTrainText(benchmark::State& state) {
   const std::string text = kTrainScenario;
   for (auto _ : state) {
@@ -171,6 +172,91 @@ void BM_ApiEstimateTrainText(benchmark::State& state) {
     benchmark::DoNotOptimize(out);
   }
 }
+
+// What the WebAssembly module's estimate does per call (wasm/bindings.cpp estimate()), natively:
+// parse the text, estimate_without_constants, then the envelope written around api::append_text of
+// the result, with the "constants" list written once. Gives the same text as
+// {"ok":true,"value":api::estimate(...)} dumped by nlohmann (tests/unit/test_api_text.cpp).
+void module_estimate_of(benchmark::State& state, const char* text_in) {
+  const std::string text = text_in;
+  static const std::string head = std::string(R"({"ok":true,"value":{"constants":)") +
+                                  vramplan::api::to_text(vramplan::api::estimate_constants()) + ",";
+  for (auto _ : state) {
+    auto doc = vramplan::api::parse_json_text(text);
+    if (!doc.ok()) {
+      state.SkipWithError(doc.error().line().c_str());
+      return;
+    }
+    auto result = vramplan::api::estimate_without_constants(doc.value());
+    if (!result.ok()) {
+      state.SkipWithError(result.error().line().c_str());
+      return;
+    }
+    std::string out;
+    out.reserve(head.size() + 4096);
+    out += head;
+    const std::size_t brace = out.size();
+    vramplan::api::append_text(out, result.value());
+    out.erase(brace, 1);
+    out += '}';
+    benchmark::DoNotOptimize(out);
+  }
+}
+
+void BM_ModuleEstimateTrainText(benchmark::State& state) { module_estimate_of(state, kTrainScenario); }
+void BM_ModuleEstimateInferenceText(benchmark::State& state) { module_estimate_of(state, kInferenceScenario); }
+void BM_ModuleEstimateRlText(benchmark::State& state) { module_estimate_of(state, kRlScenario); }
+
+// The stages of that path on the train scenario, one by one.
+void BM_StageParseText(benchmark::State& state) {
+  const std::string text = kTrainScenario;
+  for (auto _ : state) {
+    auto doc = vramplan::api::parse_json_text(text);
+    benchmark::DoNotOptimize(doc);
+  }
+}
+
+void BM_StageParseScenario(benchmark::State& state) {
+  auto doc = vramplan::api::parse_json_text(kTrainScenario);
+  if (!doc.ok() || !vramplan::load_catalog().ok()) {
+    state.SkipWithError("the scenario or the catalog does not load");
+    return;
+  }
+  for (auto _ : state) {
+    auto scenario = vramplan::parse_scenario(doc.value(), catalog());
+    benchmark::DoNotOptimize(scenario);
+  }
+}
+
+void BM_StageResultDocument(benchmark::State& state) {  // parse_scenario + estimate + the result Json
+  auto doc = vramplan::api::parse_json_text(kTrainScenario);
+  if (!doc.ok()) {
+    state.SkipWithError(doc.error().line().c_str());
+    return;
+  }
+  for (auto _ : state) {
+    auto result = vramplan::api::estimate_without_constants(doc.value());
+    benchmark::DoNotOptimize(result);
+  }
+}
+
+// The result without "constants" as text: api::to_text against nlohmann's dump.
+void text_of(benchmark::State& state, bool nlohmann) {
+  auto doc = vramplan::api::parse_json_text(kTrainScenario);
+  auto result = doc.ok() ? vramplan::api::estimate_without_constants(doc.value()) : vramplan::Expected<Json>(doc.error());
+  if (!result.ok()) {
+    state.SkipWithError(result.error().line().c_str());
+    return;
+  }
+  const Json& value = result.value();
+  for (auto _ : state) {
+    std::string out = nlohmann ? value.dump(-1, ' ', false, Json::error_handler_t::replace) : vramplan::api::to_text(value);
+    benchmark::DoNotOptimize(out);
+  }
+}
+
+void BM_StageToText(benchmark::State& state) { text_of(state, false); }
+void BM_StageNlohmannDump(benchmark::State& state) { text_of(state, true); }
 
 void BM_ApiRecommendTrain(benchmark::State& state) {
   auto doc = vramplan::api::parse_json_text(kTrainScenario);
@@ -200,4 +286,12 @@ BENCHMARK(BM_ApiEstimateTrain)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ApiEstimateInference)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ApiEstimateRl)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ApiEstimateTrainText)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ModuleEstimateTrainText)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ModuleEstimateInferenceText)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ModuleEstimateRlText)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_StageParseText)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_StageParseScenario)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_StageResultDocument)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_StageToText)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_StageNlohmannDump)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ApiRecommendTrain)->Unit(benchmark::kMillisecond);

@@ -3,7 +3,7 @@
 // with the same scenarios, through the module's embind functions (JSON text in, JSON text out) as
 // web/api.js calls them. Prints a table (mean, median and p95 per call, in microseconds).
 //
-//   node bench/wasm_bench.mjs [--module build/wasm/vramplan.js] [--source .] [--min-ms 1000]
+//   node bench/wasm_bench.mjs [--module build/wasm/vramplan.js] [--source .] [--min-ms 1000] [--warmup-ms 300]
 //
 // The module is built by scripts/build-web.sh. When it is missing, this prints a message and exits
 // 0 (skipped). Goal (reported, not asserted): one estimate under 100 us.
@@ -14,12 +14,12 @@ import { performance } from 'node:perf_hooks';
 
 const require = createRequire(import.meta.url);
 
-const args = { module: 'build/wasm/vramplan.js', source: '.', 'min-ms': '1000' };
+const args = { module: 'build/wasm/vramplan.js', source: '.', 'min-ms': '1000', 'warmup-ms': '300' };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
   const name = argv[i].replace(/^--/, '');
   if (!(name in args) || i + 1 >= argv.length) {
-    console.error(`usage: wasm_bench.mjs [--module FILE] [--source DIR] [--min-ms N] (got ${argv[i]})`);
+    console.error(`usage: wasm_bench.mjs [--module FILE] [--source DIR] [--min-ms N] [--warmup-ms N] (got ${argv[i]})`);
     process.exit(2);
   }
   args[name] = argv[i + 1];
@@ -30,6 +30,7 @@ if (!existsSync(modulePath)) {
   process.exit(0);
 }
 const minMs = Number(args['min-ms']);
+const warmupMs = Number(args['warmup-ms']);
 
 // The scenarios of bench/bench_main.cpp, verbatim.
 const train = {
@@ -59,9 +60,12 @@ const api = Vramplan ? Vramplan.wrap(module) : null;
 
 // Runs `fn` until at least minMs have passed (and at least 20 calls), after a warm-up; returns
 // per-call statistics in microseconds. Calls are timed in batches so that performance.now()'s
-// resolution does not dominate sub-microsecond differences.
+// resolution does not dominate sub-microsecond differences. The warm-up (at least 20 calls and
+// warmupMs) lets V8 tier the module's hot functions up from its baseline compiler (Liftoff) to its
+// optimising one (TurboFan), so the first operation timed is not measured half on baseline code.
 function time(fn) {
-  for (let i = 0; i < 20; i++) fn();
+  const w0 = performance.now();
+  for (let i = 0; i < 20 || performance.now() - w0 < warmupMs; i++) fn();
   const samples = [];
   let batch = 1;
   const t0 = performance.now();

@@ -3,7 +3,7 @@
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-packages=(cmake ninja-build g++ nlohmann-json3-dev doctest-dev emscripten nodejs chromium clang-14 libclang-rt-14-dev libbenchmark-dev)
+packages=(cmake ninja-build g++ nlohmann-json3-dev doctest-dev emscripten nodejs chromium clang-14 libclang-rt-14-dev libbenchmark-dev python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -11,6 +11,10 @@ done
 # node may come from elsewhere (nvm, a tarball): only ask Debian for it when there is none.
 if command -v node >/dev/null 2>&1; then
   missing=("${missing[@]/nodejs/}")
+fi
+# Likewise python3 (tests/validation/gpu/check_params.py, tests/fuzz/make_corpus.py).
+if command -v python3 >/dev/null 2>&1; then
+  missing=("${missing[@]/python3/}")
 fi
 want=()
 for p in "${missing[@]}"; do [ -n "$p" ] && want+=("$p"); done

@@ -8,11 +8,22 @@
 //                           "line": "error: /train/micro_batch_size: ..."}}
 //
 // Nothing thrown inside crosses into JavaScript: every entry point catches everything (the core is
-// compiled with -fexceptions, toolchain.md pitfall 8), so no input can abort the module.
+// compiled with wasm exceptions, toolchain.md pitfall 8), so no input can abort the module.
+//
+// Speed (docs/benchmarks.md "Speed"): the page estimates on every change, so the text goes out
+// without detours. The envelope is written around the result's text instead of copying the result
+// into an envelope document; results are written by api::append_text (the same text as nlohmann's
+// dump, faster); the estimate's "constants" list, the same for every scenario, is written once; and
+// each result crosses into JavaScript as a view of the module's memory that pre.js decodes with one
+// TextDecoder call (embind's std::string return scans every byte in JavaScript, twice, and cost
+// more than the estimate itself). To JavaScript every function still takes and returns strings.
 #include <emscripten/bind.h>
+#include <emscripten/val.h>
 
 #include <exception>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "vramplan/api.hpp"
@@ -44,10 +55,26 @@ std::string error_envelope(const Error& error, const char* kind) {
 
 std::string error_envelope(const Error& error) { return error_envelope(error, kind_name(error.kind)); }
 
+// {"ok":true,"value":<value>} without copying the value into an envelope document: nlohmann sorts
+// object keys ("ok" before "value") and a compact dump has no spaces, so this is the same text as
+// dump(Json{{"ok", true}, {"value", value}}), byte for byte.
+constexpr std::string_view kOkPrefix = R"({"ok":true,"value":)";
+
+std::string ok_envelope(const Json& value) {
+  std::string out(kOkPrefix);
+  api::append_text(out, value);  // the same text as dump(value), faster (vramplan/api.hpp)
+  out += '}';
+  return out;
+}
+
 template <class T>
 std::string envelope(const Expected<T>& result) {
   if (!result.ok()) return error_envelope(result.error());
-  return dump(Json{{"ok", true}, {"value", result.value()}});
+  if constexpr (std::is_same_v<T, Json>) {
+    return ok_envelope(result.value());
+  } else {
+    return ok_envelope(Json(result.value()));
+  }
 }
 
 // The boundary: whatever happens inside `run`, JavaScript gets an envelope back.
@@ -79,7 +106,34 @@ std::string with_document(const std::string& text, F&& operation) {
   });
 }
 
-std::string estimate(const std::string& scenario) { return with_document(scenario, api::estimate); }
+// The page calls this on every change, so it is the hot path (goal: under 100 us per call,
+// docs/benchmarks.md). The result's "constants" list is two thirds of the text and the same for
+// every scenario: it is serialised once and spliced in. Its key sorts first among the result's
+// keys, so the text is exactly dump({"ok":true,"value":api::estimate(document)}).
+std::string estimate(const std::string& scenario) {
+  return guarded([&] {
+    auto document = api::parse_json_text(scenario);
+    if (!document.ok()) return error_envelope(document.error());
+    auto result = api::estimate_without_constants(document.value());
+    if (!result.ok()) return error_envelope(result.error());
+    Json& value = result.value();
+    constexpr std::string_view kKey = "constants";
+    if (!value.is_object() || value.empty() || value.contains(kKey) || value.begin().key() < kKey) {
+      // Not the layout the splice assumes (never, today): build the document the general way.
+      value[std::string(kKey)] = api::estimate_constants();
+      return ok_envelope(value);
+    }
+    static const std::string kHead = std::string(kOkPrefix) + "{\"constants\":" + api::to_text(api::estimate_constants()) + ",";
+    std::string out;
+    out.reserve(kHead.size() + 16384);  // an rl result is about 7 KB: no reallocation on the way
+    out += kHead;
+    const std::size_t brace = out.size();
+    api::append_text(out, value);  // "{...}", a non-empty object: its '{' is already written
+    out.erase(brace, 1);
+    out += '}';
+    return out;
+  });
+}
 
 std::string recommend(const std::string& scenario) { return with_document(scenario, api::recommend); }
 
@@ -106,16 +160,33 @@ std::string gpus() { return guarded([] { return envelope(api::gpus()); }); }
 
 std::string version() { return VRAMPLAN_VERSION; }
 
+// A result for JavaScript: a Uint8Array view of its UTF-8 text (always valid UTF-8: the envelopes
+// replace invalid bytes), which pre.js decodes into a string at once. The text is kept here until
+// the next call, so the view stays valid for that decoding.
+emscripten::val text_result(std::string text) {
+  static std::string last;
+  last = std::move(text);
+  return emscripten::val(emscripten::typed_memory_view(last.size(), reinterpret_cast<const unsigned char*>(last.data())));
+}
+
+// The exported form of an entry point: the same arguments, the text as a view (pre.js turns it back
+// into a string under the same name).
+template <auto Function, class... Args>
+emscripten::val exported(Args... args) {
+  return text_result(Function(args...));
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(vramplan) {
-  emscripten::function("estimate", &estimate);
-  emscripten::function("recommend", &recommend);
-  emscripten::function("sweep", &sweep);
-  emscripten::function("config", &config);
-  emscripten::function("params", &params);
-  emscripten::function("paramsForModel", &params_for_model);
-  emscripten::function("models", &models);
-  emscripten::function("gpus", &gpus);
+  // pre.js wraps each of these (kTextFunctions there) to return a string; keep the two lists equal.
+  emscripten::function("estimate", &exported<estimate, const std::string&>);
+  emscripten::function("recommend", &exported<recommend, const std::string&>);
+  emscripten::function("sweep", &exported<sweep, const std::string&, const std::string&>);
+  emscripten::function("config", &exported<config, const std::string&, const std::string&>);
+  emscripten::function("params", &exported<params, const std::string&>);
+  emscripten::function("paramsForModel", &exported<params_for_model, const std::string&>);
+  emscripten::function("models", &exported<models>);
+  emscripten::function("gpus", &exported<gpus>);
   emscripten::function("version", &version);
 }

@@ -7,3 +7,26 @@
 // the name is shadowed for the module's own code: it decodes the inlined wasm directly.
 // eslint-disable-next-line no-var, no-unused-vars
 var fetch = undefined;
+
+// Results leave the module as a Uint8Array view of its memory holding UTF-8 JSON text
+// (wasm/bindings.cpp text_result); each function is wrapped here, under its own name, to decode that
+// view with one TextDecoder call and return the string, as before. embind's std::string return
+// instead scans every byte in JavaScript, twice, before decoding: for a 5 KB estimate that took
+// about 15 us of the call (docs/benchmarks.md). The wrappers are installed when the runtime is
+// initialised (the embind functions exist from then on), before the factory's promise resolves,
+// and any onRuntimeInitialized the caller passed still runs after them. Errors embind throws
+// (wrong argument count or type) pass through unchanged.
+(function () {
+  var kTextFunctions = ['estimate', 'recommend', 'sweep', 'config', 'params', 'paramsForModel', 'models', 'gpus'];
+  var callerInit = Module['onRuntimeInitialized'];
+  Module['onRuntimeInitialized'] = function () {
+    var decoder = new TextDecoder('utf-8');
+    kTextFunctions.forEach(function (name) {
+      var view = Module[name];
+      Module[name] = function () {
+        return decoder.decode(view.apply(this, arguments));
+      };
+    });
+    if (callerInit) return callerInit.apply(this, arguments);
+  };
+})();

@@ -180,6 +180,8 @@ def peer_estimates(scenario, level, cfg, counts):
         out["megatron"] = (None, "training only")
     elif method != "full":
         out["megatron"] = (None, "no LoRA/QLoRA rule")
+    elif "hidden_size" not in cfg:
+        out["megatron"] = (None, "needs a Llama-style config (hidden_size, ffn_hidden_size)")
     else:
         dp = max(1, gpus // (tp * pp * cp))
         args = peers.megatron_args(cfg, seq_length=int(train.get("seq_len", 2048)),

@@ -3,6 +3,8 @@
 #include "vramplan/catalog.hpp"
 #include "vramplan/params.hpp"
 
+#include <vector>
+
 namespace vramplan::api {
 namespace {
 
@@ -27,6 +29,18 @@ Expected<Json> params_of(const ModelConfig& model) {
   Json out = params_to_json(counts.value());
   out["model"] = Json{{"id", model.id}, {"model_type", model.model_type}, {"architecture", model.architecture}};
   return out;
+}
+
+// params_of() of every catalog model, computed on first use: the page asks for a catalog model's
+// counts whenever the model changes, and the answer never changes. Indexed as catalog.models.
+const std::vector<Expected<Json>>& catalog_params(const Catalog& catalog) {
+  static const std::vector<Expected<Json>> kParams = [&catalog] {
+    std::vector<Expected<Json>> all;
+    all.reserve(catalog.models.size());
+    for (const CatalogModel& m : catalog.models) all.push_back(params_of(m.config));
+    return all;
+  }();
+  return kParams;
 }
 
 Json model_listing(const CatalogModel& m) {
@@ -65,6 +79,17 @@ Expected<Json> parse_json_text(std::string_view text) {
   if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
     return Error{"", "not valid JSON (a NUL byte at offset " + std::to_string(nul) + "; text must be UTF-8)"};
   }
+  // The depth callback below is a std::function called on every token; the module parses a
+  // scenario per estimate, and the callback made that parse markedly slower. The depth it sees never
+  // exceeds the number of '{' and '[' in the text, so a text with at most kMaxJsonDepth of them
+  // (every scenario) cannot be too deep and parses to the same document without the callback.
+  std::size_t brackets = 0;
+  for (const char c : text) brackets += (c == '{' || c == '[') ? 1 : 0;
+  if (brackets <= static_cast<std::size_t>(kMaxJsonDepth)) {
+    Json doc = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded()) return Error{"", "not valid JSON (check quotes, commas and brackets; text must be UTF-8)"};
+    return doc;
+  }
   int depth = 0;
   bool too_deep = false;
   // The callback rejects over-deep documents while parsing, before any recursion on them.
@@ -88,9 +113,12 @@ Expected<Json> params_from_config(const Json& config) {
 Expected<Json> params_from_catalog_id(std::string_view id) {
   auto catalog = load_catalog();
   if (!catalog.ok()) return catalog.error();
-  auto resolved = resolve_model(Json(std::string(id)), "/model", *catalog.value());
+  const Catalog& c = *catalog.value();
+  auto resolved = resolve_model(Json(std::string(id)), "/model", c);
   if (!resolved.ok()) return resolved.error();
-  auto counts = params_of(resolved->config);
+  // resolve_model found the entry by its id or an alias; its catalog id (resolved->id) finds it again.
+  const CatalogModel* entry = resolved->from_catalog ? find_model(c, resolved->id) : nullptr;
+  auto counts = entry ? catalog_params(c)[static_cast<std::size_t>(entry - c.models.data())] : params_of(resolved->config);
   if (counts.ok() && !resolved->resolution_note.empty()) counts.value()["note"] = resolved->resolution_note;
   return counts;
 }

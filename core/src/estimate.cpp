@@ -99,7 +99,11 @@ TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const 
   n.total = static_cast<double>(p.total);
   n.mp = static_cast<double>(t.tp * t.pp);
   n.dp = std::max(1.0, gpus / (n.mp * static_cast<double>(t.cp)));
-  n.div = shard_divisors(t.sharding, n.dp);
+  // ZeRO / FSDP shard over the data-parallel ranks together with the context-parallel ones, which hold
+  // the same weights (Megatron-LM parallel_state: gradients and the distributed optimizer use the
+  // data-parallel group with context parallelism; verl fsdp_workers: the FSDP mesh spans every rank and
+  // Ulysses sequence parallelism runs inside it; torchtitan: dp_shard x cp mesh).
+  n.div = shard_divisors(t.sharding, n.dp * static_cast<double>(t.cp));
   const bool params_sharded = shards_params(t.sharding);
 
   // Weights: the model's dtype; QLoRA stores block linears in NF4 and the rest in the compute dtype.
@@ -108,6 +112,8 @@ TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const 
     n.quantized = w.quantized_params;
     n.plain = w.plain_params;
     n.weight_bpp = n.total > 0 ? (n.quantized * nf4_bytes_per_param(true) + n.plain * n.pb.compute) / n.total : 0;
+  } else if (t.method == Method::lora) {
+    n.weight_bpp = lora_base_weight_bytes(t.precision, t.lora.base_dtype);
   } else {
     n.weight_bpp = n.pb.weight;
   }
@@ -183,12 +189,14 @@ TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const 
   n.tokens = static_cast<double>(t.micro_batch_size) * seq;
   ActivationConfig ac;
   ac.compute = qlora ? 2.0 : n.pb.compute;
-  ac.residual = qlora ? 2.0 : n.pb.residual;
+  // The residual stream takes the embedding's dtype: a LoRA base in 16 bit keeps it in 16 bit under AMP.
+  ac.residual = qlora ? 2.0 : t.method == Method::lora ? std::min(n.pb.residual, n.weight_bpp) : n.pb.residual;
   ac.attention = t.attention;
   ac.full = full;
   ac.lora_mask = full ? 0u : mask;
   ac.lora_rank = rank;
-  ac.dropout = m.kind == ModelKind::encoder;
+  ac.dropout = m.kind == ModelKind::encoder || s.hidden_dropout;
+  ac.autocast = (t.precision == Precision::amp_bf16 || t.precision == Precision::amp_fp16) && !qlora;
   ac.tp = static_cast<double>(t.tp);
   n.dense_layers = inv.dense_layers;
   n.moe_layers = inv.moe_layers;
@@ -209,11 +217,13 @@ TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const 
   n.logits = n.classifier ? 0.0 : logits_training_bytes(n.tokens, n.vocab / static_cast<double>(t.tp), ac.compute);
 
   // torch.autocast caches the 16-bit copy of every weight a matmul casts; autograd keeps those copies
-  // until the block's backward (AMP only; FSDP mixed precision casts on all-gather instead).
+  // until the block's backward (AMP only; FSDP mixed precision casts on all-gather instead). Only leaf
+  // tensors that require grad are cached (aten/src/ATen/autocast_mode.cpp cached_cast), so a frozen
+  // LoRA base is cast per call and freed: only the adapters' copies stay.
   const bool amp = t.precision == Precision::amp_bf16 || t.precision == Precision::amp_fp16;
   if (amp && !qlora && !params_sharded) {
     const double lm_head = (m.kind != ModelKind::encoder || m.mlm_head) && !n.classifier ? n.vocab * h : 0.0;
-    n.autocast = 2.0 * (inv.weight_params + lm_head) / n.mp;
+    n.autocast = full ? 2.0 * (inv.weight_params + lm_head) / n.mp : 2.0 * n.trainable / n.mp;
   }
   if (!t.offload_optimizer) {
     n.step_temp = optimizer_step_temp_bytes(t.optimizer, n.trainable, n.pb.state) / n.mp / n.div.optimizer;
@@ -247,8 +257,8 @@ Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const 
                shard.c_str(), n.div.params > 1 ? format(" / dp %.0f", n.div.params).c_str() : "",
                t.offload_params ? "; offloaded to host" : ""));
   } else {
-    add(b, "weights", format("Model weights (%s%s)", dtype_name(n.pb.weight), full ? "" : ", frozen"), n.weights,
-        format("%.0f params x %.0f B%s%s%s", n.total, n.pb.weight, shard.c_str(),
+    add(b, "weights", format("Model weights (%s%s)", dtype_name(n.weight_bpp), full ? "" : ", frozen"), n.weights,
+        format("%.0f params x %.0f B%s%s%s", n.total, n.weight_bpp, shard.c_str(),
                n.div.params > 1 ? format(" / dp %.0f (%s)", n.div.params, to_string(t.sharding)).c_str() : "",
                t.offload_params ? "; offloaded to host" : ""));
   }
@@ -362,9 +372,9 @@ Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCount
   const TrainingNumbers n = train_numbers(model, params, train, static_cast<double>(gpus));
   Breakdown b = describe_training(model, train, n);
   if (shards_params(train.sharding) || train.sharding != Sharding::none) {
-    if (n.dp <= 1) {
+    if (n.dp * static_cast<double>(train.cp) <= 1) {
       b.warnings.push_back(format("train.sharding \"%s\" over one data-parallel rank shards nothing; it needs gpus > "
-                                  "tp x pp x cp",
+                                  "tp x pp",
                                   to_string(train.sharding)));
     }
   }
@@ -434,15 +444,24 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
                                                              : "heads/tp x (qk_nope + qk_rope + v_head_dim)";
   const std::string kv_formula = format(
       "%s x %.0f B per layer = %.0f B/token/GPU%s%s", kv_shape, kv_elem, kv_token,
-      kv.window_bytes > 0 ? format(" (%lld sliding-window layers capped at %.0f tokens)",
-                                   static_cast<long long>(s.sliding_window_layers), kv.window).c_str()
-                          : "",
+      kv.window_bytes > 0
+          ? (vllm ? format(" (%lld sliding-window layers capped at %.0f tokens)",
+                           static_cast<long long>(s.sliding_window_layers), kv.window)
+                  : format(" (%lld sliding-window layers hold the whole prompt at the prefill peak)",
+                           static_cast<long long>(s.sliding_window_layers)))
+                .c_str()
+          : "",
       s.attention == AttentionKind::mla ? (vllm ? " [MLA latent: kv_lora_rank + qk_rope_head_dim]"
                                                 : " [MLA decompressed per-head keys and values]")
                                         : "");
 
   if (!vllm) {
-    const double kv_bytes = kv_cache_bytes(kv, batch, context) / pp;
+    // transformers' DynamicSlidingWindowLayer stores a slice (a view) of the prefill's full-length keys
+    // and values, so the whole prompt's K/V stay allocated until the first decode step copies the
+    // window out: the peak holds every token (measured: g20, Mistral-7B-v0.1 at 8,192 tokens).
+    KvPerToken prefill_kv = kv;
+    prefill_kv.window = 0;
+    const double kv_bytes = kv_cache_bytes(prefill_kv, batch, context) / pp;
     // Prefill of the whole context in one forward: one block's working set (nothing kept across
     // blocks), eager attention's score matrix, and the last position's fp32 logits.
     double act = batch * context * layer_token;
@@ -457,7 +476,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
         format("%.0f sequences x %.0f tokens x (%s)", batch, context, kv_formula.c_str()));
     add(b, "activations", "Forward activations (prefill)", act,
         format("%.0f tokens x %.0f B (one block's working set)%s", batch * context, layer_token,
-               scores > 0 ? format(" + eager scores batch x heads x ctx^2 x (%.0f + 4 B) = %s", e, gib(scores).c_str()).c_str()
+               scores > 0 ? format(" + eager scores batch x heads x ctx^2 x (%.0f + 2 x 4 B) = %s", e, gib(scores).c_str()).c_str()
                           : ""));
     add(b, "logits", "Next-token logits (fp32)", logits, format("%.0f sequences x %.0f vocab x 4 B x 2", batch, vocab));
     add(b, "allocator", "Caching-allocator cache (reserved - allocated)", allocator,
@@ -473,14 +492,19 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
   } else {
     // vLLM (vllm/v1/worker/gpu_worker.py determine_available_memory): KV cache = gpu_memory_utilization
     // x total GPU memory - (weights + peak activation of the profiling run + non-torch increase).
-    const bool large = gpu != nullptr && static_cast<double>(gpu->memory_bytes) >= 70.0 * kGiB &&
-                       gpu->id.find("A100") == std::string::npos;
-    const double max_seqs = large ? kVllmLargeGpuMaxSeqs : kVllmSmallGpuMaxSeqs;
-    const double max_tokens = large ? kVllmLargeGpuBatchedTokens : kVllmSmallGpuBatchedTokens;
+    // max_num_seqs / max_num_batched_tokens: the scenario's, else vLLM's serving defaults for the GPU.
+    const bool large = vllm_large_gpu(gpu);
+    const double max_seqs = inf.max_num_seqs ? static_cast<double>(*inf.max_num_seqs)
+                                             : (large ? kVllmLargeGpuMaxSeqs : kVllmSmallGpuMaxSeqs);
+    const double max_tokens = inf.max_num_batched_tokens ? static_cast<double>(*inf.max_num_batched_tokens)
+                                                         : (large ? kVllmLargeGpuBatchedTokens : kVllmSmallGpuBatchedTokens);
     // Profiling run (gpu_model_runner.py profile_run): a forward of max_num_batched_tokens tokens, then the
-    // dummy sampler over max_num_seqs rows of fp32 logits while the hidden states are still held.
+    // dummy sampler over one row of fp32 logits per request while the hidden states are still held; the
+    // dummy batch has min(max_num_seqs, max_num_batched_tokens) requests (_dummy_run: num_reqs =
+    // min(num_tokens, max_num_reqs)).
+    const double sampler_rows = std::min(max_seqs, max_tokens);
     const double forward = max_tokens * layer_token;
-    const double sampler = max_seqs * vocab * 4.0 * kVllmSamplerFp32Copies + max_tokens * h * e;
+    const double sampler = sampler_rows * vocab * 4.0 * kVllmSamplerFp32Copies + max_tokens * h * e;
     const double act = std::max(forward, sampler);
     const double non_torch = kVllmNonTorchBytes + (mp > 1 ? kNcclBytes : 0.0);
     double pool = 0;
@@ -512,9 +536,10 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
     add(b, "weights", format("Model weights (%s)", to_string(inf.weight_dtype)), weights, weight_formula);
     add(b, "activations", "vLLM profiling reserve (peak activation)", act,
         format("max(forward %.0f tokens x %.0f B = %s, sampler %.0f seqs x %.0f vocab x 4 B x kVllmSamplerFp32Copies "
-               "%.1f + hidden states = %s); max_num_seqs/max_num_batched_tokens are vLLM's defaults for this GPU",
-               max_tokens, layer_token, gib(forward).c_str(), max_seqs, vocab, kVllmSamplerFp32Copies,
-               gib(sampler).c_str()));
+               "%.1f + hidden states = %s); max_num_seqs %.0f%s, max_num_batched_tokens %.0f%s",
+               max_tokens, layer_token, gib(forward).c_str(), sampler_rows, vocab, kVllmSamplerFp32Copies,
+               gib(sampler).c_str(), max_seqs, inf.max_num_seqs ? "" : " (vLLM's default for this GPU)", max_tokens,
+               inf.max_num_batched_tokens ? "" : " (vLLM's default for this GPU)"));
     add(b, "cuda_context", "Non-torch memory (vLLM profile)", non_torch,
         format("kVllmNonTorchBytes %s%s", gib(kVllmNonTorchBytes).c_str(),
                mp > 1 ? format(" + kNcclBytes %s (tp x pp > 1)", gib(kNcclBytes).c_str()).c_str() : ""));
@@ -538,6 +563,12 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
   if (stats != nullptr) *stats = st;
   if (auto err = check_total(b)) return *err;
   return b;
+}
+
+bool vllm_large_gpu(const GpuSpec* gpu) {
+  // vllm/engine/arg_utils.py get_batch_defaults: device_memory >= 70 GiB and "a100" not in the name.
+  return gpu != nullptr && static_cast<double>(gpu->memory_bytes) >= 70.0 * memory::kGiB &&
+         gpu->id.find("A100") == std::string::npos;
 }
 
 void prefix_components(Breakdown& breakdown, const std::string& role) {

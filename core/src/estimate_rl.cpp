@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,13 +18,6 @@ namespace vramplan {
 namespace {
 
 using namespace memory;
-
-// Log-probabilities and entropy over [tokens x vocab] logits: the 16-bit logits the model returns plus
-// this many fp32 tensors of the same shape live at once: the fp32 upcast, log_softmax's output and
-// softmax(logits) * logits in the entropy (verl/utils/torch_functional.py logprobs_from_logits_naive
-// and entropy_from_logits; TRL GRPOTrainer selective_log_softmax; NeMo RL's ClippedPGLoss upcasts the
-// logits with .to(torch.float32) before log_softmax). Same count as kCrossEntropyFp32Copies.
-constexpr double kLogProbFp32Copies = 3;
 
 using text::format;
 using text::gib;
@@ -136,11 +130,20 @@ Breakdown combine(const char* phase, const std::vector<Part>& parts) {
   return b;
 }
 
+// fp32 [tokens x vocab] tensors a no-grad log-prob (and entropy) computation keeps beside the 16-bit
+// logits. naive: kLogProbFp32Copies (fp32 upcast, log_softmax output, entropy's softmax x logits).
+// fused: none. verl/utils/torch_functional.py logprobs_from_logits calls logprobs_from_logits_flash_attn
+// whenever flash-attn is importable, i.e. flash_attn/ops/triton/cross_entropy.py CrossEntropyLoss,
+// whose forward writes only per-row losses and log-sum-exp (ctx.save_for_backward(logits, lse,
+// labels)); verl/workers/actor/dp_actor.py wraps entropy_from_logits in torch.compile (default
+// use_torch_compile=True), which fuses softmax, product and sums into row reductions.
+double logprob_fp32_copies(LogprobKernel kernel) { return kernel == LogprobKernel::fused ? 0.0 : kLogProbFp32Copies; }
+
 // A frozen forward over `tokens` tokens that needs per-token log-probabilities (reference, old
 // policy) or values (critic, values=true): one block's working set (nothing kept for backward),
 // FSDP's gathered units when the weights are sharded or offloaded, and the fp32 log-prob tensors.
 Part forward_part(const std::string& role, const ModelConfig& m, const ParamCounts& p, double tokens, double tp,
-                  bool gathers, bool values) {
+                  bool gathers, bool values, LogprobKernel kernel) {
   Part part;
   const TransformerStack& s = m.text;
   const LinearInventory inv = linear_inventory(s);
@@ -153,10 +156,17 @@ Part forward_part(const std::string& role, const ModelConfig& m, const ParamCoun
   double transient = act;
   if (!values) {
     const double vocab = static_cast<double>(m.vocab_size) / tp;
-    const double logits = tokens * vocab * (2.0 + kLogProbFp32Copies * 4.0);
-    part.transient.push_back(Component{prefixed(role, "logits"), label_for(role, "Log-prob logits (16-bit + fp32 copies)"), logits,
-                                       format("%.0f tokens x %.0f vocab%s x (2 B + kLogProbFp32Copies %.0f x 4 B)",
-                                              tokens, vocab, tp > 1 ? " / tp" : "", kLogProbFp32Copies)});
+    const bool fused = kernel == LogprobKernel::fused;
+    const double copies = logprob_fp32_copies(kernel);
+    const double logits = tokens * vocab * (2.0 + copies * 4.0);
+    part.transient.push_back(Component{prefixed(role, "logits"),
+                                       label_for(role, fused ? "Log-prob logits (16-bit, fused kernel)" : "Log-prob logits (16-bit + fp32 copies)"),
+                                       logits,
+                                       fused ? format("%.0f tokens x %.0f vocab%s x 2 B (fused: flash-attn cross-entropy keeps "
+                                                      "per-row loss and log-sum-exp only, no fp32 copy)",
+                                                      tokens, vocab, tp > 1 ? " / tp" : "")
+                                             : format("%.0f tokens x %.0f vocab%s x (2 B + kLogProbFp32Copies %.0f x 4 B)", tokens,
+                                                      vocab, tp > 1 ? " / tp" : "", copies)});
     transient += logits;
   }
   if (gathers) {
@@ -205,16 +215,181 @@ Part training_part(const Breakdown& b, const std::string& role) {
   return p;
 }
 
+Component* find_component(Breakdown& b, const char* id) {
+  for (Component& c : b.components) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+// The optimizer step's temporaries, as estimate_training counts them (AdamW foreach), per GPU.
+double step_temp_bytes(const TrainSettings& t, double trainable, double gpus) {
+  if (t.offload_optimizer) return 0;
+  const double mp = d(t.tp * t.pp);
+  const double shard_ranks = std::max(1.0, gpus / mp);  // data x context parallel, as estimate_training
+  return optimizer_step_temp_bytes(t.optimizer, trainable, precision_bytes(t.precision).state) / mp /
+         shard_divisors(t.sharding, shard_ranks).optimizer;
+}
+
+// Sums a breakdown's components into its three levels (the transient is `transient`, whose cache is
+// the allocator line).
+void retotal(Breakdown& b, double transient) {
+  double persistent = 0, context = 0;
+  for (const Component& c : b.components) {
+    if (c.id == "cuda_context") context += c.bytes;
+    else if (!is_transient_id(c.id)) persistent += c.bytes;
+  }
+  b.allocated_bytes = persistent + transient;
+  b.reserved_bytes = b.allocated_bytes + allocator_bytes(transient);
+  b.device_bytes = b.reserved_bytes + context;
+}
+
+// Replaces the forward/backward transients of a training breakdown by the optimizer step's, as
+// estimate_training does when the step's temporaries are the larger.
+void peak_at_step(Breakdown& b, double step, double forward) {
+  std::vector<Component> kept;
+  for (const Component& c : b.components) {
+    if (c.id != "activations" && c.id != "logits" && c.id != "autocast_cache") kept.push_back(c);
+  }
+  auto at = std::find_if(kept.begin(), kept.end(), [](const Component& c) { return c.id == "allocator"; });
+  kept.insert(at, Component{"optimizer_step", "Optimizer step temporaries", step,
+                            format("kAdamForeachTempStates %.0f x %.0f params x state bytes (AdamW foreach); larger "
+                                   "than the forward/backward transients (%s)",
+                                   kAdamForeachTempStates, b.trainable_params, gib(forward).c_str())});
+  b.components = std::move(kept);
+}
+
+// rl.logprob_kernel "fused": the policy's loss keeps its logits in the compute dtype plus
+// kFusedLogitGradCopies gradients of that shape (flash-attn CrossEntropyLoss.backward, verl
+// dp_actor._forward_micro_batch) instead of kCrossEntropyFp32Copies fp32 tensors. Rewrites the
+// training breakdown's logits line and its allocator cache; when the smaller forward falls below the
+// optimizer step's temporaries the peak moves to the step, as in estimate_training.
+void use_fused_loss(Breakdown& b, const ModelConfig& m, const TrainSettings& t, double gpus) {
+  Component* logits = find_component(b, "logits");
+  if (logits == nullptr || logits->bytes <= 0) return;  // optimizer-step peak or a classifier head
+  const double e = t.method == Method::qlora ? 2.0 : precision_bytes(t.precision).compute;
+  const double tokens = d(t.micro_batch_size) * d(t.seq_len) / d(t.cp);
+  const double vocab = d(m.vocab_size) / d(t.tp);
+  logits->bytes = tokens * vocab * e * (1.0 + kFusedLogitGradCopies);
+  logits->label = "Logits and log-prob loss (fused kernel)";
+  logits->formula = format("%.0f tokens x %.0f vocab%s x %.0f B x (logits + kFusedLogitGradCopies %.0f gradients)",
+                           tokens, vocab, t.tp > 1 ? " / tp" : "", e, kFusedLogitGradCopies);
+  double forward = 0;
+  for (const Component& c : b.components) {
+    if (c.id == "activations" || c.id == "logits" || c.id == "autocast_cache") forward += c.bytes;
+  }
+  const double step = step_temp_bytes(t, b.trainable_params, gpus);
+  if (step > forward) peak_at_step(b, step, forward);
+  const double transient = std::max(step, forward);
+  if (Component* allocator = find_component(b, "allocator")) {
+    allocator->bytes = allocator_bytes(transient);
+    allocator->formula = format("kAllocatorTransientFraction %.2f x %s transient", kAllocatorTransientFraction,
+                                gib(transient).c_str());
+  }
+  retotal(b, transient);
+}
+
+// The rollout engine's vLLM scheduler limits: the scenario's, else the offline LLM class defaults
+// (vllm/engine/arg_utils.py get_batch_defaults, UsageContext.LLM_CLASS).
+void rollout_vllm_limits(const RolloutSettings& ro, const GpuSpec* gpu, InferenceSettings* inf) {
+  const bool large = vllm_large_gpu(gpu);
+  inf->max_num_seqs = ro.max_num_seqs.value_or(static_cast<std::int64_t>(large ? kVllmLargeGpuMaxSeqs : kVllmSmallGpuMaxSeqs));
+  inf->max_num_batched_tokens = ro.max_num_batched_tokens.value_or(
+      static_cast<std::int64_t>(large ? kVllmLlmClassLargeGpuBatchedTokens : kVllmLlmClassSmallGpuBatchedTokens));
+}
+
+// Sequences a vLLM pool of `kv_tokens` runs at once: sequences of the mean length in whole blocks of
+// kVllmBlockSize (vLLM allocates blocks as tokens arrive), at most max_num_seqs (the scheduler's cap);
+// 0 when the pool cannot hold one sequence of the maximum length (`max_length_fits` false: vLLM
+// refuses to start, vllm/v1/core/kv_cache_utils.py check_enough_kv_cache_memory).
+double vllm_concurrency(double kv_tokens, double mean_len, double max_num_seqs, bool max_length_fits) {
+  if (!max_length_fits) return 0;
+  const double seq_tokens = std::ceil(mean_len / kVllmBlockSize) * kVllmBlockSize;
+  return std::min(std::floor(kv_tokens / seq_tokens), max_num_seqs);
+}
+
+// The reference policy for the KL term. Full fine-tuning: a frozen bf16 copy of the policy, sharded
+// like the policy's parameters (verl ref fsdp_config mirrors the actor's), in host RAM when the
+// policy's parameters are offloaded or rl.phase_offload is set (verl ref param_offload: FSDP CPU
+// offload; NeMo RL DTensorPolicyWorker keeps reference_model_state_dict in pinned host memory and
+// copies it into the model for use_reference_model). LoRA / QLoRA: the frozen base with the adapters
+// disabled, no second copy (verl ray_trainer ref_in_actor: compute_ref_log_prob runs compute_log_prob
+// under actor_module.disable_adapter(); TRL GRPOTrainer with PEFT: ref_model None, disable_adapter).
+Part reference_part(const Scenario& s, double total, double tp, double dp_shards) {
+  Part p;
+  if (s.train.method != Method::full) {
+    p.persistent.push_back(Component{"reference.weights", "Reference: the policy's frozen base (adapters disabled)", 0.0,
+                                     "LoRA: reference log-probs run the base model with the adapters disabled; no second copy"});
+    return p;
+  }
+  const double bytes = total * 2.0 / tp / dp_shards;
+  const bool in_host = s.train.offload_params || s.rl.phase_offload;
+  p.persistent.push_back(Component{
+      "reference.weights", "Reference: model weights (bf16, frozen)", in_host ? 0.0 : bytes,
+      format("%.0f params x 2 B / tp %.0f%s%s", total, tp, dp_shards > 1 ? format(" / dp %.0f (sharded like the policy)", dp_shards).c_str() : "",
+             s.train.offload_params ? "; offloaded to host with the policy's parameters"
+             : s.rl.phase_offload   ? "; in host RAM, brought in for its forward (rl.phase_offload)"
+                                    : "")});
+  if (in_host) p.host = bytes;
+  return p;
+}
+
+// rl.phase_offload: a role's states with these ids (unprefixed) are in host RAM during `phase` (verl
+// fsdp_workers: offload_fsdp_model_to_cpu / offload_fsdp_optimizer after each step, load_fsdp_model_to_gpu
+// in compute_log_prob, both loaded in update_actor; NeMo RL DTensorPolicyWorker: offload_after_refit
+// before generation, prepare_for_lp_inference keeps the optimizer in host RAM, prepare_for_training).
+Part moved_to_host(Part p, const std::vector<std::string>& ids, const char* phase) {
+  for (Component& c : p.persistent) {
+    const std::size_t dot = c.id.find('.');
+    const std::string base = dot == std::string::npos ? c.id : c.id.substr(dot + 1);
+    if (std::find(ids.begin(), ids.end(), base) == ids.end() || c.bytes <= 0) continue;
+    p.host += c.bytes;
+    c.formula = format("%s in host RAM during %s (rl.phase_offload; on the GPU for training)", gib(c.bytes).c_str(), phase);
+    c.bytes = 0;
+  }
+  return p;
+}
+
+// Notes on how the mean lengths are used (the scenario is valid either way).
+std::vector<std::string> length_warnings(const Scenario& s) {
+  std::vector<std::string> out;
+  const RolloutSettings& ro = s.rl.rollout;
+  const bool means = ro.mean_prompt_len.has_value() || ro.mean_response_len.has_value();
+  if (s.rl.sequence_packing && !means) {
+    out.push_back("rl.sequence_packing without rl.rollout.mean_prompt_len / mean_response_len: sequences are counted "
+                  "at their maximum length");
+  }
+  if (!s.rl.sequence_packing && means) {
+    out.push_back("the mean lengths size only the rollout's concurrency; scoring and training micro-batches are padded "
+                  "to max_prompt_len + max_response_len unless rl.sequence_packing is true");
+  }
+  return out;
+}
+
 }  // namespace
 
 std::int64_t rl_sequence_len(const Scenario& s) { return s.rl.rollout.max_prompt_len + s.rl.rollout.max_response_len; }
+
+std::int64_t rl_mean_sequence_len(const Scenario& s) {
+  const RolloutSettings& ro = s.rl.rollout;
+  return ro.mean_prompt_len.value_or(ro.max_prompt_len) + ro.mean_response_len.value_or(ro.max_response_len);
+}
+
+std::int64_t rl_scored_sequence_len(const Scenario& s) {
+  return s.rl.sequence_packing ? rl_mean_sequence_len(s) : rl_sequence_len(s);
+}
+
+std::int64_t rl_logprob_micro_batch(const Scenario& s) {
+  return s.rl.logprob_micro_batch_size.value_or(s.train.micro_batch_size);
+}
 
 Expected<RlEstimate> estimate_rl(const Scenario& s, const ParamCounts& params) {
   RlEstimate out;
   const RlSettings& rl = s.rl;
   const RolloutSettings& ro = rl.rollout;
   const bool dpo = rl.algorithm == RlAlgorithm::dpo;
-  const double seq = d(rl_sequence_len(s));
+  // Tokens per sequence in scoring and training: the mean with sequence packing, else the maximum.
+  const double seq = d(rl_scored_sequence_len(s));
   const GpuSpec* gpu = s.gpu ? &*s.gpu : nullptr;
 
   // Placement: colocated rollout shares every GPU; otherwise one engine of rollout.tp GPUs generates
@@ -237,37 +412,37 @@ Expected<RlEstimate> estimate_rl(const Scenario& s, const ParamCounts& params) {
                                "train.tp x train.pp x train.cp = %lld",
                                static_cast<long long>(train_gpus), static_cast<long long>(mp)));
   }
-  const double dp = std::max(1.0, d(train_gpus) / d(mp));
+  // Ranks that shard the weights: data-parallel together with context-parallel ones (as estimate_training).
+  const double dp = std::max(1.0, d(train_gpus) / d(s.train.tp * s.train.pp));
   const double ttp = d(s.train.tp);
   const bool sharded = shards_params(s.train.sharding) && dp > 1;
+  // Weights that are not whole on the GPU (sharded over dp or in host RAM): generation needs its own copy.
   const bool gathers = sharded || s.train.offload_params;
+  // Forwards of an FSDP / ZeRO-3 module (any dp: FSDP's mixed precision casts each unit to a bf16 copy)
+  // or of offloaded weights run unit by unit: kGatheredUnits units, and refit pushes one unit at a time.
+  const bool unit_wise = shards_params(s.train.sharding) || s.train.offload_params || rl.phase_offload;
 
-  // The policy trains on max_prompt_len + max_response_len tokens per sequence (the longest a rollout
-  // produces); DPO's micro-batch holds chosen and rejected sequences.
+  // The policy trains on max_prompt_len + max_response_len tokens per sequence (padded to the longest a
+  // rollout produces), or on the mean lengths when the trainer packs sequences (verl
+  // use_remove_padding: dp_actor._forward_micro_batch unpad_input; NeMo RL sequence_packing); DPO's
+  // micro-batch holds chosen and rejected sequences.
   TrainSettings train = s.train;
-  train.seq_len = rl_sequence_len(s);
+  train.seq_len = rl_scored_sequence_len(s);
   if (dpo) train.micro_batch_size *= 2;
-  const double micro = d(train.micro_batch_size);
+  // Sequences of one log-prob (scoring) micro-batch: rl.logprob_micro_batch_size, else the training one.
+  const double logprob_micro = d(rl_logprob_micro_batch(s)) * (dpo ? 2.0 : 1.0);
   // Tokens per GPU of one log-prob micro-batch (context / Ulysses sequence parallelism splits them).
-  const double micro_tokens = micro * seq / d(s.train.cp);
+  const double micro_tokens = logprob_micro * seq / d(s.train.cp);
 
   auto policy_train = estimate_training(s.model.config, params, train, train_gpus);
   if (!policy_train.ok()) return policy_train.error();
-  const Breakdown& pt = policy_train.value();
+  Breakdown pt = std::move(policy_train).value();
+  if (rl.logprob_kernel == LogprobKernel::fused) use_fused_loss(pt, s.model.config, train, d(train_gpus));
 
-  // Reference: a frozen bf16 copy of the policy, sharded and offloaded like the policy's parameters
-  // (verl ref fsdp_config mirrors the actor's; NeMo RL keeps the reference on the trainer's GPUs).
   const double total = static_cast<double>(params.total);
-  const double ref_model_bytes = total * 2.0 / ttp / (sharded ? dp : 1.0);
   Part reference_resident;
-  if (rl.reference) {
-    const double on_gpu = s.train.offload_params ? 0.0 : ref_model_bytes;
-    reference_resident.persistent.push_back(Component{
-        "reference.weights", "Reference: model weights (bf16, frozen)", on_gpu,
-        format("%.0f params x 2 B / tp %.0f%s%s", total, ttp, sharded ? format(" / dp %.0f (sharded like the policy)", dp).c_str() : "",
-               s.train.offload_params ? "; offloaded to host with the policy's parameters" : "")});
-    if (s.train.offload_params) reference_resident.host = ref_model_bytes;
-  }
+  if (rl.reference) reference_resident = reference_part(s, total, ttp, sharded ? dp : 1.0);
+  const bool ref_gathers = unit_wise;  // offloaded or phase-offloaded references come in unit by unit too
 
   // Critic (PPO): the policy's architecture with a value head, trained with the policy's settings.
   ModelConfig critic_cfg;
@@ -289,8 +464,8 @@ Expected<RlEstimate> estimate_rl(const Scenario& s, const ParamCounts& params) {
     if (!rp.ok()) return Error{"/rl/reward_model/model", rp.error().message, ErrorKind::invalid_input};
     InferenceSettings inf;
     inf.engine = Engine::hf;
-    inf.batch_size = train.micro_batch_size;
-    inf.context_len = rl_sequence_len(s);
+    inf.batch_size = static_cast<std::int64_t>(logprob_micro);
+    inf.context_len = rl_scored_sequence_len(s);
     inf.weight_dtype = rl.reward_model->weight_dtype;
     auto rb = estimate_inference(rl.reward_model->model.config, rp.value(), inf, 1, gpu, nullptr);
     if (!rb.ok()) return Error{"/rl/reward_model", rb.error().message, ErrorKind::invalid_input};
@@ -318,19 +493,25 @@ Expected<RlEstimate> estimate_rl(const Scenario& s, const ParamCounts& params) {
 
   // Rollout engine.
   Breakdown rollout_b;
+  std::optional<std::int64_t> rollout_max_num_seqs;
   double rollout_weights_host = 0;
   if (!dpo) {
     const double sequences = d(ro.prompts_per_step) * d(ro.generations_per_prompt);
     const double engines = std::max(1.0, std::floor(d(rollout_gpus) / d(ro.tp)));
     const double per_engine = std::ceil(sequences / engines);
+    const bool vllm = ro.engine == Engine::vllm;
     InferenceSettings inf;
     inf.engine = ro.engine;
-    inf.batch_size = static_cast<std::int64_t>(per_engine);
+    // hf generate pads every sequence of the batch to the longest; vLLM's pool does not depend on the
+    // batch (its concurrency is computed below from the mean lengths), except without a GPU to size it.
+    inf.batch_size = vllm && gpu != nullptr ? 1 : static_cast<std::int64_t>(per_engine);
     inf.context_len = rl_sequence_len(s);
     inf.weight_dtype = DType::bf16;
     inf.kv_dtype = DType::bf16;
     inf.gpu_memory_utilization = ro.gpu_memory_utilization;
     inf.tp = ro.tp;
+    if (vllm) rollout_vllm_limits(ro, gpu, &inf);
+    rollout_max_num_seqs = inf.max_num_seqs;
     InferenceStats st;
     auto rb = estimate_inference(s.model.config, params, inf, ro.tp, gpu, &st);
     if (!rb.ok()) {
@@ -349,7 +530,11 @@ Expected<RlEstimate> estimate_rl(const Scenario& s, const ParamCounts& params) {
       if (c.id == "weights") rollout_weights_host = c.bytes;
     }
     out.rollout.kv_tokens = st.kv_tokens;
-    out.rollout.max_concurrent_sequences = st.max_concurrent_sequences;
+    out.rollout.max_concurrent_sequences =
+        vllm && gpu != nullptr
+            ? vllm_concurrency(st.kv_tokens, d(rl_mean_sequence_len(s)), d(*inf.max_num_seqs), st.max_concurrent_sequences >= 1)
+            : st.max_concurrent_sequences;
+    out.rollout.mean_sequence_len = d(rl_mean_sequence_len(s));
     out.rollout.sequences_per_step = sequences;
     out.rollout.sequences_per_engine = per_engine;
     out.rollout.engines = engines;
@@ -360,6 +545,16 @@ Expected<RlEstimate> estimate_rl(const Scenario& s, const ParamCounts& params) {
   Part policy_resident = part_of(pt, "", resident_ids(), "; resident between training steps");
   Part critic_resident;
   if (rl.critic) critic_resident = part_of(critic_train, "critic", resident_ids(), "; resident between training steps");
+  // rl.phase_offload: everything in host RAM while generating, the optimizer side while scoring.
+  const std::vector<std::string> all_states = resident_ids();
+  const std::vector<std::string> optimizer_side{"master_weights", "optimizer"};
+  const Part policy_generating = rl.phase_offload ? moved_to_host(policy_resident, all_states, "rollout") : policy_resident;
+  const Part policy_scoring = rl.phase_offload ? moved_to_host(policy_resident, optimizer_side, "scoring") : policy_resident;
+  Part critic_generating = critic_resident, critic_scoring = critic_resident;
+  if (rl.critic && rl.phase_offload) {
+    critic_generating = moved_to_host(critic_resident, all_states, "rollout");
+    critic_scoring = moved_to_host(critic_resident, optimizer_side, "scoring");
+  }
 
   // ---- rollout phase
   if (!dpo) {
@@ -370,8 +565,8 @@ Expected<RlEstimate> estimate_rl(const Scenario& s, const ParamCounts& params) {
       engine.transient.clear();
     }
     if (ro.colocated) {
-      std::vector<Part> parts{policy_resident, engine};
-      if (rl.critic) parts.push_back(critic_resident);
+      std::vector<Part> parts{policy_generating, engine};
+      if (rl.critic) parts.push_back(critic_generating);
       if (rl.reference) parts.push_back(reference_resident);
       if (reward_here) parts.push_back(reward_resident());
       out.phases.push_back(combine("rollout", parts));
@@ -385,19 +580,20 @@ Expected<RlEstimate> estimate_rl(const Scenario& s, const ParamCounts& params) {
 
   // ---- scoring phase: log-probabilities of the policy (old) and reference, rewards, values
   {
-    std::vector<Part> parts{policy_resident};
-    Part policy_forward = forward_part("", s.model.config, params, micro_tokens, ttp, gathers, false);
+    std::vector<Part> parts{policy_scoring};
+    Part policy_forward = forward_part("", s.model.config, params, micro_tokens, ttp, unit_wise, false, rl.logprob_kernel);
     policy_forward.persistent.clear();
     parts.push_back(policy_forward);
     if (rl.reference) {
       Part ref = reference_resident;
-      Part fwd = forward_part("reference", s.model.config, params, micro_tokens, ttp, gathers, false);
+      Part fwd = forward_part("reference", s.model.config, params, micro_tokens, ttp, ref_gathers, false, rl.logprob_kernel);
       ref.transient = fwd.transient;
       parts.push_back(ref);
     }
     if (rl.critic) {
-      Part critic = critic_resident;
-      critic.transient = forward_part("critic", critic_cfg, critic_params, micro_tokens, ttp, gathers, true).transient;
+      Part critic = critic_scoring;
+      critic.transient =
+          forward_part("critic", critic_cfg, critic_params, micro_tokens, ttp, unit_wise, true, rl.logprob_kernel).transient;
       parts.push_back(critic);
     }
     if (reward_here) parts.push_back(reward_forward());
@@ -437,10 +633,10 @@ Expected<RlEstimate> estimate_rl(const Scenario& s, const ParamCounts& params) {
       Part refit;
       const double unit = std::max({static_cast<double>(params.largest_layer), group_params(params, "embedding"),
                                     group_params(params, "lm_head")});
-      const double bytes = gathers ? unit * 2.0 / ttp : total * 2.0 / ttp;
+      const double bytes = unit_wise ? unit * 2.0 / ttp : total * 2.0 / ttp;
       refit.transient.push_back(Component{
           "refit_buffer", "Refit buffer (bf16 weights pushed to the rollout engine)", bytes,
-          gathers ? format("largest gathered unit %.0f params x 2 B / tp %.0f", unit, ttp)
+          unit_wise ? format("largest gathered unit %.0f params x 2 B / tp %.0f", unit, ttp)
                   : format("%.0f params x 2 B / tp %.0f (one bf16 copy of the unsharded weights)", total, ttp)});
       parts.push_back(refit);
     }
@@ -461,11 +657,20 @@ Expected<RlEstimate> estimate_rl(const Scenario& s, const ParamCounts& params) {
       return bad("", "the estimate exceeds 1 EiB per GPU; the model or batch is far beyond any device");
     }
   }
+  for (const std::string& w : length_warnings(s)) out.warnings.push_back(w);
+  if (!dpo && ro.engine == Engine::vllm && gpu != nullptr && out.rollout.max_concurrent_sequences < 1) {
+    out.warnings.push_back(format("the rollout KV pool cannot hold one sequence of max_prompt_len + max_response_len = "
+                                  "%lld tokens: vLLM refuses to start",
+                                  static_cast<long long>(rl_sequence_len(s))));
+  }
   if (!dpo && ro.engine == Engine::vllm && gpu != nullptr && out.rollout.max_concurrent_sequences < out.rollout.sequences_per_engine &&
       out.rollout.max_concurrent_sequences >= 1) {
-    out.warnings.push_back(format("the rollout KV pool holds %.0f of the %.0f sequences per engine at once; vLLM "
-                                  "generates them in waves (slower, not out of memory)",
-                                  out.rollout.max_concurrent_sequences, out.rollout.sequences_per_engine));
+    out.warnings.push_back(format("the rollout engine runs %.0f of the %.0f sequences per engine at once (KV pool of %.0f "
+                                  "tokens at a mean of %.0f tokens per sequence, max_num_seqs %lld); vLLM generates "
+                                  "them in waves (slower, not out of memory)",
+                                  out.rollout.max_concurrent_sequences, out.rollout.sequences_per_engine,
+                                  out.rollout.kv_tokens, out.rollout.mean_sequence_len,
+                                  static_cast<long long>(*rollout_max_num_seqs)));
   }
   return out;
 }

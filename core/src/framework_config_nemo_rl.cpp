@@ -153,6 +153,12 @@ Expected<std::string> nemo_rl_config(const Scenario& s, const EstimateNotes& est
   doc.set("/policy/max_total_sequence_length", sequence, {},
           grpo ? "rl.rollout.max_prompt_len + max_response_len" : "train.seq_len");
   doc.set("/policy/precision", nemo_precision(t.precision), {}, std::string("train.precision ") + to_string(t.precision));
+  if (rl && s.rl.logprob_micro_batch_size) {
+    doc.set("/policy/logprob_batch_size", *s.rl.logprob_micro_batch_size, {}, "rl.logprob_micro_batch_size");
+  }
+  if (rl && s.rl.sequence_packing) {
+    doc.set("/policy/sequence_packing/enabled", true, {}, "rl.sequence_packing: only real tokens");
+  }
   set_parallelism(doc, s, !rl, notes);
 
   if (grpo) {

@@ -130,6 +130,12 @@ std::string rl_config(const Scenario& s, const EstimateNotes& estimate) {
                       : "rl.rollout.colocated is false, but verl's main_ppo colocates rollout and training "
                         "(hybrid engine); a separate rollout pool needs its one-step-off/async recipes");
   doc.set("/actor_rollout_ref/model/path", model.path, model.note);
+  if (s.rl.sequence_packing) {
+    doc.set("/actor_rollout_ref/model/use_remove_padding", true, {}, "rl.sequence_packing: only real tokens");
+  }
+  if (s.rl.logprob_kernel == LogprobKernel::fused) {
+    doc.set("/actor_rollout_ref/model/use_fused_kernels", true, {}, "rl.logprob_kernel fused");
+  }
   doc.set("/actor_rollout_ref/model/enable_gradient_checkpointing", t.gradient_checkpointing, {},
           "train.gradient_checkpointing");
   if (t.method != Method::full) {
@@ -168,10 +174,17 @@ std::string rl_config(const Scenario& s, const EstimateNotes& estimate) {
           "rl.rollout.gpu_memory_utilization");
   doc.set("/actor_rollout_ref/rollout/n", r.generations_per_prompt, {}, "rl.rollout.generations_per_prompt");
   doc.set("/actor_rollout_ref/rollout/max_model_len", r.max_prompt_len + r.max_response_len);
-  doc.set("/actor_rollout_ref/rollout/log_prob_micro_batch_size_per_gpu", t.micro_batch_size);
+  if (r.max_num_seqs) doc.set("/actor_rollout_ref/rollout/max_num_seqs", *r.max_num_seqs, {}, "rl.rollout.max_num_seqs");
+  if (r.max_num_batched_tokens) {
+    doc.set("/actor_rollout_ref/rollout/max_num_batched_tokens", *r.max_num_batched_tokens, {},
+            "rl.rollout.max_num_batched_tokens");
+  }
+  const std::int64_t logprob_batch = s.rl.logprob_micro_batch_size.value_or(t.micro_batch_size);
+  doc.set("/actor_rollout_ref/rollout/log_prob_micro_batch_size_per_gpu", logprob_batch, {},
+          s.rl.logprob_micro_batch_size ? "rl.logprob_micro_batch_size" : "");
 
   if (s.rl.reference) {
-    doc.set("/actor_rollout_ref/ref/log_prob_micro_batch_size_per_gpu", t.micro_batch_size);
+    doc.set("/actor_rollout_ref/ref/log_prob_micro_batch_size_per_gpu", logprob_batch);
     doc.set("/actor_rollout_ref/ref/fsdp_config/param_offload", t.offload_params);
   }
 

@@ -339,6 +339,9 @@ void parse_phi(ObjectReader& r, ModelConfig& m) {
   s.norms_per_layer = 1;
   s.qk_norm = r.boolean("qk_layernorm", false);
   m.lm_head_bias = true;
+  // PhiConfig defaults: hidden_act "gelu_new", resid_pdrop 0.0 (Phi-2's config.json sets 0.1).
+  s.python_tanh_gelu = r.string("hidden_act", "gelu_new", 64) == "gelu_new";
+  s.hidden_dropout = r.number("resid_pdrop", 0.0, 1.0, 0.0) > 0.0;
 }
 
 // Phi3Config: vocab 32064, heads 32, kv = heads, max_pos 4096, tie False, sliding_window None (2047 in
@@ -456,6 +459,9 @@ void parse_gpt2(ObjectReader& r, ModelConfig& m) {
   m.max_position_embeddings = r.integer("n_positions", 1, kMaxPositions, 1024);
   m.learned_position_embeddings = m.max_position_embeddings;
   m.tie_word_embeddings = r.boolean("tie_word_embeddings", true);
+  // GPT2Config defaults: activation_function "gelu_new", resid_pdrop 0.1.
+  s.python_tanh_gelu = r.string("activation_function", "gelu_new", 64) == "gelu_new";
+  s.hidden_dropout = r.number("resid_pdrop", 0.0, 1.0, 0.1) > 0.0;
 }
 
 // BertConfig: vocab 30522, heads 12, max_pos 512, type_vocab_size 2, tie True.

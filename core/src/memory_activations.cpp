@@ -35,6 +35,15 @@ double norm_bytes(const TransformerStack& s, const ActivationConfig& c) {
 double mlp_bytes(const TransformerStack& s, const ActivationConfig& c, double width, bool saves_down) {
   const double e = c.compute;
   if (s.mlp == MlpKind::gated) return 3.0 * width * e + (saves_down ? width * e : 0.0);
+  if (s.python_tanh_gelu) {
+    // transformers NewGELUActivation ("gelu_new"), written in Python ops:
+    //   0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * pow(x, 3))))
+    // autograd keeps pow's input, tanh's output, 0.5 * x and (1 + tanh): four width-sized tensors.
+    // Under autocast pow runs in fp32 (its input is an fp32 copy of x) and the tanh chain follows in
+    // fp32; 0.5 * x stays 16-bit. Measured: g14 (Phi-2, bf16) and g24 (DialoGPT-medium, amp-bf16).
+    const double chain = c.autocast ? 4.0 : e;
+    return width * (3.0 * chain + e) + (saves_down ? width * e : 0.0);
+  }
   return width * e + (saves_down ? width * e : 0.0);
 }
 
@@ -130,9 +139,12 @@ double inference_layer_bytes_per_token(const TransformerStack& s, double e, doub
 }
 
 // Eager attention at inference: transformers eager_attention_forward materialises the scores in the
-// compute dtype and the softmax in fp32 (softmax(..., dtype=torch.float32)) for the whole prompt.
+// compute dtype and calls softmax(..., dtype=torch.float32), which first casts its input to fp32
+// (aten/src/ATen/native/SoftMax.cpp softmax with dtype: input.toType, then _softmax): the 16-bit scores,
+// their fp32 copy and the fp32 result are alive together. Measured: Llama-3.1-8B eager prefill at
+// batch 4 x 4,064 tokens held 9.9 B per score element above the weights (tests/validation/gpu).
 double eager_scores_bytes(const TransformerStack& s, double batch, double seq, double e, double tp) {
-  return batch * static_cast<double>(s.num_heads) / std::max(1.0, tp) * seq * seq * (e + 4.0);
+  return batch * static_cast<double>(s.num_heads) / std::max(1.0, tp) * seq * seq * (e + 2.0 * 4.0);
 }
 
 // Logits and loss: the model returns tokens x vocab logits in the compute dtype, and cross-entropy

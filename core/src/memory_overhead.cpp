@@ -58,6 +58,17 @@ const std::vector<ConstantInfo>& memory_constants() {
       {"kVllmNonTorchBytes", kVllmNonTorchBytes, "bytes", "vLLM non-torch memory increase, TP=1 (m111-m113, m115, m116)"},
       {"kDriverReservedBytes", kDriverReservedBytes, "bytes",
        "nvidia-smi total minus cudaMemGetInfo total on H100 SXM: 81,559 MiB vs 79.18 GiB (m111-m118)"},
+      {"kVllmLlmClassLargeGpuBatchedTokens", kVllmLlmClassLargeGpuBatchedTokens, "tokens",
+       "vLLM get_batch_defaults: max_num_batched_tokens 16384 for the offline LLM class (RL rollout engines) on "
+       "GPUs >= 70 GiB that are not A100"},
+      {"kVllmLlmClassSmallGpuBatchedTokens", kVllmLlmClassSmallGpuBatchedTokens, "tokens",
+       "vLLM get_batch_defaults: max_num_batched_tokens 8192 for the offline LLM class otherwise"},
+      {"kLogProbFp32Copies", kLogProbFp32Copies, "copies",
+       "naive RL log-probs: fp32 tokens x vocab tensors besides the 16-bit logits (fp32 upcast, log_softmax "
+       "output, gradient): verl logprobs_from_logits_naive, NeMo RL ClippedPGLossFn, TRL selective_log_softmax"},
+      {"kFusedLogitGradCopies", kFusedLogitGradCopies, "copies",
+       "fused RL training: 16-bit tokens x vocab gradients at the loss's backward (flash-attn CrossEntropyLoss "
+       "with inplace_backward=False when verl computes the entropy bonus, plus the entropy's gradient)"},
   };
   return kConstants;
 }

@@ -158,6 +158,20 @@ PrecisionBytes precision_bytes(Precision p) {
   return {4, 4, 0, 4, 4, 4};
 }
 
+// LoRA's frozen base is loaded in half precision by default: transformers v5 from_pretrained defaults to
+// dtype="auto" (the checkpoint's bf16; huggingface/trl PR #5457 documents the change), and PEFT recipes
+// pass torch_dtype=bfloat16 explicitly before that. Only the adapters are trained, and PEFT keeps them in
+// fp32 (peft/tuners/tuners_utils.py, autocast_adapter_dtype=True). Measured: g08-g11 (tests/validation).
+double lora_base_weight_bytes(Precision precision, BaseDType base) {
+  switch (base) {
+    case BaseDType::fp32: return 4;
+    case BaseDType::bf16:
+    case BaseDType::fp16: return 2;
+    case BaseDType::automatic: break;
+  }
+  return precision == Precision::fp32 ? 4.0 : 2.0;
+}
+
 // Optimizer states per trainable parameter:
 //   adamw       exp_avg + exp_avg_sq: 2 x state bytes (torch.optim.AdamW)
 //   adamw-8bit  2 states x (1 byte + 4 / kAdam8bitBlockSize absmax) for matrices; small tensors

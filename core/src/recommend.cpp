@@ -276,6 +276,21 @@ void add_rl_candidates(const Scenario& s, std::vector<Candidate>& out) {
     out.push_back({"lower_rollout_utilization", text,
                    Json{{"rl", {{"rollout", {{"gpu_memory_utilization", std::round(lower * 100) / 100}}}}}}});
   }
+  // Trainer-side switches of verl / NeMo RL / TRL (docs/scenario.md "rl"); kept only when they save memory:
+  // packing needs mean lengths below the maxima, phase offload a colocated rollout.
+  if (!rl.sequence_packing && (rl.rollout.mean_prompt_len || rl.rollout.mean_response_len)) {
+    out.push_back({"sequence_packing", "pack sequences (remove padding: verl use_remove_padding, NeMo RL sequence_packing, TRL padding_free)",
+                   Json{{"rl", {{"sequence_packing", true}}}}});
+  }
+  if (rl.logprob_kernel == LogprobKernel::naive && rl.algorithm != RlAlgorithm::dpo) {
+    out.push_back({"fused_logprobs", "compute log-probs with a fused kernel (flash-attn cross-entropy, verl's default)",
+                   Json{{"rl", {{"logprob_kernel", "fused"}}}}});
+  }
+  if (!rl.phase_offload && rl.rollout.colocated && rl.algorithm != RlAlgorithm::dpo) {
+    out.push_back({"phase_offload",
+                   "offload the trainer's weights and optimizer states while generating (verl param_offload + optimizer_offload)",
+                   Json{{"rl", {{"phase_offload", true}}}}});
+  }
   if (rl.rollout.prompts_per_step > 1) {
     out.push_back({"fewer_prompts_per_step",
                    "prompts per step " + std::to_string(rl.rollout.prompts_per_step) + " -> " +

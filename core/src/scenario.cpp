@@ -34,7 +34,10 @@ constexpr NameTable<DType, 6> kWeightDTypes{{{"fp32", DType::fp32},
                                              {"int8", DType::int8},
                                              {"int4", DType::int4}}};
 constexpr NameTable<DType, 4> kKvDTypes{{{"fp32", DType::fp32}, {"bf16", DType::bf16}, {"fp16", DType::fp16}, {"fp8", DType::fp8}}};
+constexpr NameTable<BaseDType, 4> kBaseDTypes{{{"auto", BaseDType::automatic}, {"fp32", BaseDType::fp32},
+                                                {"bf16", BaseDType::bf16}, {"fp16", BaseDType::fp16}}};
 constexpr NameTable<RlAlgorithm, 3> kAlgorithms{{{"grpo", RlAlgorithm::grpo}, {"ppo", RlAlgorithm::ppo}, {"dpo", RlAlgorithm::dpo}}};
+constexpr NameTable<LogprobKernel, 2> kLogprobKernels{{{"naive", LogprobKernel::naive}, {"fused", LogprobKernel::fused}}};
 
 template <class E, std::size_t N>
 const char* name_of(const NameTable<E, N>& table, E value) {
@@ -104,6 +107,7 @@ LoraSettings read_lora(ObjectReader r) {
       fail(pointer, "must be \"all-linear\" or a non-empty list of module names, got " + describe_value(*targets));
     }
   }
+  lora.base_dtype = read_enum(r, "base_dtype", kBaseDTypes, lora.base_dtype);
   r.reject_unknown_keys();
   return lora;
 }
@@ -139,6 +143,8 @@ InferenceSettings read_inference(ObjectReader r) {
   s.attention = read_enum(r, "attention", kAttentions, s.attention);
   s.tp = r.integer("tp", 1, limits::kMaxParallel, s.tp);
   s.pp = r.integer("pp", 1, limits::kMaxParallel, s.pp);
+  s.max_num_seqs = r.optional_integer("max_num_seqs", 1, limits::kMaxBatch);
+  s.max_num_batched_tokens = r.optional_integer("max_num_batched_tokens", 1, limits::kMaxSeqLen);
   r.reject_unknown_keys();
   return s;
 }
@@ -154,6 +160,11 @@ RolloutSettings read_rollout(ObjectReader r) {
   s.max_response_len = r.integer("max_response_len", 1, limits::kMaxSeqLen, s.max_response_len);
   s.tp = r.integer("tp", 1, limits::kMaxParallel, s.tp);
   s.sleep_mode = r.boolean("sleep_mode", s.sleep_mode);
+  // Mean lengths: at most the maxima they average (docs/scenario.md "rl").
+  s.mean_prompt_len = r.optional_integer("mean_prompt_len", 1, s.max_prompt_len);
+  s.mean_response_len = r.optional_integer("mean_response_len", 1, s.max_response_len);
+  s.max_num_seqs = r.optional_integer("max_num_seqs", 1, limits::kMaxBatch);
+  s.max_num_batched_tokens = r.optional_integer("max_num_batched_tokens", 1, limits::kMaxSeqLen);
   r.reject_unknown_keys();
   return s;
 }
@@ -177,6 +188,10 @@ RlSettings read_rl(ObjectReader r, const Catalog& catalog) {
     s.reward_model = std::move(reward_settings);
   }
   s.rollout = read_rollout(r.object("rollout"));
+  s.sequence_packing = r.boolean("sequence_packing", s.sequence_packing);
+  s.phase_offload = r.boolean("phase_offload", s.phase_offload);
+  s.logprob_kernel = read_enum(r, "logprob_kernel", kLogprobKernels, s.logprob_kernel);
+  s.logprob_micro_batch_size = r.optional_integer("logprob_micro_batch_size", 1, limits::kMaxBatch);
   r.reject_unknown_keys();
   return s;
 }
@@ -237,10 +252,14 @@ Scenario read_scenario(const Json& document, const Catalog& catalog) {
 
 Json lora_to_json(const LoraSettings& lora) {
   Json targets = lora.all_linear ? Json("all-linear") : Json(lora.targets);
-  return Json{{"rank", lora.rank}, {"alpha", lora.alpha}, {"targets", targets}};
+  return Json{{"rank", lora.rank}, {"alpha", lora.alpha}, {"targets", targets},
+              {"base_dtype", name_of(kBaseDTypes, lora.base_dtype)}};
 }
 
 Json model_to_json(const ResolvedModel& model) { return model.from_catalog ? Json(model.id) : model.raw_config; }
+
+// An optional setting in the canonical form: its value, or null for "the documented default".
+Json optional_to_json(const std::optional<std::int64_t>& v) { return v ? Json(*v) : Json(nullptr); }
 
 }  // namespace
 
@@ -265,6 +284,7 @@ const char* to_string(Attention v) { return name_of(kAttentions, v); }
 const char* to_string(Engine v) { return name_of(kEngines, v); }
 const char* to_string(DType v) { return name_of(kWeightDTypes, v); }
 const char* to_string(RlAlgorithm v) { return name_of(kAlgorithms, v); }
+const char* to_string(LogprobKernel v) { return name_of(kLogprobKernels, v); }
 
 Expected<ResolvedModel> resolve_model(const Json& value, const std::string& pointer, const Catalog& catalog) {
   return catch_input_errors<ResolvedModel>([&]() -> ResolvedModel {
@@ -329,7 +349,9 @@ Json scenario_to_json(const Scenario& s) {
                           {"gpu_memory_utilization", i.gpu_memory_utilization},
                           {"attention", to_string(i.attention)},
                           {"tp", i.tp},
-                          {"pp", i.pp}};
+                          {"pp", i.pp},
+                          {"max_num_seqs", optional_to_json(i.max_num_seqs)},
+                          {"max_num_batched_tokens", optional_to_json(i.max_num_batched_tokens)}};
   const RlSettings& rl = s.rl;
   const RolloutSettings& ro = rl.rollout;
   Json reward = rl.reward_model ? Json{{"model", model_to_json(rl.reward_model->model)},
@@ -348,7 +370,15 @@ Json scenario_to_json(const Scenario& s) {
                                     {"max_prompt_len", ro.max_prompt_len},
                                     {"max_response_len", ro.max_response_len},
                                     {"tp", ro.tp},
-                                    {"sleep_mode", ro.sleep_mode}}}};
+                                    {"sleep_mode", ro.sleep_mode},
+                                    {"mean_prompt_len", optional_to_json(ro.mean_prompt_len)},
+                                    {"mean_response_len", optional_to_json(ro.mean_response_len)},
+                                    {"max_num_seqs", optional_to_json(ro.max_num_seqs)},
+                                    {"max_num_batched_tokens", optional_to_json(ro.max_num_batched_tokens)}}},
+                   {"sequence_packing", rl.sequence_packing},
+                   {"phase_offload", rl.phase_offload},
+                   {"logprob_kernel", to_string(rl.logprob_kernel)},
+                   {"logprob_micro_batch_size", optional_to_json(rl.logprob_micro_batch_size)}};
   return out;
 }
 

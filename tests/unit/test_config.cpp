@@ -250,3 +250,24 @@ TEST_CASE("estimate comments appear when the estimator answers, and are omitted 
   const std::string no_gpu = generate(R"({"model": "Qwen/Qwen2.5-0.5B-Instruct"})", "nemo-automodel");
   CHECK_FALSE(contains(no_gpu, "fits"));
 }
+
+TEST_CASE("packing, fused log-probs, log-prob batch and vLLM limits reach verl and NeMo RL") {
+  constexpr const char* packed = R"({
+    "model": "Qwen/Qwen2.5-7B-Instruct", "workload": "rl", "gpus": 8,
+    "train": {"micro_batch_size": 4, "gradient_checkpointing": true, "precision": "bf16"},
+    "rl": {"sequence_packing": true, "logprob_kernel": "fused", "logprob_micro_batch_size": 16,
+           "rollout": {"max_num_seqs": 512, "max_num_batched_tokens": 1536}}})";
+  const std::string verl = generate(packed, "verl");
+  CHECK(contains(verl, "use_remove_padding: true"));
+  CHECK(contains(verl, "use_fused_kernels: true"));
+  CHECK(contains(verl, "max_num_seqs: 512"));
+  CHECK(contains(verl, "max_num_batched_tokens: 1536"));
+  CHECK(contains(verl, "log_prob_micro_batch_size_per_gpu: 16"));
+  const std::string nemo = generate(packed, "nemo-rl");
+  CHECK(contains(nemo, "logprob_batch_size: 16"));
+  CHECK(contains(nemo, "sequence_packing:"));
+  // Without the keys, none of it is written.
+  const std::string plain = generate(kGrpo, "verl");
+  CHECK_FALSE(contains(plain, "use_remove_padding"));
+  CHECK_FALSE(contains(plain, "max_num_seqs"));
+}

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "vramplan/api.hpp"
@@ -132,4 +133,76 @@ TEST_CASE("inference: hf engine KV cache and vLLM pool") {
   CHECK(v["per_gpu"]["device_bytes"].get<double>() ==
         doctest::Approx(0.9 * (85520809984.0 - memory::kDriverReservedBytes)).epsilon(1e-9));
   CHECK(v["fit"]["fits"] == true);
+}
+
+// The cases below follow measurements on an H100 (tests/validation/gpu, records g01-g28).
+
+TEST_CASE("LoRA base dtype: 16-bit under AMP by default, fp32 on request, no autocast cache for it") {
+  const char* base = R"({"model": "Qwen/Qwen2.5-7B", "train": {"method": "lora", "precision": "amp-bf16",
+    "micro_batch_size": 1, "seq_len": 1024, "attention": "sdpa"%s}})";
+  auto with = [&](const char* extra) {
+    char text[512];
+    std::snprintf(text, sizeof text, base, extra);
+    return run(text);
+  };
+  const Json automatic = with("");
+  const Json fp32 = with(R"(, "lora": {"base_dtype": "fp32"})");
+  const Json bf16 = with(R"(, "lora": {"base_dtype": "bf16"})");
+  const double params = 7615616512.0;
+  CHECK(component(automatic, "weights") == params * 2);
+  CHECK(component(bf16, "weights") == params * 2);
+  CHECK(component(fp32, "weights") == params * 4);
+  // Only the adapters (trainable, leaf) have cached 16-bit copies: 2 B each.
+  const double adapters = automatic["model"]["params_trainable"].get<double>();
+  CHECK(component(automatic, "autocast_cache") == doctest::Approx(2.0 * adapters));
+  CHECK(component(fp32, "autocast_cache") == doctest::Approx(2.0 * adapters));
+  // A 16-bit base keeps a 16-bit residual stream: the checkpointed block inputs are 2 B, not 4 B.
+  const Json ckpt16 = with(R"(, "gradient_checkpointing": true)");
+  const Json ckpt32 = with(R"(, "gradient_checkpointing": true, "lora": {"base_dtype": "fp32"})");
+  CHECK(component(ckpt32, "activations") - component(ckpt16, "activations") ==
+        doctest::Approx(1024.0 * 28 * 3584 * 2));
+  // Full fine-tuning ignores the key; fp32 training defaults to an fp32 base.
+  const Json full = run(R"({"model": "Qwen/Qwen2.5-7B", "train": {"precision": "amp-bf16", "lora": {"base_dtype": "fp16"}}})");
+  CHECK(component(full, "weights") == params * 4);
+  CHECK(memory::lora_base_weight_bytes(Precision::fp32, BaseDType::automatic) == 4);
+  CHECK(memory::lora_base_weight_bytes(Precision::bf16, BaseDType::fp32) == 4);
+  CHECK(memory::lora_base_weight_bytes(Precision::amp_fp16, BaseDType::automatic) == 2);
+  CHECK(error_line(R"({"model": "Qwen/Qwen2.5-7B", "train": {"method": "lora", "lora": {"base_dtype": "int4"}}})")
+            .find("/train/lora/base_dtype") != std::string::npos);
+}
+
+TEST_CASE("gelu_new keeps its Python intermediates; GPT-2 and Phi-2 keep residual dropout masks") {
+  // Phi-2, pure bf16, 4 x 1024 tokens, sdpa, no checkpointing (g14): h 2560, i 10240, 32 heads of 80.
+  const Json phi = run(R"({"model": "microsoft/phi-2", "train": {"precision": "bf16", "micro_batch_size": 4,
+    "seq_len": 1024, "attention": "sdpa"}})");
+  // Per token and block: LayerNorm input 2h, attention input 2h + sdpa 4 x 2 x 2560, MLP input 2h,
+  // gelu_new 4 x 2 i + fc2 input 2 i (10 i), dropout masks 2h.
+  const double h = 2560, i = 10240;
+  const double block = 2 * h + 2 * h + 8 * h + 2 * h + 10 * i + 2 * h;
+  const double final_norm = 4 * h + (2 + 2) * h + h;  // fp32 input, normalised + output, embedding dropout
+  CHECK(component(phi, "activations") == doctest::Approx(4096.0 * (32 * block + final_norm)));
+  // Under autocast the tanh chain runs in fp32: 3 x 4 B + 2 B (0.5 x) + 2 B (fc2 input) per MLP element.
+  const Json gpt2 = run(R"({"model": "microsoft/DialoGPT-medium", "train": {"precision": "amp-bf16",
+    "micro_batch_size": 1, "seq_len": 1024, "attention": "sdpa"}})");
+  const Json gpt2_bf16 = run(R"({"model": "microsoft/DialoGPT-medium", "train": {"precision": "bf16",
+    "micro_batch_size": 1, "seq_len": 1024, "attention": "sdpa"}})");
+  // DialoGPT-medium: 24 blocks, i 4096. amp adds 6 B per MLP element (3 x (4 - 2)) on top of its
+  // fp32 residual stream (LayerNorm inputs).
+  const double mlp_delta = 24.0 * 1024 * 4096 * 6;
+  CHECK(component(gpt2, "activations") - component(gpt2_bf16, "activations") > mlp_delta);
+}
+
+TEST_CASE("eager inference scores: 16-bit scores, their fp32 copy and the fp32 softmax together") {
+  const Json eager = run(R"({"model": "meta-llama/Llama-3.1-8B", "workload": "inference",
+    "inference": {"batch_size": 4, "context_len": 4064, "attention": "eager"}})");
+  const Json sdpa = run(R"({"model": "meta-llama/Llama-3.1-8B", "workload": "inference",
+    "inference": {"batch_size": 4, "context_len": 4064, "attention": "sdpa"}})");
+  CHECK(component(eager, "activations") - component(sdpa, "activations") ==
+        doctest::Approx(4.0 * 32 * 4064.0 * 4064 * (2 + 8)));
+}
+
+TEST_CASE("hf engine: sliding-window layers hold the whole prompt at the prefill peak; vLLM caps them") {
+  const Json hf = run(R"({"model": "mistralai/Mistral-7B-v0.1", "workload": "inference",
+    "inference": {"batch_size": 4, "context_len": 8192}})");
+  CHECK(component(hf, "kv_cache") == 131072.0 * 4 * 8192);  // not capped at the 4,096-token window
 }

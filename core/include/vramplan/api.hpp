@@ -25,6 +25,11 @@ Expected<Json> parse_json_text(std::string_view text);
 // scenario and return an Error of kind not_implemented (never made-up numbers).
 Expected<Json> estimate(const Json& scenario);
 Expected<Json> recommend(const Json& scenario);
+// estimate() is exactly estimate_without_constants() with "constants" set to estimate_constants(),
+// the list of empirical constants (the same for every scenario, built once). Split for callers that
+// serialise that list once and reuse the text (the WebAssembly module, wasm/bindings.cpp).
+Expected<Json> estimate_without_constants(const Json& scenario);
+const Json& estimate_constants();
 // `estimate --sweep KEY=V1,V2,...`: the scenario estimated once per value of one setting (a dotted
 // path such as "train.micro_batch_size"), with the activation memory, the total per GPU and the
 // catalog GPUs each point fits on. At most 256 values.
@@ -32,6 +37,12 @@ Expected<Json> sweep(const Json& scenario, std::string_view assignment);
 
 // `config` returns the document's text (YAML, or a shell command line for "trl").
 Expected<std::string> config(const Json& scenario, std::string_view format);
+
+// A result document as compact JSON text: exactly document.dump(-1, ' ', false,
+// Json::error_handler_t::replace), byte for byte, written faster (plain ASCII strings are copied whole).
+// append_text appends it to `out`.
+std::string to_text(const Json& document);
+void append_text(std::string& out, const Json& document);
 
 // Shared by the operations: parse and validate a scenario against the embedded catalog.
 Expected<Scenario> scenario_from_json(const Json& scenario);

@@ -70,6 +70,9 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
                                        const InferenceSettings& inference, std::int64_t gpus, const GpuSpec* gpu,
                                        InferenceStats* stats);
 
+// Whether vLLM picks its larger batch defaults on `gpu` (>= 70 GiB and not an A100; null: no).
+bool vllm_large_gpu(const GpuSpec* gpu);
+
 // Prefixes every component id with `role` + "." (RL roles: "reference", "reward", "critic", "rollout").
 void prefix_components(Breakdown& breakdown, const std::string& role);
 

@@ -12,7 +12,11 @@ namespace vramplan {
 // What the rollout engine holds for the step (the rollout phase's InferenceStats plus the step's size).
 struct RolloutStats {
   double kv_tokens = 0;                 // tokens the KV cache holds (vLLM: the pool; hf: the batch)
-  double max_concurrent_sequences = 0;  // sequences of max_prompt_len + max_response_len at once, per engine
+  // Sequences generated at once per engine. vLLM: sequences of the mean length (mean prompt + mean
+  // response) in whole KV blocks, at most max_num_seqs; 0 when the pool cannot hold one sequence of
+  // max_prompt_len + max_response_len (vLLM refuses to start). hf: the batch.
+  double max_concurrent_sequences = 0;
+  double mean_sequence_len = 0;         // rl.rollout mean_prompt_len + mean_response_len (default: the maxima)
   double sequences_per_step = 0;        // prompts_per_step x generations_per_prompt (whole job)
   double sequences_per_engine = 0;      // per rollout data-parallel group (engine instance)
   double engines = 0;                   // rollout data-parallel groups
@@ -27,8 +31,16 @@ struct RlEstimate {
   std::vector<std::string> warnings;
 };
 
-// Tokens per sequence in every RL phase: max_prompt_len + max_response_len (train.seq_len is not used).
+// The longest sequence: max_prompt_len + max_response_len (vLLM's max_model_len; hf generate pads to it).
 std::int64_t rl_sequence_len(const Scenario& scenario);
+// The expected sequence: mean_prompt_len + mean_response_len (each defaults to its maximum).
+std::int64_t rl_mean_sequence_len(const Scenario& scenario);
+// Tokens per sequence in scoring and training micro-batches (train.seq_len is not used): the mean with
+// rl.sequence_packing (only real tokens are run), else the maximum (every sequence padded to it).
+std::int64_t rl_scored_sequence_len(const Scenario& scenario);
+// Sequences per GPU in one log-prob (scoring) forward: rl.logprob_micro_batch_size, else
+// train.micro_batch_size (before DPO's doubling for chosen and rejected).
+std::int64_t rl_logprob_micro_batch(const Scenario& scenario);
 
 // Phases of one RL step of `scenario` (workload rl). Fails with an input Error (JSON pointer) on layouts
 // that cannot run, e.g. colocated=false with no GPU left for training.

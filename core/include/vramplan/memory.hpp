@@ -52,6 +52,10 @@ inline constexpr double kGatheredUnits = 2;
 // of non-torch memory on top of an already created context (m111-m113, m118). Older stacks that
 // load every kernel eagerly show about 1.3 GB (m080: 1343 MB on a V100 with CUDA 11); the estimate
 // cannot tell the stack from the scenario, so those records read low at the device level.
+// Measured on the lent H100 (torch 2.11 + CUDA 13.0, driver 580): 0.69 GiB for a process that ran one
+// matmul, and nvidia-smi minus max_memory_reserved of 0.67-0.78 GiB over the 28 g-records. Raising the
+// constant to 0.7 GiB made the device-level median of all 40 device records worse (6.95% -> 7.3%): older
+// stacks in the other records use less, so 0.5 stays, and the g-records read about 0.2 GiB low.
 inline constexpr double kCudaContextBytes = 0.5 * kGiB;
 // NCCL communicator buffers and custom all-reduce workspaces once a process group of more than one GPU
 // exists. Source: vLLM non-torch memory with TP=2 minus TP=1 on H100: 0.54 - 0.13 GiB (m114, m113) and
@@ -87,6 +91,32 @@ inline constexpr double kVllmNonTorchBytes = 0.13 * kGiB;
 // vLLM's budget is gpu_memory_utilization x the latter. H100 SXM: 81,559 MiB in nvidia-smi vs
 // 79.18 GiB total in vLLM's logs (m111-m118): 0.47 GiB.
 inline constexpr double kDriverReservedBytes = 0.47 * kGiB;
+// vLLM defaults of the offline LLM class (vllm/engine/arg_utils.py EngineArgs.get_batch_defaults,
+// UsageContext.LLM_CLASS), which RL frameworks instantiate (verl vllm_rollout, NeMo RL VllmGeneration,
+// TRL vllm_mode=colocate): max_num_batched_tokens 16384 on GPUs with >= 70 GiB that are not A100, 8192
+// otherwise (max_num_seqs is the same as for serving: kVllmLargeGpuMaxSeqs / kVllmSmallGpuMaxSeqs).
+inline constexpr double kVllmLlmClassLargeGpuBatchedTokens = 16384;
+inline constexpr double kVllmLlmClassSmallGpuBatchedTokens = 8192;
+
+// ---------------------------------------------------------------------------------------------
+// RL post-training (core/src/estimate_rl.cpp; docs/memory-model.md "RL").
+
+// Naive log-probabilities and entropy over [tokens x vocab] logits (rl.logprob_kernel "naive"): the
+// 16-bit logits plus this many fp32 tensors of the same shape live at once: the fp32 upcast,
+// log_softmax's output and the gradient (or, without grad, softmax(logits) x logits of the entropy).
+// Sources: verl/utils/torch_functional.py logprobs_from_logits_naive + entropy_from_logits; NeMo RL
+// ClippedPGLossFn (logits.to(torch.float32) then log_softmax); TRL GRPOTrainer selective_log_softmax.
+// Same count as kCrossEntropyFp32Copies, whose backward it mirrors.
+inline constexpr double kLogProbFp32Copies = 3;
+// Fused log-probabilities (rl.logprob_kernel "fused") keep no fp32 [tokens x vocab] tensor beyond the
+// 16-bit logits: see logprob_fp32_copies (core/src/estimate_rl.cpp).
+// Fused path, training: [tokens x vocab] gradients in the logits' dtype alive at the loss's backward:
+// flash-attn's CrossEntropyLoss.backward allocates dlogits = torch.empty_like(logits) because verl
+// turns inplace_backward off when the entropy bonus is computed (dp_actor._forward_micro_batch:
+// calculate_entropy => inplace_backward=False), and the compiled entropy's backward produces the
+// second one before autograd sums them. Without an entropy bonus verl writes the gradient in place (0):
+// 2 is the upper bound.
+inline constexpr double kFusedLogitGradCopies = 2;
 
 // ---------------------------------------------------------------------------------------------
 // Linear layers of the text stack, for quantization, LoRA targets and Adafactor factoring.
@@ -151,6 +181,9 @@ struct PrecisionBytes {
   double residual = 0; // residual stream / norm element size (fp32 under AMP, whose weights are fp32)
 };
 PrecisionBytes precision_bytes(Precision precision);
+// Bytes per frozen base weight under LoRA: train.lora.base_dtype, or by default the precision's compute
+// dtype (fp32 for fp32 training).
+double lora_base_weight_bytes(Precision precision, BaseDType base);
 
 // Optimizer state bytes for `trainable` parameters of which `matrix_params` sit in 2-D matrices whose
 // rows + columns sum to `matrix_row_col` (Adafactor factors those), with `state_bytes` per element.
@@ -169,7 +202,8 @@ struct ActivationConfig {
   bool full = true;            // all weights trainable (full fine-tuning); false: frozen base (LoRA)
   std::uint32_t lora_mask = 0; // LoRA-targeted module kinds (frozen base)
   double lora_rank = 0;
-  bool dropout = false;        // hidden and attention-probability dropout (BERT-style encoders)
+  bool dropout = false;        // hidden and attention-probability dropout (encoders; GPT-2, Phi-2)
+  bool autocast = false;       // torch.autocast: ops on its fp32 list (pow, layer_norm) run in fp32
   double tp = 1;
 };
 

@@ -82,6 +82,10 @@ struct TransformerStack {
   // Attention span: layers with a sliding window attend to at most `sliding_window` tokens.
   std::int64_t sliding_window = 0;      // 0: no sliding window
   std::int64_t sliding_window_layers = 0;  // how many of `layers` use it
+  // MLP activation written in Python ops (transformers NewGELUActivation, "gelu_new": GPT-2, Phi-2):
+  // autograd keeps its intermediates (memory_activations.cpp mlp_bytes).
+  bool python_tanh_gelu = false;
+  bool hidden_dropout = false;  // residual dropout active in training (resid_pdrop > 0: GPT-2, Phi-2)
 };
 
 // Extra parameters outside the text stack (vision tower and projector, audio encoder), counted

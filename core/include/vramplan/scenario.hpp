@@ -22,7 +22,13 @@ enum class Sharding { none, zero1, zero2, zero3, fsdp };
 enum class Attention { flash, sdpa, eager };
 enum class Engine { hf, vllm };
 enum class DType { fp32, bf16, fp16, fp8, int8, int4 };
+// The frozen base's dtype under LoRA: `automatic` follows the precision (see lora_base_weight_bytes).
+enum class BaseDType { automatic, fp32, bf16, fp16 };
 enum class RlAlgorithm { grpo, ppo, dpo };
+// How per-token log-probabilities are computed over the [tokens x vocab] logits (rl.logprob_kernel):
+// naive: fp32 upcast + log_softmax (NeMo RL, TRL, verl without flash-attn); fused: flash-attn's
+// Triton cross-entropy and a compiled entropy (verl's default path). docs/memory-model.md "RL".
+enum class LogprobKernel { naive, fused };
 
 // Bytes per element of a dtype. int4 is half a byte: callers multiply by element counts first.
 double dtype_bytes(DType dtype);
@@ -36,6 +42,7 @@ const char* to_string(Attention v);
 const char* to_string(Engine v);
 const char* to_string(DType v);
 const char* to_string(RlAlgorithm v);
+const char* to_string(LogprobKernel v);
 
 // A model resolved from a catalog id or a pasted config.json.
 struct ResolvedModel {
@@ -52,6 +59,7 @@ struct LoraSettings {
   double alpha = 32;
   bool all_linear = true;
   std::vector<std::string> targets;  // module names when not all-linear
+  BaseDType base_dtype = BaseDType::automatic;  // frozen base weights (method lora)
 };
 
 struct TrainSettings {
@@ -81,6 +89,10 @@ struct InferenceSettings {
   Attention attention = Attention::flash;
   std::int64_t tp = 1;
   std::int64_t pp = 1;
+  // vLLM scheduler limits that size its profiling run (sampler rows and forward tokens); absent:
+  // vLLM's default for the GPU and usage context (docs/memory-model.md "vllm engine").
+  std::optional<std::int64_t> max_num_seqs;
+  std::optional<std::int64_t> max_num_batched_tokens;
 };
 
 struct RewardModelSettings {
@@ -104,6 +116,14 @@ struct RolloutSettings {
   // sleep, NeMo RL colocated, TRL vllm_enable_sleep_mode=True); false keeps the pool resident (TRL
   // colocate default vllm_enable_sleep_mode=False).
   bool sleep_mode = true;
+  // Expected (mean) lengths of the generated sequences; absent: the maximum. They size the KV cache's
+  // concurrency and, with rl.sequence_packing, the tokens of scoring and training micro-batches.
+  std::optional<std::int64_t> mean_prompt_len;    // 1 .. max_prompt_len
+  std::optional<std::int64_t> mean_response_len;  // 1 .. max_response_len
+  // vLLM's max_num_seqs / max_num_batched_tokens for the rollout engine; absent: vLLM's defaults for
+  // the offline LLM class (what verl, NeMo RL and TRL create).
+  std::optional<std::int64_t> max_num_seqs;
+  std::optional<std::int64_t> max_num_batched_tokens;
 };
 
 struct RlSettings {
@@ -112,6 +132,18 @@ struct RlSettings {
   bool critic = false;  // defaults to true for ppo
   std::optional<RewardModelSettings> reward_model;
   RolloutSettings rollout;
+  // The trainer runs only real tokens (verl use_remove_padding, NeMo RL sequence_packing, TRL
+  // padding_free): micro-batches hold micro_batch_size x (mean prompt + mean response) tokens.
+  // false: every sequence is padded to max_prompt_len + max_response_len.
+  bool sequence_packing = false;
+  LogprobKernel logprob_kernel = LogprobKernel::naive;
+  // The policy's (and critic's) weights and optimizer states move to host RAM while the rollout engine
+  // generates, and the optimizer states also while scoring; all are on the GPU for training (verl actor
+  // param_offload + optimizer_offload; NeMo RL colocated generation). The reference is then in host RAM.
+  bool phase_offload = false;
+  // Sequences per GPU in one log-prob (scoring) forward; absent: train.micro_batch_size (verl
+  // log_prob_micro_batch_size_per_gpu, NeMo RL logprob_batch_size).
+  std::optional<std::int64_t> logprob_micro_batch_size;
 };
 
 struct Scenario {

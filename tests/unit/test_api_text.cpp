@@ -1,0 +1,153 @@
+// The JSON API's fast paths for the WebAssembly module (docs/benchmarks.md "Speed"): each must give
+// exactly what the plain path gives. api::to_text against nlohmann's dump, the parse of shallow text
+// without the depth callback against the parse with it, estimate_without_constants + constants
+// against estimate, and the cached catalog parameter counts against a fresh count.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "vramplan/api.hpp"
+#include "vramplan/catalog.hpp"
+
+using vramplan::Json;
+namespace api = vramplan::api;
+
+namespace {
+
+std::string reference_dump(const Json& document) { return document.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+void check_same_text(const Json& document) {
+  const std::string expected = reference_dump(document);
+  CHECK(api::to_text(document) == expected);
+  std::string appended = "prefix:";
+  api::append_text(appended, document);
+  CHECK(appended == "prefix:" + expected);
+}
+
+const char* const kScenarios[] = {
+    R"({"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "train", "gpu": "H100-SXM-80GB",
+        "train": {"micro_batch_size": 8, "seq_len": 1024}})",
+    R"({"model": "meta-llama/Llama-3.1-8B-Instruct", "workload": "inference", "gpu": "H100-SXM-80GB",
+        "inference": {"engine": "vllm", "context_len": 16000}})",
+    R"({"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "rl", "gpu": "H100-SXM-80GB", "gpus": 8,
+        "train": {"sharding": "fsdp", "gradient_checkpointing": true}})",
+    R"({"model": "qwen/qwen2.5-7b-instruct", "train": {"method": "qlora"}})",
+};
+
+}  // namespace
+
+TEST_CASE("to_text writes exactly nlohmann's compact dump") {
+  check_same_text(Json());
+  check_same_text(Json::object());
+  check_same_text(Json::array());
+  check_same_text(Json{{"a", Json::object()}, {"b", Json::array()}, {"c", Json::array({Json::object(), Json::array()})}});
+  check_same_text(Json{true, false, nullptr, 0, -1, 1});
+  check_same_text(Json{std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(),
+                       std::numeric_limits<std::uint64_t>::max(), std::uint64_t{0}});
+  check_same_text(Json{0.0, -0.0, 0.1, 1.0, 536870912.0, 429496729.6, 1e300, -1e-300, 5e-324,
+                       std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()});
+  // Strings: plain ASCII, every escape, DEL, UTF-8, invalid UTF-8 (replaced), in values and keys.
+  std::string every_byte;
+  for (int c = 1; c < 256; ++c) every_byte.push_back(static_cast<char>(c));
+  const std::vector<std::string> strings = {"",
+                                            "plain text: 7615616512 params x 4 B / (tp x pp = 1)",
+                                            "quote \" backslash \\ slash /",
+                                            std::string("nul \0 inside", 12),
+                                            "\b\f\n\r\t\x01\x1f",
+                                            "del \x7f",
+                                            "\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80",
+                                            "bad \xff\xfe utf-8 \xc3",
+                                            every_byte};
+  for (const std::string& s : strings) {
+    check_same_text(Json(s));
+    check_same_text(Json{{s, s}, {"k", Json::array({s, 1, s})}});
+  }
+}
+
+TEST_CASE("to_text writes the API's result documents exactly as dump does") {
+  for (const char* text : kScenarios) {
+    const auto scenario = api::parse_json_text(text);
+    REQUIRE(scenario.ok());
+    const auto estimate = api::estimate(scenario.value());
+    REQUIRE_MESSAGE(estimate.ok(), (estimate.ok() ? "" : estimate.error().line()));
+    check_same_text(estimate.value());
+    const auto recommend = api::recommend(scenario.value());
+    REQUIRE(recommend.ok());
+    check_same_text(recommend.value());
+  }
+  check_same_text(api::models().value());
+  check_same_text(api::gpus().value());
+}
+
+TEST_CASE("estimate is estimate_without_constants plus the constants") {
+  for (const char* text : kScenarios) {
+    const Json scenario = api::parse_json_text(text).value();
+    const auto whole = api::estimate(scenario);
+    auto body = api::estimate_without_constants(scenario);
+    REQUIRE(whole.ok());
+    REQUIRE(body.ok());
+    CHECK_FALSE(body.value().contains("constants"));
+    // The module writes "constants" first: it must sort before every other key of the result.
+    CHECK(body.value().begin().key() > std::string("constants"));
+    body.value()["constants"] = api::estimate_constants();
+    CHECK(reference_dump(body.value()) == reference_dump(whole.value()));
+  }
+  const auto bad = api::estimate_without_constants(Json{{"model", "no-such-model"}});
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().line() == api::estimate(Json{{"model", "no-such-model"}}).error().line());
+}
+
+TEST_CASE("parse_json_text: shallow text parses to the same document, the depth limit holds") {
+  // At most 64 brackets: the fast path, never too deep. Far more levels: refused as too deep.
+  const std::string at_bound = std::string(64, '[') + std::string(64, ']');
+  const std::string over_limit = std::string(200, '[') + std::string(200, ']');
+  CHECK(api::parse_json_text(at_bound).ok());
+  REQUIRE_FALSE(api::parse_json_text(over_limit).ok());
+  CHECK(api::parse_json_text(over_limit).error().message.find("nested deeper") != std::string::npos);
+  // More brackets than the bound but shallow (siblings): the callback path, the same document.
+  std::string siblings = "[";
+  for (int i = 0; i < 100; ++i) siblings += i ? ",[{}]" : "[{}]";
+  siblings += "]";
+  REQUIRE(api::parse_json_text(siblings).ok());
+  CHECK(api::parse_json_text(siblings).value() == Json::parse(siblings));
+  // Brackets inside strings count towards the fast path's bound but not towards the depth.
+  const std::string many_in_strings = R"({"a": ")" + std::string(200, '[') + R"(", "b": [1, {"c": null}]})";
+  const auto parsed = api::parse_json_text(many_in_strings);
+  REQUIRE(parsed.ok());
+  CHECK(parsed.value() == Json::parse(many_in_strings));
+  // Syntax errors are reported the same way on both paths.
+  const auto shallow_error = api::parse_json_text(R"({"a": x})");
+  const auto deep_error = api::parse_json_text(siblings.substr(0, siblings.size() - 1) + ",x]");  // > 64 brackets
+  REQUIRE_FALSE(shallow_error.ok());
+  REQUIRE_FALSE(deep_error.ok());
+  CHECK(shallow_error.error().message == deep_error.error().message);
+  CHECK(shallow_error.error().message.find("not valid JSON") == 0);
+  CHECK(api::parse_json_text(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "gpus": 8})").value() ==
+        Json{{"model", "Qwen/Qwen2.5-7B-Instruct"}, {"gpus", 8}});
+}
+
+TEST_CASE("params_from_catalog_id: the cached counts are the counts of the catalog entry") {
+  const auto catalog = vramplan::load_catalog();
+  REQUIRE(catalog.ok());
+  for (const vramplan::CatalogModel& m : catalog.value()->models) {
+    const auto by_id = api::params_from_catalog_id(m.id);
+    REQUIRE(by_id.ok());
+    Json fresh = api::params_from_config(m.raw_config).value();
+    fresh["model"]["id"] = m.id;  // a raw config names itself by _name_or_path; the catalog by its id
+    CHECK(by_id.value() == fresh);
+    CHECK(api::params_from_catalog_id(m.id).value() == by_id.value());  // the second call, from the cache
+    for (const std::string& alias : m.aliases) {
+      const auto by_alias = api::params_from_catalog_id(alias);
+      REQUIRE(by_alias.ok());
+      CHECK(by_alias.value().contains("note"));
+      Json without_note = by_alias.value();
+      without_note.erase("note");
+      CHECK(without_note == by_id.value());
+    }
+  }
+  CHECK_FALSE(api::params_from_catalog_id("no-such-model").ok());
+}
