@@ -176,7 +176,7 @@ void BM_ApiEstimateTrainText(benchmark::State& state) {
 // What the WebAssembly module's estimate does per call (wasm/bindings.cpp estimate()), natively:
 // parse the text, estimate_without_constants, then the envelope written around api::append_text of
 // the result, with the "constants" list written once. Gives the same text as
-// {"ok":true,"value":api::estimate(...)} dumped by nlohmann (tests/unit/test_api_text.cpp).
+// {"ok":true,"value":api::estimate(...)} dumped by nlohmann (tests/unit/*/test_api_text.cpp).
 void module_estimate_of(benchmark::State& state, const char* text_in) {
   const std::string text = text_in;
   static const std::string head = std::string(R"({"ok":true,"value":{"constants":)") +

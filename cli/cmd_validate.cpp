@@ -38,7 +38,7 @@ double component(const Json& result, const char* id) {
   return 0;
 }
 
-// Adapter weight bytes per parameter: the precision's weight dtype (CONTRACT.md train.precision).
+// Adapter weight bytes per parameter: the precision's weight dtype (docs/CONTRACT.md train.precision).
 double adapter_weight_bytes(const Json& scenario) {
   std::string precision = "amp-bf16";
   if (scenario.contains("train") && scenario["train"].contains("precision")) {

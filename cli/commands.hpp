@@ -1,5 +1,5 @@
 #pragma once
-// The vramplan commands (CONTRACT.md "Command line"). Each takes the arguments after its name and
+// The vramplan commands (docs/CONTRACT.md "Command line"). Each takes the arguments after its name and
 // returns the process exit status: 0 success, 2 invalid input, 3 not implemented yet.
 #include <map>
 #include <string>

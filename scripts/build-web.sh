@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# toolchain.md pitfall 1: Debian's emscripten finds acorn only through NODE_PATH.
+# docs/toolchain.md pitfall 1: Debian's emscripten finds acorn only through NODE_PATH.
 export NODE_PATH="${NODE_PATH:+$NODE_PATH:}/usr/share/nodejs"
 
 preset=web

@@ -1,4 +1,4 @@
-// The WebAssembly adapter: the contract's operations (CONTRACT.md) as embind functions taking and
+// The WebAssembly adapter: the contract's operations (docs/CONTRACT.md) as embind functions taking and
 // returning JSON text. No logic lives here; every function calls one of vramplan::api and wraps its
 // Expected<> into a JSON envelope:
 //
@@ -8,7 +8,7 @@
 //                           "line": "error: /train/micro_batch_size: ..."}}
 //
 // Nothing thrown inside crosses into JavaScript: every entry point catches everything (the core is
-// compiled with wasm exceptions, toolchain.md pitfall 8), so no input can abort the module.
+// compiled with wasm exceptions, docs/toolchain.md pitfall 8), so no input can abort the module.
 //
 // Speed (docs/benchmarks.md "Speed"): the page estimates on every change, so the text goes out
 // without detours. The envelope is written around the result's text instead of copying the result

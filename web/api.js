@@ -39,9 +39,9 @@
   function wrap(module) {
     return {
       version: function () { return module.version(); },
-      // CONTRACT.md "Result of estimate --json".
+      // docs/CONTRACT.md "Result of estimate --json".
       estimate: function (scenario) { return call(module.estimate, [toText(scenario)]); },
-      // CONTRACT.md "Result of recommend --json".
+      // docs/CONTRACT.md "Result of recommend --json".
       recommend: function (scenario) { return call(module.recommend, [toText(scenario)]); },
       // `estimate --sweep`: assignment "train.micro_batch_size=1,2,4" gives {key, points: [{value, device_bytes, ...}]}.
       sweep: function (scenario, assignment) { return call(module.sweep, [toText(scenario), String(assignment)]); },

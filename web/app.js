@@ -1,5 +1,5 @@
 // vramplan's page: renders the scenario form and the module's results. No estimation logic lives
-// here; every number comes from the WebAssembly module (api.js), which speaks CONTRACT.md.
+// here; every number comes from the WebAssembly module (api.js), which speaks docs/CONTRACT.md.
 //
 // Rules kept throughout: user text (model ids, pasted configs, URL values, error messages echoing
 // them) reaches the DOM only through textContent and attributes, never as HTML; everything the
@@ -13,7 +13,7 @@
   // Keys never created from a link or a patch (prototype pollution).
   const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
 
-  // The core's documented defaults (docs/scenario.md, core/include/vramplan/scenario.hpp). The link
+  // The core's documented defaults (docs/scenario.md, core/scenario/include/vramplan/scenario.hpp). The link
   // holds only what differs from these, so links stay short and mean the same thing later.
   const CORE_DEFAULTS = {
     workload: 'train',
@@ -36,7 +36,7 @@
     },
   };
 
-  // The page's example (CONTRACT.md's scenario; the seed guide: a Qwen2.5-7B-Instruct policy trained
+  // The page's example (docs/CONTRACT.md's scenario; the seed guide: a Qwen2.5-7B-Instruct policy trained
   // with GRPO, a Qwen2.5-14B-Instruct judge, batch 8, on an H100).
   const EXAMPLE = merge(clone(CORE_DEFAULTS), {
     model: 'Qwen/Qwen2.5-7B-Instruct',

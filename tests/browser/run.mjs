@@ -72,7 +72,7 @@ const recommendLands = cliScenario('recommend', SEED).status === 0;
 
 const browser = await chromium.launch({
   executablePath: args.chromium,
-  // toolchain.md pitfall 11: the flags headless Chromium needs as root and without a network.
+  // docs/toolchain.md pitfall 11: the flags headless Chromium needs as root and without a network.
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'],
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the real vramplan executable and checks exit statuses, stdout and stderr (CONTRACT.md
+# Runs the real vramplan executable and checks exit statuses, stdout and stderr (docs/CONTRACT.md
 # "Command line"). Usage: run_cli_tests.sh VRAMPLAN SOURCE_DIR
 set -u
 cli=$1

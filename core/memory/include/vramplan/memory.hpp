@@ -1,0 +1,273 @@
+#pragma once
+// Component functions of the memory model: each takes narrow inputs and returns bytes (double; exact
+// for integers below 2^53, and never overflowing). Formulas and their sources are cited in the .cpp
+// files (core/memory/src/memory_*.cpp) and collected in docs/memory-model.md. No allocation, no strings.
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "vramplan/model.hpp"
+#include "vramplan/params.hpp"
+#include "vramplan/scenario.hpp"
+
+namespace vramplan::memory {
+
+inline constexpr double kGiB = 1073741824.0;
+
+// ---------------------------------------------------------------------------------------------
+// Named constants. Each says what it is, where it comes from, and which measurements support it
+// (ids of the measured records in tests/validation/, taken from the project's reference set).
+
+// bitsandbytes 4-bit (NF4) quantization: one absmax per block of 64 weights (quantize_4bit default
+// blocksize=64); with double quantization (bnb_4bit_use_double_quant / compress_statistics=True) the
+// fp32 absmax values are themselves quantized to 8 bit in blocks of 256, each block keeping one fp32
+// absmax (bitsandbytes/functional.py quantize_4bit -> quantize_blockwise(absmax, blocksize=256)).
+inline constexpr double kNf4BlockSize = 64;
+inline constexpr double kNf4SecondBlockSize = 256;
+// bitsandbytes 8-bit optimizers (Adam8bit, AdamW8bit): block-wise state quantization with one fp32
+// absmax per 256 state values (bitsandbytes/optim/optimizer.py Optimizer2State.init_state:
+// blocks = ceil(n / 256), absmax float32); tensors with fewer than min_8bit_size = 4096 elements keep
+// fp32 states.
+inline constexpr double kAdam8bitBlockSize = 256;
+inline constexpr double kAdam8bitMinSize = 4096;
+// Group-wise int4 weight formats (GPTQ / AWQ, group_size 128): one fp16 scale and one packed 4-bit
+// zero point per group of 128 weights (AutoGPTQ / AutoAWQ defaults, vLLM's gptq/awq layers).
+inline constexpr double kInt4GroupSize = 128;
+inline constexpr double kInt4GroupBytes = 2.5;  // fp16 scale (2) + 4-bit zero point (0.5)
+// Cross-entropy over the vocabulary: fp32 tensors of tokens x vocab live at its backward: the
+// log-softmax output it saves, the gradient coming from nll_loss and the gradient it produces
+// (torch.nn.functional.cross_entropy = log_softmax + nll_loss; log_softmax_backward_data), on top
+// of the logits in the compute dtype that the model returns (transformers ForCausalLMLoss upcasts
+// them with logits.float()). Checked against m024 (Llama-3.2-3B, 8192 tokens x 128256 vocab).
+inline constexpr double kCrossEntropyFp32Copies = 3;
+// torch.optim.AdamW's default multi-tensor (foreach) step allocates one temporary the size of the
+// second-moment state (torch/optim/adam.py _multi_tensor_adam: exp_avg_sq_sqrt = _foreach_sqrt(...)).
+inline constexpr double kAdamForeachTempStates = 1;
+// ZeRO-3 / FSDP: parameters of the unit being computed plus the prefetched next unit are
+// all-gathered in full (FSDP BackwardPrefetch.BACKWARD_PRE and forward prefetch; DeepSpeed
+// stage3_prefetch_bucket_size), and the unit's full gradient exists before its reduce-scatter.
+inline constexpr double kGatheredUnits = 2;
+// CUDA context, kernel images and library workspaces (cuBLAS, cuDNN) that nvidia-smi shows beyond
+// PyTorch's reserved memory, with lazy module loading (CUDA >= 11.7, PyTorch >= 2.0 default).
+// Source: reference/README.md "0.3-0.6 GiB on recent drivers"; vLLM's profiler reports 0.13-0.14 GiB
+// of non-torch memory on top of an already created context (m111-m113, m118). Older stacks that
+// load every kernel eagerly show about 1.3 GB (m080: 1343 MB on a V100 with CUDA 11); the estimate
+// cannot tell the stack from the scenario, so those records read low at the device level.
+// Measured on the lent H100 (torch 2.11 + CUDA 13.0, driver 580): 0.69 GiB for a process that ran one
+// matmul, and nvidia-smi minus max_memory_reserved of 0.67-0.78 GiB over the 28 g-records. Raising the
+// constant to 0.7 GiB made the device-level median of all 40 device records worse (6.95% -> 7.3%): older
+// stacks in the other records use less, so 0.5 stays, and the g-records read about 0.2 GiB low.
+inline constexpr double kCudaContextBytes = 0.5 * kGiB;
+// NCCL communicator buffers and custom all-reduce workspaces once a process group of more than one GPU
+// exists. Source: vLLM non-torch memory with TP=2 minus TP=1 on H100: 0.54 - 0.13 GiB (m114, m113) and
+// 0.55 - 0.14 GiB (m117, m118).
+inline constexpr double kNcclBytes = 0.4 * kGiB;
+// Caching-allocator overhead: fraction of the transient (activation, logits and optimizer-step)
+// memory that the PyTorch caching allocator holds beyond what is allocated at the peak (block
+// rounding to 2 MiB and split blocks that cannot be reused for other sizes). Persistent tensors
+// (weights, states) allocated once fragment little: m043 reserved/allocated = 6.27/6.21 GiB (1%).
+// Training peaks: m125 reserved/allocated = 25.76/20.76 GB (24%, an RL step with more phases). The
+// value 0.10 is a judgment between the two, not fitted to a record.
+inline constexpr double kAllocatorTransientFraction = 0.10;
+// vLLM paged KV cache: tokens per block (vllm CacheConfig block_size default 16).
+inline constexpr double kVllmBlockSize = 16;
+// vLLM engine defaults for the profiling run (vllm/engine/arg_utils.py get_batch_defaults, v0.8+):
+// GPUs with >= 70 GiB that are not A100: max_num_seqs 1024, max_num_batched_tokens 8192 (serve);
+// otherwise 256 and 2048.
+inline constexpr double kVllmLargeGpuMaxSeqs = 1024;
+inline constexpr double kVllmLargeGpuBatchedTokens = 8192;
+inline constexpr double kVllmSmallGpuMaxSeqs = 256;
+inline constexpr double kVllmSmallGpuBatchedTokens = 2048;
+// vLLM's profiling run ends with a dummy sampler run over max_num_seqs x vocab logits in fp32 (top-k /
+// top-p sort values and int64 indices, softmax, masks, scatter). Its peak, in fp32 copies of that
+// logits tensor, read off vLLM's "torch peak memory increase": 4.76 GiB for Llama-3.1-8B (m111),
+// 5.56 GiB for Qwen3-0.6B (m112), 5.64 GiB for Qwen3-32B (m113), 7.38 GiB for gpt-oss-20b/120b
+// (m115, m116): all 9.5-9.7 copies at 1024 sequences. Fitted to those five; checked on m114, m117
+// (4.84 GiB for Llama-3.3-70B, TP=2) and m119 (older vLLM, 256 sequences: 1.26 GiB).
+inline constexpr double kVllmSamplerFp32Copies = 9.6;
+// vLLM's non-torch memory increase during profiling with TP=1 (m111-m113, m115, m116: 0.13 GiB,
+// m118: 0.14 GiB). With TP > 1, kNcclBytes is added.
+inline constexpr double kVllmNonTorchBytes = 0.13 * kGiB;
+// Memory nvidia-smi counts in the total but cudaMemGetInfo does not offer (driver and ECC reserve);
+// vLLM's budget is gpu_memory_utilization x the latter. H100 SXM: 81,559 MiB in nvidia-smi vs
+// 79.18 GiB total in vLLM's logs (m111-m118): 0.47 GiB.
+inline constexpr double kDriverReservedBytes = 0.47 * kGiB;
+// vLLM defaults of the offline LLM class (vllm/engine/arg_utils.py EngineArgs.get_batch_defaults,
+// UsageContext.LLM_CLASS), which RL frameworks instantiate (verl vllm_rollout, NeMo RL VllmGeneration,
+// TRL vllm_mode=colocate): max_num_batched_tokens 16384 on GPUs with >= 70 GiB that are not A100, 8192
+// otherwise (max_num_seqs is the same as for serving: kVllmLargeGpuMaxSeqs / kVllmSmallGpuMaxSeqs).
+inline constexpr double kVllmLlmClassLargeGpuBatchedTokens = 16384;
+inline constexpr double kVllmLlmClassSmallGpuBatchedTokens = 8192;
+
+// ---------------------------------------------------------------------------------------------
+// RL post-training (core/plan/src/estimate_rl.cpp; docs/memory-model.md "RL").
+
+// Naive log-probabilities and entropy over [tokens x vocab] logits (rl.logprob_kernel "naive"): the
+// 16-bit logits plus this many fp32 tensors of the same shape live at once: the fp32 upcast,
+// log_softmax's output and the gradient (or, without grad, softmax(logits) x logits of the entropy).
+// Sources: verl/utils/torch_functional.py logprobs_from_logits_naive + entropy_from_logits; NeMo RL
+// ClippedPGLossFn (logits.to(torch.float32) then log_softmax); TRL GRPOTrainer selective_log_softmax.
+// Same count as kCrossEntropyFp32Copies, whose backward it mirrors.
+inline constexpr double kLogProbFp32Copies = 3;
+// Fused log-probabilities (rl.logprob_kernel "fused") keep no fp32 [tokens x vocab] tensor beyond the
+// 16-bit logits: see logprob_fp32_copies (core/plan/src/estimate_rl.cpp).
+// Fused path, training: [tokens x vocab] gradients in the logits' dtype alive at the loss's backward:
+// flash-attn's CrossEntropyLoss.backward allocates dlogits = torch.empty_like(logits) because verl
+// turns inplace_backward off when the entropy bonus is computed (dp_actor._forward_micro_batch:
+// calculate_entropy => inplace_backward=False), and the compiled entropy's backward produces the
+// second one before autograd sums them. Without an entropy bonus verl writes the gradient in place (0):
+// 2 is the upper bound.
+inline constexpr double kFusedLogitGradCopies = 2;
+
+// ---------------------------------------------------------------------------------------------
+// Linear layers of the text stack, for quantization, LoRA targets and Adafactor factoring.
+
+enum ModuleKind : std::uint32_t {
+  kModQ = 1u << 0,
+  kModK = 1u << 1,
+  kModV = 1u << 2,
+  kModO = 1u << 3,
+  kModGate = 1u << 4,
+  kModUp = 1u << 5,
+  kModDown = 1u << 6,
+  kModRouter = 1u << 7,
+  kModAllLinear = 0x7Fu,  // what PEFT's "all-linear" targets in a block (everything but the router)
+};
+
+struct LinearModule {
+  std::uint32_t kind = 0;  // one ModuleKind bit
+  double in = 0;
+  double out = 0;
+  double count = 0;        // instances in the whole model (layers x experts ...)
+};
+
+// Every nn.Linear weight of the transformer blocks (not embeddings or lm_head), with instance counts.
+struct LinearInventory {
+  std::array<LinearModule, 24> modules{};
+  int size = 0;
+  double weight_params = 0;   // sum of in x out x count
+  double moe_layers = 0;
+  double dense_layers = 0;
+};
+LinearInventory linear_inventory(const TransformerStack& stack);
+
+// Bit mask of ModuleKind for a LoRA target list (PEFT target_modules names).
+std::uint32_t lora_target_mask(const LoraSettings& lora, MlpKind mlp);
+
+// LoRA adapter parameters: rank x (in + out) for every targeted module instance (PEFT lora_A: in x r,
+// lora_B: r x out).
+double lora_params(const LinearInventory& inventory, std::uint32_t mask, double rank);
+
+// ---------------------------------------------------------------------------------------------
+// Weights, gradients, optimizer states.
+
+// Bytes per parameter of NF4 with block-wise constants (and double quantization when `double_quant`).
+double nf4_bytes_per_param(bool double_quant);
+// Bytes per quantized weight for an inference weight dtype (scales included); 16/32-bit: dtype size.
+double quantized_bytes_per_param(DType dtype);
+
+struct WeightSplit {
+  double quantized_params = 0;  // block linear weights stored in the quantized format
+  double plain_params = 0;      // everything else (embeddings, lm_head, norms, biases) in 16/32 bit
+};
+WeightSplit split_weights(const ParamCounts& params, const LinearInventory& inventory);
+
+// Bytes per trainable parameter of each model-state kind for a training precision.
+struct PrecisionBytes {
+  double weight = 0;   // the model's own copy
+  double grad = 0;
+  double master = 0;   // fp32 master copy (mixed-bf16)
+  double state = 0;    // one optimizer state element (fp32 or bf16)
+  double compute = 0;  // activation element size
+  double residual = 0; // residual stream / norm element size (fp32 under AMP, whose weights are fp32)
+};
+PrecisionBytes precision_bytes(Precision precision);
+// Bytes per frozen base weight under LoRA: train.lora.base_dtype, or by default the precision's compute
+// dtype (fp32 for fp32 training).
+double lora_base_weight_bytes(Precision precision, BaseDType base);
+
+// Optimizer state bytes for `trainable` parameters of which `matrix_params` sit in 2-D matrices whose
+// rows + columns sum to `matrix_row_col` (Adafactor factors those), with `state_bytes` per element.
+double optimizer_state_bytes(Optimizer optimizer, double trainable, double matrix_params, double matrix_row_col,
+                             double state_bytes);
+// Temporaries of one optimizer step (AdamW foreach); 0 for in-place implementations.
+double optimizer_step_temp_bytes(Optimizer optimizer, double trainable, double state_bytes);
+
+// ---------------------------------------------------------------------------------------------
+// Activations.
+
+struct ActivationConfig {
+  double compute = 2;          // bytes of a compute-dtype element
+  double residual = 2;         // bytes of a residual-stream element
+  Attention attention = Attention::flash;
+  bool full = true;            // all weights trainable (full fine-tuning); false: frozen base (LoRA)
+  std::uint32_t lora_mask = 0; // LoRA-targeted module kinds (frozen base)
+  double lora_rank = 0;
+  bool dropout = false;        // hidden and attention-probability dropout (encoders; GPT-2, Phi-2)
+  bool autocast = false;       // torch.autocast: ops on its fp32 list (pow, layer_norm) run in fp32
+  double tp = 1;
+};
+
+// Bytes saved for backward by one transformer block per token (sequence length `seq` matters only
+// for eager attention's score matrix). `moe_layer` picks the MoE MLP for MoE models.
+double layer_activation_bytes_per_token(const TransformerStack& s, const ActivationConfig& c, double seq,
+                                        bool moe_layer);
+
+// Forward-only working set of one block per token (inference prefill; nothing is kept for backward).
+double inference_layer_bytes_per_token(const TransformerStack& s, double compute_bytes, double tp, bool moe_layer);
+// Eager attention score bytes of one block for `batch` sequences of `seq` tokens (inference).
+double eager_scores_bytes(const TransformerStack& s, double batch, double seq, double compute_bytes, double tp);
+
+// Logits and loss for training: tokens x vocab x (compute + kCrossEntropyFp32Copies x 4).
+double logits_training_bytes(double tokens, double vocab, double compute_bytes);
+
+// ---------------------------------------------------------------------------------------------
+// KV cache.
+
+struct KvPerToken {
+  double full_bytes = 0;     // per token over layers without a sliding window
+  double window_bytes = 0;   // per token over sliding-window layers
+  double window = 0;         // their window (tokens)
+};
+// Per GPU, for kv_dtype bytes; `latent`: cache DeepSeek MLA's compressed latent
+// (kv_lora_rank + qk_rope_head_dim per token per layer) instead of per-head keys and values.
+KvPerToken kv_bytes_per_token(const TransformerStack& s, double kv_bytes, double tp, bool latent);
+// KV bytes for `sequences` sequences of `tokens` tokens each.
+double kv_cache_bytes(const KvPerToken& kv, double sequences, double tokens);
+
+
+// ---------------------------------------------------------------------------------------------
+// Sharding and parallelism (core/memory/src/memory_sharding.cpp).
+
+// Divisors applied to each model state per GPU by the data-parallel sharding strategy
+// (Rajbhandari et al. 2020, "ZeRO", section 5: Pos, Pos+g, Pos+g+p; FSDP FULL_SHARD = ZeRO-3).
+struct ShardDivisors {
+  double optimizer = 1;  // optimizer states and fp32 master weights
+  double grads = 1;
+  double params = 1;
+};
+ShardDivisors shard_divisors(Sharding sharding, double dp);
+bool shards_params(Sharding sharding);
+
+// ---------------------------------------------------------------------------------------------
+// Framework overhead (core/memory/src/memory_overhead.cpp).
+
+// CUDA context, kernels and library workspaces, plus NCCL buffers when the job spans > 1 GPU.
+double cuda_context_bytes(double gpus_in_process_group);
+// Caching-allocator memory beyond the allocated peak, for `transient_bytes` of short-lived tensors.
+double allocator_bytes(double transient_bytes);
+
+}  // namespace vramplan::memory
+
+namespace vramplan {
+
+// An empirical or framework constant the estimate uses, for the result's "constants" list and the docs.
+struct ConstantInfo {
+  const char* name;
+  double value;
+  const char* unit;
+  const char* source;  // where it comes from and which measurements support it
+};
+const std::vector<ConstantInfo>& memory_constants();
+
+}  // namespace vramplan

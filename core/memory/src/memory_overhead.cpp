@@ -1,0 +1,75 @@
+// Memory outside the live tensors: the CUDA context and NCCL (non-PyTorch memory that nvidia-smi
+// shows) and the PyTorch caching allocator's cache (reserved minus allocated). The constants and
+// the measurements behind them are in vramplan/memory.hpp and listed by memory_constants().
+#include <vector>
+
+#include "vramplan/memory.hpp"
+
+namespace vramplan {
+namespace memory {
+
+double cuda_context_bytes(double gpus_in_process_group) {
+  return kCudaContextBytes + (gpus_in_process_group > 1 ? kNcclBytes : 0.0);
+}
+
+double allocator_bytes(double transient_bytes) { return kAllocatorTransientFraction * transient_bytes; }
+
+}  // namespace memory
+
+const std::vector<ConstantInfo>& memory_constants() {
+  using namespace memory;
+  static const std::vector<ConstantInfo> kConstants = {
+      {"kCudaContextBytes", kCudaContextBytes, "bytes",
+       "CUDA context + kernels + cuBLAS/cuDNN workspaces with lazy module loading; reference README (0.3-0.6 GiB "
+       "on recent drivers); old eager-loading stacks show ~1.3 GB (m080), which this value does not model"},
+      {"kNcclBytes", kNcclBytes, "bytes",
+       "NCCL communicator buffers and custom all-reduce workspace for > 1 GPU; vLLM non-torch memory TP=2 minus "
+       "TP=1 (m114 - m113, m117 - m118)"},
+      {"kAllocatorTransientFraction", kAllocatorTransientFraction, "fraction",
+       "caching-allocator cache as a fraction of transient memory at the peak; judgment between m043 (1% for "
+       "persistent tensors) and m125 (24% over a whole RL step)"},
+      {"kCrossEntropyFp32Copies", kCrossEntropyFp32Copies, "copies",
+       "fp32 tokens x vocab tensors alive in cross-entropy's backward (log-softmax output, incoming and outgoing "
+       "gradients): torch log_softmax/nll_loss autograd formulas"},
+      {"kAdamForeachTempStates", kAdamForeachTempStates, "states",
+       "torch.optim.AdamW foreach step temporary (exp_avg_sq_sqrt), torch/optim/adam.py _multi_tensor_adam"},
+      {"kGatheredUnits", kGatheredUnits, "units",
+       "ZeRO-3/FSDP all-gathered units: the one computing + the prefetched one (FSDP BACKWARD_PRE prefetch)"},
+      {"kNf4BlockSize", kNf4BlockSize, "weights", "bitsandbytes quantize_4bit blocksize=64"},
+      {"kNf4SecondBlockSize", kNf4SecondBlockSize, "absmax values",
+       "bitsandbytes double quantization of the absmax: quantize_blockwise(absmax, blocksize=256)"},
+      {"kAdam8bitBlockSize", kAdam8bitBlockSize, "state values",
+       "bitsandbytes Optimizer2State block-wise 8-bit states, one fp32 absmax per 256 values"},
+      {"kAdam8bitMinSize", kAdam8bitMinSize, "elements",
+       "bitsandbytes min_8bit_size=4096: smaller tensors keep fp32 states"},
+      {"kInt4GroupSize", kInt4GroupSize, "weights", "GPTQ/AWQ group_size=128 (one fp16 scale + 4-bit zero per group)"},
+      {"kVllmBlockSize", kVllmBlockSize, "tokens", "vLLM CacheConfig block_size default 16"},
+      {"kVllmLargeGpuMaxSeqs", kVllmLargeGpuMaxSeqs, "sequences",
+       "vLLM get_batch_defaults: max_num_seqs 1024 on GPUs >= 70 GiB that are not A100"},
+      {"kVllmLargeGpuBatchedTokens", kVllmLargeGpuBatchedTokens, "tokens",
+       "vLLM get_batch_defaults: max_num_batched_tokens 8192 (serve) on GPUs >= 70 GiB that are not A100"},
+      {"kVllmSmallGpuMaxSeqs", kVllmSmallGpuMaxSeqs, "sequences", "vLLM get_batch_defaults: max_num_seqs 256 otherwise"},
+      {"kVllmSmallGpuBatchedTokens", kVllmSmallGpuBatchedTokens, "tokens",
+       "vLLM get_batch_defaults: max_num_batched_tokens 2048 (serve) otherwise"},
+      {"kVllmSamplerFp32Copies", kVllmSamplerFp32Copies, "copies",
+       "vLLM profiling sampler peak in fp32 copies of max_num_seqs x vocab logits; fitted to m111, m112, m113, "
+       "m115, m116 (9.5-9.7), checked on m114, m117, m119"},
+      {"kVllmNonTorchBytes", kVllmNonTorchBytes, "bytes", "vLLM non-torch memory increase, TP=1 (m111-m113, m115, m116)"},
+      {"kDriverReservedBytes", kDriverReservedBytes, "bytes",
+       "nvidia-smi total minus cudaMemGetInfo total on H100 SXM: 81,559 MiB vs 79.18 GiB (m111-m118)"},
+      {"kVllmLlmClassLargeGpuBatchedTokens", kVllmLlmClassLargeGpuBatchedTokens, "tokens",
+       "vLLM get_batch_defaults: max_num_batched_tokens 16384 for the offline LLM class (RL rollout engines) on "
+       "GPUs >= 70 GiB that are not A100"},
+      {"kVllmLlmClassSmallGpuBatchedTokens", kVllmLlmClassSmallGpuBatchedTokens, "tokens",
+       "vLLM get_batch_defaults: max_num_batched_tokens 8192 for the offline LLM class otherwise"},
+      {"kLogProbFp32Copies", kLogProbFp32Copies, "copies",
+       "naive RL log-probs: fp32 tokens x vocab tensors besides the 16-bit logits (fp32 upcast, log_softmax "
+       "output, gradient): verl logprobs_from_logits_naive, NeMo RL ClippedPGLossFn, TRL selective_log_softmax"},
+      {"kFusedLogitGradCopies", kFusedLogitGradCopies, "copies",
+       "fused RL training: 16-bit tokens x vocab gradients at the loss's backward (flash-attn CrossEntropyLoss "
+       "with inplace_backward=False when verl computes the entropy bonus, plus the entropy's gradient)"},
+  };
+  return kConstants;
+}
+
+}  // namespace vramplan

@@ -1,0 +1,43 @@
+#pragma once
+// A whole scenario estimated, and judged against a GPU. The one place that dispatches on the
+// workload, shared by `estimate`, `recommend` and sweeps so their numbers and verdicts agree.
+#include <optional>
+#include <vector>
+
+#include "vramplan/estimate.hpp"
+#include "vramplan/estimate_rl.hpp"
+#include "vramplan/scenario.hpp"
+
+namespace vramplan {
+
+struct ScenarioEstimate {
+  Breakdown peak;                 // the phase with the largest device memory
+  std::vector<Breakdown> phases;  // every phase of an RL step; empty for other workloads
+  InferenceStats inference;       // filled for the inference workload (rl: the rollout engine's kv numbers)
+  RolloutStats rollout;           // filled for the rl workload
+  ParamCounts params;
+};
+
+// Fails with an input Error (JSON pointer) on combinations that cannot run, and with
+// ErrorKind::not_implemented for workloads that have not landed.
+Expected<ScenarioEstimate> estimate_scenario(const Scenario& scenario);
+
+// "tight": fits with less than this fraction of the GPU's memory left (docs/CONTRACT.md `verdict`).
+inline constexpr double kTightHeadroomFraction = 0.10;
+
+enum class Verdict { fits, tight, no };
+const char* to_string(Verdict v);
+
+struct Fit {
+  double capacity_bytes = 0;
+  double headroom_bytes = 0;  // capacity - device bytes (negative when it does not fit)
+  Verdict verdict = Verdict::no;
+  bool fits() const { return verdict != Verdict::no; }
+};
+
+// Whether the estimate fits on one `gpu`. A vLLM engine always fills its pool, so for it the verdict
+// is about the KV cache instead: no when the pool holds no full sequence, tight when it holds fewer
+// than the requested batch of concurrent sequences.
+Fit assess_fit(const ScenarioEstimate& estimate, const Scenario& scenario, const GpuSpec& gpu);
+
+}  // namespace vramplan

@@ -1,0 +1,178 @@
+#pragma once
+// The scenario (docs/CONTRACT.md "Scenario (input)") as typed, validated values. parse_scenario() is the
+// only way JSON becomes a Scenario; everything after it trusts these values and their ranges.
+// Defaults and ranges are documented in docs/scenario.md and kept in step with scenario.cpp.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vramplan/catalog.hpp"
+#include "vramplan/error.hpp"
+#include "vramplan/json_reader.hpp"
+#include "vramplan/model.hpp"
+
+namespace vramplan {
+
+enum class Workload { train, inference, rl };
+enum class Method { full, lora, qlora };
+enum class Precision { fp32, amp_bf16, amp_fp16, bf16, mixed_bf16 };
+enum class Optimizer { adamw, adamw_8bit, sgd, adafactor };
+enum class Sharding { none, zero1, zero2, zero3, fsdp };
+enum class Attention { flash, sdpa, eager };
+enum class Engine { hf, vllm };
+enum class DType { fp32, bf16, fp16, fp8, int8, int4 };
+// The frozen base's dtype under LoRA: `automatic` follows the precision (see lora_base_weight_bytes).
+enum class BaseDType { automatic, fp32, bf16, fp16 };
+enum class RlAlgorithm { grpo, ppo, dpo };
+// How per-token log-probabilities are computed over the [tokens x vocab] logits (rl.logprob_kernel):
+// naive: fp32 upcast + log_softmax (NeMo RL, TRL, verl without flash-attn); fused: flash-attn's
+// Triton cross-entropy and a compiled entropy (verl's default path). docs/memory-model.md "RL".
+enum class LogprobKernel { naive, fused };
+
+// Bytes per element of a dtype. int4 is half a byte: callers multiply by element counts first.
+double dtype_bytes(DType dtype);
+
+const char* to_string(Workload v);
+const char* to_string(Method v);
+const char* to_string(Precision v);
+const char* to_string(Optimizer v);
+const char* to_string(Sharding v);
+const char* to_string(Attention v);
+const char* to_string(Engine v);
+const char* to_string(DType v);
+const char* to_string(RlAlgorithm v);
+const char* to_string(LogprobKernel v);
+
+// A model resolved from a catalog id or a pasted config.json.
+struct ResolvedModel {
+  ModelConfig config;
+  std::string id;          // catalog id, or the config's _name_or_path, or "custom"
+  bool from_catalog = false;
+  Json raw_config;         // the pasted config.json (empty for catalog models)
+  // Set when the id given was an alias (e.g. a seed's misnamed id): what it resolved to and why.
+  std::string resolution_note;
+};
+
+struct LoraSettings {
+  std::int64_t rank = 16;
+  double alpha = 32;
+  bool all_linear = true;
+  std::vector<std::string> targets;  // module names when not all-linear
+  BaseDType base_dtype = BaseDType::automatic;  // frozen base weights (method lora)
+};
+
+struct TrainSettings {
+  Method method = Method::full;
+  Precision precision = Precision::amp_bf16;
+  Optimizer optimizer = Optimizer::adamw;
+  std::int64_t micro_batch_size = 1;
+  std::int64_t seq_len = 2048;
+  bool gradient_checkpointing = false;
+  Attention attention = Attention::flash;
+  LoraSettings lora;
+  Sharding sharding = Sharding::none;
+  std::int64_t tp = 1;
+  std::int64_t pp = 1;
+  std::int64_t cp = 1;
+  bool offload_optimizer = false;
+  bool offload_params = false;
+};
+
+struct InferenceSettings {
+  Engine engine = Engine::hf;
+  std::int64_t batch_size = 1;
+  std::int64_t context_len = 4096;
+  DType weight_dtype = DType::bf16;
+  DType kv_dtype = DType::bf16;
+  double gpu_memory_utilization = 0.9;
+  Attention attention = Attention::flash;
+  std::int64_t tp = 1;
+  std::int64_t pp = 1;
+  // vLLM scheduler limits that size its profiling run (sampler rows and forward tokens); absent:
+  // vLLM's default for the GPU and usage context (docs/memory-model.md "vllm engine").
+  std::optional<std::int64_t> max_num_seqs;
+  std::optional<std::int64_t> max_num_batched_tokens;
+};
+
+struct RewardModelSettings {
+  ResolvedModel model;
+  DType weight_dtype = DType::bf16;
+  // true: the reward model shares the policy's GPUs (resident in every phase); false: it has GPUs of
+  // its own (OpenRLHF's reward actor, a judge server) and is reported as its own "reward" phase.
+  bool colocated = true;
+};
+
+struct RolloutSettings {
+  Engine engine = Engine::vllm;
+  bool colocated = true;
+  double gpu_memory_utilization = 0.6;
+  std::int64_t prompts_per_step = 32;
+  std::int64_t generations_per_prompt = 16;
+  std::int64_t max_prompt_len = 512;
+  std::int64_t max_response_len = 1024;
+  std::int64_t tp = 1;
+  // Colocated vLLM: true releases the KV pool and weights while training (verl free_cache_engine /
+  // sleep, NeMo RL colocated, TRL vllm_enable_sleep_mode=True); false keeps the pool resident (TRL
+  // colocate default vllm_enable_sleep_mode=False).
+  bool sleep_mode = true;
+  // Expected (mean) lengths of the generated sequences; absent: the maximum. They size the KV cache's
+  // concurrency and, with rl.sequence_packing, the tokens of scoring and training micro-batches.
+  std::optional<std::int64_t> mean_prompt_len;    // 1 .. max_prompt_len
+  std::optional<std::int64_t> mean_response_len;  // 1 .. max_response_len
+  // vLLM's max_num_seqs / max_num_batched_tokens for the rollout engine; absent: vLLM's defaults for
+  // the offline LLM class (what verl, NeMo RL and TRL create).
+  std::optional<std::int64_t> max_num_seqs;
+  std::optional<std::int64_t> max_num_batched_tokens;
+};
+
+struct RlSettings {
+  RlAlgorithm algorithm = RlAlgorithm::grpo;
+  bool reference = true;
+  bool critic = false;  // defaults to true for ppo
+  std::optional<RewardModelSettings> reward_model;
+  RolloutSettings rollout;
+  // The trainer runs only real tokens (verl use_remove_padding, NeMo RL sequence_packing, TRL
+  // padding_free): micro-batches hold micro_batch_size x (mean prompt + mean response) tokens.
+  // false: every sequence is padded to max_prompt_len + max_response_len.
+  bool sequence_packing = false;
+  LogprobKernel logprob_kernel = LogprobKernel::naive;
+  // The policy's (and critic's) weights and optimizer states move to host RAM while the rollout engine
+  // generates, and the optimizer states also while scoring; all are on the GPU for training (verl actor
+  // param_offload + optimizer_offload; NeMo RL colocated generation). The reference is then in host RAM.
+  bool phase_offload = false;
+  // Sequences per GPU in one log-prob (scoring) forward; absent: train.micro_batch_size (verl
+  // log_prob_micro_batch_size_per_gpu, NeMo RL logprob_batch_size).
+  std::optional<std::int64_t> logprob_micro_batch_size;
+};
+
+struct Scenario {
+  ResolvedModel model;
+  Workload workload = Workload::train;
+  std::optional<GpuSpec> gpu;  // absent: no fit verdict
+  std::int64_t gpus = 1;
+  TrainSettings train;
+  InferenceSettings inference;
+  RlSettings rl;
+};
+
+// Ranges (inclusive) shared by the parser, the docs and the tests.
+namespace limits {
+inline constexpr std::int64_t kMaxGpus = 65536;
+inline constexpr std::int64_t kMaxBatch = 65536;
+inline constexpr std::int64_t kMaxSeqLen = 16777216;  // 16M tokens
+inline constexpr std::int64_t kMaxParallel = 1024;    // tp, pp, cp
+inline constexpr std::int64_t kMaxLoraRank = 65536;
+inline constexpr std::int64_t kMaxGenerations = 4096;
+}  // namespace limits
+
+// Parses and validates a scenario document against the catalog. Errors carry JSON pointers.
+Expected<Scenario> parse_scenario(const Json& document, const Catalog& catalog);
+
+// Resolves the two accepted forms of a model (catalog id string, or config.json object) at `pointer`.
+Expected<ResolvedModel> resolve_model(const Json& value, const std::string& pointer, const Catalog& catalog);
+
+// The scenario as canonical JSON with every default filled in (for permalinks and echoing).
+Json scenario_to_json(const Scenario& scenario);
+
+}  // namespace vramplan
