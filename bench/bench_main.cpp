@@ -67,16 +67,15 @@ bool parse(benchmark::State& state, const char* text, vramplan::Scenario* out) {
   return true;
 }
 
-// One estimate of a parsed scenario (vramplan::estimate_scenario). A workload that has not landed
-// (ErrorKind::not_implemented) is skipped with its message, not timed.
+// One estimate of a parsed scenario (vramplan::estimate_scenario). A scenario the estimator rejects is
+// skipped with its message, not timed.
 void estimate_of(benchmark::State& state, const char* text) {
   vramplan::Scenario scenario;
   if (!parse(state, text, &scenario)) return;
   {
     auto probe = vramplan::estimate_scenario(scenario);
     if (!probe.ok()) {
-      const std::string why = (probe.error().kind == vramplan::ErrorKind::not_implemented ? "not implemented: " : "error: ") +
-                              probe.error().line();
+      const std::string why = "error: " + probe.error().line();
       state.SkipWithError(why.c_str());
       return;
     }

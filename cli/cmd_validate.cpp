@@ -16,6 +16,7 @@
 
 #include "commands.hpp"
 #include "table.hpp"
+#include "vramplan/text_format.hpp"
 #include "vramplan/api.hpp"
 
 namespace vramplan::cli {
@@ -23,7 +24,7 @@ namespace {
 
 constexpr double kMedianLimit = 0.15;
 constexpr double kWorstLimit = 0.35;
-constexpr double kGiB = 1073741824.0;
+constexpr double kGiB = kBytesPerGiB;
 
 struct Row {
   std::string id, flag, match, level, measured, estimated, error, note;

@@ -12,7 +12,6 @@ namespace vramplan::cli {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitInvalid = 2;
-inline constexpr int kExitNotImplemented = 3;
 
 struct Args {
   bool json = false;                          // --json

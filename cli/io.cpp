@@ -95,7 +95,7 @@ int report(const Error& error) {
     }
   }
   std::fprintf(stderr, "%s\n", line.c_str());
-  return error.kind == ErrorKind::not_implemented ? kExitNotImplemented : kExitInvalid;
+  return kExitInvalid;
 }
 
 void print_json(const Json& document) {

@@ -20,8 +20,8 @@ usage:
   vramplan gpus [--json]                    the GPU catalog
   vramplan validate DIR                     estimates against the measured records in DIR
 
-exit status: 0 success, 2 invalid input (one line on stderr: error: <JSON pointer>: ...),
-3 not implemented yet. The scenario format is documented in docs/scenario.md.
+exit status: 0 success, 2 invalid input (one line on stderr: error: <JSON pointer>: ...).
+The scenario format is documented in docs/scenario.md.
 )";
 
 struct Command {

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "vramplan/text_format.hpp"
+
 namespace vramplan::cli {
 namespace {
 
@@ -53,7 +55,7 @@ std::string Table::render() const {
   return out;
 }
 
-std::string format_gib(double bytes) { return fixed(bytes / 1073741824.0, 2) + " GiB"; }
+std::string format_gib(double bytes) { return text::gib(bytes); }
 
 std::string format_params(std::int64_t n) {
   const double v = static_cast<double>(n);

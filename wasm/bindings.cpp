@@ -4,7 +4,7 @@
 //
 //   {"ok": true,  "value": <the operation's result document>}
 //   {"ok": false, "error": {"pointer": "/train/micro_batch_size", "message": "...",
-//                           "kind": "invalid_input" | "not_implemented" | "internal",
+//                           "kind": "invalid_input" | "internal",
 //                           "line": "error: /train/micro_batch_size: ..."}}
 //
 // Nothing thrown inside crosses into JavaScript: every entry point catches everything (the core is
@@ -39,7 +39,6 @@ namespace api = vramplan::api;
 const char* kind_name(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::invalid_input: return "invalid_input";
-    case ErrorKind::not_implemented: return "not_implemented";
   }
   return "invalid_input";
 }

@@ -16,7 +16,7 @@ std::string format(const char* f, ...) {
   return std::string(buffer, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buffer - 1));
 }
 
-std::string gib(double bytes) { return format("%.2f GiB", bytes / 1073741824.0); }
+std::string gib(double bytes, int decimals) { return format("%.*f GiB", decimals, bytes / kBytesPerGiB); }
 
 std::string join(const std::vector<std::string>& lines) {
   std::string out;

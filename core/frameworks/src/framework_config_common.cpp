@@ -90,11 +90,7 @@ Json lora_alpha_json(double alpha) {
   return alpha;
 }
 
-std::string gib_text(double bytes) {
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%.1f GiB", bytes / 1073741824.0);
-  return buffer;
-}
+std::string gib_text(double bytes) { return text::gib(bytes, 1); }
 
 std::vector<std::string> estimate_lines(const Scenario& scenario, const EstimateNotes& notes) {
   std::vector<std::string> lines;

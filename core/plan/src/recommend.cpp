@@ -1,5 +1,7 @@
 #include "vramplan/recommend.hpp"
 
+#include "vramplan/text_format.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -8,13 +10,8 @@
 namespace vramplan {
 namespace {
 
-constexpr double kGiB = 1073741824.0;
-
-std::string gib(double bytes) {
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%.1f GiB", bytes / kGiB);
-  return buffer;
-}
+// Suggestions and layouts speak in tenths of a GiB.
+std::string gib(double bytes) { return text::gib(bytes, 1); }
 
 // The batch-like setting a workload's memory grows with.
 struct BatchKnob {

@@ -21,8 +21,7 @@ Expected<Json> gpus();
 // Parses text as JSON, reporting a syntax error as an Error at pointer "" (the document).
 Expected<Json> parse_json_text(std::string_view text);
 
-// `estimate`, `recommend`, `config`: a scenario document. Until their issues land they validate the
-// scenario and return an Error of kind not_implemented (never made-up numbers).
+// `estimate`, `recommend`, `config`: a scenario document; an invalid one is an Error naming the field.
 Expected<Json> estimate(const Json& scenario);
 Expected<Json> recommend(const Json& scenario);
 // estimate() is exactly estimate_without_constants() with "constants" set to estimate_constants(),

@@ -8,9 +8,10 @@
 
 namespace vramplan {
 
+// One kind today: every workload the contract names is implemented, so the "not implemented yet" kind of
+// the first releases (exit status 3) is gone; the enum stays so that a future kind is a compile-time change.
 enum class ErrorKind {
-  invalid_input,    // the user's input is wrong: exit status 2
-  not_implemented,  // a capability that has not landed yet: exit status 3
+  invalid_input,  // the user's input is wrong: exit status 2
 };
 
 struct Error {

@@ -25,8 +25,8 @@ std::optional<Format> parse_format(std::string_view text);
 const char* to_string(Format format);
 
 // What `estimate` and `recommend` said about the scenario, for the "from the estimate" comments.
-// Both operations may be unavailable (ErrorKind::not_implemented): then the flags stay false and the
-// generated config carries no estimate comments.
+// When the estimate is rejected the flags stay false and the generated config carries the error as a note
+// instead of estimate comments.
 struct EstimateNotes {
   bool has_estimate = false;
   double device_bytes = 0;      // per_gpu.device_bytes

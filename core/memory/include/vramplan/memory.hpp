@@ -7,12 +7,13 @@
 #include <vector>
 
 #include "vramplan/model.hpp"
+#include "vramplan/text_format.hpp"
 #include "vramplan/params.hpp"
 #include "vramplan/scenario.hpp"
 
 namespace vramplan::memory {
 
-inline constexpr double kGiB = 1073741824.0;
+inline constexpr double kGiB = kBytesPerGiB;
 
 // ---------------------------------------------------------------------------------------------
 // Named constants. Each says what it is, where it comes from, and which measurements support it

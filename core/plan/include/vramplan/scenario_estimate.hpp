@@ -18,8 +18,7 @@ struct ScenarioEstimate {
   ParamCounts params;
 };
 
-// Fails with an input Error (JSON pointer) on combinations that cannot run, and with
-// ErrorKind::not_implemented for workloads that have not landed.
+// Fails with an input Error (JSON pointer) on combinations that cannot run.
 Expected<ScenarioEstimate> estimate_scenario(const Scenario& scenario);
 
 // "tight": fits with less than this fraction of the GPU's memory left (docs/CONTRACT.md `verdict`).
