@@ -16,6 +16,9 @@ void print_params_table(const Json& counts) {
   const Json& model = counts.at("model");
   print_text("Model: " + model.value("id", std::string()) + " (" + model.value("model_type", std::string()) + ")\n");
   if (counts.contains("note")) print_text("Note: " + counts.at("note").get<std::string>() + "\n");
+  if (counts.contains("warnings")) {
+    for (const Json& w : counts.at("warnings")) print_text("Warning: " + w.get<std::string>() + "\n");
+  }
   print_text("\n");
   Table summary({"count", "parameters", "approx."}, {Align::left, Align::right, Align::right});
   for (const char* key : {"total", "embedding", "non_embedding", "per_layer", "largest_layer", "active"}) {

@@ -71,7 +71,7 @@ expect "help" 0 "" -- --help
 expect "negative micro-batch" 2 "error: /train/micro_batch_size: must be an integer from 1 to 65536, got -3" -- estimate "$tmp/bad_batch.json"
 expect "typo in model id" 2 "error: /model: unknown model" -- estimate --json "$tmp/typo_model.json"
 grep -q "did you mean Qwen/Qwen2.5-7B-Instruct?" "$tmp/err" || { failed=$((failed + 1)); echo "FAIL: no did-you-mean suggestion"; }
-expect "unknown model_type" 2 "error: /model_type:" -- params "$tmp/unknown_type.json"
+expect "unknown model_type without its layers" 2 "error: /num_hidden_layers: is required to count an unknown model_type generically" -- params "$tmp/unknown_type.json"
 expect "truncated JSON" 2 "error: /: not valid JSON" -- estimate "$tmp/truncated.json"
 expect "missing file" 2 "error: $tmp/nope.json: cannot open" -- estimate "$tmp/nope.json"
 expect "unknown catalog id" 2 "error: /model: unknown model" -- params --model no/such-model

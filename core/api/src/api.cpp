@@ -27,7 +27,14 @@ Expected<Json> params_of(const ModelConfig& model) {
   auto counts = count_params(model);
   if (!counts.ok()) return counts.error();
   Json out = params_to_json(counts.value());
-  out["model"] = Json{{"id", model.id}, {"model_type", model.model_type}, {"architecture", model.architecture}};
+  out["model"] = Json{{"id", model.id},
+                      {"model_type", model.model_type},
+                      {"architecture", model.architecture},
+                      {"counter", model.counter},
+                      {"assumptions", model.count_assumptions}};
+  if (const std::string warning = generic_count_warning(model); !warning.empty()) {
+    out["warnings"] = Json::array({warning});
+  }
   return out;
 }
 

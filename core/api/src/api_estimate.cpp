@@ -98,6 +98,7 @@ Expected<Json> estimate_without_constants(const Json& scenario) {
     Json model = new_object();
     auto& m = members(model);
     m.emplace("id", s.model.id);
+    m.emplace("counter", s.model.config.counter);
     m.emplace("params", e.params.total);
     m.emplace("params_trainable", s.workload != Workload::inference ? to_bytes(b.trainable_params) : std::int64_t{0});
     out.emplace("model", std::move(model));
@@ -141,6 +142,9 @@ Expected<Json> estimate_without_constants(const Json& scenario) {
   }
   Json warnings = Json::array();
   if (!s.model.resolution_note.empty()) warnings.push_back(s.model.resolution_note);
+  if (const std::string generic = generic_count_warning(s.model.config); !generic.empty()) {
+    warnings.push_back(generic);
+  }
   for (const std::string& w : b.warnings) warnings.push_back(w);
   out.emplace("warnings", std::move(warnings));
   if (s.workload == Workload::rl) {

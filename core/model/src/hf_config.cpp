@@ -12,123 +12,17 @@
 #include <string>
 #include <vector>
 
+#include "hf_common.hpp"
+#include "hf_generic.hpp"
 #include "vramplan/json_reader.hpp"
 #include "vramplan/model.hpp"
 
 namespace vramplan {
 namespace {
 
-// Ranges that keep every later product inside 64-bit integers or make it fail cleanly.
-constexpr std::int64_t kMaxHidden = 1'048'576;
-constexpr std::int64_t kMaxLayers = 100'000;
-constexpr std::int64_t kMaxHeads = 65'536;
-constexpr std::int64_t kMaxHeadDim = 65'536;
-constexpr std::int64_t kMaxIntermediate = 16'777'216;
-constexpr std::int64_t kMaxVocab = 16'777'216;
-constexpr std::int64_t kMaxPositions = 1'073'741'824;
-constexpr std::int64_t kMaxExperts = 65'536;
-constexpr std::int64_t kMaxLoraRank = 1'048'576;
-constexpr std::int64_t kMaxImageSize = 65'536;
-constexpr std::int64_t kMaxChannels = 1'024;
+using namespace hf;  // the readers and checked arithmetic shared by every family (hf_common.hpp)
 
-const char* const kTooLarge = "the model is too large to count its parameters in 64-bit integers";
 
-std::int64_t mul(std::int64_t a, std::int64_t b) {
-  std::int64_t r = 0;
-  if (__builtin_mul_overflow(a, b, &r)) fail("", kTooLarge);
-  return r;
-}
-std::int64_t add(std::int64_t a, std::int64_t b) {
-  std::int64_t r = 0;
-  if (__builtin_add_overflow(a, b, &r)) fail("", kTooLarge);
-  return r;
-}
-
-std::string supported_list() {
-  std::string out;
-  for (const std::string& t : supported_model_types()) {
-    if (!out.empty()) out += ", ";
-    out += t;
-  }
-  return out;
-}
-
-std::string str(std::int64_t v) { return std::to_string(v); }
-
-// Class defaults of the fields every decoder config shares.
-struct DecoderDefaults {
-  std::int64_t vocab_size;
-  std::int64_t num_attention_heads;
-  std::int64_t num_key_value_heads;  // 0: equal to num_attention_heads
-  std::int64_t head_dim;             // 0: hidden_size / num_attention_heads
-  std::int64_t max_position_embeddings;
-  bool tie_word_embeddings;
-};
-
-// Reads a head_dim for attention that splits hidden_size across heads, failing (instead of truncating
-// as some modeling code does) when the split is not exact and no explicit head_dim is given.
-std::int64_t read_head_dim(ObjectReader& r, std::int64_t hidden, std::int64_t heads, std::int64_t fallback,
-                           const char* hidden_key, const char* heads_key, bool honor_key) {
-  if (honor_key && r.has("head_dim")) return r.required_integer("head_dim", 1, kMaxHeadDim);
-  if (honor_key) r.find("head_dim");
-  if (fallback > 0) return fallback;
-  if (hidden % heads != 0) {
-    fail(r.pointer_of(honor_key ? "head_dim" : heads_key),
-         std::string(honor_key ? "is required when " : "must divide ") + hidden_key + " (" + str(hidden) +
-             (honor_key ? std::string(") is not divisible by ") + heads_key + " (" + str(heads) + ")"
-                        : std::string("), got ") + str(heads)));
-  }
-  const std::int64_t hd = hidden / heads;
-  if (hd > kMaxHeadDim) fail(r.pointer_of(heads_key), "gives a head dimension above 65,536");
-  return hd;
-}
-
-void check_kv_heads(ObjectReader& r, std::int64_t heads, std::int64_t kv) {
-  if (heads % kv != 0) {
-    fail(r.pointer_of("num_key_value_heads"),
-         "must divide num_attention_heads (" + str(heads) + "), got " + str(kv));
-  }
-}
-
-// The fields shared by Llama-like decoders (Llama, Mistral, Qwen, Gemma, Phi-3, OLMo 2, DeepSeek).
-void read_decoder_common(ObjectReader& r, const DecoderDefaults& d, ModelConfig& m, bool honor_head_dim = true) {
-  TransformerStack& s = m.text;
-  s.hidden_size = r.required_integer("hidden_size", 1, kMaxHidden);
-  s.layers = r.required_integer("num_hidden_layers", 1, kMaxLayers);
-  s.intermediate_size = r.required_integer("intermediate_size", 1, kMaxIntermediate);
-  s.num_heads = r.integer("num_attention_heads", 1, kMaxHeads, d.num_attention_heads);
-  s.num_kv_heads = r.integer("num_key_value_heads", 1, kMaxHeads,
-                             d.num_key_value_heads > 0 ? d.num_key_value_heads : s.num_heads);
-  check_kv_heads(r, s.num_heads, s.num_kv_heads);
-  s.head_dim = read_head_dim(r, s.hidden_size, s.num_heads, d.head_dim, "hidden_size", "num_attention_heads",
-                             honor_head_dim);
-  m.vocab_size = r.integer("vocab_size", 1, kMaxVocab, d.vocab_size);
-  m.max_position_embeddings = r.integer("max_position_embeddings", 1, kMaxPositions, d.max_position_embeddings);
-  m.tie_word_embeddings = r.boolean("tie_word_embeddings", d.tie_word_embeddings);
-}
-
-// Counts entries of `layer_types` (transformers >= 4.53 writes it) equal to "sliding_attention";
-// -1 when the key is absent.
-std::int64_t count_sliding_layer_types(ObjectReader& r, std::int64_t layers) {
-  const Json* v = r.find("layer_types");
-  if (!v) return -1;
-  const std::string p = r.pointer_of("layer_types");
-  if (!v->is_array()) fail(p, "must be an array of \"sliding_attention\" / \"full_attention\", got " + describe_value(*v));
-  if (static_cast<std::int64_t>(v->size()) != layers) {
-    fail(p, "must have one entry per layer (" + str(layers) + "), got " + std::to_string(v->size()));
-  }
-  std::int64_t n = 0;
-  for (std::size_t i = 0; i < v->size(); ++i) {
-    const Json& e = (*v)[i];
-    if (!e.is_string()) fail(pointer_append(p, i), "must be a string, got " + describe_value(e));
-    if (e.get_ref<const std::string&>() == "sliding_attention") ++n;
-  }
-  return n;
-}
-
-std::int64_t read_sliding_window(ObjectReader& r, std::int64_t fallback) {
-  return r.integer("sliding_window", 1, kMaxPositions, fallback);
-}
 
 // Qwen2/Qwen3 (and their MoE and VL variants): sliding windows only with use_sliding_window, on layers
 // with index >= max_window_layers (configuration_qwen2.py: layer_types default).
@@ -159,12 +53,6 @@ std::vector<bool> read_layer_set(ObjectReader& r, const char* key, std::int64_t 
   return set;
 }
 
-void check_top_k(ObjectReader& r, const char* key, const MoeConfig& moe) {
-  if (moe.experts_per_token > moe.num_experts) {
-    fail(r.pointer_of(key), "must be at most the number of experts (" + str(moe.num_experts) + "), got " +
-                                str(moe.experts_per_token));
-  }
-}
 
 // Qwen2-MoE / Qwen3-MoE: a layer is sparse when it is not in mlp_only_layers and
 // (layer_idx + 1) % decoder_sparse_step == 0 (modeling_qwen2_moe.py Qwen2MoeDecoderLayer.__init__).
@@ -464,6 +352,50 @@ void parse_gpt2(ObjectReader& r, ModelConfig& m) {
   s.hidden_dropout = r.number("resid_pdrop", 0.0, 1.0, 0.1) > 0.0;
 }
 
+// The head on a BERT-family encoder, from the first `architectures` entry (modeling_bert.py,
+// modeling_roberta.py): ...Model keeps the pooler and has no head; ...ForMaskedLM (and a config without
+// architectures, as bert-base-uncased's own) the MLM head; ...ForSequenceClassification a classifier over
+// num_labels on the pooled output (BERT: the pooler; RoBERTa: RobertaClassificationHead, no pooler);
+// ...ForTokenClassification a per-token classifier (no pooler); ...ForQuestionAnswering qa_outputs of 2;
+// ...ForMultipleChoice one logit per choice on the pooled output. num_labels: the key, else the size of
+// id2label, else PretrainedConfig's default 2.
+std::int64_t read_num_labels(ObjectReader& r) {
+  if (r.has("num_labels")) return r.integer("num_labels", 1, kMaxVocab, 2);
+  if (const Json* labels = r.find("id2label"); labels != nullptr && labels->is_object() && !labels->empty()) {
+    return std::min<std::int64_t>(static_cast<std::int64_t>(labels->size()), kMaxVocab);
+  }
+  return 2;
+}
+
+bool architecture_ends_with(const ModelConfig& m, const char* suffix) {
+  const std::string tail(suffix);
+  return m.architecture.size() >= tail.size() &&
+         m.architecture.compare(m.architecture.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+void read_encoder_head(ObjectReader& r, ModelConfig& m, bool classification_pools) {
+  const std::int64_t labels = read_num_labels(r);
+  m.mlm_head = false;
+  m.pooler = false;
+  if (architecture_ends_with(m, "ForSequenceClassification")) {
+    m.num_labels = labels;
+    m.pooler = classification_pools;
+    m.classifier_dense = !classification_pools;
+  } else if (architecture_ends_with(m, "ForTokenClassification")) {
+    m.num_labels = labels;
+  } else if (architecture_ends_with(m, "ForQuestionAnswering")) {
+    m.num_labels = 2;
+  } else if (architecture_ends_with(m, "ForMultipleChoice")) {
+    m.num_labels = 1;
+    m.pooler = classification_pools;
+    m.classifier_dense = !classification_pools;
+  } else if (architecture_ends_with(m, "Model")) {
+    m.pooler = true;
+  } else {
+    m.mlm_head = true;
+  }
+}
+
 // BertConfig: vocab 30522, heads 12, max_pos 512, type_vocab_size 2, tie True.
 // BertEmbeddings: word, position, token_type tables and a LayerNorm; BertLayer: self q/k/v with bias,
 // output dense + LayerNorm, intermediate dense, output dense + LayerNorm. BertForMaskedLM (the default
@@ -490,9 +422,20 @@ void parse_bert(ObjectReader& r, ModelConfig& m) {
   m.tie_word_embeddings = r.boolean("tie_word_embeddings", true);
   m.embedding_norm = true;
   m.final_norm = false;
-  const bool bare = m.architecture == "BertModel";
-  m.mlm_head = !bare;
-  m.pooler = bare;
+  read_encoder_head(r, m, /*classification_pools=*/true);
+}
+
+// RobertaConfig / XLMRobertaConfig / CamembertConfig: BERT's architecture (RobertaEmbeddings,
+// RobertaLayer = BertLayer) with vocab 50265 (XLM-R 250002), max_pos 514 (padding_idx offset),
+// type_vocab_size 1; RobertaForMaskedLM's lm_head is dense + layer_norm + decoder (tied) + bias, the
+// same parameters as BERT's MLM head; the classification head has no pooler.
+void parse_roberta(ObjectReader& r, ModelConfig& m) {
+  parse_bert(r, m);
+  m.vocab_size = r.integer("vocab_size", 1, kMaxVocab, 50265);
+  m.max_position_embeddings = r.integer("max_position_embeddings", 1, kMaxPositions, 514);
+  m.learned_position_embeddings = m.max_position_embeddings;
+  m.token_type_embeddings = r.integer("type_vocab_size", 0, kMaxVocab, 1);
+  read_encoder_head(r, m, /*classification_pools=*/false);
 }
 
 // DistilBertConfig: vocab 30522, max_position_embeddings 512, n_heads 12, tie True.
@@ -520,7 +463,11 @@ void parse_distilbert(ObjectReader& r, ModelConfig& m) {
   m.tie_word_embeddings = r.boolean("tie_word_embeddings", true);
   m.embedding_norm = true;
   m.final_norm = false;
-  m.mlm_head = m.architecture != "DistilBertModel";
+  // DistilBertForSequenceClassification / ForMultipleChoice: pre_classifier Linear(dim, dim) + classifier
+  // (modeling_distilbert.py), i.e. RoBERTa's head shape; token classification and QA: one Linear. The
+  // bare DistilBertModel has no pooler.
+  read_encoder_head(r, m, /*classification_pools=*/false);
+  m.pooler = false;
 }
 
 // WhisperConfig: vocab 51865, num_mel_bins 80, heads 6, ffn 1536, max_source_positions 1500,
@@ -758,40 +705,8 @@ void validate(const ModelConfig& m, const std::string& pointer) {
   }
 }
 
-ModelConfig parse(const Json& config, const std::string& pointer) {
-  ObjectReader r(config, pointer);
-  ModelConfig m;
-
-  const Json* type = r.find("model_type");
-  if (!type) {
-    fail(r.pointer_of("model_type"), "is required: one of " + supported_list());
-  }
-  const auto& types = supported_model_types();
-  if (!type->is_string() || std::find(types.begin(), types.end(), type->get<std::string>()) == types.end()) {
-    fail(r.pointer_of("model_type"),
-         "unknown model_type " + describe_value(*type) + "; supported: " + supported_list());
-  }
-  m.model_type = type->get<std::string>();
-
-  m.id = r.string("_name_or_path", "", 1024);
-  if (m.id.empty()) m.id = "custom";
-  if (const Json* arch = r.find("architectures")) {
-    const std::string p = r.pointer_of("architectures");
-    if (!arch->is_array()) fail(p, "must be an array of class names, got " + describe_value(*arch));
-    if (!arch->empty()) {
-      const Json& first = (*arch)[0];
-      if (!first.is_string()) fail(pointer_append(p, std::size_t{0}), "must be a string, got " + describe_value(first));
-      m.architecture = first.get<std::string>();
-      if (m.architecture.size() > 256) fail(pointer_append(p, std::size_t{0}), "must be at most 256 bytes");
-    }
-  }
-  if (r.has("torch_dtype")) {
-    m.torch_dtype = r.string("torch_dtype", "");
-  } else {
-    m.torch_dtype = r.string("dtype", "");  // transformers >= 4.56 writes "dtype"
-  }
-
-  const std::string& t = m.model_type;
+// The exact reader of `type`, applied to `r`; false when there is none.
+bool parse_family(const std::string& t, ObjectReader& r, ModelConfig& m) {
   if (t == "llama") parse_llama(r, m);
   else if (t == "mistral") parse_mistral(r, m);
   else if (t == "mixtral") parse_mixtral(r, m);
@@ -810,10 +725,56 @@ ModelConfig parse(const Json& config, const std::string& pointer) {
   else if (t == "deepseek_v3") parse_deepseek(r, m, true);
   else if (t == "gpt2") parse_gpt2(r, m);
   else if (t == "bert") parse_bert(r, m);
+  else if (t == "roberta" || t == "xlm-roberta" || t == "camembert") parse_roberta(r, m);
   else if (t == "distilbert") parse_distilbert(r, m);
   else if (t == "whisper") parse_whisper(r, m);
   else if (t == "qwen2_vl") parse_qwen_vl(r, m, false);
   else if (t == "qwen2_5_vl") parse_qwen_vl(r, m, true);
+  else return false;
+  return true;
+}
+
+// A nested text_config read by its own model_type's exact reader (a multimodal wrapper around a known
+// language model); only text-only families qualify.
+bool parse_known_text_config(ObjectReader& t, ModelConfig& m) {
+  const Json* type = t.find("model_type");
+  if (type == nullptr || !type->is_string()) return false;
+  const std::string& name = type->get_ref<const std::string&>();
+  if (name == "gemma3" || name == "qwen2_vl" || name == "qwen2_5_vl" || name == "whisper") return false;
+  return parse_family(name, t, m);
+}
+
+void read_identity(ObjectReader& r, ModelConfig& m) {
+  m.id = r.string("_name_or_path", "", 1024);
+  if (m.id.empty()) m.id = "custom";
+  if (const Json* arch = r.find("architectures")) {
+    const std::string p = r.pointer_of("architectures");
+    if (!arch->is_array()) fail(p, "must be an array of class names, got " + describe_value(*arch));
+    if (!arch->empty()) {
+      const Json& first = (*arch)[0];
+      if (!first.is_string()) fail(pointer_append(p, std::size_t{0}), "must be a string, got " + describe_value(first));
+      m.architecture = first.get<std::string>();
+      if (m.architecture.size() > 256) fail(pointer_append(p, std::size_t{0}), "must be at most 256 bytes");
+    }
+  }
+  if (r.has("torch_dtype")) {
+    m.torch_dtype = r.string("torch_dtype", "");
+  } else {
+    m.torch_dtype = r.string("dtype", "");  // transformers >= 4.56 writes "dtype"
+  }
+}
+
+ModelConfig parse(const Json& config, const std::string& pointer) {
+  ObjectReader r(config, pointer);
+  ModelConfig m;
+  const Json* type = r.find("model_type");
+  if (type != nullptr && !type->is_string()) {
+    fail(r.pointer_of("model_type"), "must be a string such as \"llama\", got " + describe_value(*type));
+  }
+  m.model_type = type != nullptr ? type->get<std::string>() : "";
+  if (m.model_type.size() > 128) fail(r.pointer_of("model_type"), "must be at most 128 bytes");
+  read_identity(r, m);
+  if (!parse_family(m.model_type, r, m)) parse_generic(r, m, parse_known_text_config);
   validate(m, pointer);
   return m;
 }
@@ -822,11 +783,22 @@ ModelConfig parse(const Json& config, const std::string& pointer) {
 
 const std::vector<std::string>& supported_model_types() {
   static const std::vector<std::string> kTypes = {
-      "bert",  "deepseek_v2", "deepseek_v3", "distilbert", "gemma",     "gemma2",     "gemma3",
+      "bert",  "camembert", "deepseek_v2", "deepseek_v3", "distilbert", "gemma",     "gemma2",     "gemma3",
       "gemma3_text", "gpt2", "llama",      "mistral",    "mixtral",   "olmo2",      "phi",
       "phi3",  "qwen2",       "qwen2_5_vl",  "qwen2_moe",  "qwen2_vl",  "qwen3",      "qwen3_moe",
-      "whisper"};
+      "roberta", "whisper", "xlm-roberta"};
   return kTypes;
+}
+
+std::string generic_count_warning(const ModelConfig& model) {
+  if (model.counter != "generic") return "";
+  std::string text = "parameters counted generically: model_type \"" + model.model_type.substr(0, 64) +
+                     "\" has no exact reader; the standard config keys were read and it assumed ";
+  for (std::size_t i = 0; i < model.count_assumptions.size(); ++i) {
+    text += (i == 0 ? "" : "; ") + model.count_assumptions[i];
+  }
+  if (model.count_assumptions.empty()) text += "nothing beyond the standard keys";
+  return text;
 }
 
 Expected<ModelConfig> model_from_hf_config(const Json& config, const std::string& pointer) {

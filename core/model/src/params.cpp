@@ -203,6 +203,11 @@ ParamCounts count(const ModelConfig& m) {
       m.mlm_head ? add(add(linear(h, h, true), norm_params(s.norm, h)), m.vocab_size) : 0;
   // BertPooler: dense Linear(hidden, hidden) with bias.
   const std::int64_t pooler = m.pooler ? linear(h, h, true) : 0;
+  // Task heads: BertForSequenceClassification / ...ForTokenClassification classifier Linear(hidden,
+  // num_labels), BertForQuestionAnswering qa_outputs Linear(hidden, 2), RobertaClassificationHead dense
+  // Linear(hidden, hidden) + out_proj Linear(hidden, num_labels) (modeling_bert.py, modeling_roberta.py).
+  const std::int64_t classifier =
+      m.num_labels > 0 ? add(linear(h, m.num_labels, true), m.classifier_dense ? linear(h, h, true) : 0) : 0;
 
   push(c.groups, "embedding", token_embedding);
   push(c.groups, "position_embedding", positions);
@@ -212,6 +217,7 @@ ParamCounts count(const ModelConfig& m) {
   push(c.groups, "lm_head", lm_head);
   push(c.groups, "mlm_head", mlm_head);
   push(c.groups, "pooler", pooler);
+  push(c.groups, "classifier", classifier);
   c.largest_layer = c.per_layer;
   for (const ExtraTower& t : m.towers) {
     push(c.groups, t.name.c_str(), t.params);
@@ -226,6 +232,10 @@ ParamCounts count(const ModelConfig& m) {
 }
 
 }  // namespace
+
+std::int64_t dense_block_params(const TransformerStack& stack) {
+  return add(block_base_params(stack), mlp_params(stack, stack.intermediate_size));
+}
 
 Expected<ParamCounts> count_params(const ModelConfig& model) {
   return catch_input_errors<ParamCounts>([&] { return count(model); });

@@ -29,7 +29,8 @@ const char* dtype_name(double bytes) {
 bool is_classifier(const ModelConfig& m) {
   return m.architecture.find("ForSequenceClassification") != std::string::npos ||
          m.architecture.find("ForTokenClassification") != std::string::npos ||
-         m.architecture.find("ForQuestionAnswering") != std::string::npos;
+         m.architecture.find("ForQuestionAnswering") != std::string::npos ||
+         m.architecture.find("ForMultipleChoice") != std::string::npos || m.num_labels > 0;
 }
 
 double group_params(const ParamCounts& p, const char* id) {

@@ -117,16 +117,28 @@ struct ModelConfig {
   // not built by transformers' DeepseekV3ForCausalLM, so not counted in the parameters.
   std::int64_t nextn_predict_layers = 0;
   std::vector<ExtraTower> towers;  // vision / audio encoders and projectors
+  // How the parameters were counted: "exact" (a reader written from this model_type's transformers
+  // modeling file) or "generic" (hf_generic.cpp: the standard config keys under stated assumptions).
+  std::string counter = "exact";
+  std::vector<std::string> count_assumptions;  // what the generic counter assumed, in words
+  // The task head on top of the encoder/decoder (from `architectures`; BERT-family readers and the critic).
+  std::int64_t num_labels = 0;  // classifier outputs (id2label / num_labels) when the head is a classifier
+  bool classifier_dense = false;  // RobertaClassificationHead: a dense hidden x hidden layer before out_proj
   std::string torch_dtype;       // as in config.json ("bfloat16", ...), "" when absent
 };
 
 // Builds a ModelConfig from a raw Hugging Face config.json (multimodal `text_config` included).
 // `pointer` is where the config sits in the input document ("" for a file given alone, "/model" in a
 // scenario), so that errors name the field: "/model/num_attention_heads: is required ...".
-// An unknown model_type is an error naming it, never a guess.
+// An unknown model_type gets a generic count (counter "generic", with its assumptions) when the standard
+// keys are there; a config without them is an error naming the missing field.
 Expected<ModelConfig> model_from_hf_config(const Json& config, const std::string& pointer);
 
-// The model_type values model_from_hf_config understands.
+// "" for an exact count; for a generic one the warning every result carries: which model_type had no
+// exact reader and what was assumed.
+std::string generic_count_warning(const ModelConfig& model);
+
+// The model_type values model_from_hf_config counts exactly.
 const std::vector<std::string>& supported_model_types();
 
 }  // namespace vramplan

@@ -24,6 +24,10 @@ struct ParamCounts {
   std::vector<ParamGroup> groups;  // where the total comes from; sums to total
 };
 
+// One dense block of `stack` (attention, cross attention if any, norms, MLP of intermediate_size), for
+// towers whose blocks are counted from a generic description. Throws InputError on overflow.
+std::int64_t dense_block_params(const TransformerStack& stack);
+
 // Fails only when a count would overflow 64-bit integers (absurd configs).
 Expected<ParamCounts> count_params(const ModelConfig& model);
 

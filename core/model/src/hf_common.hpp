@@ -1,0 +1,55 @@
+#pragma once
+// What every config.json reader of the model layer shares (internal to core/model): the ranges that keep
+// the parameter arithmetic inside 64-bit integers, checked arithmetic, and the readers of the fields all
+// decoder configs have. The family readers are in hf_config.cpp, the generic one in hf_generic.cpp.
+#include <cstdint>
+#include <string>
+
+#include "vramplan/json_reader.hpp"
+#include "vramplan/model.hpp"
+
+namespace vramplan::hf {
+
+// Ranges that keep every later product inside 64-bit integers or make it fail cleanly.
+inline constexpr std::int64_t kMaxHidden = 1'048'576;
+inline constexpr std::int64_t kMaxLayers = 100'000;
+inline constexpr std::int64_t kMaxHeads = 65'536;
+inline constexpr std::int64_t kMaxHeadDim = 65'536;
+inline constexpr std::int64_t kMaxIntermediate = 16'777'216;
+inline constexpr std::int64_t kMaxVocab = 16'777'216;
+inline constexpr std::int64_t kMaxPositions = 1'073'741'824;
+inline constexpr std::int64_t kMaxExperts = 65'536;
+inline constexpr std::int64_t kMaxLoraRank = 1'048'576;
+inline constexpr std::int64_t kMaxImageSize = 65'536;
+inline constexpr std::int64_t kMaxChannels = 1'024;
+
+inline constexpr const char* kTooLarge = "the model is too large to count its parameters in 64-bit integers";
+
+// Class defaults of the fields every decoder config shares.
+struct DecoderDefaults {
+  std::int64_t vocab_size;
+  std::int64_t num_attention_heads;
+  std::int64_t num_key_value_heads;  // 0: equal to num_attention_heads
+  std::int64_t head_dim;             // 0: hidden_size / num_attention_heads
+  std::int64_t max_position_embeddings;
+  bool tie_word_embeddings;
+};
+
+// a * b and a + b, failing with kTooLarge instead of overflowing.
+std::int64_t mul(std::int64_t a, std::int64_t b);
+std::int64_t add(std::int64_t a, std::int64_t b);
+std::string str(std::int64_t v);
+
+// head_dim for attention that splits hidden_size across heads, failing (instead of truncating as some
+// modeling code does) when the split is not exact and no explicit head_dim is given.
+std::int64_t read_head_dim(ObjectReader& r, std::int64_t hidden, std::int64_t heads, std::int64_t fallback,
+                           const char* hidden_key, const char* heads_key, bool honor_key);
+void check_kv_heads(ObjectReader& r, std::int64_t heads, std::int64_t kv);
+// The fields shared by Llama-like decoders (Llama, Mistral, Qwen, Gemma, Phi-3, OLMo 2, DeepSeek).
+void read_decoder_common(ObjectReader& r, const DecoderDefaults& d, ModelConfig& m, bool honor_head_dim = true);
+// Entries of `layer_types` (transformers >= 4.53) equal to "sliding_attention"; -1 when absent.
+std::int64_t count_sliding_layer_types(ObjectReader& r, std::int64_t layers);
+std::int64_t read_sliding_window(ObjectReader& r, std::int64_t fallback);
+void check_top_k(ObjectReader& r, const char* key, const MoeConfig& moe);
+
+}  // namespace vramplan::hf
