@@ -39,11 +39,6 @@ Json patch_for(const std::vector<std::string>& path, const Json& value) {
   return patch;
 }
 
-bool is_activation_component(const std::string& id) {
-  return id == "activations" || id == "logits" || id.find(".activations") != std::string::npos ||
-         id.find(".logits") != std::string::npos;
-}
-
 }  // namespace
 
 Expected<Json> sweep(const Json& scenario, std::string_view assignment) {
@@ -71,10 +66,7 @@ Expected<Json> sweep(const Json& scenario, std::string_view assignment) {
     if (!point.ok()) return point.error();
     auto estimate = estimate_scenario(point.value());
     if (!estimate.ok()) return estimate.error();
-    double activation_bytes = 0;
-    for (const Component& c : estimate->peak.components) {
-      if (is_activation_component(c.id)) activation_bytes += c.bytes;
-    }
+    const double activation_bytes = estimate->activation_bytes;
     Json fits_on = Json::array();
     for (const GpuSpec& gpu : catalog.value()->gpus) {
       Scenario on_gpu = point.value();

@@ -153,4 +153,10 @@ double logits_training_bytes(double tokens, double vocab, double compute_bytes) 
   return tokens * vocab * (compute_bytes + kCrossEntropyFp32Copies * 4.0);
 }
 
+// flash-attn CrossEntropyLoss (verl logprobs_from_logits_flash_attn) keeps only per-row loss and
+// log-sum-exp in forward; its backward writes kFusedLogitGradCopies gradients in the logits' dtype.
+double fused_logprob_training_bytes(double tokens, double vocab, double compute_bytes) {
+  return tokens * vocab * compute_bytes * (1.0 + kFusedLogitGradCopies);
+}
+
 }  // namespace vramplan::memory

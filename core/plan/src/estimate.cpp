@@ -40,8 +40,9 @@ double group_params(const ParamCounts& p, const char* id) {
   return 0;
 }
 
-void add(Breakdown& b, const char* id, std::string label, double bytes, std::string formula) {
-  b.components.push_back(Component{id, std::move(label), bytes, std::move(formula)});
+void add(Breakdown& b, const char* id, std::string label, double bytes, std::string formula,
+         Level level = Level::persistent) {
+  b.components.push_back(Component{id, std::move(label), bytes, std::move(formula), level});
 }
 
 Error bad(const char* pointer, std::string message) { return Error{pointer, std::move(message), ErrorKind::invalid_input}; }
@@ -58,7 +59,7 @@ std::optional<Error> check_total(const Breakdown& b) {
 }
 
 // Validation shared by training and inference: tensor parallelism splits attention heads.
-std::optional<Error> check_tp(const TransformerStack& s, std::int64_t tp, const char* pointer) {
+std::optional<Error> check_tp_heads(const TransformerStack& s, std::int64_t tp, const char* pointer) {
   if (tp <= 1) return std::nullopt;
   if (s.num_heads % tp != 0) {
     return bad(pointer, format("must divide the model's %lld attention heads, got %lld",
@@ -87,11 +88,13 @@ struct TrainingNumbers {
   double act_extra = 0, activations = 0, logits = 0, autocast = 0, step_temp = 0;
   double persistent = 0, forward = 0, transient = 0, allocator = 0, context = 0, host = 0;
   double largest_unit = 0, dense_layers = 0, moe_layers = 0;
-  bool step_peak = false, classifier = false;
+  bool step_peak = false, classifier = false, fused_logprob = false;
 };
 
-TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const TrainSettings& t, double gpus) {
+TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const TrainSettings& t, double gpus,
+                              const LossOptions& loss) {
   TrainingNumbers n;
+  n.fused_logprob = loss.fused_logprob;
   const TransformerStack& s = m.text;
   const bool full = t.method == Method::full;
   const bool qlora = t.method == Method::qlora;
@@ -215,7 +218,9 @@ TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const 
   } else {
     n.activations = n.act_layers_full + n.act_extra;
   }
-  n.logits = n.classifier ? 0.0 : logits_training_bytes(n.tokens, n.vocab / static_cast<double>(t.tp), ac.compute);
+  n.logits = n.classifier      ? 0.0
+             : loss.fused_logprob ? fused_logprob_training_bytes(n.tokens, n.vocab / static_cast<double>(t.tp), ac.compute)
+                                  : logits_training_bytes(n.tokens, n.vocab / static_cast<double>(t.tp), ac.compute);
 
   // torch.autocast caches the 16-bit copy of every weight a matmul casts; autograd keeps those copies
   // until the block's backward (AMP only; FSDP mixed precision casts on all-gather instead). Only leaf
@@ -272,7 +277,8 @@ Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const 
     add(b, "gradients", format("Gradients (%s)", dtype_name(n.pb.grad)), n.grads,
         format("%.0f params x %.0f B%s / dp-shard %.0f (live through the step: gradient accumulation or "
                "persistent grad buffers)",
-               n.trainable, n.pb.grad, shard.c_str(), n.div.grads));
+               n.trainable, n.pb.grad, shard.c_str(), n.div.grads),
+        Level::step);
     add(b, "optimizer", format("Optimizer states (%s)", to_string(t.optimizer)), n.optimizer,
         t.offload_optimizer ? std::string("offloaded to host")
                             : format("%s over %.0f params, %.0f B per state element%s / dp-shard %.0f",
@@ -292,12 +298,14 @@ Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const 
   if (n.gathered > 0) {
     add(b, "gathered_params", "All-gathered units (ZeRO-3 / FSDP)", n.gathered,
         format("largest unit %.0f params x (kGatheredUnits %.0f x %.3f B + %.0f B unit gradient)", n.largest_unit,
-               kGatheredUnits, n.weight_bpp, full ? n.pb.grad : 0.0));
+               kGatheredUnits, n.weight_bpp, full ? n.pb.grad : 0.0),
+        Level::step);
   }
   if (n.ddp > 0) {
     add(b, "ddp_buckets", "DDP gradient buckets", n.ddp,
         format("%.0f params x %.0f B (DistributedDataParallel gradient_as_bucket_view=False keeps a bucket copy)",
-               n.trainable, n.pb.grad));
+               n.trainable, n.pb.grad),
+        Level::step);
   }
   if (!n.step_peak) {
     add(b, "activations", t.gradient_checkpointing ? "Activations (checkpointed)" : "Activations", n.activations,
@@ -310,27 +318,38 @@ Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const 
             : format("%.0f tokens x (%.0f dense blocks x %.0f B + %.0f MoE blocks x %.0f B per token; %s attention) "
                      "+ final norm %s",
                      n.tokens, n.dense_layers, n.act_per_token_dense, n.moe_layers, n.act_per_token_moe,
-                     to_string(t.attention), gib(n.act_extra).c_str()));
-    add(b, "logits", "Logits and cross-entropy", n.logits,
-        n.classifier ? std::string("classification head: batch x labels, negligible")
-                     : format("%.0f tokens x %.0f vocab%s x (%.0f B logits + kCrossEntropyFp32Copies %.0f x 4 B)", n.tokens,
-                              n.vocab, t.tp > 1 ? " / tp" : "", qlora ? 2.0 : n.pb.compute, kCrossEntropyFp32Copies));
+                     to_string(t.attention), gib(n.act_extra).c_str()),
+        Level::transient);
+    add(b, "logits", n.fused_logprob ? "Logits and log-prob loss (fused kernel)" : "Logits and cross-entropy", n.logits,
+        n.classifier       ? std::string("classification head: batch x labels, negligible")
+        : n.fused_logprob ? format("%.0f tokens x %.0f vocab%s x %.0f B x (logits + kFusedLogitGradCopies %.0f gradients)",
+                                   n.tokens, n.vocab, t.tp > 1 ? " / tp" : "", qlora ? 2.0 : n.pb.compute,
+                                   kFusedLogitGradCopies)
+                          : format("%.0f tokens x %.0f vocab%s x (%.0f B logits + kCrossEntropyFp32Copies %.0f x 4 B)",
+                                   n.tokens, n.vocab, t.tp > 1 ? " / tp" : "", qlora ? 2.0 : n.pb.compute,
+                                   kCrossEntropyFp32Copies),
+        Level::transient);
     if (n.autocast > 0) {
       add(b, "autocast_cache", "Autocast 16-bit weight copies", n.autocast,
           format("2 B x %.0f matmul weights%s (torch.autocast cache, kept by autograd until backward)",
-                 n.autocast / 2.0 * n.mp, shard.c_str()));
+                 n.autocast / 2.0 * n.mp, shard.c_str()),
+          Level::transient);
     }
   } else {
     add(b, "optimizer_step", "Optimizer step temporaries", n.step_temp,
         format("kAdamForeachTempStates %.0f x %.0f params x %.0f B / dp-shard %.0f (AdamW foreach exp_avg_sq_sqrt); "
                "larger than the forward/backward transients (%s)",
-               kAdamForeachTempStates, n.trainable, n.pb.state, n.div.optimizer, gib(n.forward).c_str()));
+               kAdamForeachTempStates, n.trainable, n.pb.state, n.div.optimizer, gib(n.forward).c_str()),
+        Level::transient);
   }
   add(b, "allocator", "Caching-allocator cache (reserved - allocated)", n.allocator,
-      format("kAllocatorTransientFraction %.2f x %s transient", kAllocatorTransientFraction, gib(n.transient).c_str()));
+      format("kAllocatorTransientFraction %.2f x %s transient", kAllocatorTransientFraction, gib(n.transient).c_str()),
+      Level::cache);
   add(b, "cuda_context", "CUDA context, kernels, NCCL", n.context,
       format("kCudaContextBytes %s%s", gib(kCudaContextBytes).c_str(),
-             n.context > kCudaContextBytes ? format(" + kNcclBytes %s (gpus > 1)", gib(kNcclBytes).c_str()).c_str() : ""));
+             n.context > kCudaContextBytes ? format(" + kNcclBytes %s (gpus > 1)", gib(kNcclBytes).c_str()).c_str() : ""),
+      Level::context);
+  b.activation_bytes = n.activations + n.logits;
 
   b.allocated_bytes = n.persistent + n.transient;
   b.reserved_bytes = b.allocated_bytes + n.allocator;
@@ -358,19 +377,19 @@ double weight_bytes_for(const ParamCounts& p, const LinearInventory& inv, DType 
 }  // namespace
 
 Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCounts& params, const TrainSettings& train,
-                                      std::int64_t gpus) {
+                                      std::int64_t gpus, const LossOptions& loss) {
   const TransformerStack& s = model.text;
   if (train.method == Method::qlora && train.precision == Precision::fp32) {
     return bad("/train/precision",
                "qlora keeps 4-bit NF4 base weights and computes in 16 bit: one of \"amp-bf16\", \"amp-fp16\", \"bf16\", "
                "\"mixed-bf16\", got \"fp32\"");
   }
-  if (auto e = check_tp(s, train.tp, "/train/tp")) return *e;
+  if (auto e = check_tensor_parallel(s, train.tp, "/train/tp")) return *e;
   if (train.pp > s.layers) {
     return bad("/train/pp", format("must be at most the model's %lld layers, got %lld", static_cast<long long>(s.layers),
                                    static_cast<long long>(train.pp)));
   }
-  const TrainingNumbers n = train_numbers(model, params, train, static_cast<double>(gpus));
+  const TrainingNumbers n = train_numbers(model, params, train, static_cast<double>(gpus), loss);
   Breakdown b = describe_training(model, train, n);
   if (shards_params(train.sharding) || train.sharding != Sharding::none) {
     if (n.dp * static_cast<double>(train.cp) <= 1) {
@@ -401,11 +420,15 @@ Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCount
   return b;
 }
 
+std::optional<Error> check_tensor_parallel(const TransformerStack& stack, std::int64_t tp, const char* pointer) {
+  return check_tp_heads(stack, tp, pointer);
+}
+
 Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCounts& params,
                                        const InferenceSettings& inf, std::int64_t gpus, const GpuSpec* gpu,
                                        InferenceStats* stats) {
   const TransformerStack& s = model.text;
-  if (auto e = check_tp(s, inf.tp, "/inference/tp")) return *e;
+  if (auto e = check_tensor_parallel(s, inf.tp, "/inference/tp")) return *e;
   if (inf.pp > s.layers) {
     return bad("/inference/pp", format("must be at most the model's %lld layers, got %lld",
                                        static_cast<long long>(s.layers), static_cast<long long>(inf.pp)));
@@ -474,17 +497,22 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
     const double ctx = cuda_context_bytes(mp);
     add(b, "weights", format("Model weights (%s)", to_string(inf.weight_dtype)), weights, weight_formula);
     add(b, "kv_cache", "KV cache", kv_bytes,
-        format("%.0f sequences x %.0f tokens x (%s)", batch, context, kv_formula.c_str()));
+        format("%.0f sequences x %.0f tokens x (%s)", batch, context, kv_formula.c_str()), Level::step);
     add(b, "activations", "Forward activations (prefill)", act,
         format("%.0f tokens x %.0f B (one block's working set)%s", batch * context, layer_token,
                scores > 0 ? format(" + eager scores batch x heads x ctx^2 x (%.0f + 2 x 4 B) = %s", e, gib(scores).c_str()).c_str()
-                          : ""));
-    add(b, "logits", "Next-token logits (fp32)", logits, format("%.0f sequences x %.0f vocab x 4 B x 2", batch, vocab));
+                          : ""),
+        Level::transient);
+    add(b, "logits", "Next-token logits (fp32)", logits, format("%.0f sequences x %.0f vocab x 4 B x 2", batch, vocab),
+        Level::transient);
     add(b, "allocator", "Caching-allocator cache (reserved - allocated)", allocator,
-        format("kAllocatorTransientFraction %.2f x %s transient", kAllocatorTransientFraction, gib(transient).c_str()));
+        format("kAllocatorTransientFraction %.2f x %s transient", kAllocatorTransientFraction, gib(transient).c_str()),
+        Level::cache);
     add(b, "cuda_context", "CUDA context, kernels, NCCL", ctx,
         format("kCudaContextBytes %s%s", gib(kCudaContextBytes).c_str(),
-               ctx > kCudaContextBytes ? format(" + kNcclBytes %s", gib(kNcclBytes).c_str()).c_str() : ""));
+               ctx > kCudaContextBytes ? format(" + kNcclBytes %s", gib(kNcclBytes).c_str()).c_str() : ""),
+        Level::context);
+    b.activation_bytes = transient;
     b.allocated_bytes = weights + kv_bytes + transient;
     b.reserved_bytes = b.allocated_bytes + allocator;
     b.device_bytes = b.reserved_bytes + ctx;
@@ -543,7 +571,8 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
                inf.max_num_batched_tokens ? "" : " (vLLM's default for this GPU)"));
     add(b, "cuda_context", "Non-torch memory (vLLM profile)", non_torch,
         format("kVllmNonTorchBytes %s%s", gib(kVllmNonTorchBytes).c_str(),
-               mp > 1 ? format(" + kNcclBytes %s (tp x pp > 1)", gib(kNcclBytes).c_str()).c_str() : ""));
+               mp > 1 ? format(" + kNcclBytes %s (tp x pp > 1)", gib(kNcclBytes).c_str()).c_str() : ""),
+        Level::context);
     add(b, "kv_cache", "KV cache pool", pool,
         gpu != nullptr
             ? format("gpu_memory_utilization %.2f x (%s - kDriverReservedBytes %s) - weights - reserve - non-torch; "
@@ -551,6 +580,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
                      inf.gpu_memory_utilization, gib(static_cast<double>(gpu->memory_bytes)).c_str(),
                      gib(kDriverReservedBytes).c_str(), blocks, kVllmBlockSize, kv_formula.c_str())
             : format("%.0f sequences x %.0f tokens x (%s)", batch, context, kv_formula.c_str()));
+    b.activation_bytes = act;
     b.allocated_bytes = weights + act + pool;
     b.reserved_bytes = b.allocated_bytes;
     b.device_bytes = b.reserved_bytes + non_torch;

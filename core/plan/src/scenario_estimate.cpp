@@ -28,6 +28,7 @@ Expected<ScenarioEstimate> estimate_scenario(const Scenario& s) {
     out.inference.kv_tokens = r.rollout.kv_tokens;
     out.inference.max_concurrent_sequences = r.rollout.max_concurrent_sequences;
     out.rollout = r.rollout;
+    out.activation_bytes = r.activation_bytes;
     return out;
   }
   Expected<Breakdown> peak =
@@ -36,6 +37,7 @@ Expected<ScenarioEstimate> estimate_scenario(const Scenario& s) {
           : estimate_inference(s.model.config, out.params, s.inference, s.gpus, s.gpu ? &*s.gpu : nullptr, &out.inference);
   if (!peak.ok()) return peak.error();
   out.peak = std::move(peak).value();
+  out.activation_bytes = out.peak.activation_bytes;
   return out;
 }
 

@@ -218,3 +218,30 @@ TEST_CASE("sweep: one point per value, each equal to its own estimate") {
   CHECK(api::sweep(base, "train.micro_batch_size=0").error().pointer == "/train/micro_batch_size");
   CHECK(api::sweep(base, "nonsense").error().pointer == "--sweep");
 }
+
+// The sweep's activation column is the micro-batch's own memory, read from the typed estimate: it
+// scales with the tokens of the micro-batch also when the optimizer step (full fine-tuning at
+// micro-batch 1) or another RL phase (the rollout's vLLM pool) is the peak and holds no activation line.
+TEST_CASE("sweep: activations scale with the micro-batch whichever phase is the peak") {
+  const char* rl_vllm = R"({"model": "Qwen/Qwen2.5-0.5B-Instruct", "workload": "rl", "gpu": "H100-SXM-80GB",
+    "train": {"method": "full", "micro_batch_size": 1},
+    "rl": {"algorithm": "grpo", "rollout": {"engine": "vllm", "gpu_memory_utilization": 0.6,
+           "prompts_per_step": 8, "generations_per_prompt": 4, "max_prompt_len": 256, "max_response_len": 256}}})";
+  for (const char* text : {kTrain7B, rl_vllm}) {
+    auto sweep = api::sweep(Json::parse(text), "train.micro_batch_size=1,2");
+    REQUIRE(sweep.ok());
+    const double one = sweep->at("points")[0].at("activation_bytes").get<double>();
+    const double two = sweep->at("points")[1].at("activation_bytes").get<double>();
+    CHECK(one > 0);
+    CHECK(two == doctest::Approx(2.0 * one).epsilon(1e-6));
+  }
+  // The cases above are the ones whose peak holds no activation line.
+  Json train = Json::parse(kTrain7B);
+  train["train"]["micro_batch_size"] = 1;
+  auto e = api::estimate(train);
+  REQUIRE(e.ok());
+  for (const Json& c : e->at("per_gpu").at("components")) CHECK(c.at("id") != "activations");
+  auto rl = estimate_scenario(scenario(rl_vllm));
+  REQUIRE(rl.ok());
+  CHECK(rl->peak.phase == "rollout");
+}

@@ -221,6 +221,9 @@ double eager_scores_bytes(const TransformerStack& s, double batch, double seq, d
 
 // Logits and loss for training: tokens x vocab x (compute + kCrossEntropyFp32Copies x 4).
 double logits_training_bytes(double tokens, double vocab, double compute_bytes);
+// Fused log-prob loss (RL, rl.logprob_kernel "fused"): the logits in the compute dtype and
+// kFusedLogitGradCopies gradients of that shape, no fp32 copy.
+double fused_logprob_training_bytes(double tokens, double vocab, double compute_bytes);
 
 // ---------------------------------------------------------------------------------------------
 // KV cache.

@@ -8,6 +8,7 @@
 // estimate_inference() / frozen-model breakdowns of the other roles, their component ids prefixed
 // with the role ("reference.weights", "rollout.kv_cache") by prefix_components().
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,17 @@
 
 namespace vramplan {
 
+// Which of a breakdown's levels a line belongs to (Breakdown: allocated = persistent + transient,
+// reserved = allocated + cache, device = reserved + context). Set by the estimator that writes the
+// line, so composers (the RL phases) read a line's role from its level, never from its id.
+enum class Level {
+  persistent,  // held across steps: weights, optimizer states, master weights, LoRA adapters, a serving pool
+  step,        // held through one step and freed after it: gradients, gathered units, a forward's KV cache
+  transient,   // the phase's own computation: activations, logits, optimizer-step temporaries
+  cache,       // the caching allocator's cache of those transients (reserved - allocated)
+  context,     // CUDA context, kernels, NCCL: outside PyTorch's allocator
+};
+
 // One line of a breakdown. `bytes` is per GPU.
 struct Component {
   std::string id;       // stable: weights, master_weights, gradients, optimizer, activations, logits, lora,
@@ -27,6 +39,7 @@ struct Component {
   std::string label;    // human text
   double bytes = 0;
   std::string formula;  // how `bytes` was computed, with the numbers and named constants used
+  Level level = Level::persistent;
 };
 
 // Memory of one phase on one GPU. Components sum to device_bytes.
@@ -38,6 +51,9 @@ struct Breakdown {
   double host_bytes = 0;       // CPU RAM per GPU process for offloaded states
   std::string phase;           // "train", "inference"
   double trainable_params = 0; // parameters that receive gradients (LoRA: the adapters)
+  // Forward (and backward) activations and logits of the step's computation, also when the peak is the
+  // optimizer step (then they are not among the components); vLLM: its profiling reserve.
+  double activation_bytes = 0;
   std::vector<std::string> warnings;
 };
 
@@ -52,8 +68,16 @@ struct InferenceStats {
 // Training (full, LoRA, QLoRA) of one model on `gpus` GPUs. Fails (ErrorKind::invalid_input, with
 // the scenario's JSON pointer) on combinations that cannot run, e.g. qlora with fp32 precision or a
 // tensor-parallel size that does not divide the attention heads.
+// How the loss reads the logits. The default is a language model's cross-entropy over every position
+// (kCrossEntropyFp32Copies); RL policies pass their trainer's log-prob kernel (rl.logprob_kernel).
+struct LossOptions {
+  // Fused log-prob kernel: logits in the compute dtype plus kFusedLogitGradCopies gradients of that shape
+  // (flash-attn CrossEntropyLoss.backward, verl dp_actor._forward_micro_batch).
+  bool fused_logprob = false;
+};
+
 Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCounts& params, const TrainSettings& train,
-                                      std::int64_t gpus);
+                                      std::int64_t gpus, const LossOptions& loss = {});
 
 // Serving with the hf engine (weights + KV cache + forward activations) or vllm (a pool of
 // gpu_memory_utilization x GPU memory filled with KV cache after weights and the profiling reserve).
@@ -61,6 +85,9 @@ Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCount
 Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCounts& params,
                                        const InferenceSettings& inference, std::int64_t gpus, const GpuSpec* gpu,
                                        InferenceStats* stats);
+
+// Tensor parallelism must split the attention (and key/value) heads; the error carries `pointer`.
+std::optional<Error> check_tensor_parallel(const TransformerStack& stack, std::int64_t tp, const char* pointer);
 
 // Whether vLLM picks its larger batch defaults on `gpu` (>= 70 GiB and not an A100; null: no).
 bool vllm_large_gpu(const GpuSpec* gpu);

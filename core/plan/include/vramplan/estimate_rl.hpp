@@ -28,6 +28,9 @@ struct RlEstimate {
   std::vector<Breakdown> phases;  // in step order; each with its `phase` name
   std::size_t peak = 0;           // index of the phase with the largest device_bytes
   RolloutStats rollout;
+  // The policy's training activations and logits of one micro-batch (Breakdown::activation_bytes), the
+  // memory that grows with the batch, whichever phase is the peak.
+  double activation_bytes = 0;
   std::vector<std::string> warnings;
 };
 

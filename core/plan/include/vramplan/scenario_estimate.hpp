@@ -16,6 +16,10 @@ struct ScenarioEstimate {
   InferenceStats inference;       // filled for the inference workload (rl: the rollout engine's kv numbers)
   RolloutStats rollout;           // filled for the rl workload
   ParamCounts params;
+  // Activations and logits of one step's computation, also when they are not among the peak's
+  // components (the optimizer step or another RL phase is the peak): Breakdown::activation_bytes of the
+  // training or serving estimate; rl: RlEstimate::activation_bytes.
+  double activation_bytes = 0;
 };
 
 // Fails with an input Error (JSON pointer) on combinations that cannot run.

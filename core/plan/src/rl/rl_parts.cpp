@@ -1,0 +1,163 @@
+// Parts of RL phases and their combination (rl_parts.hpp).
+#include "rl_parts.hpp"
+
+#include <algorithm>
+
+#include "vramplan/memory.hpp"
+#include "vramplan/text_format.hpp"
+
+namespace vramplan::rl {
+namespace {
+
+using text::format;
+using text::gib;
+
+std::string role_label(const std::string& role) {
+  if (role == "reference") return "Reference";
+  if (role == "reward") return "Reward model";
+  if (role == "critic") return "Critic";
+  if (role == "rollout") return "Rollout engine";
+  return role;
+}
+
+Component renamed(const Component& c, const std::string& role, const std::string& note) {
+  Component out = c;
+  out.id = prefixed(role, c.id);
+  if (!role.empty()) out.label = role_label(role) + ": " + c.label;
+  if (!note.empty()) out.formula += note;
+  return out;
+}
+
+// Sums a part's lines, the allocator cache included or not.
+double sum(const std::vector<Component>& cs, bool with_cache) {
+  double total = 0;
+  for (const Component& c : cs) {
+    if (with_cache || c.level != Level::cache) total += c.bytes;
+  }
+  return total;
+}
+
+void add_unique(std::vector<std::string>& to, const std::vector<std::string>& from) {
+  for (const std::string& w : from) {
+    if (std::find(to.begin(), to.end(), w) == to.end()) to.push_back(w);
+  }
+}
+
+Part part_with_host(const Breakdown& b) {
+  Part p;
+  p.host = b.host_bytes;
+  p.warnings = b.warnings;
+  return p;
+}
+
+}  // namespace
+
+std::string prefixed(const std::string& role, const std::string& id) { return role.empty() ? id : role + "." + id; }
+
+std::string label_for(const std::string& role, const std::string& label) {
+  return role.empty() ? label : role_label(role) + ": " + label;
+}
+
+Part computing(const Breakdown& b, const std::string& role) {
+  Part p = part_with_host(b);
+  for (const Component& c : b.components) {
+    switch (c.level) {
+      case Level::context: p.context = std::max(p.context, c.bytes); break;
+      case Level::transient:
+      case Level::cache: p.transient.push_back(renamed(c, role, {})); break;
+      case Level::persistent:
+      case Level::step: p.persistent.push_back(renamed(c, role, {})); break;
+    }
+  }
+  return p;
+}
+
+Part resident(const Breakdown& b, const std::string& role, const std::string& note) {
+  Part p = part_with_host(b);
+  for (const Component& c : b.components) {
+    if (c.level == Level::context) p.context = std::max(p.context, c.bytes);
+    if (c.level == Level::persistent) p.persistent.push_back(renamed(c, role, note));
+  }
+  return p;
+}
+
+Part forwarding(const Breakdown& b, const std::string& role) {
+  Part p = computing(b, role);
+  std::vector<Component> step;
+  for (auto it = p.persistent.begin(); it != p.persistent.end();) {
+    if (it->level == Level::step) {
+      step.push_back(*it);
+      it = p.persistent.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  p.transient.insert(p.transient.begin(), step.begin(), step.end());
+  return p;
+}
+
+Part engine_holding(const Breakdown& b, const std::string& role) {
+  Part p = part_with_host(b);
+  for (const Component& c : b.components) {
+    Component line = renamed(c, role, {});
+    if (c.level == Level::context) line.id = prefixed(role, "non_torch");
+    p.persistent.push_back(line);
+  }
+  return p;
+}
+
+Part held(Part p) {
+  for (const Component& c : p.transient) p.persistent.push_back(c);
+  p.transient.clear();
+  return p;
+}
+
+// rl.phase_offload (verl fsdp_workers: offload_fsdp_model_to_cpu / offload_fsdp_optimizer after each
+// step, load_fsdp_model_to_gpu in compute_log_prob, both loaded in update_actor; NeMo RL
+// DTensorPolicyWorker: offload_after_refit before generation, prepare_for_lp_inference keeps the
+// optimizer in host RAM, prepare_for_training).
+Part moved_to_host(Part p, const std::vector<std::string>& ids, const char* phase) {
+  for (Component& c : p.persistent) {
+    const std::size_t dot = c.id.find('.');
+    const std::string base = dot == std::string::npos ? c.id : c.id.substr(dot + 1);
+    if (std::find(ids.begin(), ids.end(), base) == ids.end() || c.bytes <= 0) continue;
+    p.host += c.bytes;
+    c.formula = format("%s in host RAM during %s (rl.phase_offload; on the GPU for training)", gib(c.bytes).c_str(), phase);
+    c.bytes = 0;
+  }
+  return p;
+}
+
+Breakdown combine(const char* phase, const std::vector<Part>& parts) {
+  Breakdown b;
+  b.phase = phase;
+  double persistent = 0, context = 0, chosen_transient = -1;
+  const Part* chosen = nullptr;
+  for (const Part& p : parts) {
+    b.components.insert(b.components.end(), p.persistent.begin(), p.persistent.end());
+    persistent += sum(p.persistent, true);
+    context = std::max(context, p.context);
+    b.host_bytes += p.host;
+    add_unique(b.warnings, p.warnings);
+    const double t = sum(p.transient, true);
+    if (!p.transient.empty() && t > chosen_transient) {
+      chosen_transient = t;
+      chosen = &p;
+    }
+  }
+  double transient = 0, cache = 0;
+  if (chosen != nullptr) {
+    b.components.insert(b.components.end(), chosen->transient.begin(), chosen->transient.end());
+    transient = sum(chosen->transient, false);
+    cache = sum(chosen->transient, true) - transient;
+  }
+  b.components.push_back(Component{"cuda_context", "CUDA context, kernels, NCCL", context,
+                                   format("one process per GPU: the largest of its roles' contexts (%s)", gib(context).c_str()),
+                                   Level::context});
+  b.allocated_bytes = persistent + transient;
+  b.reserved_bytes = b.allocated_bytes + cache;
+  b.device_bytes = b.reserved_bytes + context;
+  return b;
+}
+
+}  // namespace vramplan::rl
