@@ -26,6 +26,12 @@ const char* dtype_name(double bytes) {
   return "8-bit";
 }
 
+// QLoRA computes in bnb_4bit_compute_dtype: each NF4 block linear is dequantized to it per matmul
+// (bitsandbytes nn.Linear4bit.forward -> bnb.matmul_4bit(x, weight.t(), quant_state) with
+// x.to(compute_dtype)), and activations, logits and the unquantized rest follow it. BitsAndBytesConfig's
+// default compute dtype is float32; recipes set bfloat16/float16. precision "fp32" is that default.
+double qlora_compute_bytes(const TrainSettings& t) { return t.precision == Precision::fp32 ? 4.0 : 2.0; }
+
 bool is_classifier(const ModelConfig& m) {
   return m.architecture.find("ForSequenceClassification") != std::string::npos ||
          m.architecture.find("ForTokenClassification") != std::string::npos ||
@@ -192,9 +198,9 @@ TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const 
   const double seq = static_cast<double>(t.seq_len) / static_cast<double>(t.cp);
   n.tokens = static_cast<double>(t.micro_batch_size) * seq;
   ActivationConfig ac;
-  ac.compute = qlora ? 2.0 : n.pb.compute;
+  ac.compute = qlora ? qlora_compute_bytes(t) : n.pb.compute;
   // The residual stream takes the embedding's dtype: a LoRA base in 16 bit keeps it in 16 bit under AMP.
-  ac.residual = qlora ? 2.0 : t.method == Method::lora ? std::min(n.pb.residual, n.weight_bpp) : n.pb.residual;
+  ac.residual = qlora ? qlora_compute_bytes(t) : t.method == Method::lora ? std::min(n.pb.residual, n.weight_bpp) : n.pb.residual;
   ac.attention = t.attention;
   ac.full = full;
   ac.lora_mask = full ? 0u : mask;
@@ -313,7 +319,7 @@ Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const 
             ? format("%.0f tokens x %lld layers x %.0f h x %.0f B (checkpointed block inputs) + one block recomputed "
                      "%s (%.0f B/token) + final norm %s",
                      n.tokens, static_cast<long long>(m.text.layers), static_cast<double>(m.text.hidden_size),
-                     qlora ? 2.0 : n.pb.residual, gib(n.act_one_layer).c_str(),
+                     qlora ? qlora_compute_bytes(t) : n.pb.residual, gib(n.act_one_layer).c_str(),
                      std::max(n.act_per_token_dense, n.act_per_token_moe), gib(n.act_extra).c_str())
             : format("%.0f tokens x (%.0f dense blocks x %.0f B + %.0f MoE blocks x %.0f B per token; %s attention) "
                      "+ final norm %s",
@@ -323,10 +329,10 @@ Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const 
     add(b, "logits", n.fused_logprob ? "Logits and log-prob loss (fused kernel)" : "Logits and cross-entropy", n.logits,
         n.classifier       ? std::string("classification head: batch x labels, negligible")
         : n.fused_logprob ? format("%.0f tokens x %.0f vocab%s x %.0f B x (logits + kFusedLogitGradCopies %.0f gradients)",
-                                   n.tokens, n.vocab, t.tp > 1 ? " / tp" : "", qlora ? 2.0 : n.pb.compute,
+                                   n.tokens, n.vocab, t.tp > 1 ? " / tp" : "", qlora ? qlora_compute_bytes(t) : n.pb.compute,
                                    kFusedLogitGradCopies)
                           : format("%.0f tokens x %.0f vocab%s x (%.0f B logits + kCrossEntropyFp32Copies %.0f x 4 B)",
-                                   n.tokens, n.vocab, t.tp > 1 ? " / tp" : "", qlora ? 2.0 : n.pb.compute,
+                                   n.tokens, n.vocab, t.tp > 1 ? " / tp" : "", qlora ? qlora_compute_bytes(t) : n.pb.compute,
                                    kCrossEntropyFp32Copies),
         Level::transient);
     if (n.autocast > 0) {
@@ -379,11 +385,6 @@ double weight_bytes_for(const ParamCounts& p, const LinearInventory& inv, DType 
 Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCounts& params, const TrainSettings& train,
                                       std::int64_t gpus, const LossOptions& loss) {
   const TransformerStack& s = model.text;
-  if (train.method == Method::qlora && train.precision == Precision::fp32) {
-    return bad("/train/precision",
-               "qlora keeps 4-bit NF4 base weights and computes in 16 bit: one of \"amp-bf16\", \"amp-fp16\", \"bf16\", "
-               "\"mixed-bf16\", got \"fp32\"");
-  }
   if (auto e = check_tensor_parallel(s, train.tp, "/train/tp")) return *e;
   if (train.pp > s.layers) {
     return bad("/train/pp", format("must be at most the model's %lld layers, got %lld", static_cast<long long>(s.layers),
