@@ -159,4 +159,9 @@ double fused_logprob_training_bytes(double tokens, double vocab, double compute_
   return tokens * vocab * compute_bytes * (1.0 + kFusedLogitGradCopies);
 }
 
+// TRL selective_log_softmax under the Trainer's mixed precision (see kSelectiveLogitCopies).
+double selective_logprob_training_bytes(double tokens, double vocab) {
+  return tokens * vocab * kSelectiveLogitBytes * kSelectiveLogitCopies;
+}
+
 }  // namespace vramplan::memory

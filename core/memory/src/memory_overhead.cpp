@@ -64,10 +64,16 @@ const std::vector<ConstantInfo>& memory_constants() {
        "vLLM get_batch_defaults: max_num_batched_tokens 8192 for the offline LLM class otherwise"},
       {"kLogProbFp32Copies", kLogProbFp32Copies, "copies",
        "naive RL log-probs: fp32 tokens x vocab tensors besides the 16-bit logits (fp32 upcast, log_softmax "
-       "output, gradient): verl logprobs_from_logits_naive, NeMo RL ClippedPGLossFn, TRL selective_log_softmax"},
+       "output, gradient): verl logprobs_from_logits_naive, NeMo RL ClippedPGLossFn"},
       {"kFusedLogitGradCopies", kFusedLogitGradCopies, "copies",
        "fused RL training: 16-bit tokens x vocab gradients at the loss's backward (flash-attn CrossEntropyLoss "
        "with inplace_backward=False when verl computes the entropy bonus, plus the entropy's gradient)"},
+      {"kSelectiveLogitBytes", kSelectiveLogitBytes, "bytes",
+       "TRL RL log-probs: logits reach the loss in fp32 (accelerate prepare_model: autocast + "
+       "convert_outputs_to_fp32 under the Trainer's bf16/fp16 flag)"},
+      {"kSelectiveLogitCopies", kSelectiveLogitCopies, "copies",
+       "TRL RL training: fp32 [positions x vocab] tensors at the loss's peak (selective_log_softmax row loop: "
+       "logits + saved log_softmax outputs, or their gradient and its stack)"},
   };
   return kConstants;
 }

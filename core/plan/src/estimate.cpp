@@ -11,6 +11,7 @@
 #include "vramplan/estimate.hpp"
 #include "vramplan/memory.hpp"
 #include "vramplan/text_format.hpp"
+#include "training_logits.hpp"
 
 namespace vramplan {
 namespace {
@@ -94,13 +95,14 @@ struct TrainingNumbers {
   double act_extra = 0, activations = 0, logits = 0, autocast = 0, step_temp = 0;
   double persistent = 0, forward = 0, transient = 0, allocator = 0, context = 0, host = 0;
   double largest_unit = 0, dense_layers = 0, moe_layers = 0;
-  bool step_peak = false, classifier = false, fused_logprob = false;
+  double logit_tokens = 0;
+  LogitsTerm loss;
+  bool step_peak = false, classifier = false;
 };
 
 TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const TrainSettings& t, double gpus,
                               const LossOptions& loss) {
   TrainingNumbers n;
-  n.fused_logprob = loss.fused_logprob;
   const TransformerStack& s = m.text;
   const bool full = t.method == Method::full;
   const bool qlora = t.method == Method::qlora;
@@ -224,9 +226,11 @@ TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const 
   } else {
     n.activations = n.act_layers_full + n.act_extra;
   }
-  n.logits = n.classifier      ? 0.0
-             : loss.fused_logprob ? fused_logprob_training_bytes(n.tokens, n.vocab / static_cast<double>(t.tp), ac.compute)
-                                  : logits_training_bytes(n.tokens, n.vocab / static_cast<double>(t.tp), ac.compute);
+  n.logit_tokens = loss.logit_positions > 0
+                       ? static_cast<double>(t.micro_batch_size) * static_cast<double>(loss.logit_positions) / static_cast<double>(t.cp)
+                       : n.tokens;
+  n.loss = training_logits(loss.kernel, n.logit_tokens, n.vocab, t.tp, ac.compute);
+  n.logits = n.classifier ? 0.0 : n.loss.bytes;
 
   // torch.autocast caches the 16-bit copy of every weight a matmul casts; autograd keeps those copies
   // until the block's backward (AMP only; FSDP mixed precision casts on all-gather instead). Only leaf
@@ -326,15 +330,8 @@ Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const 
                      n.tokens, n.dense_layers, n.act_per_token_dense, n.moe_layers, n.act_per_token_moe,
                      to_string(t.attention), gib(n.act_extra).c_str()),
         Level::transient);
-    add(b, "logits", n.fused_logprob ? "Logits and log-prob loss (fused kernel)" : "Logits and cross-entropy", n.logits,
-        n.classifier       ? std::string("classification head: batch x labels, negligible")
-        : n.fused_logprob ? format("%.0f tokens x %.0f vocab%s x %.0f B x (logits + kFusedLogitGradCopies %.0f gradients)",
-                                   n.tokens, n.vocab, t.tp > 1 ? " / tp" : "", qlora ? qlora_compute_bytes(t) : n.pb.compute,
-                                   kFusedLogitGradCopies)
-                          : format("%.0f tokens x %.0f vocab%s x (%.0f B logits + kCrossEntropyFp32Copies %.0f x 4 B)",
-                                   n.tokens, n.vocab, t.tp > 1 ? " / tp" : "", qlora ? qlora_compute_bytes(t) : n.pb.compute,
-                                   kCrossEntropyFp32Copies),
-        Level::transient);
+    add(b, "logits", n.loss.label, n.logits,
+        n.classifier ? std::string("classification head: batch x labels, negligible") : n.loss.formula, Level::transient);
     if (n.autocast > 0) {
       add(b, "autocast_cache", "Autocast 16-bit weight copies", n.autocast,
           format("2 B x %.0f matmul weights%s (torch.autocast cache, kept by autograd until backward)",

@@ -84,7 +84,10 @@ Breakdown rollout_phase(const Scenario& s, const Roles& r) {
 // micro-batch (context / Ulysses sequence parallelism splits its tokens; DPO: chosen and rejected).
 Breakdown scoring_phase(const Scenario& s, const Roles& r) {
   ForwardSpec f;
-  f.tokens = d(rl_logprob_micro_batch(s)) * (is_dpo(s) ? 2.0 : 1.0) * d(rl_scored_sequence_len(s)) / d(s.train.cp);
+  const double sequences = d(rl_logprob_micro_batch(s)) * (is_dpo(s) ? 2.0 : 1.0);
+  f.tokens = sequences * d(rl_scored_sequence_len(s)) / d(s.train.cp);
+  f.row_positions = d(rl_logit_positions(s)) / d(s.train.cp);
+  f.logit_tokens = sequences * f.row_positions;
   f.tp = r.at.tp;
   f.gathers = r.at.unit_wise;  // offloaded or phase-offloaded references come in unit by unit too
   f.kernel = s.rl.logprob_kernel;
@@ -173,6 +176,18 @@ std::int64_t rl_scored_sequence_len(const Scenario& s) {
 
 std::int64_t rl_logprob_micro_batch(const Scenario& s) {
   return s.rl.logprob_micro_batch_size.value_or(s.train.micro_batch_size);
+}
+
+LogitsScope rl_logits_scope(const Scenario& s) {
+  if (s.rl.logits_scope) return *s.rl.logits_scope;
+  return s.rl.logprob_kernel == LogprobKernel::selective ? LogitsScope::completion : LogitsScope::full;
+}
+
+std::int64_t rl_logit_positions(const Scenario& s) {
+  if (rl_logits_scope(s) == LogitsScope::full) return rl_scored_sequence_len(s);
+  const RolloutSettings& ro = s.rl.rollout;
+  const std::int64_t response = s.rl.sequence_packing ? ro.mean_response_len.value_or(ro.max_response_len) : ro.max_response_len;
+  return response + 1;
 }
 
 Expected<RlEstimate> estimate_rl(const Scenario& s, const ParamCounts& params) {

@@ -37,7 +37,9 @@ constexpr NameTable<DType, 4> kKvDTypes{{{"fp32", DType::fp32}, {"bf16", DType::
 constexpr NameTable<BaseDType, 4> kBaseDTypes{{{"auto", BaseDType::automatic}, {"fp32", BaseDType::fp32},
                                                 {"bf16", BaseDType::bf16}, {"fp16", BaseDType::fp16}}};
 constexpr NameTable<RlAlgorithm, 3> kAlgorithms{{{"grpo", RlAlgorithm::grpo}, {"ppo", RlAlgorithm::ppo}, {"dpo", RlAlgorithm::dpo}}};
-constexpr NameTable<LogprobKernel, 2> kLogprobKernels{{{"naive", LogprobKernel::naive}, {"fused", LogprobKernel::fused}}};
+constexpr NameTable<LogprobKernel, 3> kLogprobKernels{
+    {{"naive", LogprobKernel::naive}, {"fused", LogprobKernel::fused}, {"selective", LogprobKernel::selective}}};
+constexpr NameTable<LogitsScope, 2> kLogitsScopes{{{"full", LogitsScope::full}, {"completion", LogitsScope::completion}}};
 
 template <class E, std::size_t N>
 const char* name_of(const NameTable<E, N>& table, E value) {
@@ -191,6 +193,7 @@ RlSettings read_rl(ObjectReader r, const Catalog& catalog) {
   s.sequence_packing = r.boolean("sequence_packing", s.sequence_packing);
   s.phase_offload = r.boolean("phase_offload", s.phase_offload);
   s.logprob_kernel = read_enum(r, "logprob_kernel", kLogprobKernels, s.logprob_kernel);
+  if (r.find("logits_scope") != nullptr) s.logits_scope = read_enum(r, "logits_scope", kLogitsScopes, LogitsScope::full);
   s.logprob_micro_batch_size = r.optional_integer("logprob_micro_batch_size", 1, limits::kMaxBatch);
   r.reject_unknown_keys();
   return s;
@@ -285,6 +288,7 @@ const char* to_string(Engine v) { return name_of(kEngines, v); }
 const char* to_string(DType v) { return name_of(kWeightDTypes, v); }
 const char* to_string(RlAlgorithm v) { return name_of(kAlgorithms, v); }
 const char* to_string(LogprobKernel v) { return name_of(kLogprobKernels, v); }
+const char* to_string(LogitsScope v) { return name_of(kLogitsScopes, v); }
 
 Expected<ResolvedModel> resolve_model(const Json& value, const std::string& pointer, const Catalog& catalog) {
   return catch_input_errors<ResolvedModel>([&]() -> ResolvedModel {
@@ -378,6 +382,7 @@ Json scenario_to_json(const Scenario& s) {
                    {"sequence_packing", rl.sequence_packing},
                    {"phase_offload", rl.phase_offload},
                    {"logprob_kernel", to_string(rl.logprob_kernel)},
+                   {"logits_scope", rl.logits_scope ? Json(to_string(*rl.logits_scope)) : Json(nullptr)},
                    {"logprob_micro_batch_size", optional_to_json(rl.logprob_micro_batch_size)}};
   return out;
 }

@@ -1,6 +1,5 @@
 // RL post-training estimates (core/plan/src/estimate_rl.cpp): hand-computed roles and phases on small
-// configs, the seed GPU memory guide (seeds/003, docs/validation/seed-gpu-memory-guide.md) and verl's
-// resource table (seeds/002, docs/validation/verl-resource-table.md, scenarios in tests/rl/).
+// configs and verl's resource table (seeds/002, docs/validation/verl-resource-table.md, scenarios in tests/rl/).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -13,49 +12,12 @@
 #include "vramplan/estimate_rl.hpp"
 #include "vramplan/memory.hpp"
 #include "vramplan/scenario_estimate.hpp"
+#include "rl_test_support.hpp"
 
 using namespace vramplan;
+using namespace vramplan::rl_test;
 
 namespace {
-
-constexpr double kGiB = 1073741824.0;
-
-const Catalog& catalog() {
-  auto loaded = load_catalog();
-  REQUIRE(loaded.ok());
-  return *loaded.value();
-}
-
-Scenario scenario(const std::string& text) {
-  auto s = parse_scenario(Json::parse(text), catalog());
-  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().line()));
-  return s.value();
-}
-
-ScenarioEstimate run(const Scenario& s) {
-  auto e = estimate_scenario(s);
-  REQUIRE_MESSAGE(e.ok(), (e.ok() ? "" : e.error().line()));
-  return e.value();
-}
-
-const Breakdown* phase(const ScenarioEstimate& e, const char* name) {
-  for (const Breakdown& b : e.phases) {
-    if (b.phase == name) return &b;
-  }
-  return nullptr;
-}
-
-double component(const Breakdown& b, const char* id) {
-  for (const Component& c : b.components) {
-    if (c.id == id) return c.bytes;
-  }
-  return -1;
-}
-
-std::string error_line(const std::string& text) {
-  auto s = parse_scenario(Json::parse(text), catalog());
-  return s.ok() ? "(no error)" : s.error().line();
-}
 
 const Component* find(const Breakdown& b, const char* id) {
   for (const Component& c : b.components) {
@@ -191,36 +153,6 @@ TEST_CASE("rl: estimate --json carries phases and rollout numbers") {
   CHECK(j["per_gpu"]["phase"] == "train");
 }
 
-// Seed 003 (GPU memory guide): Qwen2.5-7B-Instruct policy trained with TRL GRPOTrainer (HF generation,
-// accelerate on one GPU, --bf16), judge Qwen2.5-14B-Instruct via HFClient, "batch size" 8 =
-// per_device_train_batch_size: 8 sequences = 1 prompt x num_generations 8, TRL's default lengths
-// 512 prompt + 256 completion. The guide's verdicts and vramplan's differ; see the validation doc.
-TEST_CASE("rl: seed GPU memory guide (7B policy + 14B judge)") {
-  auto make = [](const char* gpu, const char* dtype, const char* precision) {
-    return scenario(std::string(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "rl", "gpus": 1, "gpu": ")") + gpu +
-                    R"(", "train": {"precision": ")" + precision + R"(", "micro_batch_size": 8},
-      "rl": {"algorithm": "grpo", "reward_model": {"model": "Qwen/Qwen2.5-14B-Instruct", "weight_dtype": ")" + dtype +
-                    R"("}, "rollout": {"engine": "hf", "prompts_per_step": 1, "generations_per_prompt": 8,
-      "max_prompt_len": 512, "max_response_len": 256}}})");
-  };
-  for (const char* gpu : {"H100-SXM-80GB", "H200-141GB", "A100-SXM-80GB", "L40S"}) {
-    for (const char* dtype : {"bf16", "int8"}) {
-      // AMP (fp32 weights, Trainer --bf16): 16 B per parameter of states alone = 113 GiB: fits nowhere.
-      const Scenario s = make(gpu, dtype, "amp-bf16");
-      const ScenarioEstimate e = run(s);
-      CHECK(assess_fit(e, s, *s.gpu).verdict == Verdict::no);
-      CHECK(e.peak.phase == "train");
-    }
-  }
-  // Pure bf16 states (8 B per parameter) with the int8 judge: the only fit, tight on H200 (139.9 GiB).
-  const Scenario h200 = make("H200-141GB", "int8", "bf16");
-  const ScenarioEstimate e = run(h200);
-  CHECK(assess_fit(e, h200, *h200.gpu).verdict == Verdict::tight);
-  CHECK(e.peak.device_bytes / kGiB == doctest::Approx(139.9).epsilon(0.01));
-  const Scenario h200_bf16 = make("H200-141GB", "bf16", "bf16");
-  CHECK(assess_fit(run(h200_bf16), h200_bf16, *h200_bf16.gpu).verdict == Verdict::no);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Keys for sequence packing, mean lengths, log-prob kernels, vLLM limits, phase offload
 // (docs/scenario.md "rl"; docs/memory-model.md "RL").
@@ -286,7 +218,7 @@ TEST_CASE("rl: new keys report range errors with their JSON pointer") {
   CHECK(error_line(base + R"("rl": {"logprob_micro_batch_size": 0.5}})").rfind(
             "error: /rl/logprob_micro_batch_size: must be an integer from 1 to 65536", 0) == 0);
   CHECK(error_line(base + R"("rl": {"logprob_kernel": "liger"}})") ==
-        "error: /rl/logprob_kernel: must be one of \"naive\", \"fused\", got \"liger\"");
+        "error: /rl/logprob_kernel: must be one of \"naive\", \"fused\", \"selective\", got \"liger\"");
   CHECK(error_line(base + R"("rl": {"sequence_packing": "yes"}})").rfind("error: /rl/sequence_packing: ", 0) == 0);
   CHECK(error_line(base + R"("rl": {"phase_offload": 1}})").rfind("error: /rl/phase_offload: ", 0) == 0);
   CHECK(error_line(base + R"("inference": {"max_num_seqs": -1}})") ==

@@ -107,7 +107,7 @@ inline constexpr double kVllmLlmClassSmallGpuBatchedTokens = 8192;
 // 16-bit logits plus this many fp32 tensors of the same shape live at once: the fp32 upcast,
 // log_softmax's output and the gradient (or, without grad, softmax(logits) x logits of the entropy).
 // Sources: verl/utils/torch_functional.py logprobs_from_logits_naive + entropy_from_logits; NeMo RL
-// ClippedPGLossFn (logits.to(torch.float32) then log_softmax); TRL GRPOTrainer selective_log_softmax.
+// ClippedPGLossFn (logits.to(torch.float32) then log_softmax). TRL loops instead (kSelectiveLogitCopies).
 // Same count as kCrossEntropyFp32Copies, whose backward it mirrors.
 inline constexpr double kLogProbFp32Copies = 3;
 // Fused log-probabilities (rl.logprob_kernel "fused") keep no fp32 [tokens x vocab] tensor beyond the
@@ -119,6 +119,19 @@ inline constexpr double kLogProbFp32Copies = 3;
 // second one before autograd sums them. Without an entropy bonus verl writes the gradient in place (0):
 // 2 is the upper bound.
 inline constexpr double kFusedLogitGradCopies = 2;
+// Selective log-probs (rl.logprob_kernel "selective", TRL GRPOTrainer): the logits reach the loss in fp32
+// whenever the Trainer's bf16/fp16 flag is on (GRPOConfig's default), because accelerate's prepare_model
+// wraps the forward in autocast and convert_outputs_to_fp32 (accelerate/accelerator.py; fp32 runs: the
+// model's own fp32). kSelectiveLogitBytes per element.
+inline constexpr double kSelectiveLogitBytes = 4;
+// ... and trl/trainer/utils.py selective_log_softmax loops over the sequences of the micro-batch, so only
+// one sequence's [positions x vocab] log_softmax (16-bit path) or logsumexp temporary (fp32 path) exists
+// at a time besides the logits. With grad, [tokens x vocab] tensors alive at the loss's peak: fp32 path
+// (the one taken with fp32 logits): the logits (logsumexp saves its input) and the gradient the rows'
+// logsumexp backwards build (UnbindBackward stacks them; the logits are freed once the last row's
+// backward ran, before gather's backward adds its zeros-and-scatter gradient); 16-bit path: the logits
+// and the saved log_softmax outputs in forward, the row gradients and their stack in backward. 2 either way.
+inline constexpr double kSelectiveLogitCopies = 2;
 
 // ---------------------------------------------------------------------------------------------
 // Linear layers of the text stack, for quantization, LoRA targets and Adafactor factoring.
@@ -224,6 +237,8 @@ double logits_training_bytes(double tokens, double vocab, double compute_bytes);
 // Fused log-prob loss (RL, rl.logprob_kernel "fused"): the logits in the compute dtype and
 // kFusedLogitGradCopies gradients of that shape, no fp32 copy.
 double fused_logprob_training_bytes(double tokens, double vocab, double compute_bytes);
+// Selective log-prob loss (TRL): kSelectiveLogitCopies [tokens x vocab] tensors of kSelectiveLogitBytes.
+double selective_logprob_training_bytes(double tokens, double vocab);
 
 // ---------------------------------------------------------------------------------------------
 // KV cache.

@@ -71,9 +71,12 @@ struct InferenceStats {
 // How the loss reads the logits. The default is a language model's cross-entropy over every position
 // (kCrossEntropyFp32Copies); RL policies pass their trainer's log-prob kernel (rl.logprob_kernel).
 struct LossOptions {
-  // Fused log-prob kernel: logits in the compute dtype plus kFusedLogitGradCopies gradients of that shape
-  // (flash-attn CrossEntropyLoss.backward, verl dp_actor._forward_micro_batch).
-  bool fused_logprob = false;
+  // naive: the cross-entropy count; fused: logits in the compute dtype plus kFusedLogitGradCopies
+  // gradients of that shape (flash-attn CrossEntropyLoss.backward, verl dp_actor._forward_micro_batch);
+  // selective: TRL's selective_log_softmax over fp32 logits (kSelectiveLogitCopies).
+  LogprobKernel kernel = LogprobKernel::naive;
+  // Positions per sequence that get logits (TRL logits_to_keep + 1); 0: every position of seq_len.
+  std::int64_t logit_positions = 0;
 };
 
 Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCounts& params, const TrainSettings& train,

@@ -44,6 +44,12 @@ std::int64_t rl_scored_sequence_len(const Scenario& scenario);
 // Sequences per GPU in one log-prob (scoring) forward: rl.logprob_micro_batch_size, else
 // train.micro_batch_size (before DPO's doubling for chosen and rejected).
 std::int64_t rl_logprob_micro_batch(const Scenario& scenario);
+// rl.logits_scope, or its default: completion for the selective kernel (TRL), full otherwise.
+LogitsScope rl_logits_scope(const Scenario& scenario);
+// Positions per sequence that get logits in scoring and training: the scored length (full), or the
+// response's positions + 1 (completion: TRL passes logits_to_keep = completion length + 1 and drops the
+// last; the response is its mean with rl.sequence_packing, else max_response_len).
+std::int64_t rl_logit_positions(const Scenario& scenario);
 
 // Phases of one RL step of `scenario` (workload rl). Fails with an input Error (JSON pointer) on layouts
 // that cannot run, e.g. colocated=false with no GPU left for training.

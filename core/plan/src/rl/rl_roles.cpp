@@ -29,14 +29,46 @@ double largest_unit(const ParamCounts& p) {
   return std::max({static_cast<double>(p.largest_layer), group_params(p, "embedding"), group_params(p, "lm_head")});
 }
 
-// fp32 [tokens x vocab] tensors a no-grad log-prob (and entropy) computation keeps beside the 16-bit
-// logits. naive: kLogProbFp32Copies (fp32 upcast, log_softmax output, entropy's softmax x logits).
-// fused: none. verl/utils/torch_functional.py logprobs_from_logits calls logprobs_from_logits_flash_attn
-// whenever flash-attn is importable, i.e. flash_attn/ops/triton/cross_entropy.py CrossEntropyLoss,
-// whose forward writes only per-row losses and log-sum-exp (ctx.save_for_backward(logits, lse,
-// labels)); verl/workers/actor/dp_actor.py wraps entropy_from_logits in torch.compile (default
-// use_torch_compile=True), which fuses softmax, product and sums into row reductions.
-double logprob_fp32_copies(LogprobKernel kernel) { return kernel == LogprobKernel::fused ? 0.0 : kLogProbFp32Copies; }
+
+// The logits of a no-grad log-prob forward over f.logit_tokens positions, per kernel.
+// naive: 16-bit logits + kLogProbFp32Copies fp32 copies (fp32 upcast, log_softmax output, entropy's
+// softmax x logits: verl logprobs_from_logits_naive, NeMo RL get_logprobs).
+// fused: 16-bit logits only. verl/utils/torch_functional.py logprobs_from_logits calls
+// logprobs_from_logits_flash_attn whenever flash-attn is importable, i.e. flash_attn/ops/triton/
+// cross_entropy.py CrossEntropyLoss, whose forward writes only per-row losses and log-sum-exp; verl's
+// dp_actor wraps entropy_from_logits in torch.compile (use_torch_compile=True), fused into row reductions.
+// selective: fp32 logits (accelerate convert_outputs_to_fp32) + one sequence's row: trl/trainer/utils.py
+// selective_log_softmax loops over the sequences and, without grad, frees each row's log_softmax
+// (16-bit path) or logsumexp temporary (fp32 path) before the next (trl GRPOTrainer
+// _get_per_token_logps_and_entropies, logits_to_keep + 1 positions).
+Component logprob_logits(const std::string& role, const ModelConfig& m, const ForwardSpec& f) {
+  const double vocab = static_cast<double>(m.vocab_size) / f.tp;
+  const char* split = f.tp > 1 ? " / tp" : "";
+  Component c{prefixed(role, "logits"), "", 0, "", Level::transient};
+  switch (f.kernel) {
+    case LogprobKernel::fused:
+      c.label = label_for(role, "Log-prob logits (16-bit, fused kernel)");
+      c.bytes = f.logit_tokens * vocab * 2.0;
+      c.formula = format("%.0f logit positions x %.0f vocab%s x 2 B (fused: flash-attn cross-entropy keeps per-row loss and "
+                         "log-sum-exp only, no fp32 copy)",
+                         f.logit_tokens, vocab, split);
+      break;
+    case LogprobKernel::selective:
+      c.label = label_for(role, "Log-prob logits (fp32, selective log-softmax)");
+      c.bytes = (f.logit_tokens + f.row_positions) * vocab * kSelectiveLogitBytes;
+      c.formula = format("(%.0f logit positions + one sequence's %.0f) x %.0f vocab%s x kSelectiveLogitBytes %.0f B (TRL "
+                         "selective_log_softmax: fp32 logits, one row's log_softmax at a time)",
+                         f.logit_tokens, f.row_positions, vocab, split, kSelectiveLogitBytes);
+      break;
+    case LogprobKernel::naive:
+      c.label = label_for(role, "Log-prob logits (16-bit + fp32 copies)");
+      c.bytes = f.logit_tokens * vocab * (2.0 + kLogProbFp32Copies * 4.0);
+      c.formula = format("%.0f logit positions x %.0f vocab%s x (2 B + kLogProbFp32Copies %.0f x 4 B)", f.logit_tokens, vocab,
+                         split, kLogProbFp32Copies);
+      break;
+  }
+  return c;
+}
 
 // The critic: the policy's architecture with a one-output token-classification head instead of the
 // LM head (verl critic: AutoModelForTokenClassification num_labels=1; OpenRLHF get_llm_for_sequence_regression).
@@ -71,7 +103,8 @@ TrainSettings rl_train_settings(const Scenario& s) {
 Expected<TrainedRole> trained_role(const ModelConfig& m, const ParamCounts& p, const Scenario& s, const Placement& at,
                                    const std::string& role) {
   LossOptions loss;
-  loss.fused_logprob = s.rl.logprob_kernel == LogprobKernel::fused;
+  loss.kernel = s.rl.logprob_kernel;
+  loss.logit_positions = rl_logits_scope(s) == LogitsScope::completion ? rl_logit_positions(s) : 0;
   auto train = estimate_training(m, p, rl_train_settings(s), at.train_gpus, loss);
   if (!train.ok()) return train.error();
   TrainedRole r{m, p, std::move(train).value(), {}};
@@ -274,20 +307,9 @@ Part frozen_forward(const std::string& role, const ModelConfig& m, const ParamCo
                                      Level::transient});
   double transient = act;
   if (!f.values) {
-    const double vocab = static_cast<double>(m.vocab_size) / f.tp;
-    const bool fused = f.kernel == LogprobKernel::fused;
-    const double copies = logprob_fp32_copies(f.kernel);
-    const double logits = f.tokens * vocab * (2.0 + copies * 4.0);
-    part.transient.push_back(Component{
-        prefixed(role, "logits"), label_for(role, fused ? "Log-prob logits (16-bit, fused kernel)" : "Log-prob logits (16-bit + fp32 copies)"),
-        logits,
-        fused ? format("%.0f tokens x %.0f vocab%s x 2 B (fused: flash-attn cross-entropy keeps per-row loss and log-sum-exp "
-                       "only, no fp32 copy)",
-                       f.tokens, vocab, f.tp > 1 ? " / tp" : "")
-              : format("%.0f tokens x %.0f vocab%s x (2 B + kLogProbFp32Copies %.0f x 4 B)", f.tokens, vocab,
-                       f.tp > 1 ? " / tp" : "", copies),
-        Level::transient});
-    transient += logits;
+    Component logits = logprob_logits(role, m, f);
+    transient += logits.bytes;
+    part.transient.push_back(std::move(logits));
   }
   if (f.gathers) {
     const double unit = largest_unit(p) / f.tp;

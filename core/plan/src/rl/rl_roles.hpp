@@ -59,7 +59,9 @@ Part waiting(const RolloutRole& r);
 Part reference_resident(const Scenario& s, double total_params, const Placement& at);
 // A frozen forward over `tokens` tokens for log-probabilities (values = false) or values (critic).
 struct ForwardSpec {
-  double tokens = 0;
+  double tokens = 0;          // run through the blocks
+  double logit_tokens = 0;    // that get logits (rl.logits_scope)
+  double row_positions = 0;   // logit positions of one sequence (the selective kernel's row)
   double tp = 1;
   bool gathers = false;
   bool values = false;

@@ -26,9 +26,16 @@ enum class DType { fp32, bf16, fp16, fp8, int8, int4 };
 enum class BaseDType { automatic, fp32, bf16, fp16 };
 enum class RlAlgorithm { grpo, ppo, dpo };
 // How per-token log-probabilities are computed over the [tokens x vocab] logits (rl.logprob_kernel):
-// naive: fp32 upcast + log_softmax (NeMo RL, TRL, verl without flash-attn); fused: flash-attn's
-// Triton cross-entropy and a compiled entropy (verl's default path). docs/memory-model.md "RL".
-enum class LogprobKernel { naive, fused };
+// naive: fp32 upcast + log_softmax (NeMo RL, verl without flash-attn); fused: flash-attn's Triton
+// cross-entropy and a compiled entropy (verl's default path); selective: TRL's selective_log_softmax,
+// one sequence's log_softmax at a time over fp32 logits (accelerate's convert_outputs_to_fp32).
+// docs/memory-model.md "RL".
+enum class LogprobKernel { naive, fused, selective };
+// Which positions of a sequence get logits (rl.logits_scope): full: every position (verl computes
+// log-probs over all tokens and slices the response; NeMo RL over the whole sequence); completion:
+// the response's positions + 1 only (TRL logits_to_keep). Absent: completion with the selective kernel,
+// full otherwise.
+enum class LogitsScope { full, completion };
 
 // Bytes per element of a dtype. int4 is half a byte: callers multiply by element counts first.
 double dtype_bytes(DType dtype);
@@ -43,6 +50,7 @@ const char* to_string(Engine v);
 const char* to_string(DType v);
 const char* to_string(RlAlgorithm v);
 const char* to_string(LogprobKernel v);
+const char* to_string(LogitsScope v);
 
 // A model resolved from a catalog id or a pasted config.json.
 struct ResolvedModel {
@@ -137,6 +145,7 @@ struct RlSettings {
   // false: every sequence is padded to max_prompt_len + max_response_len.
   bool sequence_packing = false;
   LogprobKernel logprob_kernel = LogprobKernel::naive;
+  std::optional<LogitsScope> logits_scope;  // absent: the kernel's framework default (see LogitsScope)
   // The policy's (and critic's) weights and optimizer states move to host RAM while the rollout engine
   // generates, and the optimizer states also while scoring; all are on the GPU for training (verl actor
   // param_offload + optimizer_offload; NeMo RL colocated generation). The reference is then in host RAM.
