@@ -282,7 +282,8 @@ Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const 
     if (n.pb.master > 0 || t.offload_optimizer) {
       add(b, "master_weights", "fp32 master weights", n.master,
           t.offload_optimizer ? std::string("offloaded to host with the optimizer")
-                              : format("%.0f params x 4 B%s / dp-shard %.0f", n.trainable, shard.c_str(), n.div.optimizer));
+                              : format("%.0f params x 4 B%s / dp-shard %.0f", n.trainable, shard.c_str(), n.div.optimizer),
+          Level::optimizer);
     }
     add(b, "gradients", format("Gradients (%s)", dtype_name(n.pb.grad)), n.grads,
         format("%.0f params x %.0f B%s / dp-shard %.0f (live through the step: gradient accumulation or "
@@ -296,7 +297,8 @@ Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const 
                                      : t.optimizer == Optimizer::adamw_8bit ? "2 x (1 B + 4 B / kAdam8bitBlockSize 256) for matrices, 2 x 4 B for small tensors"
                                      : t.optimizer == Optimizer::sgd        ? "1 momentum state"
                                                                             : "factored rows + columns for matrices, full for the rest",
-                                     n.trainable, n.pb.state, shard.c_str(), n.div.optimizer));
+                                     n.trainable, n.pb.state, shard.c_str(), n.div.optimizer),
+        Level::optimizer);
   } else {
     add(b, "lora", format("LoRA adapters (rank %lld): weights, gradients, optimizer", static_cast<long long>(t.lora.rank)),
         n.lora,
@@ -566,7 +568,8 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
                "%.1f + hidden states = %s); max_num_seqs %.0f%s, max_num_batched_tokens %.0f%s",
                max_tokens, layer_token, gib(forward).c_str(), sampler_rows, vocab, kVllmSamplerFp32Copies,
                gib(sampler).c_str(), max_seqs, inf.max_num_seqs ? "" : " (vLLM's default for this GPU)", max_tokens,
-               inf.max_num_batched_tokens ? "" : " (vLLM's default for this GPU)"));
+               inf.max_num_batched_tokens ? "" : " (vLLM's default for this GPU)"),
+        Level::step);
     add(b, "cuda_context", "Non-torch memory (vLLM profile)", non_torch,
         format("kVllmNonTorchBytes %s%s", gib(kVllmNonTorchBytes).c_str(),
                mp > 1 ? format(" + kNcclBytes %s (tp x pp > 1)", gib(kNcclBytes).c_str()).c_str() : ""),
@@ -577,7 +580,8 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
                      "%.0f blocks of kVllmBlockSize %.0f tokens; %s",
                      inf.gpu_memory_utilization, gib(static_cast<double>(gpu->memory_bytes)).c_str(),
                      gib(kDriverReservedBytes).c_str(), blocks, kVllmBlockSize, kv_formula.c_str())
-            : format("%.0f sequences x %.0f tokens x (%s)", batch, context, kv_formula.c_str()));
+            : format("%.0f sequences x %.0f tokens x (%s)", batch, context, kv_formula.c_str()),
+        Level::step);
     b.activation_bytes = act;
     b.allocated_bytes = weights + act + pool;
     b.reserved_bytes = b.allocated_bytes;

@@ -60,9 +60,8 @@ Expected<Roles> estimate_roles(const Scenario& s, const ParamCounts& params) {
 // rl.phase_offload: every resident state in host RAM while generating, the optimizer side while scoring.
 Part offloaded_for(const Scenario& s, const Part& resident_states, const char* phase) {
   if (!s.rl.phase_offload) return resident_states;
-  static const std::vector<std::string> all_states{"weights", "master_weights", "optimizer", "lora"};
-  static const std::vector<std::string> optimizer_side{"master_weights", "optimizer"};
-  return moved_to_host(resident_states, std::string(phase) == "rollout" ? all_states : optimizer_side, phase);
+  return moved_to_host(resident_states, std::string(phase) == "rollout" ? HostShare::all_states : HostShare::optimizer_states,
+                       phase);
 }
 
 Breakdown rollout_phase(const Scenario& s, const Roles& r) {

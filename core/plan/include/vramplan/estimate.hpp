@@ -25,8 +25,10 @@ namespace vramplan {
 // reserved = allocated + cache, device = reserved + context). Set by the estimator that writes the
 // line, so composers (the RL phases) read a line's role from its level, never from its id.
 enum class Level {
-  persistent,  // held across steps: weights, optimizer states, master weights, LoRA adapters, a serving pool
-  step,        // held through one step and freed after it: gradients, gathered units, a forward's KV cache
+  persistent,  // held across steps and used by every forward: weights, LoRA adapters
+  optimizer,   // held across steps, used only by the optimizer step: master weights, optimizer states
+  step,        // held while the model runs, freed between uses: gradients, gathered units, a forward's KV
+               // cache, a serving engine's KV pool and profiling reserve (released when vLLM sleeps)
   transient,   // the phase's own computation: activations, logits, optimizer-step temporaries
   cache,       // the caching allocator's cache of those transients (reserved - allocated)
   context,     // CUDA context, kernels, NCCL: outside PyTorch's allocator

@@ -66,6 +66,7 @@ Part computing(const Breakdown& b, const std::string& role) {
       case Level::transient:
       case Level::cache: p.transient.push_back(renamed(c, role, {})); break;
       case Level::persistent:
+      case Level::optimizer:
       case Level::step: p.persistent.push_back(renamed(c, role, {})); break;
     }
   }
@@ -76,7 +77,7 @@ Part resident(const Breakdown& b, const std::string& role, const std::string& no
   Part p = part_with_host(b);
   for (const Component& c : b.components) {
     if (c.level == Level::context) p.context = std::max(p.context, c.bytes);
-    if (c.level == Level::persistent) p.persistent.push_back(renamed(c, role, note));
+    if (c.level == Level::persistent || c.level == Level::optimizer) p.persistent.push_back(renamed(c, role, note));
   }
   return p;
 }
@@ -116,11 +117,10 @@ Part held(Part p) {
 // step, load_fsdp_model_to_gpu in compute_log_prob, both loaded in update_actor; NeMo RL
 // DTensorPolicyWorker: offload_after_refit before generation, prepare_for_lp_inference keeps the
 // optimizer in host RAM, prepare_for_training).
-Part moved_to_host(Part p, const std::vector<std::string>& ids, const char* phase) {
+Part moved_to_host(Part p, HostShare share, const char* phase) {
   for (Component& c : p.persistent) {
-    const std::size_t dot = c.id.find('.');
-    const std::string base = dot == std::string::npos ? c.id : c.id.substr(dot + 1);
-    if (std::find(ids.begin(), ids.end(), base) == ids.end() || c.bytes <= 0) continue;
+    const bool moves = c.level == Level::optimizer || (share == HostShare::all_states && c.level == Level::persistent);
+    if (!moves || c.bytes <= 0) continue;
     p.host += c.bytes;
     c.formula = format("%s in host RAM during %s (rl.phase_offload; on the GPU for training)", gib(c.bytes).c_str(), phase);
     c.bytes = 0;

@@ -28,8 +28,9 @@ std::string label_for(const std::string& role, const std::string& label);
 // The whole breakdown of a role that computes in this phase: persistent and step-scoped lines held,
 // transient and cache lines as its computation.
 Part computing(const Breakdown& b, const std::string& role);
-// A role between its computations: only its Level::persistent lines (weights, optimizer states, LoRA,
-// not gradients, gathered units or a forward's KV cache); `note` is appended to each formula.
+// A role between its computations: only its Level::persistent and Level::optimizer lines (weights,
+// LoRA, master weights, optimizer states; not gradients, gathered units or a forward's KV cache); `note`
+// is appended to each formula.
 Part resident(const Breakdown& b, const std::string& role, const std::string& note = {});
 // A role that runs a forward now: its resident lines held, its step-scoped lines (a forward's KV cache)
 // in front of its transients.
@@ -40,9 +41,11 @@ Part forwarding(const Breakdown& b, const std::string& role);
 Part engine_holding(const Breakdown& b, const std::string& role);
 // The same part with every transient line held through the phase (a pool that stays allocated).
 Part held(Part p);
-// rl.phase_offload: the part's persistent states in `ids` (unprefixed weights, master_weights, ...) are in
-// host RAM during `phase`.
-Part moved_to_host(Part p, const std::vector<std::string>& ids, const char* phase);
+// rl.phase_offload: the part's resident states in host RAM during `phase`: all of them (while the
+// engine generates) or only the optimizer's (Level::optimizer: master weights, optimizer states, while
+// scoring, when the weights run the forwards).
+enum class HostShare { all_states, optimizer_states };
+Part moved_to_host(Part p, HostShare share, const char* phase);
 
 // One phase on one GPU from its parts: every part's persistent memory, the largest transient set, the
 // largest context; allocated, reserved and device totals.

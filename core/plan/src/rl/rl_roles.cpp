@@ -150,10 +150,10 @@ InferenceSettings rollout_settings(const Scenario& s, const GpuSpec* gpu, double
 }
 
 // hf generation on the trainer's GPUs uses the policy's own weights unless they are sharded or
-// offloaded: the engine's weights line (the estimator's "weights") holds no second copy.
+// offloaded: the engine's resident model (its Level::persistent lines, the weights) is no second copy.
 void share_policy_weights(Breakdown& engine) {
   for (Component& c : engine.components) {
-    if (c.id != "weights") continue;
+    if (c.level != Level::persistent) continue;
     engine.allocated_bytes -= c.bytes;
     engine.reserved_bytes -= c.bytes;
     engine.device_bytes -= c.bytes;
@@ -162,11 +162,14 @@ void share_policy_weights(Breakdown& engine) {
   }
 }
 
+// The engine's model weights: its Level::persistent memory (vLLM's pool and reserve are Level::step,
+// released by sleep mode).
 double weights_line(const Breakdown& engine) {
+  double bytes = 0;
   for (const Component& c : engine.components) {
-    if (c.id == "weights") return c.bytes;
+    if (c.level == Level::persistent) bytes += c.bytes;
   }
-  return 0;
+  return bytes;
 }
 
 }  // namespace
