@@ -167,3 +167,32 @@ TEST_CASE("rl logits: the seed guide's recomputed tables match the estimator") {
   CHECK(tables == 5);
   CHECK(rows == 33);
 }
+
+// The RL phases read each line's Level, so the levels must add up to the estimators' own totals:
+// allocated = persistent + optimizer + step + transient lines, reserved adds the cache, device the context.
+TEST_CASE("levels: every training and serving line's level adds up to the breakdown's totals") {
+  const char* texts[] = {
+      R"({"model": "Qwen/Qwen2.5-7B-Instruct", "train": {"micro_batch_size": 4, "seq_len": 1024}})",
+      R"({"model": "Qwen/Qwen2.5-7B-Instruct", "train": {"micro_batch_size": 1, "seq_len": 64}})",
+      R"({"model": "meta-llama/Llama-3.2-1B", "gpus": 4, "train": {"method": "lora", "sharding": "fsdp", "offload_optimizer": true}})",
+      R"({"model": "meta-llama/Llama-3.2-1B", "gpus": 2, "train": {"sharding": "none"}})",
+      R"({"model": "meta-llama/Llama-3.1-8B-Instruct", "workload": "inference", "inference": {"batch_size": 4}})",
+      R"({"model": "meta-llama/Llama-3.1-8B-Instruct", "workload": "inference", "gpu": "H100-SXM-80GB",
+          "inference": {"engine": "vllm", "batch_size": 4}})"};
+  for (const char* text : texts) {
+    INFO(text);
+    const ScenarioEstimate e = run(scenario(text));
+    double allocated = 0, transient = 0, cache = 0, context = 0;
+    for (const Component& c : e.peak.components) {
+      if (c.level == Level::cache) cache += c.bytes;
+      else if (c.level == Level::context) context += c.bytes;
+      else allocated += c.bytes;
+      if (c.level == Level::transient) transient += c.bytes;
+    }
+    // The allocator caches a fraction of the transient lines (vLLM preallocates: no cache line).
+    if (cache > 0) CHECK(cache == doctest::Approx(memory::kAllocatorTransientFraction * transient));
+    CHECK(allocated == doctest::Approx(e.peak.allocated_bytes));
+    CHECK(allocated + cache == doctest::Approx(e.peak.reserved_bytes));
+    CHECK(allocated + cache + context == doctest::Approx(e.peak.device_bytes));
+  }
+}
