@@ -108,23 +108,20 @@ std::string sft_config(const Scenario& s, const EstimateNotes& estimate) {
   return render_with_header(std::move(doc), std::move(header), s, estimate, notes);
 }
 
-std::string rl_config(const Scenario& s, const EstimateNotes& estimate) {
-  const TrainSettings& t = s.train;
-  const RolloutSettings& r = s.rl.rollout;
-  const bool grpo = s.rl.algorithm == RlAlgorithm::grpo;
-  const ModelReference model = model_reference(s);
-  const ClusterShape cluster = cluster_shape(s.gpus);
-  std::vector<std::string> notes;
-  training_notes(s, notes);
-
-  yaml::Document doc;
-  hydra_header(doc, "ppo_trainer");
+// data.*: prompts per step and lengths.
+void set_rl_data(yaml::Document& doc, const RolloutSettings& r) {
   doc.set("/data/train_batch_size", r.prompts_per_step, "prompts per step (rl.rollout.prompts_per_step)");
   doc.set("/data/max_prompt_length", r.max_prompt_len, {}, "rl.rollout.max_prompt_len");
   doc.set("/data/max_response_length", r.max_response_len, {}, "rl.rollout.max_response_len");
   doc.set("/data/train_files", "~/data/gsm8k/train.parquet", "example data paths: replace them with your parquet files");
   doc.set("/data/val_files", "~/data/gsm8k/test.parquet");
 
+}
+
+// actor_rollout_ref.hybrid_engine and .model.*.
+void set_rl_model(yaml::Document& doc, const Scenario& s, const ModelReference& model) {
+  const TrainSettings& t = s.train;
+  const RolloutSettings& r = s.rl.rollout;
   doc.set("/actor_rollout_ref/hybrid_engine", true,
           r.colocated ? "rollout and training share the GPUs (rl.rollout.colocated)"
                       : "rl.rollout.colocated is false, but verl's main_ppo colocates rollout and training "
@@ -144,6 +141,13 @@ std::string rl_config(const Scenario& s, const EstimateNotes& estimate) {
     doc.set("/actor_rollout_ref/model/target_modules", lora_targets(t.lora));
   }
 
+}
+
+// actor_rollout_ref.actor.*: batches, KL loss, FSDP offload and dtype.
+void set_actor(yaml::Document& doc, const Scenario& s, const EstimateNotes& estimate) {
+  const TrainSettings& t = s.train;
+  const RolloutSettings& r = s.rl.rollout;
+  const bool grpo = s.rl.algorithm == RlAlgorithm::grpo;
   doc.set("/actor_rollout_ref/actor/ppo_mini_batch_size", r.prompts_per_step,
           "in prompts (verl multiplies by rollout.n): one optimizer step per RL step");
   const std::string batch_note = micro_batch_note(s, estimate);
@@ -167,6 +171,12 @@ std::string rl_config(const Scenario& s, const EstimateNotes& estimate) {
             "train.cp: verl splits sequences with Ulysses sequence parallelism");
   }
 
+}
+
+// actor_rollout_ref.rollout.*: the vLLM engine.
+void set_rollout(yaml::Document& doc, const Scenario& s) {
+  const TrainSettings& t = s.train;
+  const RolloutSettings& r = s.rl.rollout;
   doc.set("/actor_rollout_ref/rollout/name", r.engine == Engine::vllm ? "vllm" : "hf", {},
           std::string("rl.rollout.engine ") + to_string(r.engine));
   doc.set("/actor_rollout_ref/rollout/tensor_model_parallel_size", r.tp, {}, "rl.rollout.tp");
@@ -183,6 +193,13 @@ std::string rl_config(const Scenario& s, const EstimateNotes& estimate) {
   doc.set("/actor_rollout_ref/rollout/log_prob_micro_batch_size_per_gpu", logprob_batch, {},
           s.rl.logprob_micro_batch_size ? "rl.logprob_micro_batch_size" : "");
 
+}
+
+// The reference, the critic (PPO), the reward model and algorithm.*.
+void set_other_roles(yaml::Document& doc, const Scenario& s, const ModelReference& model, std::vector<std::string>& notes) {
+  const TrainSettings& t = s.train;
+  const bool grpo = s.rl.algorithm == RlAlgorithm::grpo;
+  const std::int64_t logprob_batch = s.rl.logprob_micro_batch_size.value_or(t.micro_batch_size);
   if (s.rl.reference) {
     doc.set("/actor_rollout_ref/ref/log_prob_micro_batch_size_per_gpu", logprob_batch);
     doc.set("/actor_rollout_ref/ref/fsdp_config/param_offload", t.offload_params);
@@ -211,6 +228,23 @@ std::string rl_config(const Scenario& s, const EstimateNotes& estimate) {
   doc.set("/algorithm/use_kl_in_reward", !grpo && s.rl.reference, {},
           !grpo && s.rl.reference ? "PPO's KL penalty against the reference policy, in the reward" : "");
 
+}
+
+std::string rl_config(const Scenario& s, const EstimateNotes& estimate) {
+  const RolloutSettings& r = s.rl.rollout;
+  const bool grpo = s.rl.algorithm == RlAlgorithm::grpo;
+  const ModelReference model = model_reference(s);
+  const ClusterShape cluster = cluster_shape(s.gpus);
+  std::vector<std::string> notes;
+  training_notes(s, notes);
+
+  yaml::Document doc;
+  hydra_header(doc, "ppo_trainer");
+  set_rl_data(doc, r);
+  set_rl_model(doc, s, model);
+  set_actor(doc, s, estimate);
+  set_rollout(doc, s);
+  set_other_roles(doc, s, model, notes);
   doc.set("/trainer/n_gpus_per_node", cluster.gpus_per_node, {}, "gpus " + std::to_string(s.gpus) + " in nodes of up to 8");
   doc.set("/trainer/nnodes", cluster.nodes);
 

@@ -15,30 +15,18 @@ namespace {
 using yaml::OrderedJson;
 
 
-// model.torch_dtype: the dtype the weights are loaded in ("bf16" and "fp32" are the strings
-// nemo_automodel.shared.utils.dtype_from_str accepts besides torch names).
+// model.torch_dtype: the dtype the weights are loaded in. nemo_automodel.shared.utils.dtype_from_str
+// (snapshot: data/frameworks/nemo-automodel/shared_utils.py) accepts torch names with or without "torch."
+// and "bf16", but not "fp32" (KeyError at start-up): "float32" it is.
 const char* torch_dtype(Precision precision) {
-  return precision == Precision::bf16 ? "bf16" : "fp32";
+  return precision == Precision::bf16 ? "bf16" : "float32";
 }
 
-}  // namespace
 
-Expected<std::string> nemo_automodel_config(const Scenario& s, const EstimateNotes& estimate) {
-  if (s.workload != Workload::train) {
-    return Error{"/workload",
-                 "NeMo Automodel's recipes cover SFT and PEFT fine-tuning (workload \"train\"); for \"rl\" use "
-                 "--format nemo-rl, verl or trl, got \"rl\""};
-  }
+// step_scheduler.*: batches in sequences.
+void set_schedule(yaml::Document& doc, const Scenario& s, const EstimateNotes& estimate) {
   const TrainSettings& t = s.train;
-  const ModelReference model = model_reference(s);
-  const ClusterShape cluster = cluster_shape(s.gpus);
   const std::int64_t dp = data_parallel_size(s);
-  const bool lora = t.method != Method::full;
-  std::vector<std::string> notes;
-
-  yaml::Document doc;
-  doc.set("/recipe/_target_", "nemo_automodel.recipes.llm.train_ft.TrainFinetuneRecipeForNextTokenPrediction");
-
   doc.set("/step_scheduler/global_batch_size", t.micro_batch_size * dp,
           "micro batch x data-parallel size (" + std::to_string(t.micro_batch_size) + " x " + std::to_string(dp) +
               "): no gradient accumulation; a larger value accumulates gradients");
@@ -49,30 +37,17 @@ Expected<std::string> nemo_automodel_config(const Scenario& s, const EstimateNot
   doc.set("/step_scheduler/val_every_steps", 50);
   doc.set("/step_scheduler/max_steps", 100);
 
-  doc.set("/dist_env/backend", "nccl");
-  doc.set("/dist_env/timeout_minutes", 10);
+}
 
-  doc.set("/rng/_target_", "nemo_automodel.components.training.rng.StatefulRNG");
-  doc.set("/rng/seed", 1111);
-  doc.set("/rng/ranked", true);
-
+// quantization.* (QLoRA) and peft.* (LoRA).
+void set_adapters(yaml::Document& doc, const TrainSettings& t) {
+  const bool lora = t.method != Method::full;
   if (t.method == Method::qlora) {
     doc.set("/quantization/load_in_4bit", true, "train.method qlora: 4-bit NF4 base weights, bf16 adapters");
     doc.set("/quantization/bnb_4bit_compute_dtype", "bfloat16");
     doc.set("/quantization/bnb_4bit_use_double_quant", true);
     doc.set("/quantization/bnb_4bit_quant_type", "nf4");
   }
-
-  doc.set("/model/_target_", "nemo_automodel.NeMoAutoModelForCausalLM.from_pretrained");
-  doc.set("/model/pretrained_model_name_or_path", model.path, model.note);
-  doc.set("/model/torch_dtype", torch_dtype(t.precision), {},
-          std::string("train.precision ") + to_string(t.precision) +
-              (t.precision == Precision::bf16 ? ": bf16 weights" : ": fp32 weights; FSDP2 computes in bf16"));
-
-  doc.set("/checkpoint/enabled", true);
-  doc.set("/checkpoint/checkpoint_dir", "checkpoints/");
-  doc.set("/checkpoint/model_save_format", "safetensors");
-  doc.set("/checkpoint/save_consolidated", false);
 
   if (lora) {
     doc.set("/peft/_target_", "nemo_automodel.components._peft.lora.PeftConfig");
@@ -86,6 +61,18 @@ Expected<std::string> nemo_automodel_config(const Scenario& s, const EstimateNot
     doc.set("/peft/alpha", lora_alpha_json(t.lora.alpha), {}, "train.lora.alpha");
   }
 
+}
+
+// distributed.pipeline: the block of llama_3_3_70b_instruct_squad.yaml. Older Automodel raised a ValueError for
+// pp_size > 1 without it; the 2026 DistributedSetup fills defaults, so writing it works on both.
+void set_pipeline(yaml::Document& doc, const TrainSettings& t) {
+  doc.set("/distributed/pipeline/pp_schedule", "1f1b", "train.pp " + std::to_string(t.pp) + ": pipeline stages");
+  doc.set("/distributed/pipeline/pp_microbatch_size", 1);
+  doc.set("/distributed/pipeline/scale_grads_in_schedule", false);
+}
+
+// distributed.*: ddp for plain data parallelism, fsdp2 otherwise.
+void set_distributed(yaml::Document& doc, const TrainSettings& t, std::vector<std::string>& notes) {
   const bool model_parallel = t.tp > 1 || t.pp > 1 || t.cp > 1;
   const bool ddp = t.sharding == Sharding::none && !model_parallel;
   std::string strategy_note;
@@ -102,8 +89,11 @@ Expected<std::string> nemo_automodel_config(const Scenario& s, const EstimateNot
   doc.set("/distributed/tp_size", t.tp);
   doc.set("/distributed/cp_size", t.cp);
   doc.set("/distributed/pp_size", t.pp);
-  doc.set("/distributed/sequence_parallel", false);
+  // DDPConfig has no sequence_parallel field: Automodel rejects unknown options per strategy (ValueError
+  // "Unknown options for strategy 'ddp'", config.py), so the key is written for fsdp2 only.
+  if (!ddp) doc.set("/distributed/sequence_parallel", false);
   doc.set("/distributed/activation_checkpointing", t.gradient_checkpointing, {}, "train.gradient_checkpointing");
+  if (t.pp > 1) set_pipeline(doc, t);
 
   if (t.offload_optimizer || t.offload_params) {
     notes.push_back("train.offload_*: Automodel's FSDP2Config takes offload_policy (a torch CPUOffloadPolicy, see "
@@ -111,8 +101,10 @@ Expected<std::string> nemo_automodel_config(const Scenario& s, const EstimateNot
                     "and this config needs more GPU memory than the estimate");
   }
 
-  doc.set("/loss_fn/_target_", "nemo_automodel.components.loss.masked_ce.MaskedCrossEntropy");
+}
 
+// dataset / dataloader blocks (SQuAD, as the example recipes).
+void set_data(yaml::Document& doc, const TrainSettings& t) {
   doc.set("/dataset/_target_", "nemo_automodel.components.datasets.llm.squad.make_squad_dataset",
           "an example dataset (SQuAD); replace it with yours");
   doc.set("/dataset/dataset_name", "rajpurkar/squad");
@@ -131,6 +123,9 @@ Expected<std::string> nemo_automodel_config(const Scenario& s, const EstimateNot
   doc.set("/validation_dataloader/_target_", "torchdata.stateful_dataloader.StatefulDataLoader");
   doc.set("/validation_dataloader/collate_fn", "nemo_automodel.components.datasets.utils.default_collater");
 
+}
+
+void set_optimizer(yaml::Document& doc, const TrainSettings& t) {
   switch (t.optimizer) {
     case Optimizer::adamw:
       doc.set("/optimizer/_target_", "torch.optim.AdamW", {}, "train.optimizer adamw");
@@ -158,6 +153,54 @@ Expected<std::string> nemo_automodel_config(const Scenario& s, const EstimateNot
       doc.set("/optimizer/relative_step", false);
       break;
   }
+
+}
+
+}  // namespace
+
+Expected<std::string> nemo_automodel_config(const Scenario& s, const EstimateNotes& estimate) {
+  if (s.workload != Workload::train) {
+    return Error{"/workload",
+                 "NeMo Automodel's recipes cover SFT and PEFT fine-tuning (workload \"train\"); for \"rl\" use "
+                 "--format nemo-rl, verl or trl, got \"rl\""};
+  }
+  const TrainSettings& t = s.train;
+  const ModelReference model = model_reference(s);
+  const ClusterShape cluster = cluster_shape(s.gpus);
+  const bool lora = t.method != Method::full;
+  std::vector<std::string> notes;
+
+  yaml::Document doc;
+  doc.set("/recipe/_target_", "nemo_automodel.recipes.llm.train_ft.TrainFinetuneRecipeForNextTokenPrediction");
+
+  set_schedule(doc, s, estimate);
+
+  doc.set("/dist_env/backend", "nccl");
+  doc.set("/dist_env/timeout_minutes", 10);
+
+  doc.set("/rng/_target_", "nemo_automodel.components.training.rng.StatefulRNG");
+  doc.set("/rng/seed", 1111);
+  doc.set("/rng/ranked", true);
+
+  doc.set("/model/_target_", "nemo_automodel.NeMoAutoModelForCausalLM.from_pretrained");
+  doc.set("/model/pretrained_model_name_or_path", model.path, model.note);
+  doc.set("/model/torch_dtype", torch_dtype(t.precision), {},
+          std::string("train.precision ") + to_string(t.precision) +
+              (t.precision == Precision::bf16 ? ": bf16 weights" : ": fp32 weights; FSDP2 computes in bf16"));
+
+  doc.set("/checkpoint/enabled", true);
+  doc.set("/checkpoint/checkpoint_dir", "checkpoints/");
+  doc.set("/checkpoint/model_save_format", "safetensors");
+  doc.set("/checkpoint/save_consolidated", false);
+
+  set_adapters(doc, t);
+
+  set_distributed(doc, t, notes);
+
+  doc.set("/loss_fn/_target_", "nemo_automodel.components.loss.masked_ce.MaskedCrossEntropy");
+
+  set_data(doc, t);
+  set_optimizer(doc, t);
 
   std::vector<std::string> header = {
       std::string("NeMo Automodel ") + (lora ? "PEFT (LoRA)" : "SFT") + " recipe for " + model.path +

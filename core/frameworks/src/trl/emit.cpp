@@ -94,12 +94,8 @@ void add_launch(std::vector<Argument>& args, const Scenario& s, std::vector<std:
       if (s.gpus > 1) add(args, "accelerate_config", "multi_gpu");
       break;
     case Sharding::zero1: add(args, "accelerate_config", "zero1"); break;
-    case Sharding::zero2:
-      add(args, "accelerate_config", "zero2.yaml");
-      notes.push_back("train.sharding zero2: TRL ships the presets zero1, zero3, fsdp1, fsdp2 and multi_gpu "
-                      "(trl/accelerate_configs/), no ZeRO-2: save a copy of its zero3.yaml as zero2.yaml with "
-                      "zero_stage: 2");
-      break;
+    // TRL ships trl/accelerate_configs/zero2.yaml since 2026 (snapshot: data/frameworks/trl/accelerate_configs/).
+    case Sharding::zero2: add(args, "accelerate_config", "zero2"); break;
     case Sharding::zero3: add(args, "accelerate_config", "zero3"); break;
     case Sharding::fsdp: add(args, "accelerate_config", "fsdp2"); break;
   }
@@ -136,80 +132,64 @@ std::string render(const std::string& command, const std::vector<Argument>& args
   return out;
 }
 
-}  // namespace
-
-Expected<std::string> trl_command(const Scenario& s, const EstimateNotes& estimate) {
-  const bool rl = s.workload == Workload::rl;
-  if (rl && s.rl.algorithm == RlAlgorithm::ppo) {
-    return Error{"/rl/algorithm",
-                 "the trl command line covers grpo, dpo and sft (`trl grpo|dpo|sft`); PPO with a critic is not "
-                 "one of its commands: use --format verl, got \"ppo\""};
-  }
-  const bool grpo = rl && s.rl.algorithm == RlAlgorithm::grpo;
-  const bool dpo = rl && s.rl.algorithm == RlAlgorithm::dpo;
+// GRPOConfig: generations per prompt, completion length, KL beta and the vLLM engine.
+void add_grpo(std::vector<Argument>& args, const Scenario& s, std::vector<std::string>& notes) {
   const TrainSettings& t = s.train;
   const RolloutSettings& r = s.rl.rollout;
-  const ModelReference model = model_reference(s);
-  std::vector<std::string> notes;
-  std::vector<Argument> args;
-
-  add(args, "model_name_or_path", model.path);
-  if (!model.note.empty()) notes.push_back(model.note);
-  add(args, "dataset_name", grpo ? "trl-lib/DeepMath-103K" : dpo ? "trl-lib/ultrafeedback_binarized" : "trl-lib/Capybara");
-  if (grpo) add(args, "reward_funcs", "accuracy_reward");
-  add(args, "output_dir", grpo ? "grpo-output" : dpo ? "dpo-output" : "sft-output");
-  add(args, "per_device_train_batch_size", std::to_string(t.micro_batch_size));
-
-  if (grpo) {
-    const std::int64_t completions = r.prompts_per_step * r.generations_per_prompt;
-    const std::int64_t per_pass = t.micro_batch_size * s.gpus;
-    const std::int64_t accumulation = completions >= per_pass ? completions / per_pass : 1;
-    add(args, "gradient_accumulation_steps", std::to_string(accumulation));
-    if (accumulation * per_pass != completions) {
-      notes.push_back("rl.rollout: " + std::to_string(completions) + " completions per step is not a multiple of "
-                      "micro batch x GPUs (" + std::to_string(per_pass) + "); TRL generates " +
-                      std::to_string(accumulation * per_pass) + " per optimizer step here");
-    }
-    add(args, "num_generations", std::to_string(r.generations_per_prompt));
-    add(args, "max_completion_length", std::to_string(r.max_response_len));
-    add(args, "beta", s.rl.reference ? "0.001" : "0.0");
-    if (r.engine == Engine::vllm) {
-      add(args, "use_vllm", "true");
-      add(args, "vllm_mode", r.colocated ? "colocate" : "server");
-      if (r.colocated) {
-        add(args, "vllm_gpu_memory_utilization", number_text(r.gpu_memory_utilization));
-        add(args, "vllm_tensor_parallel_size", std::to_string(r.tp));
-        add(args, "vllm_max_model_length", std::to_string(r.max_prompt_len + r.max_response_len));
-      }
-    } else {
-      add(args, "use_vllm", "false");
-    }
-    if (s.rl.reward_model) {
-      const Scenario reward_only = [&] {
-        Scenario only;
-        only.model = s.rl.reward_model->model;
-        return only;
-      }();
-      add(args, "reward_model_name_or_path", model_reference(reward_only).path);
+  const std::int64_t completions = r.prompts_per_step * r.generations_per_prompt;
+  const std::int64_t per_pass = t.micro_batch_size * s.gpus;
+  const std::int64_t accumulation = completions >= per_pass ? completions / per_pass : 1;
+  add(args, "gradient_accumulation_steps", std::to_string(accumulation));
+  if (accumulation * per_pass != completions) {
+    notes.push_back("rl.rollout: " + std::to_string(completions) + " completions per step is not a multiple of "
+                    "micro batch x GPUs (" + std::to_string(per_pass) + "); TRL generates " +
+                    std::to_string(accumulation * per_pass) + " per optimizer step here");
+  }
+  add(args, "num_generations", std::to_string(r.generations_per_prompt));
+  add(args, "max_completion_length", std::to_string(r.max_response_len));
+  add(args, "beta", s.rl.reference ? "0.001" : "0.0");
+  if (r.engine == Engine::vllm) {
+    add(args, "use_vllm", "true");
+    add(args, "vllm_mode", r.colocated ? "colocate" : "server");
+    if (r.colocated) {
+      add(args, "vllm_gpu_memory_utilization", number_text(r.gpu_memory_utilization));
+      add(args, "vllm_tensor_parallel_size", std::to_string(r.tp));
+      add(args, "vllm_max_model_length", std::to_string(r.max_prompt_len + r.max_response_len));
     }
   } else {
-    add(args, "gradient_accumulation_steps", "1");
-    add(args, "max_length", std::to_string(t.seq_len));
-    if (dpo) {
-      add(args, "beta", "0.1");
-      if (!s.rl.reference) add(args, "reference_free", "true");
-    }
+    add(args, "use_vllm", "false");
   }
-  add(args, "gradient_checkpointing", bool_text(t.gradient_checkpointing));
-  add_precision(args, t.precision, notes);
-  add_peft(args, t);
-  add_launch(args, s, notes);
-  if (t.optimizer != Optimizer::adamw) {
-    notes.push_back(std::string("train.optimizer \"") + to_string(t.optimizer) +
-                    "\": pick it with TrainingArguments --optim (e.g. adamw_bnb_8bit, sgd, adafactor)");
+  if (s.rl.reward_model) {
+    const Scenario reward_only = [&] {
+      Scenario only;
+      only.model = s.rl.reward_model->model;
+      return only;
+    }();
+    add(args, "reward_model_name_or_path", model_reference(reward_only).path);
   }
+}
 
-  const std::string command = grpo ? "trl grpo" : dpo ? "trl dpo" : "trl sft";
+// SFTConfig / DPOConfig. DPOConfig lost `reference_free` in early 2026 (the parser rejects unknown flags):
+// without a reference the DPO loss cannot be written as a flag any more, so it is a note.
+void add_offline(std::vector<Argument>& args, const Scenario& s, bool dpo, std::vector<std::string>& notes) {
+  add(args, "gradient_accumulation_steps", "1");
+  add(args, "max_length", std::to_string(s.train.seq_len));
+  if (!dpo) return;
+  add(args, "beta", "0.1");
+  if (!s.rl.reference) {
+    notes.push_back("rl.reference is false: TRL's DPOConfig has no reference-free flag any more (reference_free was "
+                    "removed in 2026); with --use_peft the reference is the base model with the adapter disabled "
+                    "(no extra copy), otherwise TRL loads a reference copy");
+  }
+}
+
+// The comment lines above the command: what it is, the estimate, the vLLM server, the notes.
+std::vector<std::string> command_comments(const Scenario& s, const EstimateNotes& estimate, const std::string& command,
+                                          const std::vector<std::string>& notes) {
+  const bool grpo = command == "trl grpo";
+  const bool dpo = command == "trl dpo";
+  const RolloutSettings& r = s.rl.rollout;
+  const ModelReference model = model_reference(s);
   std::vector<std::string> comments = {
       command + " for " + model.path + ", generated by vramplan from a scenario.",
       std::string("Flags: ") + (grpo ? "GRPOConfig" : dpo ? "DPOConfig" : "SFTConfig") +
@@ -227,6 +207,48 @@ Expected<std::string> trl_command(const Scenario& s, const EstimateNotes& estima
                        " --max_model_len " + std::to_string(r.max_prompt_len + r.max_response_len));
   }
   for (const auto& line : notes) comments.push_back("note: " + line);
+  return comments;
+}
+
+}  // namespace
+
+Expected<std::string> trl_command(const Scenario& s, const EstimateNotes& estimate) {
+  const bool rl = s.workload == Workload::rl;
+  if (rl && s.rl.algorithm == RlAlgorithm::ppo) {
+    return Error{"/rl/algorithm",
+                 "the trl command line covers grpo, dpo and sft (`trl grpo|dpo|sft`); PPO with a critic is not "
+                 "one of its commands: use --format verl, got \"ppo\""};
+  }
+  const bool grpo = rl && s.rl.algorithm == RlAlgorithm::grpo;
+  const bool dpo = rl && s.rl.algorithm == RlAlgorithm::dpo;
+  const TrainSettings& t = s.train;
+  const ModelReference model = model_reference(s);
+  std::vector<std::string> notes;
+  std::vector<Argument> args;
+
+  add(args, "model_name_or_path", model.path);
+  if (!model.note.empty()) notes.push_back(model.note);
+  add(args, "dataset_name", grpo ? "trl-lib/DeepMath-103K" : dpo ? "trl-lib/ultrafeedback_binarized" : "trl-lib/Capybara");
+  if (grpo) add(args, "reward_funcs", "accuracy_reward");
+  add(args, "output_dir", grpo ? "grpo-output" : dpo ? "dpo-output" : "sft-output");
+  add(args, "per_device_train_batch_size", std::to_string(t.micro_batch_size));
+
+  if (grpo) {
+    add_grpo(args, s, notes);
+  } else {
+    add_offline(args, s, dpo, notes);
+  }
+  add(args, "gradient_checkpointing", bool_text(t.gradient_checkpointing));
+  add_precision(args, t.precision, notes);
+  add_peft(args, t);
+  add_launch(args, s, notes);
+  if (t.optimizer != Optimizer::adamw) {
+    notes.push_back(std::string("train.optimizer \"") + to_string(t.optimizer) +
+                    "\": pick it with TrainingArguments --optim (e.g. adamw_bnb_8bit, sgd, adafactor)");
+  }
+
+  const std::string command = grpo ? "trl grpo" : dpo ? "trl dpo" : "trl sft";
+  const std::vector<std::string> comments = command_comments(s, estimate, command, notes);
   return render(command, args, comments);
 }
 
