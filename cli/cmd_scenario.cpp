@@ -121,7 +121,35 @@ int run_sweep(const Json& scenario, const std::string& assignment, bool json) {
 
 }  // namespace
 
+// `--from FORMAT` anywhere before FILE: the scenario comes from a framework config.
+bool has_from(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--from") return true;
+    if (!a.empty() && a[0] != '-') return false;
+  }
+  return false;
+}
+
+// estimate/recommend of an imported framework config; --json is the only other option then.
+int run_from(const std::vector<std::string>& args, bool recommend_it) {
+  auto scenario = scenario_from_framework(args);
+  if (!scenario.ok()) return report(scenario.error());
+  bool json = false;
+  for (const auto& a : args) json = json || a == "--json";
+  auto result = recommend_it ? api::recommend(scenario.value()) : api::estimate(scenario.value());
+  if (!result.ok()) return report(result.error());
+  if (json) {
+    print_json(result.value());
+  } else if (recommend_it) {
+    print_recommendations(result.value());
+  } else {
+    print_estimate(result.value());
+  }
+  return kExitOk;
+}
+
 int run_estimate(const std::vector<std::string>& args) {
+  if (has_from(args)) return run_from(args, false);
   auto parsed = parse_args(args, {"--sweep"}, 1);
   if (!parsed.ok()) return report(parsed.error());
   auto scenario = read_scenario_arg(parsed.value());
@@ -139,6 +167,7 @@ int run_estimate(const std::vector<std::string>& args) {
 }
 
 int run_recommend(const std::vector<std::string>& args) {
+  if (has_from(args)) return run_from(args, true);
   auto parsed = parse_args(args, {}, 1);
   if (!parsed.ok()) return report(parsed.error());
   auto scenario = read_scenario_arg(parsed.value());

@@ -43,5 +43,10 @@ int run_estimate(const std::vector<std::string>& args);
 int run_recommend(const std::vector<std::string>& args);
 int run_config(const std::vector<std::string>& args);
 int run_validate(const std::vector<std::string>& args);
+int run_import(const std::vector<std::string>& args);
+
+// `estimate|recommend --from FORMAT FILE [overrides...]`: the scenario a framework config imports to
+// (its warnings on stderr).
+Expected<Json> scenario_from_framework(const std::vector<std::string>& args);
 
 }  // namespace vramplan::cli

@@ -16,6 +16,11 @@ usage:
   vramplan params [--json] FILE             parameter counts of a Hugging Face config.json
   vramplan params [--json] --model ID       parameter counts of a catalog model
   vramplan config --format F FILE           example config: nemo-rl, nemo-automodel, verl, trl
+  vramplan import --format F [--json] [--gpu ID] [--fix] FILE [overrides...]
+                                            read a verl / nemo-rl / nemo-automodel / trl config or
+                                            launch script: the scenario, warnings, estimate, key edits;
+                                            --fix prints the config with the first fitting suggestion
+  vramplan estimate|recommend --from F [--json] [--gpu ID] FILE [overrides...]
   vramplan models [--json]                  the model catalog
   vramplan gpus [--json]                    the GPU catalog
   vramplan validate DIR                     estimates against the measured records in DIR
@@ -33,7 +38,7 @@ constexpr Command kCommands[] = {
     {"estimate", vramplan::cli::run_estimate}, {"recommend", vramplan::cli::run_recommend},
     {"params", vramplan::cli::run_params},     {"config", vramplan::cli::run_config},
     {"models", vramplan::cli::run_models},     {"gpus", vramplan::cli::run_gpus},
-    {"validate", vramplan::cli::run_validate},
+    {"validate", vramplan::cli::run_validate}, {"import", vramplan::cli::run_import},
 };
 
 }  // namespace
@@ -52,7 +57,7 @@ int main(int argc, char** argv) {
   for (const auto& command : kCommands) {
     if (std::strcmp(argv[1], command.name) == 0) return command.run(args);
   }
-  std::fprintf(stderr, "error: %s: unknown command; one of estimate, recommend, params, config, models, gpus, validate\n",
+  std::fprintf(stderr, "error: %s: unknown command; one of estimate, recommend, params, config, import, models, gpus, validate\n",
                argv[1]);
   return vramplan::cli::kExitInvalid;
 }

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "vramplan/error.hpp"
+#include "vramplan/framework_import.hpp"
 #include "vramplan/json_reader.hpp"
 #include "vramplan/scenario.hpp"
 
@@ -42,6 +43,17 @@ Expected<std::string> config(const Json& scenario, std::string_view format);
 // append_text appends it to `out`.
 std::string to_text(const Json& document);
 void append_text(std::string& out, const Json& document);
+
+// `import`: a framework config read back (vramplan/framework_import.hpp). `document`: {format, scenario,
+// warnings, unmapped, estimate, suggestions (each with its framework key edits), fix (the edits --fix
+// applies)}; a scenario the core rejects comes back with "error" instead of the estimate. `fixed`: the
+// input with the fix applied, for the adapters to print in the framework's own form.
+struct ImportOutcome {
+  Json document;
+  config::ImportInput input;
+  config::ImportInput fixed;
+};
+Expected<ImportOutcome> import_config(std::string_view format, const config::ImportInput& input);
 
 // Shared by the operations: parse and validate a scenario against the embedded catalog.
 Expected<Scenario> scenario_from_json(const Json& scenario);

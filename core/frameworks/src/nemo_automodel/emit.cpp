@@ -188,6 +188,11 @@ Expected<std::string> nemo_automodel_config(const Scenario& s, const EstimateNot
           std::string("train.precision ") + to_string(t.precision) +
               (t.precision == Precision::bf16 ? ": bf16 weights" : ": fp32 weights; FSDP2 computes in bf16"));
 
+  // transformers' attn_implementation; flash-attention is Automodel's default backend, so only the others.
+  if (t.attention != Attention::flash) {
+    doc.set("/model/attn_implementation", t.attention == Attention::eager ? "eager" : "sdpa", {},
+            std::string("train.attention ") + to_string(t.attention));
+  }
   doc.set("/checkpoint/enabled", true);
   doc.set("/checkpoint/checkpoint_dir", "checkpoints/");
   doc.set("/checkpoint/model_save_format", "safetensors");

@@ -175,8 +175,10 @@ void set_policy_batches(yaml::Document& doc, const Scenario& s, const Flavor& f,
   if (s.workload == Workload::rl && s.rl.logprob_micro_batch_size) {
     doc.set("/policy/logprob_batch_size", *s.rl.logprob_micro_batch_size, {}, "rl.logprob_micro_batch_size");
   }
-  if (s.workload == Workload::rl && s.rl.sequence_packing) {
-    doc.set("/policy/sequence_packing/enabled", true, {}, "rl.sequence_packing: only real tokens");
+  // Written either way: grpo_math_1B.yaml and ppo_math_1B.yaml pack by default, dpo.yaml and sft.yaml do not.
+  if (s.workload == Workload::rl) {
+    doc.set("/policy/sequence_packing/enabled", s.rl.sequence_packing, {},
+            s.rl.sequence_packing ? "rl.sequence_packing: only real tokens" : "rl.sequence_packing false");
   }
 }
 

@@ -127,9 +127,9 @@ void set_rl_model(yaml::Document& doc, const Scenario& s, const ModelReference& 
                       : "rl.rollout.colocated is false, but verl's main_ppo colocates rollout and training "
                         "(hybrid engine); a separate rollout pool needs its one-step-off/async recipes");
   doc.set("/actor_rollout_ref/model/path", model.path, model.note);
-  if (s.rl.sequence_packing) {
-    doc.set("/actor_rollout_ref/model/use_remove_padding", true, {}, "rl.sequence_packing: only real tokens");
-  }
+  // Written either way: ppo_trainer.yaml removes padding by default.
+  doc.set("/actor_rollout_ref/model/use_remove_padding", s.rl.sequence_packing, {},
+          s.rl.sequence_packing ? "rl.sequence_packing: only real tokens" : "rl.sequence_packing false");
   if (s.rl.logprob_kernel == LogprobKernel::fused) {
     doc.set("/actor_rollout_ref/model/use_fused_kernels", true, {}, "rl.logprob_kernel fused");
   }
