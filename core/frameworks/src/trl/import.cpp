@@ -164,6 +164,8 @@ void map_grpo(ImportContext& c, std::int64_t gpus) {
   c.set("rl.rollout.tp", c.integer("vllm_tensor_parallel_size").value_or(1));
   if (const auto reward = c.text("reward_model_name_or_path")) c.set("rl.reward_model", Json{{"model", *reward}});
   c.set("rl.sequence_packing", c.flag("padding_free", false));
+  // GRPOTrainer computes log-probs with trl's selective_log_softmax (docs/scenario.md rl.logprob_kernel).
+  c.set("rl.logprob_kernel", "selective");
 }
 
 }  // namespace
