@@ -18,6 +18,7 @@
 #include "table.hpp"
 #include "vramplan/text_format.hpp"
 #include "vramplan/api.hpp"
+#include "vramplan/json_reader.hpp"
 
 namespace vramplan::cli {
 namespace {
@@ -29,7 +30,9 @@ constexpr double kGiB = kBytesPerGiB;
 struct Row {
   std::string id, flag, match, level, measured, estimated, error, note;
   double abs_error = -1;  // < 0: not compared
+  double signed_error = 0;  // (estimated - measured) / measured: negative is an under-estimate
   bool counted = false;
+  std::string invalid;  // the error line of a record that could not be read
 };
 
 double component(const Json& result, const char* id) {
@@ -84,6 +87,35 @@ std::string show(double v, const std::string& unit) {
   return unit == "tokens" ? fmt("%.0f tok", v) : fmt("%.2f GiB", v / kGiB);
 }
 
+// The p-quantile (nearest rank) of v.
+double quantile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
+  return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+// Under-estimating is the dangerous direction (a run told "fits" dies): the share of records more than
+// kUnderLimit below their measurement and the worst one, reported beside the median and p90.
+constexpr double kUnderLimit = 0.15;
+
+void print_direction(const char* what, const std::vector<double>& signed_errors, const std::vector<std::string>& ids) {
+  std::vector<double> abs;
+  std::size_t under = 0;
+  double worst = 0;
+  std::string worst_id = "-";
+  for (std::size_t i = 0; i < signed_errors.size(); ++i) {
+    abs.push_back(std::fabs(signed_errors[i]));
+    if (signed_errors[i] < -kUnderLimit) ++under;
+    if (signed_errors[i] < worst) worst = signed_errors[i], worst_id = ids[i];
+  }
+  const double share = signed_errors.empty() ? 0.0 : static_cast<double>(under) / static_cast<double>(signed_errors.size());
+  std::printf("%s: p90 |error| %.1f%%; more than %.0f%% under the measurement: %zu of %zu (%.1f%%); worst "
+              "under-estimate %+.1f%% (%s)\n",
+              what, 100.0 * quantile(abs, 0.9), 100.0 * kUnderLimit, under, signed_errors.size(), 100.0 * share,
+              100.0 * worst, worst_id.c_str());
+}
+
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -91,32 +123,63 @@ double median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// A validation record as read through the same checked reader as scenarios: a field of the wrong type is
+// an error naming the file and the field's JSON pointer, never an exception.
+struct Record {
+  std::string id, flag, match, note, level, unit;
+  double value = 0;  // measured value in `unit`; 0 when the record has no figure
+  Json scenario;     // null when the record has none
+  Json breakdown;    // vLLM profile components, or null
+};
+
+Record read_record(const Json& document, const std::string& fallback_id) {
+  ObjectReader r(document, "");
+  Record rec;
+  rec.id = r.string("id", fallback_id, 128);
+  rec.flag = r.string("quality_flag", "", 128);
+  rec.match = r.choice("match", {"exact", "approximate", "none"}, "none");
+  rec.note = r.string("note", "", 65536);
+  ObjectReader measured = r.object("measured");
+  rec.level = measured.string("level", "-", 128);
+  rec.unit = measured.choice("unit", {"GiB", "GB", "MiB", "tokens"}, "GiB");
+  rec.value = measured.optional_number("value", 0.0, 1.0e15).value_or(0.0);
+  if (const Json* scenario = r.find("scenario")) rec.scenario = *scenario;
+  if (r.has("breakdown")) rec.breakdown = r.object("breakdown").raw();
+  return rec;
+}
+
 Row validate_record(const std::string& path, std::vector<std::string>& details) {
   Row row;
+  row.id = std::filesystem::path(path).stem().string();
   auto doc = read_json_input(path);
   if (!doc.ok()) {
-    row.id = std::filesystem::path(path).stem().string();
     row.note = "unreadable: " + doc.error().message;
     return row;
   }
-  const Json& d = doc.value();
-  row.id = d.value("id", std::filesystem::path(path).stem().string());
-  row.flag = d.value("quality_flag", "");
-  row.match = d.value("match", "none");
-  const Json measured = d.value("measured", Json::object());
-  row.level = measured.value("level", Json()).is_string() ? measured["level"].get<std::string>() : "-";
-  row.note = d.value("note", "");
-  const Json scenario = d.value("scenario", Json());
+  auto read = catch_input_errors<Record>([&] { return read_record(doc.value(), row.id); });
+  if (!read.ok()) {
+    row.error = "invalid";
+    row.invalid = read.error().line().substr(7);  // without "error: ": the file goes in front
+    row.note = path + ": " + row.invalid;
+    return row;
+  }
+  const Record& d = read.value();
+  row.id = d.id;
+  row.flag = d.flag;
+  row.match = d.match;
+  row.level = d.level;
+  row.note = d.note;
+  const Json& scenario = d.scenario;
   if (scenario.is_null() || row.match == "none") {
     row.measured = "-";
     row.estimated = "-";
     row.error = "unmatched";
     return row;
   }
-  const std::string unit = measured.value("unit", "GiB");
-  double measured_value = 0;
-  const Json& mv = measured.value("value", Json());
-  if (mv.is_number()) measured_value = mv.get<double>() * (unit == "tokens" ? 1.0 : kGiB);
+  const std::string& unit = d.unit;
+  // Records print GiB; MiB and GB are converted so a user's own measurements can be given as measured.
+  const double unit_bytes = unit == "tokens" ? 1.0 : unit == "MiB" ? 1048576.0 : unit == "GB" ? 1.0e9 : kGiB;
+  double measured_value = d.value * unit_bytes;
   auto result = api::estimate(scenario);
   if (!result.ok()) {
     row.estimated = "error";
@@ -138,13 +201,14 @@ Row validate_record(const std::string& path, std::vector<std::string>& details) 
     const double err = (estimated - measured_value) / measured_value;
     row.error = fmt("%+.1f%%", 100.0 * err);
     row.abs_error = std::fabs(err);
+    row.signed_error = err;
     row.counted = row.flag == "measured" && row.match == "exact";
   } else {
     row.error = "no figure";
   }
   // vLLM records: the profile's other components, for information.
-  if (d.contains("breakdown") && d["breakdown"].is_object() && result->contains("inference")) {
-    const Json& b = d["breakdown"];
+  if (d.breakdown.is_object() && result->contains("inference")) {
+    const Json& b = d.breakdown;
     auto line = [&](const char* name, const char* key, double est) {
       if (b.contains(key) && b[key].is_number()) {
         details.push_back(row.id + "  " + name + ": measured " + fmt("%.2f GiB", b[key].get<double>()) +
@@ -178,20 +242,27 @@ int run_validate(const std::vector<std::string>& args) {
   Table table({"record", "quality", "match", "level", "measured", "estimated", "error", "note"},
               {Align::left, Align::left, Align::left, Align::left, Align::right, Align::right, Align::right, Align::left});
   std::vector<std::string> details;
-  std::vector<double> counted, compared;
+  std::vector<double> counted, compared, counted_signed, compared_signed;
+  std::vector<std::string> counted_ids, compared_ids;
   std::string worst_id, worst_all_id;
   double worst = 0, worst_all = 0;
   int counted_failures = 0;
+  std::vector<Error> invalid;
   for (const std::string& f : files) {
     Row row = validate_record(f, details);
+    if (!row.invalid.empty()) invalid.push_back(Error{f, row.invalid});
     std::string note = row.note.size() > 110 ? row.note.substr(0, 107) + "..." : row.note;
     table.add_row({row.id, row.flag, row.match, row.level, row.measured, row.estimated, row.error, note});
     if (row.abs_error >= 0) {
       compared.push_back(row.abs_error);
+      compared_signed.push_back(row.signed_error);
+      compared_ids.push_back(row.id);
       if (row.abs_error > worst_all) worst_all = row.abs_error, worst_all_id = row.id;
     }
     if (row.counted) {
       counted.push_back(row.abs_error);
+      counted_signed.push_back(row.signed_error);
+      counted_ids.push_back(row.id);
       if (row.abs_error > worst) worst = row.abs_error, worst_id = row.id;
     } else if (row.flag == "measured" && row.match == "exact") {
       ++counted_failures;  // a counted record that could not be estimated
@@ -209,10 +280,19 @@ int run_validate(const std::vector<std::string>& args) {
   std::printf("every compared record (information): %zu records; median |error| %.1f%%, worst %.1f%% (%s)\n",
               compared.size(), 100.0 * median(compared), 100.0 * worst_all,
               worst_all_id.empty() ? "-" : worst_all_id.c_str());
+  print_direction("counted", counted_signed, counted_ids);
+  print_direction("every compared record", compared_signed, compared_ids);
   std::printf("thresholds: median <= %.0f%%, every counted record <= %.0f%%\n", 100.0 * kMedianLimit,
               100.0 * kWorstLimit);
   const bool pass = !counted.empty() && counted_failures == 0 && med <= kMedianLimit && worst <= kWorstLimit;
   if (counted_failures > 0) std::printf("%d counted record(s) could not be estimated\n", counted_failures);
+  if (!invalid.empty()) {
+    // A record that cannot be read is the user's input error (exit 2): the table above names every one;
+    // the contract's single stderr line names the first.
+    std::printf("%zu record(s) could not be read (listed above with the field)\n", invalid.size());
+    std::fflush(stdout);
+    return report(invalid.front());
+  }
   std::puts(pass ? "validation: PASS" : "validation: FAIL");
   return pass ? kExitOk : 1;
 }

@@ -192,5 +192,44 @@ if [ -d "$src/tests/fuzz/corpus" ]; then
   done
 fi
 
+# --- Accepted in silence before (issue 19): now refused with the field ----------------------------------
+printf '%s' '{"gpus": 8, "model": "Qwen/Qwen2.5-7B-Instruct", "gpus": 1}' >"$tmp/dup_top"
+printf '%s' '{"model": "Qwen/Qwen2.5-7B-Instruct", "train": {"micro_batch_size": 2, "micro_batch_size": 4}}' >"$tmp/dup_nested"
+for f in dup_top dup_nested; do invalid_everywhere "$f" "$tmp/$f"; done
+grep -q "^error: /train/micro_batch_size: is given twice" "$tmp/err" || fail "dup_nested: the pointer of the repeated key is not named"
+printf '%s' '{"model": "Qwen/Qwen2.5-7B-Instruct", "gpus": 3, "train": {"tp": 3}}' >"$tmp/tp3"
+printf '%s' '{"model": "Qwen/Qwen2.5-7B-Instruct", "gpus": 1024, "train": {"pp": 1024}}' >"$tmp/pp1024"
+for f in tp3 pp1024; do
+  for format in nemo-rl nemo-automodel verl trl; do invalid "config $format $f (estimate rejects it)" config --format "$format" "$tmp/$f"; done
+done
+
+# --- validate DIR over hostile records: every bad file named with its field, exit 2, never a crash --------
+mkdir -p "$tmp/records"
+cp "$src/tests/validation/m111.json" "$tmp/records/good.json"
+printf '%s' '[]' >"$tmp/records/r_array.json"
+printf '%s' '{"id": 5}' >"$tmp/records/r_id.json"
+printf '%s' '{"measured": 5}' >"$tmp/records/r_measured.json"
+printf '%s' '{"note": {}}' >"$tmp/records/r_note.json"
+printf '%s' '{"quality_flag": 5}' >"$tmp/records/r_flag.json"
+printf '%s' '{"match": []}' >"$tmp/records/r_match.json"
+printf '%s' '{"measured": {"value": "12"}}' >"$tmp/records/r_value.json"
+printf '%s' '{"scenario": {"model": 5}, "match": "exact", "measured": {"value": 1}}' >"$tmp/records/r_scenario.json"
+printf '%s' 'null' >"$tmp/records/r_null.json"
+run validate "$tmp/records"
+if [ "$status" -ge 124 ]; then fail "validate hostile records: crashed or hung (exit $status)"
+elif [ "$status" -ne 2 ]; then fail "validate hostile records: exit $status, wanted 2"
+elif [ "$(wc -l <"$tmp/err")" -ne 1 ] || [ "$(head -c 7 "$tmp/err")" != "error: " ]; then fail "validate hostile records: stderr is not one error line"
+else
+  ok=1
+  for pair in "r_array:/: must be an object" "r_id:/id: must be a string" "r_measured:/measured: must be an object" \
+              "r_note:/note: must be a string" "r_flag:/quality_flag: must be a string" "r_match:/match: must be one of" \
+              "r_value:/measured/value:" "r_null:/: must be an object"; do
+    file=${pair%%:*} want=${pair#*:}
+    grep -F "$file.json: $want" "$tmp/out" >/dev/null || { fail "validate hostile records: $file not named with \"$want\""; ok=0; }
+  done
+  grep -q "error: /model: " "$tmp/out" || { fail "validate hostile records: the bad scenario's error is not shown"; ok=0; }
+  [ "$ok" -eq 1 ] && passed=$((passed + 1))
+fi
+
 echo "hostile inputs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -3,6 +3,9 @@
 #include "vramplan/catalog.hpp"
 #include "vramplan/params.hpp"
 
+#include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 namespace vramplan::api {
@@ -80,6 +83,98 @@ Json gpu_listing(const GpuSpec& g) {
 
 }  // namespace
 
+namespace {
+
+// Keys written in the text: strings followed by ':' outside strings. Cheap next to parsing, and equal to
+// the members of the parsed document unless a key is repeated (nlohmann keeps the last value silently).
+std::size_t keys_in_text(std::string_view t) {
+  std::size_t keys = 0;
+  bool in_string = false, escaped = false;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (!in_string) {
+      in_string = c == '"';
+      continue;
+    }
+    if (escaped) {
+      escaped = false;
+    } else if (c == '\\') {
+      escaped = true;
+    } else if (c == '"') {
+      in_string = false;
+      std::size_t j = i + 1;
+      while (j < t.size() && (t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r')) ++j;
+      if (j < t.size() && t[j] == ':') ++keys;
+    }
+  }
+  return keys;
+}
+
+std::size_t members_in(const Json& j) {
+  std::size_t n = 0;
+  if (j.is_object()) {
+    for (const auto& item : j.items()) n += 1 + members_in(item.value());
+  } else if (j.is_array()) {
+    for (const Json& e : j) n += members_in(e);
+  }
+  return n;
+}
+
+// The first repeated key, found by parsing again with a callback that tracks the path (only done when
+// keys_in_text says a key repeats, so the common parse keeps its speed).
+std::optional<Error> first_duplicate_key(std::string_view text) {
+  struct Frame {
+    bool array = false;
+    std::size_t index = 0;
+    std::string key;
+    std::set<std::string> keys;
+  };
+  std::vector<Frame> stack;
+  std::optional<Error> found;
+  const auto pointer_to_top = [&] {
+    std::string p;
+    for (std::size_t i = 0; i + 1 < stack.size(); ++i) {
+      p = stack[i].array ? pointer_append(p, stack[i].index) : pointer_append(p, stack[i].key);
+    }
+    return p;
+  };
+  const auto element_done = [&] {
+    if (!stack.empty() && stack.back().array) ++stack.back().index;
+  };
+  const Json::parser_callback_t track = [&](int, Json::parse_event_t event, Json& parsed) {
+    using E = Json::parse_event_t;
+    if (event == E::object_start || event == E::array_start) {
+      stack.push_back(Frame{event == E::array_start, 0, {}, {}});
+    } else if (event == E::object_end || event == E::array_end) {
+      if (!stack.empty()) stack.pop_back();
+      element_done();
+    } else if (event == E::key && !stack.empty() && parsed.is_string()) {
+      Frame& top = stack.back();
+      top.key = parsed.get<std::string>();
+      if (!top.keys.insert(top.key).second && !found) {
+        found = Error{pointer_append(pointer_to_top(), top.key),
+                      "is given twice in the same object; JSON leaves a repeated key's meaning to the reader, so "
+                      "give each key once"};
+      }
+    } else if (event == E::value) {
+      element_done();
+    }
+    return stack.size() <= static_cast<std::size_t>(kMaxJsonDepth) + 1;
+  };
+  const Json ignored = Json::parse(text.begin(), text.end(), track, /*allow_exceptions=*/false);
+  static_cast<void>(ignored);
+  return found;
+}
+
+Expected<Json> checked_for_duplicates(Json doc, std::string_view text) {
+  if (keys_in_text(text) != members_in(doc)) {
+    if (auto duplicate = first_duplicate_key(text)) return *duplicate;
+  }
+  return doc;
+}
+
+}  // namespace
+
 Expected<Json> parse_json_text(std::string_view text) {
   // nlohmann's lexer takes a NUL byte for the end of the input and would accept `{...}\0garbage`;
   // a raw NUL is never valid JSON (inside strings it must be written \u0000).
@@ -95,7 +190,7 @@ Expected<Json> parse_json_text(std::string_view text) {
   if (brackets <= static_cast<std::size_t>(kMaxJsonDepth)) {
     Json doc = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded()) return Error{"", "not valid JSON (check quotes, commas and brackets; text must be UTF-8)"};
-    return doc;
+    return checked_for_duplicates(std::move(doc), text);
   }
   int depth = 0;
   bool too_deep = false;
@@ -108,7 +203,7 @@ Expected<Json> parse_json_text(std::string_view text) {
   Json doc = Json::parse(text.begin(), text.end(), limit_depth, /*allow_exceptions=*/false);
   if (too_deep) return Error{"", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels is not accepted"};
   if (doc.is_discarded()) return Error{"", "not valid JSON (check quotes, commas and brackets; text must be UTF-8)"};
-  return doc;
+  return checked_for_duplicates(std::move(doc), text);
 }
 
 Expected<Json> params_from_config(const Json& config) {

@@ -25,6 +25,9 @@ Expected<std::string> config(const Json& scenario, std::string_view format) {
   }
   try {
     const config::EstimateNotes notes = config::collect_estimate_notes(s, *catalog.value());
+    // A scenario `estimate` rejects (tp not dividing the heads, pp above the layers ...) is rejected here
+    // too: a config for a run that cannot start must not exit 0 (every command refuses it alike).
+    if (!notes.estimate_error.empty()) return notes.estimate_error_value;
     switch (*parsed_format) {
       case config::Format::nemo_rl: return config::nemo_rl_config(s, notes);
       case config::Format::nemo_automodel: return config::nemo_automodel_config(s, notes);

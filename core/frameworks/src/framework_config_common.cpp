@@ -68,6 +68,7 @@ EstimateNotes collect_estimate_notes(const Scenario& scenario, const Catalog& ca
     }
   } else if (estimate.error().kind == ErrorKind::invalid_input) {
     notes.estimate_error = estimate.error().line();
+    notes.estimate_error_value = estimate.error();
   }
   if (scenario.gpu) {
     const auto recommendation = recommend(scenario, catalog);

@@ -38,7 +38,8 @@ struct EstimateNotes {
   bool has_max_micro_batch = false;
   std::int64_t max_micro_batch = 0;  // recommend: gpus[gpu].max_micro_batch
   std::int64_t min_gpus = 0;         // recommend: gpus[gpu].min_gpus (0: unknown)
-  std::string estimate_error;   // an invalid_input error from estimate, shown as a note
+  std::string estimate_error;   // an invalid_input error from estimate (its line)
+  Error estimate_error_value;   // the same error, for the callers that refuse the scenario with it
 };
 
 // The plan layer's estimate and recommendation of the scenario (typed, never the JSON API); never fails.
