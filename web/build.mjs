@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the single-file page: web/index.html with style.css, the WebAssembly module (a SINGLE_FILE
-// emscripten build, the wasm inlined as base64), api.js and app.js all inlined. The result needs no
+// emscripten build, the wasm inlined as base64), api.js, the scenario module and the page's modules
+// (web/page/*.js, joined in PAGE_MODULES' order into one closure as app.js) all inlined. The result needs no
 // server and makes no request: it works from file:// and after "Save page as".
 //
 //   node web/build.mjs --module build/wasm/vramplan.js --out build/site/index.html [--version X]
@@ -40,15 +41,29 @@ function styleSafe(css) {
   return css;
 }
 
+// The page's modules by concern, in load order. scenario.js is a script of its own (a CommonJS module
+// under node, for the tests); the others share one closure and call each other at run time only, so
+// only top-level statements (main.js's start()) depend on the order.
+const PAGE_MODULES = ['dom.js', 'state.js', 'form.js', 'results.js', 'charts.js', 'drop.js', 'events.js', 'main.js'];
+const SCENARIO_EXPORTS = ['FORBIDDEN_KEYS', 'CORE_DEFAULTS', 'EXAMPLE', 'WORKLOADS', 'GROUPS', 'FIELD_PATHS', 'CONFIG_FORMATS',
+  'SWEEP_BATCHES', 'clone', 'isObject', 'merge', 'getPath', 'setPath', 'flatten', 'toFragment', 'fromFragment', 'LinkError'];
+
+function pageBundle() {
+  const parts = PAGE_MODULES.map((name) => `// ---- web/page/${name}\n` + readFileSync(join(here, 'page', name), 'utf8'));
+  return `// vramplan's page (bundled from web/page/ by web/build.mjs).\n(function () {\n'use strict';\n` +
+    `const { ${SCENARIO_EXPORTS.join(', ')} } = window.VramplanScenario;\n\n${parts.join('\n')}\n})();\n`;
+}
+
 const args = parseArgs(process.argv.slice(2));
 let html = readFileSync(join(here, 'index.html'), 'utf8');
 const sources = {
   'vramplan.js': readFileSync(resolve(args.module), 'utf8'),
   'api.js': readFileSync(join(here, 'api.js'), 'utf8'),
-  'app.js': readFileSync(join(here, 'app.js'), 'utf8'),
+  'scenario.js': readFileSync(join(here, 'page', 'scenario.js'), 'utf8'),
+  'app.js': pageBundle(),
 };
 
-// Nothing in the markup may point outside the page (the four files inlined below aside).
+// Nothing in the markup may point outside the page (the files inlined below aside).
 const external = html
   .replace(/<link rel="stylesheet" href="style\.css">/, '')
   .replace(/<script src="[a-z.]+"><\/script>/g, '')
@@ -66,7 +81,8 @@ html = html.replace(/<script src="([a-z.]+)"><\/script>/g, (match, name) => {
   replaced++;
   return '<script>\n' + scriptSafe(sources[name]) + '\n</script>';
 });
-if (replaced !== 4) throw new Error(`index.html: expected 1 stylesheet and 3 scripts to inline, found ${replaced}`);
+const expected = 1 + Object.keys(sources).length;
+if (replaced !== expected) throw new Error(`index.html: expected 1 stylesheet and ${expected - 1} scripts to inline, found ${replaced}`);
 html = html.replace(/@VRAMPLAN_VERSION@/g, args.version);
 
 

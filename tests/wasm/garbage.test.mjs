@@ -3,12 +3,10 @@
 // calls (web/api.js). Each call must return a value (an {ok, value} or {ok: false, error} envelope)
 // and never abort the module; afterwards the module still answers correctly.
 //
-// Also the page's URL-fragment decoder (web/app.js fromFragment), on random fragments: it must
-// return a scenario or throw its LinkError (which the page shows as a notice), never another
-// exception, and what it returns goes through the module like any scenario. web/app.js keeps the
-// decoder inside the page's closure; this test evaluates the page's "The scenario: defaults, fields,
-// URL fragment" section (pure code, no DOM) on its own, and skips with a message if that section
-// cannot be found.
+// Also the page's URL-fragment decoder (web/page/scenario.js fromFragment), on random fragments: it
+// must return a scenario or throw its LinkError (which the page shows as a notice), never another
+// exception, and what it returns goes through the module like any scenario. The scenario module is
+// pure code (no DOM) and exports itself under node, so this test imports it.
 //
 //   node --test tests/wasm/garbage.test.mjs
 //   VRAMPLAN_WASM_MODULE=build/wasm/vramplan.js VRAMPLAN_GARBAGE_ITERATIONS=5000 node --test tests/wasm/garbage.test.mjs
@@ -21,7 +19,6 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
 
 const require = createRequire(import.meta.url);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -228,25 +225,10 @@ test('the module still answers correctly after all of that', { skip: skipModule 
 // ---------------------------------------------------------------------------------------------
 // The page's URL-fragment decoder.
 
-function loadDecoder() {
-  const path = join(root, 'web', 'app.js');
-  if (!existsSync(path)) return { skip: 'web/app.js does not exist' };
-  const source = readFileSync(path, 'utf8');
-  const begin = source.indexOf('// The scenario: defaults, fields, URL fragment');
-  const end = source.indexOf('// DOM helpers');
-  if (begin < 0 || end < begin) return { skip: 'web/app.js has no "The scenario ... URL fragment" section before "DOM helpers"' };
-  try {
-    const decoder = vm.runInNewContext(
-      `(function () { 'use strict';\n${source.slice(begin, end)}\nreturn { fromFragment, toFragment, LinkError }; })()`,
-      {}, { filename: 'web/app.js (fragment section)' });
-    if (typeof decoder.fromFragment !== 'function') return { skip: 'web/app.js defines no fromFragment' };
-    return { decoder };
-  } catch (e) {
-    return { skip: `the fragment section of web/app.js does not evaluate on its own: ${e.message}` };
-  }
-}
-const { decoder, skip: skipDecoder } = loadDecoder();
-if (skipDecoder) console.log(`# skipped: ${skipDecoder}`);
+// The page's scenario module is a CommonJS module under node: the test imports the decoder the page
+// runs, not a copy of it.
+const decoder = require(join(root, 'web', 'page', 'scenario.js'));
+const skipDecoder = false;  // a missing decoder fails the test below, never skips it
 
 const PATHS = ['model', 'workload', 'gpu', 'gpus', 'train', 'train.seq_len', 'train.micro_batch_size', 'train.lora',
   'train.lora.rank', 'train.lora.targets', 'inference', 'inference.engine', 'rl', 'rl.critic', 'rl.algorithm',

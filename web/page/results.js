@@ -1,0 +1,284 @@
+// The results: the estimate, errors, parameter counts, the GPU comparison, suggestions, configs, links.
+// Part of the page's bundle (web/build.mjs joins web/page/*.js in one closure; see web/page/README.md).
+
+function update() {
+  const s = state.scenario;
+  // The same scenario twice (an input event, then its change event) is drawn once, so that what
+  // the user is about to click is not replaced under the pointer.
+  const key = JSON.stringify(s);
+  if (key === state.drawn) return;
+  state.drawn = key;
+  clearErrors();
+  const result = state.api.estimate(s);
+  const invalid = !result.ok && result.error.kind !== 'not_implemented';
+  document.getElementById('results').classList.toggle('stale', invalid);
+  if (invalid) {
+    showErrors([result.error]);
+    renderSummaryText('Fix the highlighted setting to see the estimate.');
+  } else if (!result.ok) {
+    renderNotYet(result.error);
+  } else {
+    renderEstimate(result.value);
+  }
+  renderModelInfo();
+  if (!document.documentElement.dataset.firstResult) {
+    document.documentElement.dataset.firstResult = String(Math.round(performance.now()));
+    performance.mark('vramplan-first-result');
+  }
+  // The heavier panes follow once the first result is on screen.
+  clearTimeout(state.later);
+  state.later = setTimeout(() => {
+    renderParams();
+    if (invalid) {
+      for (const id of ['gpu-table', 'suggestions', 'sweep', 'config-panel']) {
+        clear($(id)).append(el('p', { class: 'muted', text: 'Waiting for a valid scenario.' }));
+      }
+    } else {
+      renderRecommend();
+      renderSweep();
+      renderConfig();
+    }
+    document.documentElement.dataset.settled = String(Date.now());
+  }, 0);
+}
+
+function clearErrors() {
+  $('error-summary').hidden = true;
+  clear($('error-list'));
+  for (const c of document.querySelectorAll('[aria-invalid="true"]')) c.removeAttribute('aria-invalid');
+  for (const p of document.querySelectorAll('.field-error')) { p.hidden = true; p.textContent = ''; }
+  for (const f of document.querySelectorAll('.field.has-error')) f.classList.remove('has-error');
+}
+
+// The control that a JSON pointer names, if the form has one.
+function controlForPointer(pointer) {
+  const keys = pointer.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+  for (let n = keys.length; n > 0; n--) {
+    let path = keys.slice(0, n).join('.');
+    if (path === 'rl.reward_model') path = 'rl.reward_model.model';
+    if (path.startsWith('model.') || path === 'model') path = 'model';
+    if (path.startsWith('rl.reward_model.model.')) path = 'rl.reward_model.model';
+    if (FIELD_PATHS.includes(path)) return path === 'model' ? $('f-model') : $(controlId(path));
+  }
+  return null;
+}
+
+function showErrors(errors) {
+  const list = clear($('error-list'));
+  for (const error of errors) {
+    const control = controlForPointer(error.pointer || '');
+    const text = error.line || ('error: ' + error.message);
+    if (control && !control.closest('[hidden]')) {
+      control.setAttribute('aria-invalid', 'true');
+      const p = $(control.id + '-error') || $(control.id + '-info');
+      if (p) {
+        p.hidden = false;
+        p.textContent = error.message;
+        p.closest('.field').classList.add('has-error');
+      }
+      list.append(el('li', {}, el('a', { href: '#' + control.id, text })));
+    } else {
+      list.append(el('li', { text }));
+    }
+  }
+  $('error-summary').hidden = false;
+}
+
+function renderSummaryText(text) { $('summary').textContent = text; }
+
+function notYet(container, error, what) {
+  clear(container).append(el('p', { class: 'notice notice-info' },
+    el('strong', { text: 'Not available yet. ' }),
+    what + ' This build of the calculator does not compute it yet (' + error.message + '); the pane fills in as soon as the module does.'));
+}
+
+function renderNotYet(error) {
+  renderSummaryText('The scenario is valid. Memory estimates are not available in this build yet.');
+  notYet($('breakdown'), error, 'The memory breakdown.');
+  clear($('phases'));
+  clear($('warnings'));
+}
+
+function segmentClass(i) { return 'seg seg-' + (i % 10); }
+
+function renderEstimate(r) {
+  const per = r.per_gpu || {};
+  const fit = r.fit;
+  const device = per.device_bytes || 0;
+  let text = 'Needs ' + gib(device) + ' per GPU at the peak' + (per.phase ? ' (' + per.phase + ' phase)' : '') + '.';
+  if (fit) {
+    const g = gpuById(fit.gpu);
+    const name = g ? g.name : fit.gpu;
+    text += fit.fits
+      ? ' Fits on ' + name + ' (' + gib(fit.capacity_bytes) + ') with ' + gib(fit.headroom_bytes) + ' to spare.'
+      : ' Does not fit on ' + name + ' (' + gib(fit.capacity_bytes) + '): ' + gib(-fit.headroom_bytes) + ' short.';
+  }
+  if (per.host_bytes > 0) text += ' Host RAM for offloaded states: ' + gib(per.host_bytes) + ' per GPU process.';
+  renderSummaryText(text);
+
+  const box = clear($('breakdown'));
+  const verdict = fit ? el('p', { class: 'verdict ' + (fit.fits ? 'verdict-fits' : 'verdict-no') },
+    el('span', { class: 'verdict-mark', 'aria-hidden': 'true', text: fit.fits ? '✓' : '✗' }),
+    fit.fits ? ' Fits' : ' Does not fit') : null;
+  append(box, verdict);
+  const capacity = fit ? fit.capacity_bytes : 0;
+  const scale = Math.max(device, capacity) * 1.04 || 1;
+  box.append(stackedBar(per.components || [], scale, capacity, 'Breakdown of ' + gib(device) + ' per GPU'));
+  if (capacity) box.append(el('p', { class: 'hint', text: 'The dashed line is the GPU’s capacity, ' + gib(capacity) + '. Colours match the table.' }));
+  box.append(componentTable(per, capacity));
+
+  const phases = clear($('phases'));
+  if (Array.isArray(r.phases) && r.phases.length) {
+    const max = Math.max(capacity, ...r.phases.map((p) => (p.per_gpu && p.per_gpu.device_bytes) || 0)) * 1.04 || 1;
+    phases.append(el('h3', { text: 'Phases of one RL step' }),
+      el('p', { class: 'hint', text: 'Each phase on its own; the peak above is the largest. Same scale, the line is the GPU’s capacity.' }));
+    for (const p of r.phases) {
+      const pg = p.per_gpu || {};
+      const label = String(p.id) + ': ' + gib(pg.device_bytes || 0) + (capacity ? ' (' + pct(pg.device_bytes || 0, capacity) + ' of the GPU)' : '');
+      phases.append(el('div', { class: 'phase' }, el('p', { class: 'phase-label', text: label }),
+        stackedBar(pg.components || [], max, capacity, 'Phase ' + p.id + ': ' + gib(pg.device_bytes || 0))));
+    }
+  }
+  const warnings = clear($('warnings'));
+  if (Array.isArray(r.warnings) && r.warnings.length) {
+    warnings.append(el('ul', { class: 'warnings' }, r.warnings.map((w) => el('li', { text: typeof w === 'string' ? w : (w.message || JSON.stringify(w)) }))));
+  }
+}
+
+function componentTable(per, capacity) {
+  const device = per.device_bytes || 0;
+  const rows = (per.components || []).map((c, i) => el('tr', {},
+    el('th', { scope: 'row' }, el('span', { class: 'swatch ' + segmentClass(i), 'aria-hidden': 'true' }),
+      el('span', { class: 'component-label', text: c.label || c.id }),
+      c.formula ? el('span', { class: 'formula', text: c.formula }) : null),
+    el('td', { class: 'num', text: gibNumber(c.bytes) }),
+    el('td', { class: 'num', text: pct(c.bytes, device) })));
+  const total = (label, bytes, cls) => el('tr', { class: cls }, el('th', { scope: 'row', text: label }),
+    el('td', { class: 'num', text: bytes == null ? '–' : gibNumber(bytes) }), el('td', { class: 'num', text: bytes == null ? '' : pct(bytes, device) }));
+  const foot = [total('Allocated', per.allocated_bytes), total('Reserved', per.reserved_bytes), total('Device (must fit)', device, 'device-row')];
+  if (capacity) foot.push(total('GPU capacity', capacity, 'capacity-row'));
+  return scrollTable(el('table', { class: 'data', id: 'breakdown-table' },
+    el('caption', { text: 'Memory per GPU by component' }),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Component' }), el('th', { scope: 'col', class: 'num', text: 'GiB' }),
+      el('th', { scope: 'col', class: 'num', text: 'Share' }))),
+    el('tbody', {}, rows), el('tfoot', {}, foot)), 'Memory per GPU by component');
+}
+
+function scrollTable(table, label) {
+  return el('div', { class: 'table-scroll', role: 'region', 'aria-label': label, tabindex: 0 }, table);
+}
+
+function renderModelInfo() {
+  const info = $('f-model-info');
+  const m = state.scenario.model;
+  if (isObject(m)) { info.textContent = 'Using a pasted config.json (' + (m.model_type || 'unknown type') + ').'; return; }
+  const entry = modelById(m);
+  info.textContent = entry
+    ? entry.name + ': ' + count(entry.params || 0) + ' parameters' + (entry.active_params && entry.active_params !== entry.params ? ' (' + count(entry.active_params) + ' active)' : '') +
+      (entry.gated ? '; gated on the Hub' : '') + '.'
+    : '';
+}
+
+function paramsResult() {
+  const m = state.scenario.model;
+  const key = isObject(m) ? 'config:' + JSON.stringify(m) : 'id:' + String(m).toLowerCase();
+  if (!state.paramsCache.has(key)) {
+    if (state.paramsCache.size > 50) state.paramsCache.clear();
+    state.paramsCache.set(key, isObject(m) ? state.api.params(m) : state.api.paramsForModel(String(m)));
+  }
+  return state.paramsCache.get(key);
+}
+
+function renderParams() {
+  const box = clear($('params'));
+  if (state.scenario.model === undefined) { box.append(el('p', { class: 'muted', text: 'No model chosen.' })); return; }
+  const r = paramsResult();
+  if (!r.ok) { box.append(el('p', { class: 'muted', text: r.error.line })); return; }
+  const p = r.value;
+  const rows = [['Total', p.total], ['Embedding', p.embedding], ['Non-embedding', p.non_embedding], ['Per layer', p.per_layer],
+    ['Largest layer', p.largest_layer], ['Active per token', p.active]].filter((row) => row[1] !== undefined);
+  const model = p.model || {};
+  box.append(el('p', { class: 'params-model', text: (model.id || '') + (model.model_type ? ' (' + model.model_type + ')' : '') }));
+  box.append(scrollTable(el('table', { class: 'data', id: 'params-table' },
+    el('caption', { text: 'Parameter counts' }),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Count' }), el('th', { scope: 'col', class: 'num', text: 'Parameters' }),
+      el('th', { scope: 'col', class: 'num', text: 'Short' }))),
+    el('tbody', {}, rows.map(([label, n]) => el('tr', { 'data-key': label },
+      el('th', { scope: 'row', text: label }), el('td', { class: 'num', 'data-value': n, text: grouped(n) }), el('td', { class: 'num', text: count(n) }))))),
+  'Parameter counts'));
+}
+
+function renderRecommend() {
+  const table = $('gpu-table');
+  const sugg = $('suggestions');
+  const r = state.api.recommend(state.scenario);
+  if (!r.ok) {
+    if (r.error.kind === 'not_implemented') {
+      notYet(table, r.error, 'The GPU comparison (verdict, minimum GPUs, largest batch, headroom).');
+      notYet(sugg, r.error, 'Suggestions.');
+    } else {
+      clear(table).append(el('p', { class: 'muted', text: r.error.line }));
+      clear(sugg);
+    }
+    return;
+  }
+  const selected = (state.scenario.gpu || '').toLowerCase();
+  const verdictText = { fits: 'fits', tight: 'tight', no: 'does not fit' };
+  const verdictMark = { fits: '✓', tight: '!', no: '✗' };
+  const rows = (r.value.gpus || []).map((g) => {
+    const isSelected = g.id.toLowerCase() === selected;
+    return el('tr', { class: isSelected ? 'selected' : null, 'data-gpu': g.id },
+      el('th', { scope: 'row' }, el('span', { text: g.name || g.id }), isSelected ? el('span', { class: 'tag', text: 'selected' }) : null),
+      el('td', { class: 'num', text: gibNumber(g.memory_bytes) }),
+      el('td', { class: 'verdict-cell verdict-' + g.verdict },
+        el('span', { class: 'verdict-mark', 'aria-hidden': 'true', text: verdictMark[g.verdict] || '?' }), ' ' + (verdictText[g.verdict] || g.verdict)),
+      el('td', { class: 'num', text: g.min_gpus ? String(g.min_gpus) : 'none' }),
+      el('td', { class: 'num', text: g.max_micro_batch ? String(g.max_micro_batch) : 'none' }),
+      el('td', { class: 'num', text: g.headroom_bytes == null ? '–' : gibNumber(g.headroom_bytes) }),
+      el('td', {}, isSelected ? null : el('button', { type: 'button', class: 'button-small', 'data-use-gpu': g.id,
+        'aria-label': 'Use ' + (g.name || g.id), text: 'Use' })));
+  });
+  clear(table).append(scrollTable(el('table', { class: 'data', id: 'recommend-table' },
+    el('caption', { text: 'Every catalog GPU for this scenario (' + state.scenario.gpus + ' per job)' }),
+    el('thead', {}, el('tr', {}, ['GPU', 'GiB', 'Verdict', 'Min GPUs', 'Largest batch', 'Headroom GiB', ''].map((h, i) =>
+      el('th', { scope: 'col', class: i > 0 && i !== 2 && i < 6 ? 'num' : null, text: h })))),
+    el('tbody', {}, rows)), 'GPU comparison'));
+  clear(sugg);
+  const suggestions = r.value.suggestions || [];
+  if (!suggestions.length) { sugg.append(el('p', { class: 'muted', text: 'Nothing to suggest: the scenario fits with room to spare.' })); return; }
+  sugg.append(el('ul', { class: 'suggestions' }, suggestions.map((s, i) => el('li', {},
+    el('span', { class: 'suggestion-text', text: s.change }),
+    el('span', { class: 'saves', text: s.saves_bytes ? 'saves ' + gib(s.saves_bytes) : '' }),
+    isObject(s.scenario_patch) ? el('button', { type: 'button', class: 'button-small', 'data-apply': i, 'aria-label': 'Apply: ' + s.change, text: 'Apply' }) : null))));
+  state.suggestions = suggestions;
+}
+
+function renderConfig() {
+  for (const tab of document.querySelectorAll('#config-tabs [role=tab]')) {
+    const selected = tab.dataset.format === state.configFormat;
+    tab.setAttribute('aria-selected', String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    if (selected) $('config-panel').setAttribute('aria-labelledby', tab.id);
+  }
+  const panel = clear($('config-panel'));
+  const r = state.api.config(state.scenario, state.configFormat);
+  if (!r.ok) {
+    if (r.error.kind === 'not_implemented') notYet(panel, r.error, 'Example configs for NeMo RL, NeMo Automodel, verl and TRL.');
+    else panel.append(el('p', { class: 'muted', text: r.error.line }));
+    return;
+  }
+  panel.append(el('div', { class: 'copy-row copy-row-top' },
+    el('button', { type: 'button', class: 'copy', 'data-copy': 'config-text', text: 'Copy config' })),
+  el('pre', { class: 'config', id: 'config-text', tabindex: 0 }, el('code', { text: String(r.value) })));
+}
+
+function pageUrl() { return location.href.replace(/#.*$/, ''); }
+
+function renderShare() {
+  const fragment = toFragment(state.scenario, false);
+  $('f-permalink').value = pageUrl() + '#' + fragment;
+  const embedUrl = pageUrl() + '#' + toFragment(state.scenario, true);
+  const src = embedUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+  $('f-embed').value = '<iframe src="' + src + '" title="vramplan: GPU memory estimate" width="100%" height="720" style="border:0" loading="lazy"></iframe>';
+  $('open-full-link').setAttribute('href', pageUrl() + '#' + fragment);
+}

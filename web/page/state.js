@@ -1,0 +1,66 @@
+// The page state, catalog look-ups and the history: every committed change is a new URL fragment.
+// Part of the page's bundle (web/build.mjs joins web/page/*.js in one closure; see web/page/README.md).
+
+const state = {
+  api: null,
+  models: [],       // catalog listing
+  gpus: [],         // catalog listing
+  scenario: clone(EXAMPLE),
+  embed: false,
+  fragment: null,   // the fragment last written or read
+  configFormat: 'nemo-rl',
+  paramsCache: new Map(),
+  later: 0,         // timer of the deferred panes
+  drawn: null,      // the scenario (as JSON text) the results show
+};
+
+function gpuById(id) {
+  if (typeof id !== 'string') return null;
+  const low = id.toLowerCase();
+  return state.gpus.find((g) => g.id.toLowerCase() === low || (g.aliases || []).some((a) => a.toLowerCase() === low)) || null;
+}
+function modelById(id) {
+  if (typeof id !== 'string') return null;
+  const low = id.toLowerCase();
+  return state.models.find((m) => m.id.toLowerCase() === low || (m.aliases || []).some((a) => a.toLowerCase() === low)) || null;
+}
+function customModelName(config) {
+  const name = isObject(config) && (config._name_or_path || config.model_type || (config.text_config && config.text_config.model_type));
+  return 'config.json: ' + (typeof name === 'string' && name ? name : 'custom model');
+}
+
+function commit() {
+  const fragment = toFragment(state.scenario, state.embed);
+  if (fragment !== state.fragment) {
+    state.fragment = fragment;
+    history.pushState(null, '', '#' + fragment);
+  }
+  renderShare();
+}
+
+function loadFragment() {
+  const raw = location.hash.replace(/^#/, '');
+  $('link-error').hidden = true;
+  if (raw === '' || raw === 'embed' || (/^[a-z][a-z0-9-]*$/i.test(raw) && document.getElementById(raw))) {
+    state.scenario = clone(EXAMPLE);
+    state.embed = raw === 'embed';
+  } else {
+    try {
+      const read = fromFragment(raw);
+      state.scenario = read.scenario;
+      state.embed = read.embed;
+    } catch (e) {
+      if (!(e instanceof LinkError)) throw e;
+      $('link-error-text').textContent = e.message + '. The example scenario is shown instead.';
+      $('link-error').hidden = false;
+      state.scenario = clone(EXAMPLE);
+      state.embed = /^embed(&|$)/.test(raw);
+    }
+  }
+  state.fragment = raw;
+  document.body.classList.toggle('embed', state.embed);
+  $('open-full').hidden = !state.embed;
+  renderForm();
+  update();
+  renderShare();
+}
