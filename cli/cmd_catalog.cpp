@@ -65,6 +65,30 @@ void print_gpus_table(const Json& listing) {
   print_text(table.render());
 }
 
+// The schema's range or options column: "1..65536", "flash | sdpa | eager".
+std::string accepted_values(const Json& key) {
+  if (key.contains("options")) {
+    std::string text;
+    for (const auto& o : key.at("options")) text += (text.empty() ? "" : " | ") + o.get<std::string>();
+    return text;
+  }
+  if (key.contains("min")) return key.at("min").dump() + ".." + key.at("max").dump();
+  return "";
+}
+
+void print_schema_table(const Json& schema) {
+  Table table({"key", "type", "default", "accepted", "workloads"},
+              {Align::left, Align::left, Align::left, Align::left, Align::left});
+  for (const auto& k : schema.at("keys")) {
+    std::string workloads;
+    for (const auto& w : k.at("workloads")) workloads += (workloads.empty() ? "" : ",") + w.get<std::string>();
+    const Json& fallback = k.at("default");
+    table.add_row({k.value("key", std::string()), k.value("type", std::string()),
+                   fallback.is_string() ? fallback.get<std::string>() : fallback.dump(), accepted_values(k), workloads});
+  }
+  print_text(table.render());
+}
+
 // Shared shape of the listing commands: no input, a document, a table or JSON.
 int run_listing(const std::vector<std::string>& args, Expected<Json> (*produce)(), void (*print_table)(const Json&)) {
   auto parsed = parse_args(args, {}, 0);
@@ -109,5 +133,7 @@ int run_params(const std::vector<std::string>& args) {
 int run_models(const std::vector<std::string>& args) { return run_listing(args, api::models, print_models_table); }
 
 int run_gpus(const std::vector<std::string>& args) { return run_listing(args, api::gpus, print_gpus_table); }
+
+int run_schema(const std::vector<std::string>& args) { return run_listing(args, api::schema, print_schema_table); }
 
 }  // namespace vramplan::cli

@@ -39,6 +39,7 @@ void print_json(const Json& document);
 int run_params(const std::vector<std::string>& args);
 int run_models(const std::vector<std::string>& args);
 int run_gpus(const std::vector<std::string>& args);
+int run_schema(const std::vector<std::string>& args);
 int run_estimate(const std::vector<std::string>& args);
 int run_recommend(const std::vector<std::string>& args);
 int run_config(const std::vector<std::string>& args);

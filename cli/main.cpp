@@ -23,6 +23,7 @@ usage:
   vramplan estimate|recommend --from F [--json] [--gpu ID] FILE [overrides...]
   vramplan models [--json]                  the model catalog
   vramplan gpus [--json]                    the GPU catalog
+  vramplan schema [--json]                  every scenario key: type, default, accepted values, workloads
   vramplan validate DIR                     estimates against the measured records in DIR
 
 exit status: 0 success, 2 invalid input (one line on stderr: error: <JSON pointer>: ...).
@@ -39,6 +40,7 @@ constexpr Command kCommands[] = {
     {"params", vramplan::cli::run_params},     {"config", vramplan::cli::run_config},
     {"models", vramplan::cli::run_models},     {"gpus", vramplan::cli::run_gpus},
     {"validate", vramplan::cli::run_validate}, {"import", vramplan::cli::run_import},
+    {"schema", vramplan::cli::run_schema},
 };
 
 }  // namespace
@@ -57,7 +59,7 @@ int main(int argc, char** argv) {
   for (const auto& command : kCommands) {
     if (std::strcmp(argv[1], command.name) == 0) return command.run(args);
   }
-  std::fprintf(stderr, "error: %s: unknown command; one of estimate, recommend, params, config, import, models, gpus, validate\n",
+  std::fprintf(stderr, "error: %s: unknown command; one of estimate, recommend, params, config, import, models, gpus, schema, validate\n",
                argv[1]);
   return vramplan::cli::kExitInvalid;
 }

@@ -157,6 +157,8 @@ std::string models() { return guarded([] { return envelope(api::models()); }); }
 
 std::string gpus() { return guarded([] { return envelope(api::gpus()); }); }
 
+std::string schema() { return guarded([] { return envelope(api::schema()); }); }
+
 std::string version() { return VRAMPLAN_VERSION; }
 
 // A result for JavaScript: a Uint8Array view of its UTF-8 text (always valid UTF-8: the envelopes
@@ -187,5 +189,6 @@ EMSCRIPTEN_BINDINGS(vramplan) {
   emscripten::function("paramsForModel", &exported<params_for_model, const std::string&>);
   emscripten::function("models", &exported<models>);
   emscripten::function("gpus", &exported<gpus>);
+  emscripten::function("schema", &exported<schema>);
   emscripten::function("version", &version);
 }

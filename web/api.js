@@ -53,6 +53,7 @@
       paramsForModel: function (id) { return call(module.paramsForModel, [String(id)]); },
       models: function () { return call(module.models, []); },
       gpus: function () { return call(module.gpus, []); },
+      schema: function () { return call(module.schema, []); },
     };
   }
 

@@ -45,8 +45,9 @@ function styleSafe(css) {
 // under node, for the tests); the others share one closure and call each other at run time only, so
 // only top-level statements (main.js's start()) depend on the order.
 const PAGE_MODULES = ['dom.js', 'state.js', 'form.js', 'results.js', 'charts.js', 'drop.js', 'events.js', 'main.js'];
-const SCENARIO_EXPORTS = ['FORBIDDEN_KEYS', 'CORE_DEFAULTS', 'EXAMPLE', 'WORKLOADS', 'GROUPS', 'FIELD_PATHS', 'CONFIG_FORMATS',
-  'SWEEP_BATCHES', 'clone', 'isObject', 'merge', 'getPath', 'setPath', 'flatten', 'toFragment', 'fromFragment', 'LinkError'];
+// What the page's closure takes from scenario.js as it loads (the schema-bound rest comes from
+// create(schema) once the module has loaded: state.js useSchema).
+const SCENARIO_EXPORTS = ['SWEEP_BATCHES', 'FORBIDDEN_KEYS', 'LinkError', 'clone', 'isObject', 'merge', 'getPath', 'setPath', 'flatten'];
 
 function pageBundle() {
   const parts = PAGE_MODULES.map((name) => `// ---- web/page/${name}\n` + readFileSync(join(here, 'page', name), 'utf8'));

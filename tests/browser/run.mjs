@@ -235,6 +235,27 @@ test('workload tabs work with the keyboard', async () => {
   await page.context().close();
 });
 
+test('the form is the core’s schema: a field exists exactly when its workload reads it', async () => {
+  const schema = cli(['schema', '--json']).json;
+  const idOf = (key) => '#f-' + key.replace(/\./g, '-');
+  const { page } = await openPage('model=Qwen/Qwen2.5-7B-Instruct&workload=rl&rl.rollout.engine=vllm&train.method=lora');
+  const visible = async () => Object.fromEntries(await Promise.all(schema.keys
+    .filter((k) => !['model', 'workload', 'rl.reward_model.model'].includes(k.key))
+    .map(async (k) => [k.key, await page.isVisible(idOf(k.key))])));
+  let shown = await visible();
+  for (const k of ['rl.rollout.sleep_mode', 'rl.sequence_packing', 'rl.logprob_kernel', 'rl.phase_offload', 'train.lora.base_dtype',
+    'rl.logprob_micro_batch_size', 'rl.rollout.mean_prompt_len', 'rl.rollout.max_num_seqs']) ok(shown[k], `${k}: no field for RL`);
+  ok(!shown['train.seq_len'], 'train.seq_len is shown for RL, which does not read it');
+  for (const k of schema.keys) if (k.key in shown && !k.workloads.includes('rl')) ok(!shown[k.key], `${k.key}: shown for RL`);
+  await andSettle(page, () => page.click('#tab-train'));
+  shown = await visible();
+  ok(shown['train.seq_len'] && !shown['rl.rollout.sleep_mode'], 'Train shows train.seq_len and no RL keys');
+  // Ranges come from the schema too.
+  const mbs = schema.keys.find((k) => k.key === 'train.micro_batch_size');
+  strictEqual(await page.getAttribute(idOf('train.micro_batch_size'), 'max'), String(mbs.max));
+  await page.context().close();
+});
+
 test('a pasted config.json gives the CLI’s parameter counts', async () => {
   const { page } = await openPage();
   const entry = JSON.parse(readFileSync(join(source, 'data/models.json'), 'utf8')).models.find((m) => !m.id.startsWith('Qwen/Qwen2.5-7B'));

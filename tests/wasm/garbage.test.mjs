@@ -226,9 +226,8 @@ test('the module still answers correctly after all of that', { skip: skipModule 
 // The page's URL-fragment decoder.
 
 // The page's scenario module is a CommonJS module under node: the test imports the decoder the page
-// runs, not a copy of it.
-const decoder = require(join(root, 'web', 'page', 'scenario.js'));
-const skipDecoder = false;  // a missing decoder fails the test below, never skips it
+// runs, not a copy of it, and binds it to the module's scenario schema as the page does.
+const scenarioModule = require(join(root, 'web', 'page', 'scenario.js'));
 
 const PATHS = ['model', 'workload', 'gpu', 'gpus', 'train', 'train.seq_len', 'train.micro_batch_size', 'train.lora',
   'train.lora.rank', 'train.lora.targets', 'inference', 'inference.engine', 'rl', 'rl.critic', 'rl.algorithm',
@@ -255,8 +254,11 @@ function randomFragment(r) {
 }
 
 test(`the page's fragment decoder returns a scenario or a LinkError for any fragment (seed ${seed})`,
-  { skip: skipDecoder || false }, async () => {
-    const api = skipModule ? null : await loadApi();
+  { skip: skipModule }, async () => {
+    const api = await loadApi();
+    const schema = api.schema();
+    ok(schema.ok, JSON.stringify(schema.error));
+    const decoder = Object.assign(scenarioModule.create(schema.value), { LinkError: scenarioModule.LinkError });
     const r = rng(seed + 1);
     const fixed = ['', 'embed', 'rl=5', 'rl=null', 'rl=abc', 'train=1&train.tp=2', 'rl.rollout=7', 'gpus=1e400',
       'model=%E0%A4%A', 'constructor.prototype.x=1', '__proto__.polluted=1', '&&&', '='.repeat(1000)];

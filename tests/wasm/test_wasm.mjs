@@ -83,6 +83,10 @@ test('gpus: same document as `vramplan gpus --json`', () => {
   sameOutcome(api.gpus(), cli(['gpus', '--json']), 'gpus');
 });
 
+test('schema: same document as `vramplan schema --json` (the page builds its form from it)', () => {
+  sameOutcome(api.schema(), cli(['schema', '--json']), 'schema');
+});
+
 const catalog = api.models().value.models;
 
 test('params of every catalog model by id, as `params --json --model ID`', () => {

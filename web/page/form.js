@@ -37,6 +37,7 @@ function buildField(f) {
       control = el('input', {
         type: 'number', id, name: f.path, inputmode: f.type === 'int' ? 'numeric' : 'decimal',
         min: f.min, max: f.max, step: f.step || (f.type === 'int' ? 1 : 'any'),
+        placeholder: f.nullable ? 'default' : null,
       });
     }
     append(wrap, el('label', { for: id, text: f.label }), hint, el('div', { class: 'control-row' }, control, unit), error);
@@ -73,11 +74,13 @@ function renderForm() {
   }
   for (const group of GROUPS) {
     const fs = $('group-' + group.id);
-    fs.hidden = !group.workloads.includes(workload) || (group.when ? !group.when(s) : false);
+    // A field exists exactly when the core reads it (the schema's workloads and conditions).
+    const view = Object.assign({}, s, { workload });
+    fs.hidden = !group.fields.some((f) => fieldMatters(f, view));
     if (typeof group.legend === 'function') fs.querySelector('legend').textContent = group.legend(workload);
     for (const f of group.fields) {
       const control = $(controlId(f.path));
-      control.closest('.field').hidden = f.when ? !f.when(s) : false;
+      control.closest('.field').hidden = !fieldMatters(f, view);
       writeControl(control, f, getPath(s, f.path));
     }
   }
@@ -122,8 +125,20 @@ function readControl(control) {
       s.rl.reward_model = { model: catalogIdOf(value.trim()), weight_dtype: dtype };
     }
   } else {
-    setPath(s, path, value);
-    if (path === 'rl.algorithm') s.rl.critic = value === 'ppo';
+    // An emptied optional setting goes back to the core's default (the schema's null).
+    const field = fieldOf(path);
+    if (field && field.nullable && value === '') deletePath(s, path);
+    else setPath(s, path, value);
+    applyRules(s, path);
   }
+}
+function fieldOf(path) {
+  for (const group of GROUPS) for (const f of group.fields) if (f.path === path) return f;
+  return null;
+}
+function deletePath(obj, path) {
+  const keys = path.split('.');
+  const parent = getPath(obj, keys.slice(0, -1).join('.'));
+  if (isObject(parent)) delete parent[keys[keys.length - 1]];
 }
 function catalogIdOf(text) { const m = modelById(text); return m ? m.id : text; }

@@ -1,4 +1,4 @@
-// Start: load the module and its catalogs, then show the scenario in the link.
+// Start: load the module, its catalogs and its scenario schema, build the form, show the link's scenario.
 // Part of the page's bundle (web/build.mjs joins web/page/*.js in one closure; see web/page/README.md).
 
 function fatal(message) {
@@ -9,14 +9,18 @@ function fatal(message) {
 }
 
 function start() {
-  buildForm();
   if (!window.Vramplan) { fatal('The calculator could not start: its script is missing from this page.'); return; }
   window.Vramplan.load().then((api) => {
     performance.mark('vramplan-module-ready');
     state.api = api;
     const models = api.models();
     const gpus = api.gpus();
-    if (!models.ok || !gpus.ok) { fatal('The calculator could not read its catalogs: ' + (models.ok ? gpus : models).error.line); return; }
+    const schema = api.schema();
+    const failed = [models, gpus, schema].find((r) => !r.ok);
+    if (failed) { fatal('The calculator could not read its catalogs: ' + failed.error.line); return; }
+    // The form is built from the core's scenario schema: its keys, ranges, options and defaults.
+    useSchema(schema.value);
+    buildForm();
     state.models = models.value.models || [];
     state.gpus = gpus.value.gpus || [];
     fillCatalogControls();

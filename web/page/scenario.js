@@ -13,134 +13,204 @@
   // Keys never created from a link or a patch (prototype pollution).
   const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
 
-  // The core's documented defaults (docs/scenario.md, core/scenario/include/vramplan/scenario.hpp). The link
-  // holds only what differs from these, so links stay short and mean the same thing later.
-  const CORE_DEFAULTS = {
-    workload: 'train',
-    gpus: 1,
-    train: {
-      method: 'full', precision: 'amp-bf16', optimizer: 'adamw', micro_batch_size: 1, seq_len: 2048,
-      gradient_checkpointing: false, attention: 'flash', lora: { rank: 16, alpha: 32, targets: 'all-linear' },
-      sharding: 'none', tp: 1, pp: 1, cp: 1, offload_optimizer: false, offload_params: false,
-    },
-    inference: {
-      engine: 'hf', batch_size: 1, context_len: 4096, weight_dtype: 'bf16', kv_dtype: 'bf16',
-      gpu_memory_utilization: 0.9, attention: 'flash', tp: 1, pp: 1,
-    },
-    rl: {
-      algorithm: 'grpo', reference: true, critic: false, reward_model: null,
-      rollout: {
-        engine: 'vllm', colocated: true, gpu_memory_utilization: 0.6, prompts_per_step: 32,
-        generations_per_prompt: 16, max_prompt_len: 512, max_response_len: 1024, tp: 1,
-      },
-    },
-  };
-
-  // The page's example (docs/CONTRACT.md's scenario; the seed guide: a Qwen2.5-7B-Instruct policy trained
-  // with GRPO, a Qwen2.5-14B-Instruct judge, batch 8, on an H100).
-  const EXAMPLE = merge(clone(CORE_DEFAULTS), {
-    model: 'Qwen/Qwen2.5-7B-Instruct',
-    workload: 'rl',
-    gpu: 'H100-SXM-80GB',
-    gpus: 1,
-    train: { micro_batch_size: 8, seq_len: 1536 },
-    rl: { reward_model: { model: 'Qwen/Qwen2.5-14B-Instruct', weight_dtype: 'bf16' } },
-  });
-
-  const WORKLOADS = ['train', 'rl', 'inference'];
-  const DTYPES = [['fp32', 'fp32'], ['bf16', 'bf16'], ['fp16', 'fp16'], ['fp8', 'fp8'], ['int8', 'int8'], ['int4', 'int4']];
-  const ATTENTION = [['flash', 'FlashAttention'], ['sdpa', 'PyTorch SDPA'], ['eager', 'eager (materialises scores)']];
-  const ENGINES = [['hf', 'Hugging Face generate'], ['vllm', 'vLLM']];
-
-  // Each group is a fieldset; each field names its scenario path, control, label, hint and unit.
-  const GROUPS = [
-    {
-      id: 'hardware', legend: 'Hardware', workloads: WORKLOADS, fields: [
-        { path: 'gpu', label: 'GPU', type: 'gpu', hint: 'Capacity as the device reports it (nvidia-smi).' },
-        { path: 'gpus', label: 'GPUs in the job', type: 'int', min: 1, max: 65536, unit: 'GPUs',
-          hint: 'Data-parallel size = GPUs ÷ (TP × PP × CP).' },
-      ],
-    },
-    {
-      id: 'train', legend: (w) => (w === 'rl' ? 'Policy training' : 'Training'), workloads: ['train', 'rl'], fields: [
-        { path: 'train.method', label: 'Method', type: 'select',
-          options: [['full', 'full fine-tuning'], ['lora', 'LoRA'], ['qlora', 'QLoRA (4-bit NF4 base)']] },
-        { path: 'train.precision', label: 'Precision', type: 'select', hint: 'Where the fp32 copies live.',
-          options: [['amp-bf16', 'AMP bf16 (fp32 weights, bf16 compute)'], ['amp-fp16', 'AMP fp16'],
-            ['bf16', 'pure bf16 (no fp32 master)'], ['mixed-bf16', 'bf16 + fp32 master (Megatron, DeepSpeed)'], ['fp32', 'fp32']] },
-        { path: 'train.optimizer', label: 'Optimizer', type: 'select',
-          options: [['adamw', 'AdamW'], ['adamw-8bit', 'AdamW 8-bit'], ['sgd', 'SGD with momentum'], ['adafactor', 'Adafactor']] },
-        { path: 'train.micro_batch_size', label: 'Micro batch size', type: 'int', min: 1, max: 65536, unit: 'sequences',
-          hint: 'Sequences per GPU per forward/backward pass.' },
-        { path: 'train.seq_len', label: 'Sequence length', type: 'int', min: 1, max: 16777216, unit: 'tokens',
-          hint: 'For RL: prompt plus response.' },
-        { path: 'train.gradient_checkpointing', label: 'Gradient checkpointing', type: 'bool',
-          hint: 'Recompute activations in the backward pass instead of keeping them.' },
-        { path: 'train.attention', label: 'Attention kernel', type: 'select', options: ATTENTION },
-      ],
-    },
-    {
-      id: 'lora', legend: 'LoRA adapters', workloads: ['train', 'rl'], when: (s) => s.train && s.train.method !== 'full', fields: [
-        { path: 'train.lora.rank', label: 'Rank', type: 'int', min: 1, max: 65536 },
-        { path: 'train.lora.alpha', label: 'Alpha', type: 'float', min: 0, step: 'any' },
-        { path: 'train.lora.targets', label: 'Target modules', type: 'targets',
-          hint: '“all-linear”, or module names separated by commas (q_proj, v_proj, …).' },
-      ],
-    },
-    {
-      id: 'parallel', legend: 'Sharding, parallelism, offload', workloads: ['train', 'rl'], fields: [
-        { path: 'train.sharding', label: 'Sharding', type: 'select',
-          options: [['none', 'none (DDP)'], ['zero1', 'ZeRO-1'], ['zero2', 'ZeRO-2'], ['zero3', 'ZeRO-3'], ['fsdp', 'FSDP (full shard)']] },
-        { path: 'train.tp', label: 'Tensor parallel (TP)', type: 'int', min: 1, max: 1024 },
-        { path: 'train.pp', label: 'Pipeline parallel (PP)', type: 'int', min: 1, max: 1024 },
-        { path: 'train.cp', label: 'Context parallel (CP)', type: 'int', min: 1, max: 1024 },
-        { path: 'train.offload_optimizer', label: 'Offload optimizer states to CPU', type: 'bool' },
-        { path: 'train.offload_params', label: 'Offload parameters to CPU', type: 'bool' },
-      ],
-    },
-    {
-      id: 'rl', legend: 'RL roles', workloads: ['rl'], fields: [
-        { path: 'rl.algorithm', label: 'Algorithm', type: 'select', options: [['grpo', 'GRPO'], ['ppo', 'PPO'], ['dpo', 'DPO']] },
-        { path: 'rl.reference', label: 'Reference model (KL term)', type: 'bool', hint: 'A frozen copy of the policy.' },
-        { path: 'rl.critic', label: 'Critic (value model)', type: 'bool', hint: 'Trained alongside the policy (PPO).' },
-        { path: 'rl.reward_model.model', label: 'Reward or judge model', type: 'model',
-          hint: 'Leave empty for rule-based rewards.' },
-        { path: 'rl.reward_model.weight_dtype', label: 'Reward model weights', type: 'select', options: DTYPES,
-          when: (s) => !!(s.rl && s.rl.reward_model) },
-      ],
-    },
-    {
-      id: 'rollout', legend: 'Rollout (generation)', workloads: ['rl'], fields: [
-        { path: 'rl.rollout.engine', label: 'Engine', type: 'select', options: ENGINES },
-        { path: 'rl.rollout.colocated', label: 'Colocated with training', type: 'bool',
-          hint: 'Generation and training share the GPUs; generation memory is released while training.' },
-        { path: 'rl.rollout.gpu_memory_utilization', label: 'vLLM gpu_memory_utilization', type: 'float', min: 0.05, max: 1, step: 0.05,
-          hint: 'Share of GPU memory the engine reserves.', when: (s) => s.rl && s.rl.rollout && s.rl.rollout.engine === 'vllm' },
-        { path: 'rl.rollout.prompts_per_step', label: 'Prompts per step', type: 'int', min: 1, unit: 'prompts' },
-        { path: 'rl.rollout.generations_per_prompt', label: 'Generations per prompt', type: 'int', min: 1, max: 4096 },
-        { path: 'rl.rollout.max_prompt_len', label: 'Max prompt length', type: 'int', min: 1, unit: 'tokens' },
-        { path: 'rl.rollout.max_response_len', label: 'Max response length', type: 'int', min: 1, unit: 'tokens' },
-        { path: 'rl.rollout.tp', label: 'Rollout tensor parallel', type: 'int', min: 1, max: 1024 },
-      ],
-    },
-    {
-      id: 'inference', legend: 'Serving', workloads: ['inference'], fields: [
-        { path: 'inference.engine', label: 'Engine', type: 'select', options: ENGINES },
-        { path: 'inference.batch_size', label: 'Concurrent sequences', type: 'int', min: 1, max: 65536, unit: 'sequences' },
-        { path: 'inference.context_len', label: 'Context length', type: 'int', min: 1, unit: 'tokens', hint: 'Prompt plus generated tokens.' },
-        { path: 'inference.weight_dtype', label: 'Weights', type: 'select', options: DTYPES },
-        { path: 'inference.kv_dtype', label: 'KV cache', type: 'select', options: DTYPES.slice(0, 4) },
-        { path: 'inference.gpu_memory_utilization', label: 'vLLM gpu_memory_utilization', type: 'float', min: 0.05, max: 1, step: 0.05,
-          when: (s) => s.inference && s.inference.engine === 'vllm' },
-        { path: 'inference.attention', label: 'Attention kernel', type: 'select', options: ATTENTION },
-        { path: 'inference.tp', label: 'Tensor parallel (TP)', type: 'int', min: 1, max: 1024 },
-        { path: 'inference.pp', label: 'Pipeline parallel (PP)', type: 'int', min: 1, max: 1024 },
-      ],
-    },
-  ];
-  const FIELD_PATHS = ['model'].concat(...GROUPS.map((g) => g.fields.map((f) => f.path)));
-  const CONFIG_FORMATS = ['nemo-rl', 'nemo-automodel', 'verl', 'trl'];
   const SWEEP_BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
+  // The page's words for the core's scenario keys. Everything else about a key (its type, range,
+  // options, default, the workloads that read it, when it matters, the rules between keys) comes from
+  // the schema the core exports (api.schema(), `vramplan schema --json`): the page holds none of it.
+  const PARALLEL_KEYS = new Set(['train.sharding', 'train.tp', 'train.pp', 'train.cp', 'train.offload_optimizer', 'train.offload_params']);
+  const GROUPS_SHOWN = [
+    { id: 'hardware', legend: 'Hardware', holds: (k) => k === 'gpu' || k === 'gpus' },
+    { id: 'train', legend: (w) => (w === 'rl' ? 'Policy training' : 'Training'),
+      holds: (k) => k.startsWith('train.') && !k.startsWith('train.lora.') && !PARALLEL_KEYS.has(k) },
+    { id: 'lora', legend: 'LoRA adapters', holds: (k) => k.startsWith('train.lora.') },
+    { id: 'parallel', legend: 'Sharding, parallelism, offload', holds: (k) => PARALLEL_KEYS.has(k) },
+    { id: 'rl', legend: 'RL roles and passes', holds: (k) => k.startsWith('rl.') && !k.startsWith('rl.rollout.') },
+    { id: 'rollout', legend: 'Rollout (generation)', holds: (k) => k.startsWith('rl.rollout.') },
+    { id: 'inference', legend: 'Serving', holds: (k) => k.startsWith('inference.') },
+  ];
+  const DTYPE_WORDS = { auto: 'auto (the compute dtype)' };
+  const ATTENTION_WORDS = { flash: 'FlashAttention', sdpa: 'PyTorch SDPA', eager: 'eager (materialises scores)' };
+  const ENGINE_WORDS = { hf: 'Hugging Face generate', vllm: 'vLLM' };
+  const VLLM_DEFAULT = 'Empty: vLLM’s default for the GPU.';
+  const WORDS = {
+    'gpu': { label: 'GPU', hint: 'Capacity as the device reports it (nvidia-smi).' },
+    'gpus': { label: 'GPUs in the job', unit: 'GPUs', hint: 'Data-parallel size = GPUs ÷ (TP × PP × CP).' },
+    'train.method': { label: 'Method', options: { full: 'full fine-tuning', lora: 'LoRA', qlora: 'QLoRA (4-bit NF4 base)' } },
+    'train.precision': { label: 'Precision', hint: 'Where the fp32 copies live.', options: { 'amp-bf16': 'AMP bf16 (fp32 weights, bf16 compute)',
+      'amp-fp16': 'AMP fp16', bf16: 'pure bf16 (no fp32 master)', 'mixed-bf16': 'bf16 + fp32 master (Megatron, DeepSpeed)', fp32: 'fp32' } },
+    'train.optimizer': { label: 'Optimizer', options: { adamw: 'AdamW', 'adamw-8bit': 'AdamW 8-bit', sgd: 'SGD with momentum', adafactor: 'Adafactor' } },
+    'train.micro_batch_size': { label: 'Micro batch size', unit: 'sequences', hint: 'Sequences per GPU per forward/backward pass.' },
+    'train.seq_len': { label: 'Sequence length', unit: 'tokens' },
+    'train.gradient_checkpointing': { label: 'Gradient checkpointing', hint: 'Recompute activations in the backward pass instead of keeping them.' },
+    'train.attention': { label: 'Attention kernel', options: ATTENTION_WORDS },
+    'train.lora.rank': { label: 'Rank' },
+    'train.lora.alpha': { label: 'Alpha' },
+    'train.lora.targets': { label: 'Target modules', hint: '“all-linear”, or module names separated by commas (q_proj, v_proj, …).' },
+    'train.lora.base_dtype': { label: 'Frozen base weights (LoRA)', options: DTYPE_WORDS },
+    'train.sharding': { label: 'Sharding', options: { none: 'none (DDP)', zero1: 'ZeRO-1', zero2: 'ZeRO-2', zero3: 'ZeRO-3', fsdp: 'FSDP (full shard)' } },
+    'train.tp': { label: 'Tensor parallel (TP)' },
+    'train.pp': { label: 'Pipeline parallel (PP)' },
+    'train.cp': { label: 'Context parallel (CP)' },
+    'train.offload_optimizer': { label: 'Offload optimizer states to CPU' },
+    'train.offload_params': { label: 'Offload parameters to CPU' },
+    'inference.engine': { label: 'Engine', options: ENGINE_WORDS },
+    'inference.batch_size': { label: 'Concurrent sequences', unit: 'sequences' },
+    'inference.context_len': { label: 'Context length', unit: 'tokens', hint: 'Prompt plus generated tokens.' },
+    'inference.weight_dtype': { label: 'Weights' },
+    'inference.kv_dtype': { label: 'KV cache' },
+    'inference.gpu_memory_utilization': { label: 'vLLM gpu_memory_utilization', step: 0.05, hint: 'Share of GPU memory the engine reserves.' },
+    'inference.attention': { label: 'Attention kernel', options: ATTENTION_WORDS },
+    'inference.tp': { label: 'Tensor parallel (TP)' },
+    'inference.pp': { label: 'Pipeline parallel (PP)' },
+    'inference.max_num_seqs': { label: 'vLLM max_num_seqs', unit: 'sequences', hint: VLLM_DEFAULT },
+    'inference.max_num_batched_tokens': { label: 'vLLM max_num_batched_tokens', unit: 'tokens', hint: VLLM_DEFAULT },
+    'rl.algorithm': { label: 'Algorithm', options: { grpo: 'GRPO', ppo: 'PPO', dpo: 'DPO' } },
+    'rl.reference': { label: 'Reference model (KL term)', hint: 'A frozen copy of the policy.' },
+    'rl.critic': { label: 'Critic (value model)', hint: 'Trained alongside the policy (on by default for PPO).' },
+    'rl.reward_model.model': { label: 'Reward or judge model', hint: 'Leave empty for rule-based rewards.' },
+    'rl.reward_model.weight_dtype': { label: 'Reward model weights' },
+    'rl.reward_model.colocated': { label: 'Reward model on the training GPUs' },
+    'rl.sequence_packing': { label: 'Sequence packing', hint: 'Only real tokens, no padding (verl use_remove_padding, NeMo RL sequence_packing, TRL padding_free).' },
+    'rl.phase_offload': { label: 'Offload the policy between phases', hint: 'Weights and optimizer states go to host RAM while the engine generates.' },
+    'rl.logprob_kernel': { label: 'Log-prob kernel', options: { naive: 'naive (fp32 log_softmax)', fused: 'fused (flash-attn cross-entropy)', selective: 'selective log-softmax (TRL)' } },
+    'rl.logits_scope': { label: 'Logits over', options: { '': 'the kernel’s default', full: 'every scored token', completion: 'the response only' } },
+    'rl.logprob_micro_batch_size': { label: 'Log-prob micro batch size', unit: 'sequences', hint: 'Empty: the training micro batch size.' },
+    'rl.rollout.engine': { label: 'Engine', options: ENGINE_WORDS },
+    'rl.rollout.colocated': { label: 'Colocated with training', hint: 'Generation and training share the GPUs; generation memory is released while training.' },
+    'rl.rollout.gpu_memory_utilization': { label: 'vLLM gpu_memory_utilization', step: 0.05, hint: 'Share of GPU memory the engine reserves.' },
+    'rl.rollout.prompts_per_step': { label: 'Prompts per step', unit: 'prompts' },
+    'rl.rollout.generations_per_prompt': { label: 'Generations per prompt' },
+    'rl.rollout.max_prompt_len': { label: 'Max prompt length', unit: 'tokens' },
+    'rl.rollout.max_response_len': { label: 'Max response length', unit: 'tokens' },
+    'rl.rollout.tp': { label: 'Rollout tensor parallel' },
+    'rl.rollout.sleep_mode': { label: 'vLLM sleep mode', hint: 'The engine releases its pool while the policy trains.' },
+    'rl.rollout.mean_prompt_len': { label: 'Mean prompt length', unit: 'tokens', hint: 'Empty: the maximum.' },
+    'rl.rollout.mean_response_len': { label: 'Mean response length', unit: 'tokens', hint: 'Empty: the maximum.' },
+    'rl.rollout.max_num_seqs': { label: 'vLLM max_num_seqs', unit: 'sequences', hint: VLLM_DEFAULT },
+    'rl.rollout.max_num_batched_tokens': { label: 'vLLM max_num_batched_tokens', unit: 'tokens', hint: VLLM_DEFAULT },
+  };
+  const CONTROL_OF = { integer: 'int', number: 'float', boolean: 'bool', enum: 'select', targets: 'targets', model: 'model', gpu: 'gpu' };
+
+  // A key the page has no words for still gets a field, named after the key.
+  function wordsFor(key) {
+    return WORDS[key] || { label: key.split('.').pop().replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()) };
+  }
+
+  function fieldOf(entry, bounded) {
+    const words = wordsFor(entry.key);
+    const options = (entry.options || []).map((o) => [o, (words.options && words.options[o]) || DTYPE_WORDS[o] || o]);
+    if (entry.type === 'enum' && entry.default === null) options.unshift(['', (words.options && words.options['']) || 'default']);
+    return {
+      path: entry.key, label: words.label, hint: words.hint, unit: words.unit, type: CONTROL_OF[entry.type] || 'text',
+      min: entry.min, max: bounded.has(entry.key) ? undefined : entry.max, step: words.step, options,
+      nullable: entry.default === null, workloads: entry.workloads || [], when: entry.when || null,
+    };
+  }
+
+  // The scenario with every default the core documents; keys whose default is "not set" stay absent.
+  function defaultsOf(schema, ruled) {
+    const defaults = {};
+    for (const k of schema.keys) {
+      if (k.default === null || ruled.has(k.key) || k.key.startsWith('rl.reward_model.')) continue;
+      setPath(defaults, k.key, k.default);
+    }
+    setPath(defaults, 'rl.reward_model', null);
+    return defaults;
+  }
+
+  // The page's view of one schema: its defaults, fields, example, link encoder and decoder.
+  function create(schema) {
+    const rules = schema.rules || [];
+    const derived = rules.filter((r) => r.rule === 'default_from');
+    const ruled = new Set(derived.map((r) => r.key));
+    const bounded = new Set(rules.filter((r) => r.rule === 'at_most').map((r) => r.key));
+    const CORE_DEFAULTS = defaultsOf(schema, ruled);
+    const shown = schema.keys.filter((k) => k.key !== 'model' && k.key !== 'workload');
+    const GROUPS = GROUPS_SHOWN.map((g) => Object.assign({}, g, { fields: shown.filter((k) => g.holds(k.key)).map((k) => fieldOf(k, bounded)) }));
+    const FIELD_PATHS = ['model'].concat(...GROUPS.map((g) => g.fields.map((f) => f.path)));
+    const DEFAULT_LEAVES = flatten(CORE_DEFAULTS);
+    for (const k of schema.keys) if (k.key.startsWith('rl.reward_model.') && k.default !== null) DEFAULT_LEAVES.set(k.key, k.default);
+
+    // Keys whose default follows another key (the PPO critic rule): set from that key.
+    function applyRules(scenario, changed) {
+      for (const r of derived) {
+        if (changed !== undefined && changed !== r.from) continue;
+        if (!isObject(getPath(scenario, r.key.split('.').slice(0, -1).join('.')))) continue;
+        setPath(scenario, r.key, getPath(scenario, r.from) === r.equals);
+      }
+      return scenario;
+    }
+    function derivedDefault(scenario, path) {
+      const r = derived.find((d) => d.key === path);
+      return r ? getPath(scenario, r.from) === r.equals : DEFAULT_LEAVES.get(path);
+    }
+    // Whether a field matters for the scenario: its workload reads it and its condition holds.
+    function fieldMatters(f, scenario) {
+      if (!f.workloads.includes(scenario.workload)) return false;
+      if (!f.when) return true;
+      const v = getPath(scenario, f.when.key);
+      if (f.when.set) return v !== undefined && v !== null && v !== '';
+      return (f.when.in || []).includes(v === undefined ? DEFAULT_LEAVES.get(f.when.key) : v);
+    }
+
+    // The page's example (docs/CONTRACT.md's scenario; the seed guide: a Qwen2.5-7B-Instruct policy trained
+    // with GRPO, a Qwen2.5-14B-Instruct judge, batch 8, on an H100).
+    const EXAMPLE = applyRules(merge(clone(CORE_DEFAULTS), {
+      model: 'Qwen/Qwen2.5-7B-Instruct', workload: 'rl', gpu: 'H100-SXM-80GB', gpus: 1,
+      train: { micro_batch_size: 8, seq_len: 1536 },
+      rl: { reward_model: { model: 'Qwen/Qwen2.5-14B-Instruct', weight_dtype: 'bf16' } },
+    }));
+
+    // The fragment: "#" [embed "&"] path=value ("&" path=value)*, values that differ from the core's
+    // defaults, in the form's order.
+    function toFragment(scenario, embed) {
+      const leaves = flatten(scenario);
+      const parts = embed ? ['embed'] : [];
+      const order = FIELD_PATHS.concat([...leaves.keys()].filter((p) => !FIELD_PATHS.includes(p)));
+      for (const path of order) {
+        if (!leaves.has(path)) continue;
+        const v = leaves.get(path);
+        const known = DEFAULT_LEAVES.has(path) || ruled.has(path);
+        if (path !== 'model' && path !== 'gpu' && known && sameValue(v, derivedDefault(scenario, path))) continue;
+        parts.push(path + '=' + encodeValue(v));
+      }
+      return parts.join('&');
+    }
+
+    // Reads a fragment into {scenario, embed}. Values are typed as JSON where they parse as JSON, else
+    // kept as text; the module validates them and reports any problem with its JSON pointer.
+    function fromFragment(fragment) {
+      const scenario = clone(CORE_DEFAULTS);
+      let embed = false;
+      for (const part of fragment.split('&')) {
+        if (part === '') continue;
+        if (part === 'embed') { embed = true; continue; }
+        const eq = part.indexOf('=');
+        if (eq <= 0) throw new LinkError('“' + part.slice(0, 80) + '” is not of the form name=value');
+        let key, text;
+        try {
+          key = decodeURIComponent(part.slice(0, eq));
+          text = decodeURIComponent(part.slice(eq + 1));
+        } catch (e) {
+          throw new LinkError('“' + part.slice(0, 80) + '” is not valid percent-encoding');
+        }
+        if (!/^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$/.test(key) || key.split('.').some((k) => FORBIDDEN_KEYS.has(k))) {
+          throw new LinkError('“' + key.slice(0, 80) + '” is not a scenario setting');
+        }
+        setPath(scenario, key, decodeValue(text));
+      }
+      // Derived defaults only where the link set none; a link may set `rl` itself to a non-object,
+      // which the module then reports at /rl.
+      for (const r of derived) if (getPath(scenario, r.key) === undefined) applyRules(scenario, r.from);
+      return { scenario, embed };
+    }
+
+    return {
+      CORE_DEFAULTS, EXAMPLE, GROUPS, FIELD_PATHS, WORKLOADS: schema.workloads || [], CONFIG_FORMATS: schema.formats || [],
+      applyRules, fieldMatters, toFragment, fromFragment,
+    };
+  }
 
   function clone(v) { return v === undefined ? undefined : JSON.parse(JSON.stringify(v)); }
   function isObject(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
@@ -181,9 +251,6 @@
     }
     return out;
   }
-  const DEFAULT_LEAVES = flatten(CORE_DEFAULTS);
-  DEFAULT_LEAVES.set('rl.reward_model.weight_dtype', 'bf16');
-
   function sameValue(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
 
   function encodeValue(v) {
@@ -200,59 +267,9 @@
     return text;
   }
 
-  // The fragment: "#" [embed "&"] path=value ("&" path=value)*, values that differ from the core's
-  // defaults, in the form's order.
-  function toFragment(scenario, embed) {
-    const leaves = flatten(scenario);
-    const parts = embed ? ['embed'] : [];
-    const order = FIELD_PATHS.concat([...leaves.keys()].filter((p) => !FIELD_PATHS.includes(p)));
-    const algorithm = getPath(scenario, 'rl.algorithm');
-    for (const path of order) {
-      if (!leaves.has(path)) continue;
-      const v = leaves.get(path);
-      let fallback = DEFAULT_LEAVES.get(path);
-      if (path === 'rl.critic') fallback = algorithm === 'ppo';
-      if (path !== 'model' && path !== 'gpu' && DEFAULT_LEAVES.has(path) && sameValue(v, fallback)) continue;
-      parts.push(path + '=' + encodeValue(v));
-    }
-    return parts.join('&');
-  }
-
   class LinkError extends Error {}
 
-  // Reads a fragment into {scenario, embed}. Values are typed as JSON where they parse as JSON, else
-  // kept as text; the module validates them and reports any problem with its JSON pointer.
-  function fromFragment(fragment) {
-    const scenario = clone(CORE_DEFAULTS);
-    delete scenario.rl.critic;  // the core's default depends on the algorithm
-    let embed = false;
-    for (const part of fragment.split('&')) {
-      if (part === '') continue;
-      if (part === 'embed') { embed = true; continue; }
-      const eq = part.indexOf('=');
-      if (eq <= 0) throw new LinkError('“' + part.slice(0, 80) + '” is not of the form name=value');
-      let key, text;
-      try {
-        key = decodeURIComponent(part.slice(0, eq));
-        text = decodeURIComponent(part.slice(eq + 1));
-      } catch (e) {
-        throw new LinkError('“' + part.slice(0, 80) + '” is not valid percent-encoding');
-      }
-      if (!/^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$/.test(key) || key.split('.').some((k) => FORBIDDEN_KEYS.has(k))) {
-        throw new LinkError('“' + key.slice(0, 80) + '” is not a scenario setting');
-      }
-      setPath(scenario, key, decodeValue(text));
-    }
-    // A link may set `rl` itself to a non-object; the module then reports it at /rl.
-    if (isObject(scenario.rl) && getPath(scenario, 'rl.critic') === undefined) {
-      scenario.rl.critic = getPath(scenario, 'rl.algorithm') === 'ppo';
-    }
-    return { scenario, embed };
-  }
-
-  return {
-    FORBIDDEN_KEYS, CORE_DEFAULTS, EXAMPLE, WORKLOADS, GROUPS, FIELD_PATHS,
-    CONFIG_FORMATS, SWEEP_BATCHES, clone, isObject, merge, getPath,
-    setPath, flatten, toFragment, fromFragment, LinkError,
-  };
+  // create(schema) gives the page's defaults, fields and link coder for the core's schema; the helpers
+  // below it need no schema.
+  return { create, SWEEP_BATCHES, FORBIDDEN_KEYS, LinkError, clone, isObject, merge, getPath, setPath, flatten };
 });

@@ -1,11 +1,18 @@
 // The page state, catalog look-ups and the history: every committed change is a new URL fragment.
 // Part of the page's bundle (web/build.mjs joins web/page/*.js in one closure; see web/page/README.md).
 
+// The page's view of the core's scenario schema (scenario.js create): set once the module has loaded.
+let CORE_DEFAULTS, EXAMPLE, GROUPS, FIELD_PATHS, WORKLOADS, CONFIG_FORMATS, applyRules, fieldMatters, toFragment, fromFragment;
+function useSchema(schema) {
+  ({ CORE_DEFAULTS, EXAMPLE, GROUPS, FIELD_PATHS, WORKLOADS, CONFIG_FORMATS, applyRules, fieldMatters, toFragment, fromFragment } =
+    window.VramplanScenario.create(schema));
+}
+
 const state = {
   api: null,
   models: [],       // catalog listing
   gpus: [],         // catalog listing
-  scenario: clone(EXAMPLE),
+  scenario: null,   // set from the link once the module has loaded
   embed: false,
   fragment: null,   // the fragment last written or read
   configFormat: 'nemo-rl',

@@ -1,4 +1,5 @@
 #include "vramplan/api.hpp"
+#include "vramplan/framework_config.hpp"
 
 #include "vramplan/catalog.hpp"
 #include "vramplan/params.hpp"
@@ -231,6 +232,16 @@ Expected<Json> models() {
   Json list = Json::array();
   for (const auto& m : catalog.value()->models) list.push_back(model_listing(m));
   return Json{{"models", list}};
+}
+
+Expected<Json> schema() {
+  auto catalog = load_catalog();
+  if (!catalog.ok()) return catalog.error();
+  Json out = scenario_schema(*catalog.value());
+  Json formats = Json::array();
+  for (config::Format f : config::kFormats) formats.push_back(config::to_string(f));
+  out["formats"] = std::move(formats);
+  return out;
 }
 
 Expected<Json> gpus() {

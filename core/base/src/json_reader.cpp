@@ -116,7 +116,14 @@ const Json* ObjectReader::find(std::string_view key) {
   return &*it;
 }
 
+void ObjectReader::describe(std::string_view key, Json entry) const {
+  if (!schema_) return;
+  entry["pointer"] = pointer_of(key);
+  schema_->push_back(std::move(entry));
+}
+
 std::int64_t ObjectReader::integer(std::string_view key, std::int64_t lo, std::int64_t hi, std::int64_t fallback) {
+  if (schema_) describe(key, Json{{"type", "integer"}, {"min", lo}, {"max", hi}, {"default", fallback}});
   const Json* v = find(key);
   return v ? read_integer(*v, pointer_of(key), lo, hi) : fallback;
 }
@@ -130,12 +137,14 @@ std::int64_t ObjectReader::required_integer(std::string_view key, std::int64_t l
 }
 
 std::optional<std::int64_t> ObjectReader::optional_integer(std::string_view key, std::int64_t lo, std::int64_t hi) {
+  if (schema_) describe(key, Json{{"type", "integer"}, {"min", lo}, {"max", hi}, {"default", nullptr}});
   const Json* v = find(key);
   if (!v) return std::nullopt;
   return read_integer(*v, pointer_of(key), lo, hi);
 }
 
 double ObjectReader::number(std::string_view key, double lo, double hi, double fallback) {
+  if (schema_) describe(key, Json{{"type", "number"}, {"min", lo}, {"max", hi}, {"default", fallback}});
   const Json* v = find(key);
   return v ? read_number(*v, pointer_of(key), lo, hi) : fallback;
 }
@@ -147,6 +156,7 @@ std::optional<double> ObjectReader::optional_number(std::string_view key, double
 }
 
 bool ObjectReader::boolean(std::string_view key, bool fallback) {
+  if (schema_) describe(key, Json{{"type", "boolean"}, {"default", fallback}});
   const Json* v = find(key);
   if (!v) return fallback;
   if (!v->is_boolean()) {
@@ -187,7 +197,9 @@ std::string ObjectReader::choice(std::string_view key, std::initializer_list<std
 
 ObjectReader ObjectReader::object(std::string_view key) {
   const Json* v = find(key);
-  return ObjectReader(v ? *v : empty_object(), pointer_of(key));
+  ObjectReader nested(v ? *v : empty_object(), pointer_of(key));
+  nested.schema_ = schema_;
+  return nested;
 }
 
 void ObjectReader::reject_unknown_keys() const {

@@ -49,9 +49,17 @@ const char* name_of(const NameTable<E, N>& table, E value) {
   return "?";
 }
 
+template <class E, std::size_t N>
+Json names_of(const NameTable<E, N>& table) {
+  Json names = Json::array();
+  for (const auto& [name, value] : table) names.push_back(name);
+  return names;
+}
+
 // Reads an enumerated string: the error lists every accepted name.
 template <class E, std::size_t N>
 E read_enum(ObjectReader& r, std::string_view key, const NameTable<E, N>& table, E fallback) {
+  if (r.schema_recorder()) r.describe(key, Json{{"type", "enum"}, {"options", names_of(table)}, {"default", name_of(table, fallback)}});
   const Json* v = r.find(key);
   if (!v) return fallback;
   if (v->is_string()) {
@@ -87,6 +95,9 @@ LoraSettings read_lora(ObjectReader r) {
   LoraSettings lora;
   lora.rank = r.integer("rank", 1, limits::kMaxLoraRank, lora.rank);
   lora.alpha = r.number("alpha", 0.0, 1e6, lora.alpha);
+  if (r.schema_recorder()) {
+    r.describe("targets", Json{{"type", "targets"}, {"options", kLoraModules}, {"default", "all-linear"}});
+  }
   const Json* targets = r.find("targets");
   const std::string pointer = r.pointer_of("targets");
   if (targets) {
@@ -179,6 +190,8 @@ RlSettings read_rl(ObjectReader r, const Catalog& catalog) {
   s.critic = r.boolean("critic", s.algorithm == RlAlgorithm::ppo);
   if (const Json* reward = r.find("reward_model")) {
     ObjectReader rr(*reward, r.pointer_of("reward_model"));
+    rr.record_schema_into(r.schema_recorder());
+    rr.describe("model", Json{{"type", "model"}, {"default", nullptr}});
     const Json* model = rr.find("model");
     if (!model) fail(rr.pointer_of("model"), "is required: a catalog id or a config.json object");
     auto resolved = resolve_model(*model, rr.pointer_of("model"), catalog);
@@ -193,6 +206,9 @@ RlSettings read_rl(ObjectReader r, const Catalog& catalog) {
   s.sequence_packing = r.boolean("sequence_packing", s.sequence_packing);
   s.phase_offload = r.boolean("phase_offload", s.phase_offload);
   s.logprob_kernel = read_enum(r, "logprob_kernel", kLogprobKernels, s.logprob_kernel);
+  if (r.schema_recorder()) {
+    r.describe("logits_scope", Json{{"type", "enum"}, {"options", names_of(kLogitsScopes)}, {"default", nullptr}});
+  }
   if (r.find("logits_scope") != nullptr) s.logits_scope = read_enum(r, "logits_scope", kLogitsScopes, LogitsScope::full);
   s.logprob_micro_batch_size = r.optional_integer("logprob_micro_batch_size", 1, limits::kMaxBatch);
   r.reject_unknown_keys();
@@ -224,15 +240,18 @@ void check_parallel_layout(const Scenario& s) {
   }
 }
 
-Scenario read_scenario(const Json& document, const Catalog& catalog) {
+Scenario read_scenario(const Json& document, const Catalog& catalog, Json* schema_keys = nullptr) {
   ObjectReader r(document, "");
+  r.record_schema_into(schema_keys);
   Scenario s;
+  r.describe("model", Json{{"type", "model"}, {"default", nullptr}});
   const Json* model = r.find("model");
   if (!model) fail("/model", "is required: a catalog id (see `vramplan models`) or a config.json object");
   auto resolved = resolve_model(*model, "/model", catalog);
   if (!resolved.ok()) throw InputError{resolved.error()};
   s.model = std::move(resolved).value();
   s.workload = read_enum(r, "workload", kWorkloads, s.workload);
+  r.describe("gpu", Json{{"type", "gpu"}, {"default", nullptr}});
   if (const Json* gpu = r.find("gpu")) {
     if (!gpu->is_string()) fail("/gpu", "must be a GPU id string (see `vramplan gpus`), got " + describe_value(*gpu));
     const std::string& id = gpu->get_ref<const std::string&>();
@@ -321,6 +340,20 @@ Expected<ResolvedModel> resolve_model(const Json& value, const std::string& poin
 
 Expected<Scenario> parse_scenario(const Json& document, const Catalog& catalog) {
   return catch_input_errors<Scenario>([&] { return read_scenario(document, catalog); });
+}
+
+Json scenario_schema_keys(const Catalog& catalog) {
+  // One pass of the parser itself over a scenario that reaches every reader (a reward model
+  // included), recording what each accessor accepts: the schema cannot drift from the parser.
+  Json keys = Json::array();
+  if (catalog.models.empty()) return keys;
+  const std::string& id = catalog.models.front().id;
+  const Json document{{"model", id}, {"rl", {{"reward_model", {{"model", id}}}}}};
+  auto recorded = catch_input_errors<bool>([&] {
+    read_scenario(document, catalog, &keys);
+    return true;
+  });
+  return recorded.ok() ? keys : Json::array();
 }
 
 Json scenario_to_json(const Scenario& s) {

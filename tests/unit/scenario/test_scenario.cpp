@@ -1,6 +1,7 @@
 // Scenario parsing and validation (scenario.hpp): defaults, ranges, errors with JSON pointers.
 #include <doctest/doctest.h>
 
+#include <set>
 #include <string>
 
 #include "vramplan/catalog.hpp"
@@ -137,4 +138,77 @@ TEST_CASE("an alias resolves to the real model and the result says so") {
   CHECK(s->model.id == "microsoft/phi-4");
   CHECK(s->model.resolution_note.find("resolves to microsoft/phi-4") != std::string::npos);
   CHECK(parse(R"({"model": "microsoft/PHI-4"})")->model.resolution_note.empty());
+}
+
+// The scenario schema (scenario_schema): recorded from the parser, so every key the canonical scenario
+// echoes is in it with the parser's own range, and the page's form can be built from it.
+namespace {
+
+const Json* key_entry(const Json& schema, const std::string& key) {
+  for (const auto& k : schema.at("keys")) {
+    if (k.at("key") == key) return &k;
+  }
+  return nullptr;
+}
+
+void leaves(const Json& node, const std::string& prefix, std::set<std::string>& out) {
+  for (const auto& item : node.items()) {
+    const std::string key = prefix.empty() ? item.key() : prefix + "." + item.key();
+    if (item.value().is_object() && key != "model") leaves(item.value(), key, out);
+    else out.insert(key);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every key of the canonical scenario is in the schema, and nothing else") {
+  const Json doc = Json::parse(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "gpu": "H100-SXM-80GB",
+    "rl": {"reward_model": {"model": "Qwen/Qwen2.5-7B-Instruct"}}})");
+  const auto s = parse_scenario(doc, catalog());
+  REQUIRE(s.ok());
+  std::set<std::string> echoed;
+  leaves(scenario_to_json(s.value()), "", echoed);
+  const Json schema = scenario_schema(catalog());
+  std::set<std::string> described;
+  for (const auto& k : schema.at("keys")) described.insert(k.at("key").get<std::string>());
+  CHECK(echoed == described);
+}
+
+TEST_CASE("the schema carries the parser's ranges, options and defaults") {
+  const Json schema = scenario_schema(catalog());
+  const Json* mbs = key_entry(schema, "train.micro_batch_size");
+  REQUIRE(mbs != nullptr);
+  CHECK(mbs->at("type") == "integer");
+  CHECK(mbs->at("min") == 1);
+  CHECK(mbs->at("max") == limits::kMaxBatch);
+  CHECK(mbs->at("default") == 1);
+  const Json* kernel = key_entry(schema, "rl.logprob_kernel");
+  REQUIRE(kernel != nullptr);
+  CHECK(kernel->at("options") == Json{"naive", "fused", "selective"});
+  CHECK(kernel->at("default") == "naive");
+  const Json* seqs = key_entry(schema, "rl.rollout.max_num_seqs");
+  REQUIRE(seqs != nullptr);
+  CHECK(seqs->at("default").is_null());
+  CHECK(seqs->at("when") == Json{{"key", "rl.rollout.engine"}, {"in", Json{"vllm"}}});
+}
+
+TEST_CASE("the schema says which workloads read a key: RL ignores train.seq_len") {
+  const Json schema = scenario_schema(catalog());
+  CHECK(key_entry(schema, "train.seq_len")->at("workloads") == Json{"train"});
+  CHECK(key_entry(schema, "train.micro_batch_size")->at("workloads") == Json{"train", "rl"});
+  CHECK(key_entry(schema, "rl.rollout.sleep_mode")->at("workloads") == Json{"rl"});
+  CHECK(key_entry(schema, "gpus")->at("workloads") == Json{"train", "rl", "inference"});
+}
+
+TEST_CASE("the PPO critic rule is in the schema's rules") {
+  const Json schema = scenario_schema(catalog());
+  bool found = false;
+  for (const auto& r : schema.at("rules")) {
+    found = found || (r.at("key") == "rl.critic" && r.at("from") == "rl.algorithm" && r.at("equals") == "ppo");
+  }
+  CHECK(found);
+  // And the parser applies it: PPO without a critic key trains one.
+  const auto ppo = parse_scenario(Json::parse(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "rl": {"algorithm": "ppo"}})"), catalog());
+  REQUIRE(ppo.ok());
+  CHECK(ppo.value().rl.critic);
 }

@@ -18,6 +18,9 @@ Expected<Json> params_from_catalog_id(std::string_view id);
 // `models` and `gpus`: the catalogs as the contract's listing documents.
 Expected<Json> models();
 Expected<Json> gpus();
+// The scenario schema: every key with its type, range, options, default, workloads and condition, the
+// rules between keys, the workloads and the config formats (docs/CONTRACT.md "schema").
+Expected<Json> schema();
 
 // Parses text as JSON, reporting a syntax error as an Error at pointer "" (the document).
 Expected<Json> parse_json_text(std::string_view text);

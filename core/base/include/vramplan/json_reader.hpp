@@ -73,10 +73,19 @@ class ObjectReader {
   // Fails on the first key that no accessor has read (unknown keys are usually typos).
   void reject_unknown_keys() const;
 
+  // The schema recorder: with a JSON array set, every accessor also appends what it accepts there
+  // ({pointer, type, min, max, default}), and nested readers inherit it. The scenario schema is read
+  // from the parser this way, so the ranges it exports are the ones the parser enforces.
+  void record_schema_into(Json* keys) { schema_ = keys; }
+  Json* schema_recorder() const { return schema_; }
+  // Appends `entry` with the key's pointer when recording; a no-op otherwise.
+  void describe(std::string_view key, Json entry) const;
+
  private:
   const Json* object_;
   std::string pointer_;
   std::set<std::string, std::less<>> read_;
+  Json* schema_ = nullptr;
 };
 
 // Integer checks shared by ObjectReader and array readers.

@@ -19,6 +19,7 @@
 namespace vramplan::config {
 
 enum class Format { nemo_rl, nemo_automodel, verl, trl };
+inline constexpr Format kFormats[] = {Format::nemo_rl, Format::nemo_automodel, Format::verl, Format::trl};
 
 // "nemo-rl", "nemo-automodel", "verl", "trl"; nullopt for anything else.
 std::optional<Format> parse_format(std::string_view text);

@@ -181,6 +181,12 @@ Expected<Scenario> parse_scenario(const Json& document, const Catalog& catalog);
 // Resolves the two accepted forms of a model (catalog id string, or config.json object) at `pointer`.
 Expected<ResolvedModel> resolve_model(const Json& value, const std::string& pointer, const Catalog& catalog);
 
+// Every key the parser reads, in its order, as {pointer, type, min, max, default, options}: recorded from
+// the parser itself (ObjectReader's schema recorder). scenario_schema() adds which workloads read each
+// key, when a key matters, and the rules between keys (core/scenario/src/scenario_schema.cpp).
+Json scenario_schema_keys(const Catalog& catalog);
+Json scenario_schema(const Catalog& catalog);
+
 // The scenario as canonical JSON with every default filled in (for permalinks and echoing).
 Json scenario_to_json(const Scenario& scenario);
 

@@ -1,0 +1,103 @@
+// The scenario schema (docs/scenario.md "Schema"): the parser's own key list (scenario_schema_keys) plus
+// what the parser alone cannot say: which workloads read each key, when a key matters, and the rules
+// between keys. The page builds its form from this, the CLI prints it (`vramplan schema --json`).
+#include <string>
+#include <string_view>
+
+#include "vramplan/scenario.hpp"
+
+namespace vramplan {
+namespace {
+
+// "/rl/rollout/tp" -> "rl.rollout.tp" (scenario keys hold no "/" or "~").
+std::string dotted(const std::string& pointer) {
+  std::string key = pointer.substr(pointer.empty() ? 0 : 1);
+  for (char& c : key) {
+    if (c == '/') c = '.';
+  }
+  return key;
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+// Which workloads read a key. RL trains its policy with the train.* settings except the sequence
+// length: RL sequences are the rollout's prompt plus response (rl.rollout.max_prompt_len +
+// max_response_len, core/plan/src/rl/), so train.seq_len changes nothing there.
+Json workloads_of(const std::string& key) {
+  const Json all{to_string(Workload::train), to_string(Workload::rl), to_string(Workload::inference)};
+  if (key == "train.seq_len") return Json{to_string(Workload::train)};
+  if (starts_with(key, "train.")) return Json{to_string(Workload::train), to_string(Workload::rl)};
+  if (starts_with(key, "inference.")) return Json{to_string(Workload::inference)};
+  if (starts_with(key, "rl.")) return Json{to_string(Workload::rl)};
+  return all;
+}
+
+struct Condition {
+  const char* key_prefix;  // the keys this condition governs (a prefix ending in "." covers a group)
+  const char* depends_on;
+  Json values;             // the depending key's values that make the key matter; null: "set at all"
+};
+
+// When a key matters beyond its workload: LoRA settings with a LoRA method, vLLM's own knobs with the
+// vLLM engine (the hf engine has no pool, docs/memory-model.md), the reward model's settings with a
+// reward model.
+Json condition_for(const std::string& key) {
+  const Condition conditions[] = {
+      {"train.lora.", "train.method", Json{to_string(Method::lora), to_string(Method::qlora)}},
+      {"inference.gpu_memory_utilization", "inference.engine", Json{to_string(Engine::vllm)}},
+      {"inference.max_num_seqs", "inference.engine", Json{to_string(Engine::vllm)}},
+      {"inference.max_num_batched_tokens", "inference.engine", Json{to_string(Engine::vllm)}},
+      {"rl.rollout.gpu_memory_utilization", "rl.rollout.engine", Json{to_string(Engine::vllm)}},
+      {"rl.rollout.sleep_mode", "rl.rollout.engine", Json{to_string(Engine::vllm)}},
+      {"rl.rollout.max_num_seqs", "rl.rollout.engine", Json{to_string(Engine::vllm)}},
+      {"rl.rollout.max_num_batched_tokens", "rl.rollout.engine", Json{to_string(Engine::vllm)}},
+      {"rl.reward_model.weight_dtype", "rl.reward_model.model", Json(nullptr)},
+      {"rl.reward_model.colocated", "rl.reward_model.model", Json(nullptr)},
+  };
+  for (const Condition& c : conditions) {
+    if (!starts_with(key, c.key_prefix)) continue;
+    Json when{{"key", c.depends_on}};
+    if (c.values.is_null()) when["set"] = true;
+    else when["in"] = c.values;
+    return when;
+  }
+  return Json(nullptr);
+}
+
+// Rules between keys, as read_rl and check_parallel_layout in scenario.cpp apply them.
+Json rules() {
+  return Json::array({
+      Json{{"key", "rl.critic"}, {"rule", "default_from"}, {"from", "rl.algorithm"}, {"equals", to_string(RlAlgorithm::ppo)},
+           {"text", "the critic (value model) defaults to on for PPO and off for GRPO and DPO"}},
+      Json{{"key", "rl.rollout.mean_prompt_len"}, {"rule", "at_most"}, {"of", Json{"rl.rollout.max_prompt_len"}},
+           {"text", "a mean length is at most the maximum it averages"}},
+      Json{{"key", "rl.rollout.mean_response_len"}, {"rule", "at_most"}, {"of", Json{"rl.rollout.max_response_len"}},
+           {"text", "a mean length is at most the maximum it averages"}},
+      Json{{"key", "gpus"}, {"rule", "multiple_of_product"}, {"of", Json{"train.tp", "train.pp", "train.cp"}},
+           {"workloads", Json{to_string(Workload::train), to_string(Workload::rl)}},
+           {"text", "the data-parallel size is gpus / (tp x pp x cp)"}},
+      Json{{"key", "gpus"}, {"rule", "at_least_product"}, {"of", Json{"inference.tp", "inference.pp"}},
+           {"workloads", Json{to_string(Workload::inference)}}, {"text", "one replica needs tp x pp GPUs"}},
+      Json{{"key", "rl.rollout.tp"}, {"rule", "at_most"}, {"of", Json{"gpus"}},
+           {"workloads", Json{to_string(Workload::rl)}}, {"text", "the rollout engine's tensor parallelism fits in the job"}},
+  });
+}
+
+}  // namespace
+
+Json scenario_schema(const Catalog& catalog) {
+  Json keys = Json::array();
+  for (Json entry : scenario_schema_keys(catalog)) {
+    const std::string key = dotted(entry.at("pointer").get<std::string>());
+    entry.erase("pointer");
+    entry["key"] = key;
+    entry["workloads"] = workloads_of(key);
+    Json when = condition_for(key);
+    if (!when.is_null()) entry["when"] = std::move(when);
+    keys.push_back(std::move(entry));
+  }
+  const Json workloads{to_string(Workload::train), to_string(Workload::rl), to_string(Workload::inference)};
+  return Json{{"keys", std::move(keys)}, {"rules", rules()}, {"workloads", workloads}};
+}
+
+}  // namespace vramplan
