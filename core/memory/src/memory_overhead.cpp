@@ -14,6 +14,11 @@ double cuda_context_bytes(double gpus_in_process_group) {
 
 double allocator_bytes(double transient_bytes) { return kAllocatorTransientFraction * transient_bytes; }
 
+double vllm_sampler_fp32_copies(const VllmVersion& version) {
+  const bool legacy = version.major == 0 && version.minor < kVllmSamplerChangeMinor;
+  return legacy ? kVllmSamplerFp32Copies : kVllmSamplerFp32CopiesCurrent;
+}
+
 }  // namespace memory
 
 const std::vector<ConstantInfo>& memory_constants() {
@@ -51,6 +56,11 @@ const std::vector<ConstantInfo>& memory_constants() {
       {"kVllmSmallGpuMaxSeqs", kVllmSmallGpuMaxSeqs, "sequences", "vLLM get_batch_defaults: max_num_seqs 256 otherwise"},
       {"kVllmSmallGpuBatchedTokens", kVllmSmallGpuBatchedTokens, "tokens",
        "vLLM get_batch_defaults: max_num_batched_tokens 2048 (serve) otherwise"},
+      {"kVllmSamplerFp32CopiesCurrent", kVllmSamplerFp32CopiesCurrent, "copies",
+       "vLLM >= 0.17 profiling sampler peak in fp32 copies of max_num_seqs x vocab logits: no top-k/top-p sort in "
+       "the dummy run (16-bit logits, fp32 copy, fp32 scores); Qwen3-14B 2.2 GiB current vs 5.6 GiB legacy"},
+      {"kVllmSamplerChangeMinor", kVllmSamplerChangeMinor, "version",
+       "vLLM 0.x release from which kVllmSamplerFp32CopiesCurrent applies (the llm-d legacy figures are pre-v0.17)"},
       {"kVllmSamplerFp32Copies", kVllmSamplerFp32Copies, "copies",
        "vLLM profiling sampler peak in fp32 copies of max_num_seqs x vocab logits; fitted to m111, m112, m113, "
        "m115, m116 (9.5-9.7), checked on m114, m117, m119"},

@@ -533,7 +533,8 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
     // min(num_tokens, max_num_reqs)).
     const double sampler_rows = std::min(max_seqs, max_tokens);
     const double forward = max_tokens * layer_token;
-    const double sampler = sampler_rows * vocab * 4.0 * kVllmSamplerFp32Copies + max_tokens * h * e;
+    const double copies = vllm_sampler_fp32_copies(inf.vllm_version);
+    const double sampler = sampler_rows * vocab * 4.0 * copies + max_tokens * h * e;
     const double act = std::max(forward, sampler);
     const double non_torch = kVllmNonTorchBytes + (mp > 1 ? kNcclBytes : 0.0);
     double pool = 0;
@@ -564,9 +565,11 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
     }
     add(b, "weights", format("Model weights (%s)", to_string(inf.weight_dtype)), weights, weight_formula);
     add(b, "activations", "vLLM profiling reserve (peak activation)", act,
-        format("max(forward %.0f tokens x %.0f B = %s, sampler %.0f seqs x %.0f vocab x 4 B x kVllmSamplerFp32Copies "
-               "%.1f + hidden states = %s); max_num_seqs %.0f%s, max_num_batched_tokens %.0f%s",
-               max_tokens, layer_token, gib(forward).c_str(), sampler_rows, vocab, kVllmSamplerFp32Copies,
+        format("max(forward %.0f tokens x %.0f B = %s, sampler %.0f seqs x %.0f vocab x 4 B x %s %.1f (vLLM %s) "
+               "+ hidden states = %s); max_num_seqs %.0f%s, max_num_batched_tokens %.0f%s",
+               max_tokens, layer_token, gib(forward).c_str(), sampler_rows, vocab,
+               copies == kVllmSamplerFp32Copies ? "kVllmSamplerFp32Copies" : "kVllmSamplerFp32CopiesCurrent", copies,
+               inf.vllm_version.text.c_str(),
                gib(sampler).c_str(), max_seqs, inf.max_num_seqs ? "" : " (vLLM's default for this GPU)", max_tokens,
                inf.max_num_batched_tokens ? "" : " (vLLM's default for this GPU)"),
         Level::step);

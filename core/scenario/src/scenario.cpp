@@ -145,6 +145,38 @@ TrainSettings read_train(ObjectReader r) {
   return t;
 }
 
+// "latest", or a release written major.minor[.patch] ("0.16", "0.11.2"): every digit group at most 4
+// digits, so the numbers stay small.
+VllmVersion read_vllm_version(ObjectReader& r) {
+  VllmVersion v;
+  v.text = r.string("vllm_version", "latest", 32);
+  if (v.text == "latest") return v;
+  int parts[3] = {0, 0, 0};
+  int count = 0;
+  std::size_t digits = 0;
+  bool ok = !v.text.empty();
+  for (const char c : v.text) {
+    if (c >= '0' && c <= '9' && digits < 4) {
+      parts[count] = parts[count] * 10 + (c - '0');
+      ++digits;
+    } else if (c == '.' && digits > 0 && count < 2) {
+      ++count;
+      digits = 0;
+    } else {
+      ok = false;
+      break;
+    }
+  }
+  if (!ok || digits == 0 || count < 1) {
+    fail(r.pointer_of("vllm_version"),
+         "must be a vLLM release such as \"0.16\" or \"0.11.2\", or \"latest\", got " +
+             describe_value(Json(v.text)));
+  }
+  v.major = parts[0];
+  v.minor = parts[1];
+  return v;
+}
+
 InferenceSettings read_inference(ObjectReader r) {
   InferenceSettings s;
   s.engine = read_enum(r, "engine", kEngines, s.engine);
@@ -158,6 +190,7 @@ InferenceSettings read_inference(ObjectReader r) {
   s.pp = r.integer("pp", 1, limits::kMaxParallel, s.pp);
   s.max_num_seqs = r.optional_integer("max_num_seqs", 1, limits::kMaxBatch);
   s.max_num_batched_tokens = r.optional_integer("max_num_batched_tokens", 1, limits::kMaxSeqLen);
+  s.vllm_version = read_vllm_version(r);
   r.reject_unknown_keys();
   return s;
 }
@@ -178,6 +211,7 @@ RolloutSettings read_rollout(ObjectReader r) {
   s.mean_response_len = r.optional_integer("mean_response_len", 1, s.max_response_len);
   s.max_num_seqs = r.optional_integer("max_num_seqs", 1, limits::kMaxBatch);
   s.max_num_batched_tokens = r.optional_integer("max_num_batched_tokens", 1, limits::kMaxSeqLen);
+  s.vllm_version = read_vllm_version(r);
   r.reject_unknown_keys();
   return s;
 }
@@ -388,7 +422,8 @@ Json scenario_to_json(const Scenario& s) {
                           {"tp", i.tp},
                           {"pp", i.pp},
                           {"max_num_seqs", optional_to_json(i.max_num_seqs)},
-                          {"max_num_batched_tokens", optional_to_json(i.max_num_batched_tokens)}};
+                          {"max_num_batched_tokens", optional_to_json(i.max_num_batched_tokens)},
+                          {"vllm_version", i.vllm_version.text}};
   const RlSettings& rl = s.rl;
   const RolloutSettings& ro = rl.rollout;
   Json reward = rl.reward_model ? Json{{"model", model_to_json(rl.reward_model->model)},
@@ -411,7 +446,8 @@ Json scenario_to_json(const Scenario& s) {
                                     {"mean_prompt_len", optional_to_json(ro.mean_prompt_len)},
                                     {"mean_response_len", optional_to_json(ro.mean_response_len)},
                                     {"max_num_seqs", optional_to_json(ro.max_num_seqs)},
-                                    {"max_num_batched_tokens", optional_to_json(ro.max_num_batched_tokens)}}},
+                                    {"max_num_batched_tokens", optional_to_json(ro.max_num_batched_tokens)},
+                                    {"vllm_version", ro.vllm_version.text}}},
                    {"sequence_packing", rl.sequence_packing},
                    {"phase_offload", rl.phase_offload},
                    {"logprob_kernel", to_string(rl.logprob_kernel)},

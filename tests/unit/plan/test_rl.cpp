@@ -314,12 +314,12 @@ TEST_CASE("rl: vLLM limits size the rollout's profiling reserve; mean lengths it
   };
   // Defaults of vLLM's offline LLM class on an H100: max_num_seqs 1024, max_num_batched_tokens 16384.
   const ScenarioEstimate defaults = with("");
-  const double sampler_default = 1024 * 151936.0 * 4 * memory::kVllmSamplerFp32Copies + 16384 * 896.0 * 2;
+  const double sampler_default = 1024 * 151936.0 * 4 * memory::kVllmSamplerFp32CopiesCurrent + 16384 * 896.0 * 2;
   CHECK(component(*phase(defaults, "rollout"), "rollout.activations") == doctest::Approx(sampler_default));
   CHECK(memory::kVllmLlmClassLargeGpuBatchedTokens == 16384);
   // verl's tuning scripts: 512 sequences, 1536 tokens.
   const ScenarioEstimate verl = with(R"(, "max_num_seqs": 512, "max_num_batched_tokens": 1536)");
-  const double sampler_verl = 512 * 151936.0 * 4 * memory::kVllmSamplerFp32Copies + 1536 * 896.0 * 2;
+  const double sampler_verl = 512 * 151936.0 * 4 * memory::kVllmSamplerFp32CopiesCurrent + 1536 * 896.0 * 2;
   const Breakdown& rollout = *phase(verl, "rollout");
   CHECK(component(rollout, "rollout.activations") == doctest::Approx(sampler_verl));
   // The freed reserve goes to the KV pool (the pool's total is gpu_memory_utilization x memory either way).
@@ -331,7 +331,7 @@ TEST_CASE("rl: vLLM limits size the rollout's profiling reserve; mean lengths it
   // Fewer batched tokens than sequences: the dummy batch has one request per token.
   const ScenarioEstimate few = with(R"(, "max_num_seqs": 512, "max_num_batched_tokens": 100)");
   CHECK(component(*phase(few, "rollout"), "rollout.activations") ==
-        doctest::Approx(100 * 151936.0 * 4 * memory::kVllmSamplerFp32Copies + 100 * 896.0 * 2));
+        doctest::Approx(100 * 151936.0 * 4 * memory::kVllmSamplerFp32CopiesCurrent + 100 * 896.0 * 2));
   // A pool that cannot hold one sequence of max_prompt_len + max_response_len: vLLM refuses to start.
   const Scenario tiny = scenario(R"({"model": "Qwen/Qwen2.5-0.5B", "workload": "rl", "gpu": "RTX-3080-10GB",
     "rl": {"rollout": {"gpu_memory_utilization": 0.05}}})");
@@ -345,11 +345,32 @@ TEST_CASE("inference: vLLM max_num_seqs / max_num_batched_tokens override the se
     return run(scenario(std::string(R"({"model": "Qwen/Qwen2.5-0.5B", "workload": "inference", "gpu": "H100-SXM-80GB",
       "inference": {"engine": "vllm")") + extra + "}}"));
   };
-  const double serve = 1024 * 151936.0 * 4 * memory::kVllmSamplerFp32Copies + 8192 * 896.0 * 2;
+  const double serve = 1024 * 151936.0 * 4 * memory::kVllmSamplerFp32CopiesCurrent + 8192 * 896.0 * 2;
   CHECK(component(run_inf("").peak, "activations") == doctest::Approx(serve));
-  const double small = 64 * 151936.0 * 4 * memory::kVllmSamplerFp32Copies + 4096 * 896.0 * 2;
+  const double small = 64 * 151936.0 * 4 * memory::kVllmSamplerFp32CopiesCurrent + 4096 * 896.0 * 2;
   CHECK(component(run_inf(R"(, "max_num_seqs": 64, "max_num_batched_tokens": 4096)").peak, "activations") ==
         doctest::Approx(small));
+}
+
+TEST_CASE("inference: the profiling sampler constant is keyed by the vLLM release") {
+  auto reserve = [](const char* version) {
+    return component(run(scenario(std::string(R"({"model": "Qwen/Qwen2.5-0.5B", "workload": "inference",
+      "gpu": "H100-SXM-80GB", "inference": {"engine": "vllm", "vllm_version": ")") + version + "\"}}")).peak,
+                     "activations");
+  };
+  const double hidden = 8192 * 896.0 * 2;
+  CHECK(reserve("0.16") == doctest::Approx(1024 * 151936.0 * 4 * memory::kVllmSamplerFp32Copies + hidden));
+  CHECK(reserve("0.8.3") == doctest::Approx(reserve("0.16")));
+  CHECK(reserve("0.17") == doctest::Approx(1024 * 151936.0 * 4 * memory::kVllmSamplerFp32CopiesCurrent + hidden));
+  CHECK(reserve("latest") == doctest::Approx(reserve("0.17")));
+  CHECK(reserve("1.0") == doctest::Approx(reserve("0.17")));
+  for (const char* bad : {"0", "v0.16", "0..1", "0.16.1.2", "", "12345.1", "latest "}) {
+    const auto parsed = api::estimate(Json::parse(std::string(R"({"model": "Qwen/Qwen2.5-0.5B", "workload": "inference",
+      "inference": {"engine": "vllm", "vllm_version": ")") + bad + "\"}}"));
+    INFO(bad);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.error().pointer == "/inference/vllm_version");
+  }
 }
 
 TEST_CASE("rl: phase offload keeps trainer states in host RAM while generating and scoring") {

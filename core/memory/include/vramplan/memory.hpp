@@ -86,6 +86,17 @@ inline constexpr double kVllmSmallGpuBatchedTokens = 2048;
 // (m115, m116): all 9.5-9.7 copies at 1024 sequences. Fitted to those five; checked on m114, m117
 // (4.84 GiB for Llama-3.3-70B, TP=2) and m119 (older vLLM, 256 sequences: 1.26 GiB).
 inline constexpr double kVllmSamplerFp32Copies = 9.6;
+// The same reserve in current vLLM releases, keyed by version (inference.vllm_version,
+// rl.rollout.vllm_version): the llm-d measurements above are labelled "pre-v0.17"; with the same flags the
+// current releases profile about 2.2 GiB for Qwen3-14B where the legacy profile took 5.6 GiB (issue 20's
+// figure). The current runner's dummy sampler registers no sampling parameters, so top-k/top-p (the sort's
+// fp32 values and int64 indices) and logits processing never run during profiling (vllm/v1/worker/gpu/
+// model_runner.py _dummy_sampler_run: "the sampler may skip top_k, top_p, and logprobs"; PR #57926); what is
+// left is the 16-bit logits, their fp32 copy and the sampling pass's fp32 scores: 3.5 fp32 copies, which
+// gives 2.1 GiB (sampler) + 0.08 GiB (hidden states) for Qwen3-14B's 1024 x 151936 logits. One published
+// figure supports it; releases before 0.17 keep kVllmSamplerFp32Copies.
+inline constexpr double kVllmSamplerFp32CopiesCurrent = 3.5;
+inline constexpr int kVllmSamplerChangeMinor = 17;  // first 0.x release profiled with the current sampler run
 // vLLM's non-torch memory increase during profiling with TP=1 (m111-m113, m115, m116: 0.13 GiB,
 // m118: 0.14 GiB). With TP > 1, kNcclBytes is added.
 inline constexpr double kVllmNonTorchBytes = 0.13 * kGiB;
@@ -275,6 +286,9 @@ bool shards_params(Sharding sharding);
 double cuda_context_bytes(double gpus_in_process_group);
 // Caching-allocator memory beyond the allocated peak, for `transient_bytes` of short-lived tensors.
 double allocator_bytes(double transient_bytes);
+
+// The fp32 copies of [max_num_seqs x vocab] logits at vLLM's profiling sampler peak for that release.
+double vllm_sampler_fp32_copies(const VllmVersion& version);
 
 }  // namespace vramplan::memory
 

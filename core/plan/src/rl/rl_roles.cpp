@@ -145,6 +145,7 @@ InferenceSettings rollout_settings(const Scenario& s, const GpuSpec* gpu, double
   inf.kv_dtype = DType::bf16;
   inf.gpu_memory_utilization = ro.gpu_memory_utilization;
   inf.tp = ro.tp;
+  inf.vllm_version = ro.vllm_version;
   if (vllm) rollout_vllm_limits(ro, gpu, &inf);
   return inf;
 }

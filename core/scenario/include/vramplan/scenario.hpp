@@ -87,6 +87,14 @@ struct TrainSettings {
   bool offload_params = false;
 };
 
+// A vLLM release ("0.16", "0.11.2"), or the current one ("latest", the default): constants that changed
+// between releases are keyed by it (memory::vllm_sampler_fp32_copies).
+struct VllmVersion {
+  std::string text = "latest";
+  int major = 999;  // "latest": above every numbered release
+  int minor = 0;
+};
+
 struct InferenceSettings {
   Engine engine = Engine::hf;
   std::int64_t batch_size = 1;
@@ -101,6 +109,7 @@ struct InferenceSettings {
   // vLLM's default for the GPU and usage context (docs/memory-model.md "vllm engine").
   std::optional<std::int64_t> max_num_seqs;
   std::optional<std::int64_t> max_num_batched_tokens;
+  VllmVersion vllm_version;
 };
 
 struct RewardModelSettings {
@@ -132,6 +141,7 @@ struct RolloutSettings {
   // the offline LLM class (what verl, NeMo RL and TRL create).
   std::optional<std::int64_t> max_num_seqs;
   std::optional<std::int64_t> max_num_batched_tokens;
+  VllmVersion vllm_version;
 };
 
 struct RlSettings {
