@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -56,6 +57,8 @@ Expected<std::string> read_input(const std::string& path) {
   std::ifstream file;
   std::istream* in = &std::cin;
   if (path != "-") {
+    std::error_code ignored;
+    if (std::filesystem::is_directory(path, ignored)) return Error{path, "is a directory; give a file"};
     file.open(path, std::ios::binary);
     if (!file) return Error{path, "cannot open the file"};
     in = &file;

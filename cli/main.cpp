@@ -1,4 +1,5 @@
 // vramplan: will this LLM job fit, on which GPUs, and with what settings?
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -21,6 +22,8 @@ usage:
                                             launch script: the scenario, warnings, estimate, key edits;
                                             --fix prints the config with the first fitting suggestion
   vramplan estimate|recommend --from F [--json] [--gpu ID] FILE [overrides...]
+  vramplan estimate [--json] --sweep KEY=V1,V2,... FILE
+                                            one estimate per value of KEY (e.g. training.micro_batch=1,2,4)
   vramplan models [--json]                  the model catalog
   vramplan gpus [--json]                    the GPU catalog
   vramplan schema [--json]                  every scenario key: type, default, accepted values, workloads
@@ -29,6 +32,9 @@ usage:
 exit status: 0 success, 2 invalid input (one line on stderr: error: <JSON pointer>: ...).
 The scenario format is documented in docs/scenario.md.
 )";
+
+// Not an input error (2): the output could not be written.
+constexpr int kExitWriteFailed = 1;
 
 struct Command {
   const char* name;
@@ -42,6 +48,14 @@ constexpr Command kCommands[] = {
     {"validate", vramplan::cli::run_validate}, {"import", vramplan::cli::run_import},
     {"schema", vramplan::cli::run_schema},
 };
+
+// A full disk or closed pipe (`> /dev/full`) must not look like success: buffered output is only
+// written at exit, so flush here and report the failure.
+int flushed(int status) {
+  if (std::fflush(stdout) == 0 && !std::ferror(stdout)) return status;
+  std::fprintf(stderr, "error: stdout: cannot write the output (%s)\n", std::strerror(errno));
+  return status == vramplan::cli::kExitOk ? kExitWriteFailed : status;
+}
 
 }  // namespace
 
@@ -57,7 +71,7 @@ int main(int argc, char** argv) {
   }
   const std::vector<std::string> args(argv + 2, argv + argc);
   for (const auto& command : kCommands) {
-    if (std::strcmp(argv[1], command.name) == 0) return command.run(args);
+    if (std::strcmp(argv[1], command.name) == 0) return flushed(command.run(args));
   }
   std::fprintf(stderr, "error: %s: unknown command; one of estimate, recommend, params, config, import, models, gpus, schema, validate\n",
                argv[1]);

@@ -231,5 +231,23 @@ else
   [ "$ok" -eq 1 ] && passed=$((passed + 1))
 fi
 
+# --- small CLI cases: a directory, a null document, a full disk, --sweep in the help ---------------------
+run estimate "$tmp"
+if [ "$status" -ne 2 ] || ! grep -q "is a directory" "$tmp/err"; then fail "directory argument: exit $status, not reported as a directory"
+else passed=$((passed + 1)); fi
+printf '%s' 'null' >"$tmp/null.json"
+run estimate "$tmp/null.json"
+if [ "$status" -ne 2 ] || grep -q "null null" "$tmp/err" || ! grep -q "got null" "$tmp/err"; then fail "null document: exit $status or message repeats null"
+else passed=$((passed + 1)); fi
+if [ -w /dev/full ]; then
+  timeout -k 2 "$limit" "$cli" gpus >/dev/full 2>"$tmp/err"
+  status=$?
+  if [ "$status" -eq 0 ] || ! grep -q "^error: stdout: cannot write" "$tmp/err"; then fail "/dev/full: exit $status without a write error"
+  else passed=$((passed + 1)); fi
+fi
+run --help
+if [ "$status" -ne 0 ] || ! grep -q -- "--sweep KEY=" "$tmp/out"; then fail "--help does not document --sweep"
+else passed=$((passed + 1)); fi
+
 echo "hostile inputs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

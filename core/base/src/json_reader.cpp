@@ -100,7 +100,9 @@ double read_number(const Json& value, const std::string& pointer, double lo, dou
 
 ObjectReader::ObjectReader(const Json& object, std::string pointer) : object_(&object), pointer_(std::move(pointer)) {
   if (!object.is_object()) {
-    fail(pointer_, "must be an object, got " + type_name(object) + " " + describe_value(object));
+    // null's value is its type name: "got null", not "got null null".
+    const std::string shown = object.is_null() ? type_name(object) : type_name(object) + " " + describe_value(object);
+    fail(pointer_, "must be an object, got " + shown);
   }
 }
 
