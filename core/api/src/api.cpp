@@ -24,6 +24,8 @@ Json params_to_json(const ParamCounts& counts) {
               {"per_layer", counts.per_layer},
               {"active", counts.active},
               {"largest_layer", counts.largest_layer},
+              {"routed_experts", counts.routed_experts},
+              {"routed_experts_per_layer", counts.routed_experts_per_layer},
               {"groups", groups}};
 }
 

@@ -40,6 +40,9 @@ const std::vector<ConstantInfo>& memory_constants() {
        "torch.optim.AdamW foreach step temporary (exp_avg_sq_sqrt), torch/optim/adam.py _multi_tensor_adam"},
       {"kGatheredUnits", kGatheredUnits, "units",
        "ZeRO-3/FSDP all-gathered units: the one computing + the prefetched one (FSDP BACKWARD_PRE prefetch)"},
+      {"kMoeDispatchBuffers", kMoeDispatchBuffers, "copies",
+       "expert-parallel all-to-all: the permuted top-k tokens of one MoE layer in the send and the receive "
+       "buffer (Megatron-Core MoEAlltoAllTokenDispatcher), balanced routing"},
       {"kNf4BlockSize", kNf4BlockSize, "weights", "bitsandbytes quantize_4bit blocksize=64"},
       {"kNf4SecondBlockSize", kNf4SecondBlockSize, "absmax values",
        "bitsandbytes double quantization of the absmax: quantize_blockwise(absmax, blocksize=256)"},

@@ -178,6 +178,8 @@ ParamCounts count(const ModelConfig& m) {
     layers_total = add(layers_total, mul(moe_layers, moe_block));
     const std::int64_t idle = std::max<std::int64_t>(0, s.moe.num_experts - s.moe.experts_per_token);
     unselected = mul(moe_layers, idle, moe.expert);
+    c.routed_experts_per_layer = mul(s.moe.num_experts, moe.expert);
+    c.routed_experts = mul(moe_layers, c.routed_experts_per_layer);
     c.per_layer = std::max(c.per_layer, moe_block);
   }
 

@@ -96,6 +96,9 @@ struct TrainingNumbers {
   double persistent = 0, forward = 0, transient = 0, allocator = 0, context = 0, host = 0;
   double largest_unit = 0, dense_layers = 0, moe_layers = 0;
   double logit_tokens = 0;
+  ExpertShares sh;            // per-GPU shares of each state kind (expert parallelism, memory_experts.cpp)
+  bool expert_layout = false; // the routed experts are laid out differently from the dense part
+  double dispatch = 0;        // expert-parallel all-to-all buffers of one MoE layer
   LogitsTerm loss;
   bool step_peak = false, classifier = false;
 };
@@ -117,6 +120,19 @@ TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const 
   // Ulysses sequence parallelism runs inside it; torchtitan: dp_shard x cp mesh).
   n.div = shard_divisors(t.sharding, n.dp * static_cast<double>(t.cp));
   const bool params_sharded = shards_params(t.sharding);
+  ExpertLayout el;
+  el.total_params = static_cast<double>(p.total);
+  el.routed_params = static_cast<double>(p.routed_experts);
+  el.num_experts = static_cast<double>(s.moe.num_experts);
+  el.tp = static_cast<double>(t.tp);
+  el.pp = static_cast<double>(t.pp);
+  el.cp = static_cast<double>(t.cp);
+  el.ep = static_cast<double>(t.ep);
+  el.etp = static_cast<double>(t.expert_tp());
+  el.gpus = gpus;
+  el.sharding = t.sharding;
+  n.sh = expert_shares(el);
+  n.expert_layout = p.routed_experts > 0 && (t.ep > 1 || t.expert_tp() != t.tp);
 
   // Weights: the model's dtype; QLoRA stores block linears in NF4 and the rest in the compute dtype.
   if (qlora) {
@@ -130,7 +146,7 @@ TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const 
     n.weight_bpp = n.pb.weight;
   }
   const double weights_model = n.total * n.weight_bpp;
-  n.weights = t.offload_params ? 0.0 : weights_model / n.mp / n.div.params;
+  n.weights = t.offload_params ? 0.0 : weights_model * n.sh.params;
 
   // Matrices for Adafactor's factored states: block linears, embeddings and lm_head.
   double matrix_params = inv.weight_params;
@@ -153,10 +169,10 @@ TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const 
   const double rank = static_cast<double>(t.lora.rank);
   if (full) {
     n.trainable = n.total;
-    n.grads = n.trainable * n.pb.grad / n.mp / n.div.grads;
-    n.master = n.trainable * n.pb.master / n.mp / n.div.optimizer;
+    n.grads = n.trainable * n.pb.grad * n.sh.grads;
+    n.master = n.trainable * n.pb.master * n.sh.optimizer;
     n.optimizer = optimizer_state_bytes(t.optimizer, n.trainable, std::min(matrix_params, n.trainable), row_col,
-                                        n.pb.state) / n.mp / n.div.optimizer;
+                                        n.pb.state) * n.sh.optimizer;
   } else {
     n.trainable = lora_params(inv, mask, rank);
     double lora_row_col = 0;
@@ -175,23 +191,29 @@ TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const 
   // Offload: optimizer states and master weights (and the fp32 gradient partition the CPU optimizer
   // steps on: DeepSpeed ZeRO-Offload, Ren et al. 2021 section 4) move to host RAM.
   if (t.offload_optimizer) {
-    n.host += n.optimizer + n.master + n.lora_o + n.lora_m + n.trainable * 4.0 / n.mp / n.div.grads;
+    n.host += n.optimizer + n.master + n.lora_o + n.lora_m +
+              n.trainable * 4.0 * (full ? n.sh.grads : 1.0 / (n.mp * n.div.grads));
     n.optimizer = n.master = n.lora_o = n.lora_m = 0;
   }
-  if (t.offload_params) n.host += weights_model / n.mp / n.div.params;
+  if (t.offload_params) n.host += weights_model * n.sh.params;
   n.lora = n.lora_w + n.lora_g + n.lora_m + n.lora_o;
 
   // ZeRO-3 / FSDP: kGatheredUnits units gathered in full plus one unit's full gradient. A unit is the
   // largest block, or the embedding / lm_head matrix when larger (FSDP wraps them in the root unit).
   if (params_sharded || t.offload_params) {
-    n.largest_unit = std::max({static_cast<double>(p.largest_layer), group_params(p, "embedding"),
-                               group_params(p, "lm_head")}) / n.mp;
+    // With expert parallelism a MoE block gathers only the rank's local experts (one expert-parallel
+    // shard of the routed experts) besides its dense part.
+    const double routed_layer = static_cast<double>(p.routed_experts_per_layer);
+    const double layer = p.largest_layer == p.per_layer && routed_layer > 0
+                             ? (static_cast<double>(p.largest_layer) - routed_layer) / n.mp + routed_layer * n.sh.expert_model_share
+                             : static_cast<double>(p.largest_layer) / n.mp;
+    n.largest_unit = std::max({layer, group_params(p, "embedding") / n.mp, group_params(p, "lm_head") / n.mp});
     const double unit_grad = full ? n.pb.grad : 0.0;
     n.gathered = n.largest_unit * (kGatheredUnits * n.weight_bpp + unit_grad);
   }
   // DDP without sharding: gradient buckets are a second copy of the gradients
   // (torch DistributedDataParallel gradient_as_bucket_view=False default).
-  if (t.sharding == Sharding::none && n.dp > 1) n.ddp = n.trainable * n.pb.grad / n.mp;
+  if (t.sharding == Sharding::none && n.dp > 1) n.ddp = n.trainable * n.pb.grad * (full ? n.sh.model : 1.0 / n.mp);
 
   // Activations: tokens per GPU = micro-batch x seq / cp; tensor parallelism splits the block's
   // attention and MLP parts. Pipeline parallelism does not reduce the first stage's share under 1F1B
@@ -239,22 +261,37 @@ TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const 
   const bool amp = t.precision == Precision::amp_bf16 || t.precision == Precision::amp_fp16;
   if (amp && !qlora && !params_sharded) {
     const double lm_head = (m.kind != ModelKind::encoder || m.mlm_head) && !n.classifier ? n.vocab * h : 0.0;
-    n.autocast = full ? 2.0 * (inv.weight_params + lm_head) / n.mp : 2.0 * n.trainable / n.mp;
+    n.autocast = full ? 2.0 * (inv.weight_params + lm_head) * n.sh.model : 2.0 * n.trainable / n.mp;
   }
   if (!t.offload_optimizer) {
-    n.step_temp = optimizer_step_temp_bytes(t.optimizer, n.trainable, n.pb.state) / n.mp / n.div.optimizer;
+    n.step_temp = optimizer_step_temp_bytes(t.optimizer, n.trainable, n.pb.state) *
+                  (full ? n.sh.optimizer : 1.0 / (n.mp * n.div.optimizer));
   }
 
   // Peak: persistent states + the larger of the forward/backward transients and the optimizer step.
   // Gradients are counted as live throughout (gradient accumulation, zero_grad without set_to_none,
   // Megatron/DeepSpeed gradient buffers); see docs/memory-model.md.
   n.persistent = n.weights + n.master + n.grads + n.optimizer + n.lora + n.gathered + n.ddp;
-  n.forward = n.activations + n.logits + n.autocast;
+  if (t.ep > 1 && inv.moe_layers > 0) {
+    n.dispatch = moe_dispatch_bytes(n.tokens, static_cast<double>(s.moe.experts_per_token), h, ac.compute, ac.tp);
+  }
+  n.forward = n.activations + n.logits + n.autocast + n.dispatch;
   n.step_peak = n.step_temp > n.forward;
   n.transient = std::max(n.forward, n.step_temp);
   n.allocator = allocator_bytes(n.transient);
   n.context = cuda_context_bytes(gpus);
   return n;
+}
+
+// With expert parallelism every model state is split in two buckets (memory_experts.cpp): this names them.
+std::string expert_note(const TrainSettings& t, const TrainingNumbers& n) {
+  if (!n.expert_layout) return "";
+  return format("; expert parallelism: dense %.1f%% of the params as above, routed experts %.1f%% / (pp x ep x etp = "
+                "%lld x %lld x %lld, ceil(experts/ep) local) / expert-dp shard over %.0f ranks; per GPU %.4f%% of the "
+                "model's weights",
+                100.0 * n.sh.dense_fraction, 100.0 * n.sh.routed_fraction, static_cast<long long>(t.pp),
+                static_cast<long long>(t.ep), static_cast<long long>(t.expert_tp()), n.sh.expert_dp,
+                100.0 * n.sh.params);
 }
 
 Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const TrainingNumbers& n) {
@@ -274,30 +311,32 @@ Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const 
                t.offload_params ? "; offloaded to host" : ""));
   } else {
     add(b, "weights", format("Model weights (%s%s)", dtype_name(n.weight_bpp), full ? "" : ", frozen"), n.weights,
-        format("%.0f params x %.0f B%s%s%s", n.total, n.weight_bpp, shard.c_str(),
+        format("%.0f params x %.0f B%s%s%s%s", n.total, n.weight_bpp, shard.c_str(),
                n.div.params > 1 ? format(" / dp %.0f (%s)", n.div.params, to_string(t.sharding)).c_str() : "",
-               t.offload_params ? "; offloaded to host" : ""));
+               t.offload_params ? "; offloaded to host" : "", expert_note(t, n).c_str()));
   }
   if (full) {
     if (n.pb.master > 0 || t.offload_optimizer) {
       add(b, "master_weights", "fp32 master weights", n.master,
           t.offload_optimizer ? std::string("offloaded to host with the optimizer")
-                              : format("%.0f params x 4 B%s / dp-shard %.0f", n.trainable, shard.c_str(), n.div.optimizer),
+                              : format("%.0f params x 4 B%s / dp-shard %.0f%s", n.trainable, shard.c_str(), n.div.optimizer,
+                                       expert_note(t, n).c_str()),
           Level::optimizer);
     }
     add(b, "gradients", format("Gradients (%s)", dtype_name(n.pb.grad)), n.grads,
         format("%.0f params x %.0f B%s / dp-shard %.0f (live through the step: gradient accumulation or "
-               "persistent grad buffers)",
-               n.trainable, n.pb.grad, shard.c_str(), n.div.grads),
+               "persistent grad buffers)%s",
+               n.trainable, n.pb.grad, shard.c_str(), n.div.grads, expert_note(t, n).c_str()),
         Level::step);
     add(b, "optimizer", format("Optimizer states (%s)", to_string(t.optimizer)), n.optimizer,
         t.offload_optimizer ? std::string("offloaded to host")
-                            : format("%s over %.0f params, %.0f B per state element%s / dp-shard %.0f",
+                            : format("%s over %.0f params, %.0f B per state element%s / dp-shard %.0f%s",
                                      t.optimizer == Optimizer::adamw        ? "2 states (exp_avg, exp_avg_sq)"
                                      : t.optimizer == Optimizer::adamw_8bit ? "2 x (1 B + 4 B / kAdam8bitBlockSize 256) for matrices, 2 x 4 B for small tensors"
                                      : t.optimizer == Optimizer::sgd        ? "1 momentum state"
                                                                             : "factored rows + columns for matrices, full for the rest",
-                                     n.trainable, n.pb.state, shard.c_str(), n.div.optimizer),
+                                     n.trainable, n.pb.state, shard.c_str(), n.div.optimizer,
+                                     expert_note(t, n).c_str()),
         Level::optimizer);
   } else {
     add(b, "lora", format("LoRA adapters (rank %lld): weights, gradients, optimizer", static_cast<long long>(t.lora.rank)),
@@ -309,8 +348,9 @@ Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const 
   }
   if (n.gathered > 0) {
     add(b, "gathered_params", "All-gathered units (ZeRO-3 / FSDP)", n.gathered,
-        format("largest unit %.0f params x (kGatheredUnits %.0f x %.3f B + %.0f B unit gradient)", n.largest_unit,
-               kGatheredUnits, n.weight_bpp, full ? n.pb.grad : 0.0),
+        format("largest unit %.0f params x (kGatheredUnits %.0f x %.3f B + %.0f B unit gradient)%s", n.largest_unit,
+               kGatheredUnits, n.weight_bpp, full ? n.pb.grad : 0.0,
+               n.expert_layout ? " (a MoE block's dense part / tp x pp + its local experts / etp)" : ""),
         Level::step);
   }
   if (n.ddp > 0) {
@@ -332,6 +372,15 @@ Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const 
                      n.tokens, n.dense_layers, n.act_per_token_dense, n.moe_layers, n.act_per_token_moe,
                      to_string(t.attention), gib(n.act_extra).c_str()),
         Level::transient);
+    if (n.dispatch > 0) {
+      add(b, "moe_dispatch", "Expert-parallel all-to-all buffers", n.dispatch,
+          format("kMoeDispatchBuffers %.0f x %.0f tokens x top-k %lld x %lld hidden x %.0f B / tp %lld (one MoE layer's "
+                 "permuted tokens, sent and received; balanced routing)",
+                 kMoeDispatchBuffers, n.tokens, static_cast<long long>(m.text.moe.experts_per_token),
+                 static_cast<long long>(m.text.hidden_size), qlora ? qlora_compute_bytes(t) : n.pb.compute,
+                 static_cast<long long>(t.tp)),
+          Level::transient);
+    }
     add(b, "logits", n.loss.label, n.logits,
         n.classifier ? std::string("classification head: batch x labels, negligible") : n.loss.formula, Level::transient);
     if (n.autocast > 0) {
@@ -379,6 +428,27 @@ double weight_bytes_for(const ParamCounts& p, const LinearInventory& inv, DType 
   return w.quantized_params * quantized_bytes_per_param(dtype) + w.plain_params * 2.0;
 }
 
+// Expert parallelism set on a dense model, or a MoE model sharded without it (each gathered block then
+// holds every routed expert of its layer).
+void add_expert_warnings(Breakdown& b, const ModelConfig& m, const ParamCounts& p, const TrainSettings& t,
+                         const TrainingNumbers& n) {
+  if (p.routed_experts == 0) {
+    if (t.ep > 1) b.warnings.push_back("train.ep has no effect: the model has no routed experts");
+    return;
+  }
+  if (t.ep == 1 && shards_params(t.sharding) && n.div.params > 1) {
+    b.warnings.push_back(format("train.sharding \"%s\" without expert parallelism gathers every MoE block with all "
+                                "%lld routed experts (%s per block); train.ep > 1 gathers only the local experts",
+                                to_string(t.sharding), static_cast<long long>(m.text.moe.num_experts),
+                                gib(static_cast<double>(p.routed_experts_per_layer) * n.weight_bpp / n.mp).c_str()));
+  }
+  if (t.ep > 1 && m.text.moe.num_experts % t.ep != 0) {
+    b.warnings.push_back(format("train.ep %lld does not divide the %lld experts (Megatron-Core requires it); the "
+                                "most loaded rank's ceil(experts/ep) are counted",
+                                static_cast<long long>(t.ep), static_cast<long long>(m.text.moe.num_experts)));
+  }
+}
+
 }  // namespace
 
 Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCounts& params, const TrainSettings& train,
@@ -416,6 +486,7 @@ Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCount
   if (!model.towers.empty()) {
     b.warnings.push_back("activations of vision/audio towers are not included (text stack only)");
   }
+  add_expert_warnings(b, model, params, train, n);
   if (auto e = check_total(b)) return *e;
   return b;
 }
@@ -443,7 +514,16 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
   double quantized = 0, plain = 0;
   // Vocab-parallel embedding and lm_head (vLLM VocabParallelEmbedding / ParallelLMHead) and
   // column/row-parallel block linears divide every weight by tp; pipeline stages split the layers.
-  const double weights = weight_bytes_for(params, inv, inf.weight_dtype, &quantized, &plain) / mp;
+  double weights = weight_bytes_for(params, inv, inf.weight_dtype, &quantized, &plain) / mp;
+  // vLLM enable_expert_parallel (vllm/model_executor/layers/fused_moe/layer.py FusedMoE with
+  // determine_expert_map): each rank of the ep group holds whole experts, ceil(E / ep) of them, instead
+  // of a 1/tp slice of every expert.
+  double routed_bytes = 0;
+  if (inf.ep > 1 && params.routed_experts > 0) {
+    const double bpp = quantized > 0 ? quantized_bytes_per_param(inf.weight_dtype) : dtype_bytes(inf.weight_dtype);
+    routed_bytes = static_cast<double>(params.routed_experts) * bpp;
+    weights += routed_bytes * (local_expert_fraction(static_cast<double>(s.moe.num_experts), static_cast<double>(inf.ep)) / pp - 1.0 / mp);
+  }
   const double e = inf.weight_dtype == DType::fp32 ? 4.0 : 2.0;
   const double kv_elem = dtype_bytes(inf.kv_dtype);
   const bool vllm = inf.engine == Engine::vllm;
@@ -463,6 +543,11 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
                              quantized_bytes_per_param(inf.weight_dtype), to_string(inf.weight_dtype), plain, mp)
                     : format("%.0f params x %.0f B (%s) / (tp x pp = %.0f)", plain, dtype_bytes(inf.weight_dtype),
                              to_string(inf.weight_dtype), mp);
+  if (routed_bytes > 0) {
+    weight_formula += format("; routed experts %s: ceil(%lld / ep %lld) experts per GPU / pp instead of / (tp x pp)",
+                             gib(routed_bytes).c_str(), static_cast<long long>(s.moe.num_experts),
+                             static_cast<long long>(inf.ep));
+  }
   const char* kv_shape = s.attention != AttentionKind::mla ? "2 (K,V) x kv_heads/tp x head_dim"
                          : vllm                              ? "(kv_lora_rank + qk_rope_head_dim)"
                                                              : "heads/tp x (qk_nope + qk_rope + v_head_dim)";
@@ -596,6 +681,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
                                 static_cast<long long>(model.max_position_embeddings)));
   }
   (void)gpus;
+  if (inf.ep > 1 && params.routed_experts == 0) b.warnings.push_back("inference.ep has no effect: the model has no routed experts");
   if (stats != nullptr) *stats = st;
   if (auto err = check_total(b)) return *err;
   return b;

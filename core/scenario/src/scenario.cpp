@@ -139,6 +139,8 @@ TrainSettings read_train(ObjectReader r) {
   t.tp = r.integer("tp", 1, limits::kMaxParallel, t.tp);
   t.pp = r.integer("pp", 1, limits::kMaxParallel, t.pp);
   t.cp = r.integer("cp", 1, limits::kMaxParallel, t.cp);
+  t.ep = r.integer("ep", 1, limits::kMaxParallel, t.ep);
+  t.etp = r.optional_integer("etp", 1, limits::kMaxParallel);
   t.offload_optimizer = r.boolean("offload_optimizer", t.offload_optimizer);
   t.offload_params = r.boolean("offload_params", t.offload_params);
   r.reject_unknown_keys();
@@ -188,6 +190,7 @@ InferenceSettings read_inference(ObjectReader r) {
   s.attention = read_enum(r, "attention", kAttentions, s.attention);
   s.tp = r.integer("tp", 1, limits::kMaxParallel, s.tp);
   s.pp = r.integer("pp", 1, limits::kMaxParallel, s.pp);
+  s.ep = r.integer("ep", 1, limits::kMaxParallel, s.ep);
   s.max_num_seqs = r.optional_integer("max_num_seqs", 1, limits::kMaxBatch);
   s.max_num_batched_tokens = r.optional_integer("max_num_batched_tokens", 1, limits::kMaxSeqLen);
   s.vllm_version = read_vllm_version(r);
@@ -262,11 +265,23 @@ void check_parallel_layout(const Scenario& s) {
       fail("/gpus", "must be a multiple of train.tp x train.pp x train.cp = " + std::to_string(model_parallel) +
                         " (data-parallel size = gpus / (tp x pp x cp)), got " + std::to_string(s.gpus));
     }
+    // Megatron-Core parallel_state: the expert layout tiles each pipeline stage's ranks as etp x ep x
+    // expert-data-parallel, so pp x ep x etp must divide the world.
+    const std::int64_t expert_parallel = s.train.pp * s.train.ep * s.train.expert_tp();
+    if (s.gpus % expert_parallel != 0) {
+      fail("/train/ep", "needs gpus to be a multiple of train.pp x train.ep x train.etp = " +
+                            std::to_string(expert_parallel) + " (etp defaults to tp), got gpus " + std::to_string(s.gpus));
+    }
   } else {
     const std::int64_t model_parallel = s.inference.tp * s.inference.pp;
     if (model_parallel > s.gpus) {
       fail("/gpus", "must be at least inference.tp x inference.pp = " + std::to_string(model_parallel) + ", got " +
                         std::to_string(s.gpus));
+    }
+    // vLLM's expert-parallel group is tp x data-parallel ranks of one pipeline stage.
+    if (s.inference.ep * s.inference.pp > s.gpus) {
+      fail("/inference/ep", "must be at most gpus / inference.pp = " + std::to_string(s.gpus / s.inference.pp) +
+                                ", got " + std::to_string(s.inference.ep));
     }
   }
   if (s.workload == Workload::rl && s.rl.rollout.tp > s.gpus) {
@@ -409,6 +424,8 @@ Json scenario_to_json(const Scenario& s) {
                       {"tp", t.tp},
                       {"pp", t.pp},
                       {"cp", t.cp},
+                      {"ep", t.ep},
+                      {"etp", optional_to_json(t.etp)},
                       {"offload_optimizer", t.offload_optimizer},
                       {"offload_params", t.offload_params}};
   const InferenceSettings& i = s.inference;
@@ -421,6 +438,7 @@ Json scenario_to_json(const Scenario& s) {
                           {"attention", to_string(i.attention)},
                           {"tp", i.tp},
                           {"pp", i.pp},
+                          {"ep", i.ep},
                           {"max_num_seqs", optional_to_json(i.max_num_seqs)},
                           {"max_num_batched_tokens", optional_to_json(i.max_num_batched_tokens)},
                           {"vllm_version", i.vllm_version.text}};

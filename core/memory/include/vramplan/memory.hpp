@@ -110,6 +110,12 @@ inline constexpr double kDriverReservedBytes = 0.47 * kGiB;
 // otherwise (max_num_seqs is the same as for serving: kVllmLargeGpuMaxSeqs / kVllmSmallGpuMaxSeqs).
 inline constexpr double kVllmLlmClassLargeGpuBatchedTokens = 16384;
 inline constexpr double kVllmLlmClassSmallGpuBatchedTokens = 8192;
+// Expert parallelism's all-to-all dispatch (core/memory/src/memory_experts.cpp): the top-k permuted
+// copies of a MoE layer's tokens exist twice while they are exchanged, the local send buffer and the
+// received buffer (Megatron-Core MoEAlltoAllTokenDispatcher: permuted_local_input_tokens, then
+// all_to_all into global_input_tokens; torchtitan's token dispatcher alike), one layer at a time.
+// Balanced routing: a rank receives on average what it sends (no capacity factor, no imbalance).
+inline constexpr double kMoeDispatchBuffers = 2;
 
 // ---------------------------------------------------------------------------------------------
 // RL post-training (core/plan/src/estimate_rl.cpp; docs/memory-model.md "RL").
@@ -278,6 +284,30 @@ struct ShardDivisors {
 };
 ShardDivisors shard_divisors(Sharding sharding, double dp);
 bool shards_params(Sharding sharding);
+
+// ---------------------------------------------------------------------------------------------
+// Expert parallelism (core/memory/src/memory_experts.cpp).
+
+struct ExpertLayout {
+  double total_params = 0;   // every parameter of the model
+  double routed_params = 0;  // the routed experts' (ParamCounts::routed_experts)
+  double num_experts = 0;    // routed experts per MoE layer
+  double tp = 1, pp = 1, cp = 1, ep = 1, etp = 1, gpus = 1;
+  Sharding sharding = Sharding::none;
+};
+// Per-GPU fractions of the whole model's bytes of each state kind.
+struct ExpertShares {
+  double params = 0, grads = 0, optimizer = 0;  // after tp/pp/ep/etp and the data-parallel sharding
+  double model = 0;                             // after tp/pp/ep/etp only (unsharded copies)
+  double routed_fraction = 0, dense_fraction = 1;
+  double expert_model_share = 1;  // of the routed experts, before data-parallel sharding
+  double dense_dp = 1, expert_dp = 1;
+};
+// Fraction of one layer's routed experts the most loaded expert-parallel rank holds: ceil(E/ep)/E.
+double local_expert_fraction(double num_experts, double ep);
+ExpertShares expert_shares(const ExpertLayout& layout);
+// All-to-all dispatch buffers of one MoE layer: kMoeDispatchBuffers x tokens x top_k x hidden x bytes / tp.
+double moe_dispatch_bytes(double tokens, double top_k, double hidden, double compute_bytes, double tp);
 
 // ---------------------------------------------------------------------------------------------
 // Framework overhead (core/memory/src/memory_overhead.cpp).

@@ -21,6 +21,10 @@ struct ParamCounts {
   std::int64_t per_layer = 0;      // one text-stack block (the largest one for MoE models with dense first layers)
   std::int64_t active = 0;         // used per token: total minus the routed experts not selected (MoE)
   std::int64_t largest_layer = 0;  // biggest single block (for ZeRO-3/FSDP all-gather estimates)
+  // Routed experts (MoE): all of them over every MoE layer, and those of one MoE layer. Expert
+  // parallelism divides these and not the rest (shared experts, router, attention stay dense).
+  std::int64_t routed_experts = 0;
+  std::int64_t routed_experts_per_layer = 0;
   std::vector<ParamGroup> groups;  // where the total comes from; sums to total
 };
 

@@ -83,6 +83,12 @@ struct TrainSettings {
   std::int64_t tp = 1;
   std::int64_t pp = 1;
   std::int64_t cp = 1;
+  // Expert parallelism (MoE): routed experts split over ep ranks (Megatron expert_model_parallel_size,
+  // torchtitan/Automodel ep), each expert's matrices over etp ranks (expert_tensor_parallel_size;
+  // absent: tp, Megatron-Core's default). The rest of the model keeps tp/pp and the sharding.
+  std::int64_t ep = 1;
+  std::optional<std::int64_t> etp;
+  std::int64_t expert_tp() const { return etp.value_or(tp); }
   bool offload_optimizer = false;
   bool offload_params = false;
 };
@@ -105,6 +111,9 @@ struct InferenceSettings {
   Attention attention = Attention::flash;
   std::int64_t tp = 1;
   std::int64_t pp = 1;
+  // vLLM enable_expert_parallel: MoE layers split their experts over ep = tp x data-parallel ranks
+  // instead of tensor-parallel slicing each expert (vllm/config/parallel.py); 1: off.
+  std::int64_t ep = 1;
   // vLLM scheduler limits that size its profiling run (sampler rows and forward tokens); absent:
   // vLLM's default for the GPU and usage context (docs/memory-model.md "vllm engine").
   std::optional<std::int64_t> max_num_seqs;
