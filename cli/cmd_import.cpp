@@ -64,7 +64,8 @@ Expected<config::ImportInput> read_framework_input(const ImportArgs& args) {
 
 std::string shell_line(const std::vector<std::string>& words) {
   std::string line;
-  for (const auto& w : words) line += (line.empty() ? "" : " \\\n  ") + config::shell_quote(w);
+  // "$@" (a script passing its own arguments on) stays a shell expansion, not a quoted word.
+  for (const auto& w : words) line += (line.empty() ? "" : " \\\n  ") + (w == "$@" ? w : config::shell_quote(w));
   return line + "\n";
 }
 

@@ -145,6 +145,32 @@ std::string config(const std::string& scenario, const std::string& format) {
   return with_document(scenario, [&](const Json& document) { return api::config(document, format); });
 }
 
+// `import` (docs/configs.md "Import"): `input` is the JSON text of a parsed YAML config (the page parses
+// YAML with the npm `yaml` package) or a command line / launch script. The value is the CLI's
+// `import --json` document plus the fixed config: "fixed_tree" (YAML formats) or "fixed_command".
+std::string import_config(const std::string& format, const std::string& input, const std::string& gpu) {
+  return guarded([&] {
+    vramplan::config::ImportInput in;
+    const std::size_t first = input.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos && input[first] == '{') {
+      auto tree = api::parse_json_text(input);
+      if (!tree.ok()) return error_envelope(tree.error());
+      in.tree = std::move(tree.value());
+    } else {
+      in.words = vramplan::config::shell_words(input);
+    }
+    if (!gpu.empty()) in.gpu = gpu;
+    auto outcome = api::import_config(format, in);
+    if (!outcome.ok()) return error_envelope(outcome.error());
+    Json value = std::move(outcome->document);
+    if (!outcome->fixed.tree.empty()) value["fixed_tree"] = outcome->fixed.tree;
+    std::string command;
+    for (const auto& w : outcome->fixed.words) command += (command.empty() ? "" : " ") + (w == "$@" ? w : vramplan::config::shell_quote(w));
+    if (!command.empty()) value["fixed_command"] = command;
+    return ok_envelope(value);
+  });
+}
+
 // `params` of a raw Hugging Face config.json text.
 std::string params(const std::string& config_json) { return with_document(config_json, api::params_from_config); }
 
@@ -185,6 +211,7 @@ EMSCRIPTEN_BINDINGS(vramplan) {
   emscripten::function("recommend", &exported<recommend, const std::string&>);
   emscripten::function("sweep", &exported<sweep, const std::string&, const std::string&>);
   emscripten::function("config", &exported<config, const std::string&, const std::string&>);
+  emscripten::function("importConfig", &exported<import_config, const std::string&, const std::string&, const std::string&>);
   emscripten::function("params", &exported<params, const std::string&>);
   emscripten::function("paramsForModel", &exported<params_for_model, const std::string&>);
   emscripten::function("models", &exported<models>);

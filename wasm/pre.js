@@ -17,7 +17,7 @@ var fetch = undefined;
 // and any onRuntimeInitialized the caller passed still runs after them. Errors embind throws
 // (wrong argument count or type) pass through unchanged.
 (function () {
-  var kTextFunctions = ['estimate', 'recommend', 'sweep', 'config', 'params', 'paramsForModel', 'models', 'gpus', 'schema'];
+  var kTextFunctions = ['estimate', 'recommend', 'sweep', 'config', 'importConfig', 'params', 'paramsForModel', 'models', 'gpus', 'schema'];
   var callerInit = Module['onRuntimeInitialized'];
   Module['onRuntimeInitialized'] = function () {
     var decoder = new TextDecoder('utf-8');

@@ -47,6 +47,11 @@
       sweep: function (scenario, assignment) { return call(module.sweep, [toText(scenario), String(assignment)]); },
       // The example config as text; format: nemo-rl, nemo-automodel, verl, trl.
       config: function (scenario, format) { return call(module.config, [toText(scenario), String(format)]); },
+      // `import` (docs/configs.md "Import"): a framework config read back. `input`: the parsed YAML tree
+      // (an object, see web/import.js) or a command line / launch script (text); `gpu`: a catalog GPU id or ''.
+      importConfig: function (format, input, gpu) {
+        return call(module.importConfig, [String(format), typeof input === 'string' ? input : JSON.stringify(input), String(gpu || '')]);
+      },
       // Parameter counts of a raw Hugging Face config.json (object or text).
       params: function (config) { return call(module.params, [toText(config)]); },
       // Parameter counts of a catalog model, by id (case-insensitive).

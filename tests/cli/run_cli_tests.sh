@@ -80,5 +80,15 @@ expect "unknown option" 2 "error: --jsn: unknown option" -- models --jsn
 expect "config without format" 2 "error: --format: is required" -- config "$tmp/minimal.json"
 expect "config bad format" 2 "error: --format: must be one of" -- config --format axolotl "$tmp/minimal.json"
 
+# import (docs/configs.md "Import"): a published recipe, one JSON document; estimate/recommend --from.
+recipes="$src/tests/frameworks"
+json_ok "import --json verl script" import --format verl --json "$recipes/verl/recipes/grpo_trainer_run_qwen2-7b.sh"
+json_ok "import --json nemo-rl recipe" import --format nemo-rl --json --gpu H100-SXM-80GB "$recipes/nemo-rl/recipes/sft-llama3.2-1b-1n8g-fsdp2tp1.v3.yaml"
+json_ok "estimate --from trl" estimate --from trl --json "$recipes/trl/recipes/sft_basic.sh"
+expect "import without format" 2 "error: --format: is required" -- import "$recipes/trl/recipes/sft_basic.sh"
+expect "import bad format" 2 "error: --format: must be one of" -- import --format axolotl "$recipes/trl/recipes/sft_basic.sh"
+echo 'defaults: ../../grpo_math_8B.yaml' >"$tmp/unknown_base.yaml"
+expect "import unknown NeMo RL base" 2 "error: /defaults: the base config \"grpo_math_8B\" is not in" -- import --format nemo-rl "$tmp/unknown_base.yaml"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

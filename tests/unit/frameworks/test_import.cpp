@@ -93,3 +93,92 @@ TEST_CASE("the snapshot JSON files are their upstream YAML, read the way the CLI
     CHECK(yaml.value() == Json::parse(read_text(source(std::string("data/frameworks/") + name + ".json"))));
   }
 }
+
+namespace {
+
+bool any_contains(const Json& list, const std::string& part) {
+  for (const auto& item : list) {
+    if (item.is_string() && item.get<std::string>().find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("shell words: continuations, quotes, comments, variables, the launcher's command only") {
+  const auto words = config::shell_words(
+      "set -x\nMODEL=Qwen/Qwen2.5-7B-Instruct\nfiles=\"['$HOME/a', 'b']\"\n"
+      "python3 -m verl.trainer.main_ppo \\\n  actor_rollout_ref.model.path=$MODEL \\\n"
+      "  data.train_files=\"$files\" trainer.logger='[\"console\"]' \\\n  # a.b=1 \\\n  x.y=2\n");
+  REQUIRE(words.size() == 6);
+  CHECK(words[0] == "python3");
+  CHECK(words[3] == "actor_rollout_ref.model.path=Qwen/Qwen2.5-7B-Instruct");
+  CHECK(words[4] == "data.train_files=['$HOME/a', 'b']");
+  CHECK(words[5] == "trainer.logger=[\"console\"]");
+}
+
+TEST_CASE("Hydra overrides and OmegaConf interpolation resolve as the frameworks resolve them") {
+  config::ImportInput input;
+  input.tree = Json::parse(R"({"defaults": "grpo_math_1B.yaml", "policy": {"model_name": "Qwen/Qwen2.5-1.5B",
+      "train_micro_batch_size": 2}, "cluster": {"gpus_per_node": 4}})");
+  input.words = {"policy.train_micro_batch_size=8", "policy.max_total_sequence_length=2048", "~grpo.max_num_steps"};
+  const Json doc = import_document("nemo-rl", input);
+  CHECK(doc["scenario"]["train"]["micro_batch_size"] == 8);
+  // grpo_math_1B: max_new_tokens and max_input_seq_length are ${policy.max_total_sequence_length}.
+  CHECK(doc["scenario"]["rl"]["rollout"]["max_prompt_len"].get<int>() + doc["scenario"]["rl"]["rollout"]["max_response_len"].get<int>() == 2048);
+  // logprob_batch_size: ${policy.train_micro_batch_size} follows the override, so no separate value.
+  CHECK(doc["scenario"]["rl"]["logprob_micro_batch_size"].is_null());
+}
+
+TEST_CASE("unmapped keys are warned about, never dropped; known harmless keys are not") {
+  config::ImportInput input;
+  input.words = config::shell_words("python3 -m verl.trainer.main_ppo actor_rollout_ref.model.path=Qwen/Qwen2.5-7B-Instruct "
+                                    "actor_rollout_ref.rollout.enforce_eager=False trainer.project_name=x "
+                                    "trainer.n_gpus_per_node=8 data.train_batch_size=64 actor_rollout_ref.actor.ppo_mini_batch_size=64 "
+                                    "actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu=8");
+  const Json doc = import_document("verl", input);
+  CHECK(doc["unmapped"] == Json::array({"actor_rollout_ref.rollout.enforce_eager"}));
+  CHECK(any_contains(doc["warnings"], "actor_rollout_ref.rollout.enforce_eager=false: not modelled"));
+}
+
+TEST_CASE("preflight: the start-up checks of the frameworks come with the fix") {
+  config::ImportInput verl;
+  verl.words = {"actor_rollout_ref.model.path=Qwen/Qwen2.5-7B-Instruct", "trainer.n_gpus_per_node=8",
+                "data.train_batch_size=7", "actor_rollout_ref.actor.ppo_mini_batch_size=7", "actor_rollout_ref.rollout.n=1",
+                "actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu=2", "actor_rollout_ref.rollout.tensor_model_parallel_size=3",
+                "actor_rollout_ref.rollout.max_model_len=1000", "data.max_prompt_length=512", "data.max_response_length=1024"};
+  const Json v = import_document("verl", verl);
+  CHECK(any_contains(v["warnings"], "is not divisible by the 8 GPUs; verl stops at start-up. Fix: data.train_batch_size=8"));
+  CHECK(any_contains(v["warnings"], "is below the data-parallel size 8"));
+  CHECK(any_contains(v["warnings"], "tensor_model_parallel_size=3 does not divide the 28 attention heads"));
+  CHECK(any_contains(v["warnings"], "max_model_len=1000 is below prompt + response (1536)"));
+  config::ImportInput nemo;
+  nemo.tree = Json::parse(R"({"defaults": "grpo_math_1B.yaml", "cluster": {"gpus_per_node": 8},
+      "policy": {"generation": {"colocated": {"enabled": false}}}})");
+  const Json n = import_document("nemo-rl", nemo);
+  CHECK(any_contains(n["warnings"], "colocated.enabled=false needs colocated.resources.gpus_per_node"));
+  CHECK(n["scenario"]["rl"]["rollout"]["colocated"] == false);
+}
+
+TEST_CASE("suggestions come back as the framework's own key edits, and --fix edits the user's config") {
+  config::ImportInput input;
+  input.words = config::shell_words(read_text(source("tests/frameworks/verl/recipes/grpo_trainer_run_qwen2-7b.sh")));
+  input.gpu = "H100-SXM-80GB";
+  auto outcome = api::import_config("verl", input);
+  REQUIRE(outcome.ok());
+  const Json& doc = outcome->document;
+  REQUIRE(!doc["fix"].empty());
+  CHECK(doc["estimate"]["fit"]["fits"] == false);
+  bool offload = false;
+  for (const auto& s : doc["suggestions"]) {
+    for (const auto& e : s["edits"]) offload = offload || e["key"] == "actor_rollout_ref.actor.fsdp_config.optimizer_offload";
+  }
+  CHECK(offload);
+  // The first fitting suggestion's edits replace the script's own override words.
+  const std::string key = doc["fix"][0]["key"].get<std::string>();
+  bool replaced = false;
+  for (const auto& w : outcome->fixed.words) replaced = replaced || w.rfind(key + "=", 0) == 0;
+  CHECK(replaced);
+  const Json again = import_document("verl", outcome->fixed);
+  CHECK(again["scenario"] != doc["scenario"]);
+}

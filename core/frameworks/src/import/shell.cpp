@@ -78,7 +78,7 @@ std::vector<Command> split_commands(std::string_view text, std::map<std::string,
     if ((c == '\n' || c == ';') && commands.size() >= 2) {
       const Command& done = commands[commands.size() - 2];
       const std::size_t eq = done.size() == 1 ? done[0].find('=') : std::string::npos;
-      if (eq != std::string::npos && eq > 0 && name_char(done[0][0]) && done[0].find('.') == std::string::npos) {
+      if (eq != std::string::npos && eq > 0 && name_char(done[0][0]) && done[0].substr(0, eq).find('.') == std::string::npos) {
         vars[done[0].substr(0, eq)] = done[0].substr(eq + 1);
       }
     }

@@ -1,7 +1,7 @@
 // NeMo Automodel (github.com/NVIDIA-NeMo/Automodel): an SFT / PEFT fine-tuning recipe YAML.
 // Key names, `_target_` entries and nesting follow examples/llm_finetune/qwen/qwen2_5_7b_squad.yaml,
-// qwen2_5_7b_squad_peft.yaml, qwen1_5_moe_a2_7b_qlora.yaml and qwen3_32b_tulu3.yaml (key lists with
-// commits in tests/config/keys/nemo-automodel.json). Automodel fine-tunes; RL scenarios are refused.
+// qwen2_5_7b_squad_peft.yaml, qwen1_5_moe_a2_7b_qlora.yaml and qwen3_32b_tulu3.yaml (snapshots with their
+// commit in data/frameworks/nemo-automodel/, checked by tests/unit/frameworks/test_schema.cpp). Automodel fine-tunes; RL scenarios are refused.
 #include <string>
 #include <vector>
 
@@ -171,7 +171,8 @@ Expected<std::string> nemo_automodel_config(const Scenario& s, const EstimateNot
   std::vector<std::string> notes;
 
   yaml::Document doc;
-  doc.set("/recipe/_target_", "nemo_automodel.recipes.llm.train_ft.TrainFinetuneRecipeForNextTokenPrediction");
+  // The short form 211 of Automodel's example recipes use (nemo_automodel/cli/app.py takes it or a _target_ mapping).
+  doc.set("/recipe", "TrainFinetuneRecipeForNextTokenPrediction");
 
   set_schedule(doc, s, estimate);
 

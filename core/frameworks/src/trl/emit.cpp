@@ -3,7 +3,7 @@
 // ModelConfig (model and PEFT flags) and ScriptArguments with TrlParser, and hands what is left
 // (--num_processes, --num_machines, --accelerate_config) to `accelerate launch`
 // (trl/cli/commands/training.py, trl/cli/accelerate_config.py). Flag names are the dataclass
-// field names; tests/config/keys/trl.json lists them with their sources.
+// field names; the 2026 dataclasses are snapshotted in data/frameworks/trl/ (tests/unit/frameworks/test_schema.cpp).
 #include <cstdio>
 #include <string>
 #include <utility>

@@ -177,7 +177,12 @@ void set_actor(yaml::Document& doc, const Scenario& s, const EstimateNotes& esti
 void set_rollout(yaml::Document& doc, const Scenario& s) {
   const TrainSettings& t = s.train;
   const RolloutSettings& r = s.rl.rollout;
-  doc.set("/actor_rollout_ref/rollout/name", r.engine == Engine::vllm ? "vllm" : "hf", {},
+  // verl 2026 registers vllm, sglang and trtllm rollouts only (verl/workers/rollout/base.py _ROLLOUT_REGISTRY);
+  // "hf" stops at start-up, so the hf engine is written as vLLM with a note.
+  doc.set("/actor_rollout_ref/rollout/name", "vllm",
+          r.engine == Engine::vllm ? std::string()
+                                   : "rl.rollout.engine is \"hf\", but verl has no HF rollout since 2026 "
+                                     "(vllm, sglang, trtllm): vLLM, which needs its own memory pool",
           std::string("rl.rollout.engine ") + to_string(r.engine));
   doc.set("/actor_rollout_ref/rollout/tensor_model_parallel_size", r.tp, {}, "rl.rollout.tp");
   doc.set("/actor_rollout_ref/rollout/gpu_memory_utilization", r.gpu_memory_utilization, {},
