@@ -31,7 +31,7 @@ function buildField(f) {
       for (const [value, label] of f.options || []) control.append(el('option', { value, text: label }));
     } else if (f.type === 'model') {
       control = el('input', { type: 'search', id, name: f.path, list: 'model-list', autocomplete: 'off', spellcheck: 'false' });
-    } else if (f.type === 'targets') {
+    } else if (f.type === 'targets' || f.type === 'text') {
       control = el('input', { type: 'text', id, name: f.path, autocomplete: 'off', spellcheck: 'false' });
     } else {
       control = el('input', {

@@ -89,8 +89,10 @@
     'rl.rollout.mean_response_len': { label: 'Mean response length', unit: 'tokens', hint: 'Empty: the maximum.' },
     'rl.rollout.max_num_seqs': { label: 'vLLM max_num_seqs', unit: 'sequences', hint: VLLM_DEFAULT },
     'rl.rollout.max_num_batched_tokens': { label: 'vLLM max_num_batched_tokens', unit: 'tokens', hint: VLLM_DEFAULT },
+    'rl.rollout.vllm_version': { label: 'Rollout vLLM release', hint: '"latest", or a release such as 0.16: its profiling reserve differs.' },
+    'inference.vllm_version': { label: 'vLLM release', hint: '"latest", or a release such as 0.16: its profiling reserve differs.' },
   };
-  const CONTROL_OF = { integer: 'int', number: 'float', boolean: 'bool', enum: 'select', targets: 'targets', model: 'model', gpu: 'gpu' };
+  const CONTROL_OF = { integer: 'int', number: 'float', boolean: 'bool', enum: 'select', targets: 'targets', model: 'model', gpu: 'gpu', version: 'text' };
 
   // A key the page has no words for still gets a field, named after the key.
   function wordsFor(key) {

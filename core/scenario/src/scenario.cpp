@@ -151,6 +151,7 @@ TrainSettings read_train(ObjectReader r) {
 // digits, so the numbers stay small.
 VllmVersion read_vllm_version(ObjectReader& r) {
   VllmVersion v;
+  r.describe("vllm_version", Json{{"type", "version"}, {"default", "latest"}, {"pattern", "latest | major.minor[.patch]"}});
   v.text = r.string("vllm_version", "latest", 32);
   if (v.text == "latest") return v;
   int parts[3] = {0, 0, 0};
