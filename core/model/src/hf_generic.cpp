@@ -249,7 +249,7 @@ void read_generic_encoder_decoder(ObjectReader& r, ModelConfig& m, std::vector<s
   ExtraTower tower;
   tower.name = "encoder";
   tower.block_params = dense_block_params(enc);
-  tower.params = add(mul(enc.layers, tower.block_params), norm_params_of(enc));
+  tower.params = add(mul(enc.layers, tower.block_params), norm_params(enc.norm, enc.hidden_size));
   tower.stack = enc;
   m.towers.push_back(tower);
   m.kind = ModelKind::encoder_decoder;
@@ -257,10 +257,6 @@ void read_generic_encoder_decoder(ObjectReader& r, ModelConfig& m, std::vector<s
 }
 
 }  // namespace
-
-std::int64_t norm_params_of(const TransformerStack& s) {
-  return s.norm == NormKind::layer ? mul(2, s.hidden_size) : s.hidden_size;
-}
 
 void parse_generic(ObjectReader& top, ModelConfig& m, const TextReader& exact_text_reader) {
   std::vector<std::string>& notes = m.count_assumptions;

@@ -16,7 +16,4 @@ using TextReader = std::function<bool(ObjectReader& text_config, ModelConfig& m)
 // missing essential key (hidden size, layers, heads, vocabulary).
 void parse_generic(ObjectReader& top, ModelConfig& m, const TextReader& exact_text_reader);
 
-// Parameters of one norm of the stack's width (RMSNorm: weight; LayerNorm: weight and bias).
-std::int64_t norm_params_of(const TransformerStack& s);
-
 }  // namespace vramplan::hf

@@ -11,34 +11,22 @@
 #include "vramplan/json_reader.hpp"
 #include "vramplan/params.hpp"
 
+#include "hf_common.hpp"
+
 namespace vramplan {
 namespace {
 
-const char* const kTooLarge = "the model is too large to count its parameters in 64-bit integers";
-
-// Overflow-checked arithmetic: an absurd config fails with an Error instead of wrapping around.
-std::int64_t mul(std::int64_t a, std::int64_t b) {
-  std::int64_t r = 0;
-  if (__builtin_mul_overflow(a, b, &r)) fail("", kTooLarge);
-  return r;
-}
+// Overflow-checked arithmetic (hf_common.hpp): an absurd config fails with an Error instead of wrapping.
+using hf::add;
+using hf::kTooLarge;
+using hf::mul;
 std::int64_t mul(std::int64_t a, std::int64_t b, std::int64_t c) { return mul(mul(a, b), c); }
-std::int64_t add(std::int64_t a, std::int64_t b) {
-  std::int64_t r = 0;
-  if (__builtin_add_overflow(a, b, &r)) fail("", kTooLarge);
-  return r;
-}
 std::int64_t sub(std::int64_t a, std::int64_t b) {
   std::int64_t r = 0;
   if (__builtin_sub_overflow(a, b, &r)) fail("", kTooLarge);
   return r;
 }
 
-// A norm over `dim` features: RMSNorm has a weight (LlamaRMSNorm, Gemma*RMSNorm, Qwen2RMSNorm ...),
-// LayerNorm a weight and a bias (nn.LayerNorm in GPT-2, Phi, BERT, Whisper).
-std::int64_t norm_params(NormKind kind, std::int64_t dim) {
-  return kind == NormKind::layer ? mul(2, dim) : dim;
-}
 
 // nn.Linear(in, out, bias).
 std::int64_t linear(std::int64_t in, std::int64_t out, bool bias) {
@@ -234,6 +222,12 @@ ParamCounts count(const ModelConfig& m) {
 }
 
 }  // namespace
+
+// A norm over `dim` features: RMSNorm has a weight (LlamaRMSNorm, Gemma*RMSNorm, Qwen2RMSNorm ...),
+// LayerNorm a weight and a bias (nn.LayerNorm in GPT-2, Phi, BERT, Whisper).
+std::int64_t norm_params(NormKind kind, std::int64_t dim) {
+  return kind == NormKind::layer ? hf::mul(2, dim) : dim;
+}
 
 std::int64_t dense_block_params(const TransformerStack& stack) {
   return add(block_base_params(stack), mlp_params(stack, stack.intermediate_size));

@@ -32,6 +32,9 @@ struct ParamCounts {
 // towers whose blocks are counted from a generic description. Throws InputError on overflow.
 std::int64_t dense_block_params(const TransformerStack& stack);
 
+// Parameters of one norm over `dim` features (RMSNorm: weight; LayerNorm: weight and bias).
+std::int64_t norm_params(NormKind kind, std::int64_t dim);
+
 // Fails only when a count would overflow 64-bit integers (absurd configs).
 Expected<ParamCounts> count_params(const ModelConfig& model);
 
