@@ -79,7 +79,7 @@ const browser = await chromium.launch({
 
 // A fresh page that records every request, console error and page error.
 async function openPage(fragment = '', options = {}) {
-  const context = await browser.newContext({ viewport: { width: options.width || 1280, height: 900 }, colorScheme: options.colorScheme || 'light' });
+  const context = await browser.newContext({ viewport: { width: options.width || 1280, height: options.height || 900 }, colorScheme: options.colorScheme || 'light' });
   const page = await context.newPage();
   const record = { requests: [], errors: [] };
   // Every request is seen twice: as an event, and by a route that aborts anything but the page.
@@ -425,6 +425,9 @@ test('screenshots at 1280 and 360 px, light and dark, and print', async () => {
   await printed.page.screenshot({ path: join(args.artifacts, 'print-1280.png'), fullPage: true });
   await printed.context.close();
 });
+
+// The answer-first layout, the sweep slider and import: tests/browser/answer.mjs.
+(await import('./answer.mjs')).register({ test, openPage, andSettle, settled, args, cliScenario, gibText });
 
 let passed = 0;
 let failed = 0;

@@ -38,6 +38,8 @@ async function copyFrom(id, button) {
 }
 
 function bindEvents() {
+  $('sweep-slider').addEventListener('input', () => onSweepSlider(false));
+  $('sweep-slider').addEventListener('change', () => onSweepSlider(true));
   const form = $('scenario-form');
   form.addEventListener('submit', (e) => e.preventDefault());
   form.addEventListener('input', (e) => {
@@ -101,6 +103,7 @@ function bindEvents() {
     const t = e.target.closest ? e.target.closest('button') : null;
     if (!t) return;
     if (t.dataset.copy) copyFrom(t.dataset.copy, t);
+    else if (t.dataset.applyFix) applyFix();
     else if (t.dataset.useGpu) { state.scenario.gpu = t.dataset.useGpu; renderForm(); update(); commit(); }
     else if (t.dataset.apply !== undefined && state.suggestions) {
       const s = state.suggestions[Number(t.dataset.apply)];

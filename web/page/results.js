@@ -14,7 +14,8 @@ function update() {
   document.getElementById('results').classList.toggle('stale', invalid);
   if (invalid) {
     showErrors([result.error]);
-    renderSummaryText('Fix the highlighted setting to see the estimate.');
+    renderAnswerInvalid();
+    renderSummaryText('Fix the highlighted setting to see the estimate: ' + result.error.message);
   } else if (!result.ok) {
     renderNotYet(result.error);
   } else {
@@ -115,6 +116,8 @@ function renderEstimate(r) {
   }
   if (per.host_bytes > 0) text += ' Host RAM for offloaded states: ' + gib(per.host_bytes) + ' per GPU process.';
   renderSummaryText(text);
+  renderAnswerPeak(r);
+  $('answer').classList.remove('stale');
 
   const box = clear($('breakdown'));
   const verdict = fit ? el('p', { class: 'verdict ' + (fit.fits ? 'verdict-fits' : 'verdict-no') },
@@ -220,8 +223,10 @@ function renderRecommend() {
       clear(table).append(el('p', { class: 'muted', text: r.error.line }));
       clear(sugg);
     }
+    clear($('answer-fix'));
     return;
   }
+  renderAnswerFix(r.value);
   const selected = (state.scenario.gpu || '').toLowerCase();
   const verdictText = { fits: 'fits', tight: 'tight', no: 'does not fit' };
   const verdictMark = { fits: '✓', tight: '!', no: '✗' };
