@@ -1,8 +1,10 @@
 // Browser tests of the answer-first page (issue 21): the verdict sentence, the peak and the first
 // suggestion inside the first screen at phone and laptop sizes; the sweep chart following the
 // micro-batch slider. Registered into run.mjs's runner (which owns the browser and the helpers).
-import { ok, strictEqual, match, notStrictEqual } from 'node:assert/strict';
+import { ok, strictEqual, match, notStrictEqual, deepStrictEqual } from 'node:assert/strict';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 
 // Scenarios a first screen is checked for: the default (RL, GRPO with a judge) and a training job that
 // does not fit on its GPU, whose first suggestion is a change that makes it fit.
@@ -64,6 +66,67 @@ export function register({ test, openPage, andSettle, args, cliScenario, gibText
     const currentAfter = await page.textContent('#sweep svg.chart .point.current title');
     match(currentAfter, /^batch 4:/);
     notStrictEqual(currentAfter, currentBefore);
+    await context.close();
+  });
+
+  // The estimate's `time` object (docs/CONTRACT.md, issue 16) in words. A fixture of the contract's shape,
+  // so the words are checked whether or not this build's module computes time yet.
+  test('the time object reads as words: value and band per quantity, nothing when unavailable', async () => {
+    const { page, context } = await openPage('', { width: 1280, height: 800 });
+    const fixture = {
+      available: true, utilisation: 0.4,
+      step_seconds: { value: 12.34, low: 8.1, high: 20.5, formula: 'flops / (gpus * peak * mfu)' },
+      tokens_per_second: { value: 2048, low: 1500, high: 3000, formula: '' },
+      cost_usd: { value: 95.2, low: 60, high: 150, formula: '' },
+      unknown_quantity: { value: 1, low: 1, high: 1 },
+    };
+    const words = await page.evaluate((t) => window.vramplanPage.timeWords(t), fixture);
+    strictEqual(words.length, 3, JSON.stringify(words));
+    match(words[0], /^about 12\.3 s per step \(8\.10 s to 20\.5 s\)$/);
+    match(words[2], /^about \$95\.20 for the run \(\$60\.00 to \$150\)$/);
+    strictEqual((await page.evaluate(() => window.vramplanPage.timeWords({ available: false }))).length, 0);
+    strictEqual((await page.evaluate(() => window.vramplanPage.timeWords(undefined))).length, 0);
+    // With a module that computes time, the answer shows it; without, the line stays hidden.
+    const hasTime = await page.evaluate(() => !document.getElementById('answer-time').hidden);
+    const r = cliScenario('estimate', await page.evaluate(() => window.vramplanPage.scenario()));
+    strictEqual(hasTime, Boolean(r.json.time && r.json.time.available), 'the time line is shown exactly when the estimate has time');
+    await context.close();
+  });
+
+  // A verl launch script pasted into the import pane: the page's verdict is the CLI's `import` estimate.
+  test('a pasted verl command gives the CLI’s import and its verdict at the top', async () => {
+    const file = join(args.source || '.', 'tests/frameworks/verl/recipes/grpo_trainer_run_qwen2-7b.sh');
+    const text = readFileSync(file, 'utf8');
+    const cliImport = spawnSync(args.cli, ['import', '--format', 'verl', '--json', '--gpu', 'H100-SXM-80GB', file], { encoding: 'utf8' });
+    strictEqual(cliImport.status, 0, cliImport.stderr);
+    const expected = JSON.parse(cliImport.stdout);
+    const { page, context } = await openPage('', { width: 1280, height: 800 });
+    await page.click('#import-config summary');
+    await page.fill('#f-import-text', text);
+    await andSettle(page, () => page.click('#use-import'));
+    match(await page.textContent('#import-result'), /Read as verl: Qwen\/Qwen2-7B-Instruct, rl, 8 GPUs/);
+    const peak = await page.textContent('#answer-peak');
+    ok(peak.includes(gibText(expected.estimate.per_gpu.device_bytes)), `peak "${peak}" is not the CLI's ${gibText(expected.estimate.per_gpu.device_bytes)}`);
+    match(await page.textContent('#summary'), /(Fits|Does not fit) on NVIDIA H100/);
+    await context.close();
+  });
+
+  // NeMo RL recipes are YAML; the page reads YAML with the npm yaml package only when it is bundled
+  // (web/import.js). Until then a YAML is refused in words and the scenario on screen stays as it was.
+  test('a pasted NeMo RL YAML gives its verdict, or says the page cannot read YAML and changes nothing', async () => {
+    const file = join(args.source || '.', 'tests/frameworks/nemo-rl/recipes/grpo-llama3.2-1b-instruct-1n8g-fsdp2tp1.v3.yaml');
+    const { page, context } = await openPage('', { width: 1280, height: 800 });
+    const before = await page.evaluate(() => window.vramplanPage.scenario());
+    await page.click('#import-config summary');
+    await page.fill('#f-import-text', readFileSync(file, 'utf8'));
+    await page.click('#use-import');
+    if (await page.evaluate(() => Boolean(window.YAML))) {
+      await page.waitForFunction(() => /Read as NeMo RL/.test(document.getElementById('import-result').textContent));
+      match(await page.textContent('#summary'), /(Fits|Does not fit) on /);
+    } else {
+      match(await page.textContent('#f-import-error'), /As NeMo RL: .*yaml package is missing/);
+      deepStrictEqual(await page.evaluate(() => window.vramplanPage.scenario()), before);
+    }
     await context.close();
   });
 }

@@ -427,11 +427,13 @@ test('screenshots at 1280 and 360 px, light and dark, and print', async () => {
 });
 
 // The answer-first layout, the sweep slider and import: tests/browser/answer.mjs.
-(await import('./answer.mjs')).register({ test, openPage, andSettle, settled, args, cliScenario, gibText });
+(await import('./answer.mjs')).register({ test, openPage, andSettle, settled, args: { ...args, source }, cliScenario, gibText });
 
 let passed = 0;
 let failed = 0;
-for (const t of tests) {
+// BROWSER_TESTS_ONLY=regex runs the tests whose names match (while working on one part of the page).
+const only = process.env.BROWSER_TESTS_ONLY ? new RegExp(process.env.BROWSER_TESTS_ONLY) : null;
+for (const t of tests.filter((x) => !only || only.test(x.name))) {
   const start = Date.now();
   try {
     await t.fn();

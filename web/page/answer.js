@@ -19,6 +19,7 @@ function renderAnswerPeak(r) {
 // The answer is dimmed while the form holds a value the module rejected: it no longer matches the form.
 function renderAnswerInvalid() {
   renderAnswerPeak(null);
+  renderAnswerTime(null);
   clear($('answer-fix'));
   $('answer').classList.add('stale');
 }
@@ -98,4 +99,45 @@ function applyFix() {
   if (!state.fix) return;
   merge(state.scenario, mergedPatch(state.fix.changes.map((c) => c.scenario_patch)));
   renderForm(); update(); commit();
+}
+
+// Time and cost (the estimate's `time` object, docs/CONTRACT.md): each quantity is {value, low, high,
+// formula}; for seconds `low` is the fastest end of the band. Quantities the page does not know by name
+// are left to the JSON; a missing or unavailable object gives no words at all.
+const TIME_WORDS = [
+  ['step_seconds', 'per step', duration],
+  ['run_seconds', 'for the run', duration],
+  ['time_to_first_token_seconds', 'to the first token', duration],
+  ['time_per_output_token_seconds', 'per output token', duration],
+  ['tokens_per_second', 'tokens/s', (v) => count(v)],
+  ['output_tokens_per_second', 'output tokens/s', (v) => count(v)],
+  ['gpu_hours', 'GPU-hours', (v) => v.toPrecision(3)],
+  ['cost_usd', 'for the run', (v) => '$' + (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2))],
+];
+function duration(s) {
+  if (!(s >= 0)) return '–';
+  if (s < 1) return (s * 1000).toPrecision(3) + ' ms';
+  if (s < 120) return s.toPrecision(3) + ' s';
+  if (s < 7200) return (s / 60).toPrecision(3) + ' min';
+  if (s < 172800) return (s / 3600).toPrecision(3) + ' h';
+  return (s / 86400).toPrecision(3) + ' days';
+}
+// -> ["about 12.3 s per step (8.10 s to 20.5 s)", ...]
+function timeWords(time) {
+  if (!isObject(time) || time.available === false) return [];
+  const out = [];
+  for (const [key, words, format] of TIME_WORDS) {
+    const q = time[key];
+    if (!isObject(q) || typeof q.value !== 'number' || !isFinite(q.value)) continue;
+    const band = typeof q.low === 'number' && typeof q.high === 'number' && q.low !== q.high
+      ? ' (' + format(Math.min(q.low, q.high)) + ' to ' + format(Math.max(q.low, q.high)) + ')' : '';
+    out.push('about ' + format(q.value) + ' ' + words + band);
+  }
+  return out;
+}
+function renderAnswerTime(r) {
+  const words = timeWords(r && r.time);
+  const box = $('answer-time');
+  box.hidden = words.length === 0;
+  box.textContent = words.length ? 'Time and cost: ' + words.join('; ') + '.' : '';
 }

@@ -70,6 +70,7 @@ function bindEvents() {
   $('workload-tabs').addEventListener('keydown', (e) => onTabKey(e, [...document.querySelectorAll('#workload-tabs [role=tab]')], selectWorkload));
   for (const tab of document.querySelectorAll('#config-tabs [role=tab]')) tab.addEventListener('click', () => selectFormat(tab));
   $('config-tabs').addEventListener('keydown', (e) => onTabKey(e, [...document.querySelectorAll('#config-tabs [role=tab]')], selectFormat));
+  bindImport();
   $('use-config').addEventListener('click', () => useConfigText($('f-config-text').value));
   $('f-config-file').addEventListener('change', (e) => readFile(e.target.files && e.target.files[0]));
   const drop = $('custom-config');

@@ -117,6 +117,7 @@ function renderEstimate(r) {
   if (per.host_bytes > 0) text += ' Host RAM for offloaded states: ' + gib(per.host_bytes) + ' per GPU process.';
   renderSummaryText(text);
   renderAnswerPeak(r);
+  renderAnswerTime(r);
   $('answer').classList.remove('stale');
 
   const box = clear($('breakdown'));
