@@ -3,7 +3,7 @@
 // micro-batch slider. Registered into run.mjs's runner (which owns the browser and the helpers).
 import { ok, strictEqual, match, notStrictEqual, deepStrictEqual } from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 // Scenarios a first screen is checked for: the default (RL, GRPO with a judge) and a training job that
@@ -128,5 +128,26 @@ export function register({ test, openPage, andSettle, args, cliScenario, gibText
       deepStrictEqual(await page.evaluate(() => window.vramplanPage.scenario()), before);
     }
     await context.close();
+  });
+
+  // The main states as pictures (docs/screenshots/ holds a copy; scripts/test-web.sh writes these).
+  test('screenshots of the main states: default, RL, inference, error, embed, phone', async () => {
+    const dir = join(args.artifacts, 'screenshots');
+    mkdirSync(dir, { recursive: true });
+    const states = [
+      ['default', '', 1280, 800],
+      ['rl', 'workload=rl&model=Qwen/Qwen2.5-1.5B-Instruct&gpu=RTX-4090', 1280, 800],
+      ['inference', 'model=Qwen/Qwen2.5-7B-Instruct&workload=inference&gpu=L4&inference.batch_size=32&inference.engine=vllm', 1280, 800],
+      ['error', 'model=Qwen/Qwen2.5-7B-Instruct&train.micro_batch_size=-3', 1280, 800],
+      ['embed', 'embed&model=Qwen/Qwen2.5-1.5B-Instruct&gpu=RTX-4090', 720, 800],
+      ['phone', 'workload=train&model=Qwen/Qwen2.5-7B-Instruct&gpu=RTX-4090', 390, 844],
+    ];
+    for (const [name, fragment, width, height] of states) {
+      const { page, context, record } = await openPage(fragment, { width, height });
+      ok((await page.textContent('#summary')).trim().length > 0 || await page.isVisible('#link-error'), `${name}: nothing says what happened`);
+      await page.screenshot({ path: join(dir, `${name}.png`) });
+      deepStrictEqual(record.errors, [], `${name}: console errors`);
+      await context.close();
+    }
   });
 }
