@@ -150,4 +150,23 @@ export function register({ test, openPage, andSettle, args, cliScenario, gibText
       await context.close();
     }
   });
+
+  // Issue 21: "the Train tab inherits the RL example". Each workload starts from its own defaults; a value
+  // the user set is kept.
+  test('switching from the RL example to Train starts from Train’s defaults, keeping what the user set', async () => {
+    const { page, context } = await openPage('', { width: 1280, height: 800 });
+    await andSettle(page, () => page.click('#tab-train'));
+    const train = await page.evaluate(() => window.vramplanPage.scenario());
+    strictEqual(train.train.micro_batch_size, 1, JSON.stringify(train.train));
+    strictEqual(train.train.seq_len, 2048);
+    ok(!train.rl || !train.rl.reward_model, 'the judge stays behind');
+    const r = cliScenario('estimate', train);
+    ok((await page.textContent('#answer-peak')).includes(gibText(r.json.per_gpu.device_bytes)));
+    await andSettle(page, () => page.click('#tab-rl'));
+    strictEqual((await page.evaluate(() => window.vramplanPage.scenario())).train.micro_batch_size, 8, 'back on RL: the example again');
+    await andSettle(page, async () => { await page.fill('#f-train-micro_batch_size', '4'); await page.dispatchEvent('#f-train-micro_batch_size', 'change'); });
+    await andSettle(page, () => page.click('#tab-train'));
+    strictEqual((await page.evaluate(() => window.vramplanPage.scenario())).train.micro_batch_size, 4, 'a value the user set is kept');
+    await context.close();
+  });
 }

@@ -137,6 +137,7 @@ function onModelChange() {
 
 function selectWorkload(tab) {
   if (state.scenario.workload === tab.dataset.workload) return;
+  useWorkloadDefaults(state.scenario, tab.dataset.workload);
   state.scenario.workload = tab.dataset.workload;
   renderForm();
   update();
@@ -146,4 +147,32 @@ function selectWorkload(tab) {
 function selectFormat(tab) {
   state.configFormat = tab.dataset.format;
   renderConfig();
+}
+
+// Each workload starts from its own defaults: the RL example's settings (batch 8 x 1536, the judge) are the
+// core's defaults again on Train and Inference, unless the user changed them (then they are the user's).
+// The settings compared are those where the example differs from the core's defaults, each taken at the
+// shortest path where one side is not an object (rl.reward_model as a whole).
+function exampleFor(workload) { return workload === EXAMPLE.workload ? EXAMPLE : CORE_DEFAULTS; }
+function exampleSettings() {
+  const core = flatten(CORE_DEFAULTS);
+  const paths = new Set();
+  for (const [path, v] of flatten(EXAMPLE)) {
+    if (['workload', 'model', 'gpu', 'gpus'].includes(path) || JSON.stringify(v) === JSON.stringify(core.get(path))) continue;
+    const keys = path.split('.');
+    let n = 1;
+    while (n < keys.length && isObject(getPath(CORE_DEFAULTS, keys.slice(0, n).join('.'))) && isObject(getPath(EXAMPLE, keys.slice(0, n).join('.')))) n++;
+    paths.add(keys.slice(0, n).join('.'));
+  }
+  return [...paths];
+}
+function useWorkloadDefaults(s, to) {
+  const from = exampleFor(s.workload), next = exampleFor(to);
+  if (from === next) return;
+  for (const path of exampleSettings()) {
+    if (JSON.stringify(getPath(s, path)) !== JSON.stringify(getPath(from, path))) continue;  // the user's value
+    const v = getPath(next, path);
+    if (v === undefined) { const keys = path.split('.'); const parent = getPath(s, keys.slice(0, -1).join('.')) || s; delete parent[keys[keys.length - 1]]; }
+    else setPath(s, path, clone(v));
+  }
 }
