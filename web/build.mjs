@@ -44,7 +44,7 @@ function styleSafe(css) {
 // The page's modules by concern, in load order. scenario.js is a script of its own (a CommonJS module
 // under node, for the tests); the others share one closure and call each other at run time only, so
 // only top-level statements (main.js's start()) depend on the order.
-const PAGE_MODULES = ['dom.js', 'state.js', 'form.js', 'results.js', 'answer.js', 'charts.js', 'drop.js', 'importer.js', 'events.js', 'main.js'];
+const PAGE_MODULES = ['dom.js', 'state.js', 'form.js', 'results.js', 'gpus.js', 'answer.js', 'charts.js', 'drop.js', 'importer.js', 'events.js', 'main.js'];
 // What the page's closure takes from scenario.js as it loads (the schema-bound rest comes from
 // create(schema) once the module has loaded: state.js useSchema).
 const SCENARIO_EXPORTS = ['SWEEP_BATCHES', 'FORBIDDEN_KEYS', 'LinkError', 'clone', 'isObject', 'merge', 'getPath', 'setPath', 'flatten'];

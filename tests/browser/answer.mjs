@@ -169,4 +169,30 @@ export function register({ test, openPage, andSettle, args, cliScenario, gibText
     strictEqual((await page.evaluate(() => window.vramplanPage.scenario())).train.micro_batch_size, 4, 'a value the user set is kept');
     await context.close();
   });
+
+  // The GPU options: those that fit first, each case in words, and "Use N" applies the count that fits.
+  test('GPU cards: fitting ones first, in words, and Use applies the GPU and the count that fits', async () => {
+    const { page, context } = await openPage('', { width: 390, height: 844 });
+    const scenario = await page.evaluate(() => window.vramplanPage.scenario());
+    const rec = cliScenario('recommend', scenario).json;
+    const cards = await page.$$eval('#recommend-table li.gpu-card', (lis) => lis.map((li) => ({ gpu: li.dataset.gpu, cls: li.className, words: li.querySelector('.gpu-card-words').textContent })));
+    strictEqual(cards.length, rec.gpus.length);
+    const rank = (c) => (/verdict-(fits|tight)/.test(c.cls) ? 0 : 1);
+    for (let i = 1; i < cards.length; i++) ok(rank(cards[i - 1]) <= rank(cards[i]), `card ${i} (${cards[i].gpu}) fits but follows one that does not`);
+    for (const c of cards) match(c.words, /^(Fits on|Does not fit)/, c.words);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    ok(overflow <= 0, `the phone page scrolls sideways by ${overflow}px`);
+    const withCount = page.locator('#recommend-table button[data-use-count]:not([data-use-count="1"])').first();
+    if (await withCount.count()) {
+      const gpu = await withCount.getAttribute('data-use-gpu');
+      const n = Number(await withCount.getAttribute('data-use-count'));
+      await andSettle(page, () => withCount.click());
+      const after = await page.evaluate(() => window.vramplanPage.scenario());
+      strictEqual(after.gpu, gpu);
+      strictEqual(after.gpus, n);
+      const row = cliScenario('recommend', after).json.gpus.find((g) => g.id === gpu);
+      ok(row.verdict !== 'no', `${n} × ${gpu}: the CLI says ${row.verdict}`);
+    }
+    await context.close();
+  });
 }

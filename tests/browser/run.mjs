@@ -152,7 +152,7 @@ test('the default scenario is the seed guide’s, with exact parameter counts', 
     match(summary, /not available/i);
     match(await page.textContent('#breakdown'), /Not available yet/);
   }
-  if (recommendLands) ok(await page.locator('#recommend-table tbody tr').count() > 10);
+  if (recommendLands) ok(await page.locator('#recommend-table li.gpu-card').count() > 10);
   else match(await page.textContent('#gpu-table'), /Not available yet/);
   await page.context().close();
 });

@@ -105,7 +105,12 @@ function bindEvents() {
     if (!t) return;
     if (t.dataset.copy) copyFrom(t.dataset.copy, t);
     else if (t.dataset.applyFix) applyFix();
-    else if (t.dataset.useGpu) { state.scenario.gpu = t.dataset.useGpu; renderForm(); update(); commit(); }
+    else if (t.dataset.useGpu) {
+      state.scenario.gpu = t.dataset.useGpu;
+      if (Number(t.dataset.useCount) > 0) state.scenario.gpus = Number(t.dataset.useCount);
+      if (t.dataset.useLayout) merge(state.scenario, layoutPatch(t.dataset.useLayout));
+      renderForm(); update(); commit();
+    }
     else if (t.dataset.apply !== undefined && state.suggestions) {
       const s = state.suggestions[Number(t.dataset.apply)];
       if (s && isObject(s.scenario_patch)) { merge(state.scenario, s.scenario_patch); renderForm(); update(); commit(); }
