@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -85,6 +86,19 @@ function moduleForPage(moduleJs) {
 }
 
 const args = parseArgs(process.argv.slice(2));
+
+// The scenario schema is fixed per build: the module's schema() output is written into the page as a JSON
+// data block, so the page builds its form without that call (30 ms in node, more in a loaded browser,
+// on the way to the first result; docs/benchmarks.md). "<" is escaped so the block cannot end early.
+async function schemaBlock(modulePath) {
+  const factory = createRequire(import.meta.url)(resolve(modulePath));
+  const module = await factory();
+  const envelope = JSON.parse(module.schema());
+  if (!envelope.ok) throw new Error('the module refused to give its schema: ' + JSON.stringify(envelope.error));
+  const text = JSON.stringify(envelope.value).replace(/</g, '\\u003c');
+  return `<script type="application/json" id="vramplan-schema">${text}</script>\n`;
+}
+const schema = await schemaBlock(args.module);
 let html = readFileSync(join(here, 'index.html'), 'utf8');
 const module = moduleForPage(readFileSync(resolve(args.module), 'utf8'));
 const sources = {
@@ -117,7 +131,7 @@ const expected = 1 + Object.keys(sources).length;
 if (replaced !== expected) throw new Error(`index.html: expected 1 stylesheet and ${expected - 1} scripts to inline, found ${replaced}`);
 html = html.replace(/@VRAMPLAN_VERSION@/g, args.version);
 // The wasm's data block goes right before the scripts (a function replacement: the text holds "$").
-html = html.replace('<script>\n', () => module.block + '<script>\n');
+html = html.replace('<script>\n', () => module.block + schema + '<script>\n');
 
 
 const out = resolve(args.out);

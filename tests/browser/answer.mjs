@@ -195,4 +195,15 @@ export function register({ test, openPage, andSettle, args, cliScenario, gibText
     }
     await context.close();
   });
+
+  // web/build.mjs writes the module's schema into the page (so the form needs no module call before the
+  // first result); it must be the core's, as the CLI prints it.
+  test('the schema written into the page is the core’s (vramplan schema --json)', async () => {
+    const { page, context } = await openPage('', { width: 1280, height: 800 });
+    const embedded = await page.evaluate(() => JSON.parse(document.getElementById('vramplan-schema').textContent));
+    const cliSchema = spawnSync(args.cli, ['schema', '--json'], { encoding: 'utf8' });
+    strictEqual(cliSchema.status, 0, cliSchema.stderr);
+    deepStrictEqual(embedded, JSON.parse(cliSchema.stdout));
+    await context.close();
+  });
 }

@@ -8,13 +8,20 @@ function fatal(message) {
   status.setAttribute('role', 'alert');
 }
 
+// The module's schema() as web/build.mjs wrote it into the page (a JSON data block); null outside a built page.
+function embeddedSchema() {
+  const block = document.getElementById('vramplan-schema');
+  if (!block) return null;
+  try { return { ok: true, value: JSON.parse(block.textContent) }; } catch (e) { return null; }
+}
+
 function start() {
   if (!window.Vramplan) { fatal('The calculator could not start: its script is missing from this page.'); return; }
   window.Vramplan.load().then((api) => {
     performance.mark('vramplan-module-ready');
     state.api = api;
     const gpus = api.gpus();
-    const schema = api.schema();
+    const schema = embeddedSchema() || api.schema();
     const failed = [gpus, schema].find((r) => !r.ok);
     if (failed) { fatal('The calculator could not read its catalogs: ' + failed.error.line); return; }
     // The form is built from the core's scenario schema: its keys, ranges, options and defaults.
