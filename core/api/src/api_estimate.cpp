@@ -146,6 +146,7 @@ Expected<Json> estimate_without_constants(const Json& scenario) {
     warnings.push_back(generic);
   }
   for (const std::string& w : b.warnings) warnings.push_back(w);
+  for (const std::string& w : s.warnings) warnings.push_back(w);
   out.emplace("warnings", std::move(warnings));
   if (s.workload == Workload::rl) {
     Json phases = Json::array();

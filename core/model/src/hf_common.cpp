@@ -88,4 +88,38 @@ void check_top_k(ObjectReader& r, const char* key, const MoeConfig& moe) {
   }
 }
 
+void use_biased_layernorm_block(TransformerStack& s) {
+  s.norm = NormKind::layer;
+  s.mlp = MlpKind::plain;
+  s.qkv_bias = true;
+  s.o_bias = true;
+  s.mlp_bias = true;
+}
+
+TransformerStack mha_stack(std::int64_t layers, std::int64_t hidden, std::int64_t heads, std::int64_t head_dim,
+                           std::int64_t intermediate) {
+  TransformerStack s;
+  s.layers = layers;
+  s.hidden_size = hidden;
+  s.num_heads = heads;
+  s.num_kv_heads = heads;
+  s.head_dim = head_dim;
+  s.intermediate_size = intermediate;
+  return s;
+}
+
+// Layer indices listed in e.g. mlp_only_layers, each checked to be a layer index.
+std::vector<bool> read_layer_set(ObjectReader& r, const char* key, std::int64_t layers) {
+  std::vector<bool> set(static_cast<std::size_t>(layers), false);
+  const Json* v = r.find(key);
+  if (!v) return set;
+  const std::string p = r.pointer_of(key);
+  if (!v->is_array()) fail(p, "must be an array of layer indices, got " + describe_value(*v));
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const std::int64_t idx = read_integer((*v)[i], pointer_append(p, i), 0, layers - 1);
+    set[static_cast<std::size_t>(idx)] = true;
+  }
+  return set;
+}
+
 }  // namespace vramplan::hf

@@ -1,9 +1,11 @@
 #pragma once
 // What every config.json reader of the model layer shares (internal to core/model): the ranges that keep
 // the parameter arithmetic inside 64-bit integers, checked arithmetic, and the readers of the fields all
-// decoder configs have. The family readers are in hf_config.cpp, the generic one in hf_generic.cpp.
+// decoder configs have. The family readers are in hf_<family>.cpp (declared in hf_families.hpp), the
+// generic one in hf_generic.cpp, the dispatcher in hf_config.cpp.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "vramplan/json_reader.hpp"
 #include "vramplan/model.hpp"
@@ -51,5 +53,13 @@ void read_decoder_common(ObjectReader& r, const DecoderDefaults& d, ModelConfig&
 std::int64_t count_sliding_layer_types(ObjectReader& r, std::int64_t layers);
 std::int64_t read_sliding_window(ObjectReader& r, std::int64_t fallback);
 void check_top_k(ObjectReader& r, const char* key, const MoeConfig& moe);
+// Norms are LayerNorms, the MLP is plain (up, down) and every projection has a bias: GPT-2, BERT,
+// DistilBERT, Phi-2, Whisper and the ViT-style vision encoders (SigLIP, CLIP).
+void use_biased_layernorm_block(TransformerStack& s);
+// A stack of multi-head (not grouped) attention blocks: kv heads = heads.
+TransformerStack mha_stack(std::int64_t layers, std::int64_t hidden, std::int64_t heads, std::int64_t head_dim,
+                           std::int64_t intermediate);
+// Layer indices listed under `key` (e.g. mlp_only_layers), each checked to be below `layers`.
+std::vector<bool> read_layer_set(ObjectReader& r, const char* key, std::int64_t layers);
 
 }  // namespace vramplan::hf
