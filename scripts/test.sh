@@ -21,7 +21,7 @@ echo "== validation against measured runs =="
 echo "== the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (preset asan) =="
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
-ctest --preset asan -j "$jobs" -E "wasm_node|web_browser"
+ctest --preset asan -j "$jobs"
 
 echo "== fuzzing: 60 s over the scenario, config.json and catalog-id entry points =="
 bash scripts/fuzz.sh 60

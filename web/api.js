@@ -64,13 +64,29 @@
 
   let loading = null;
 
+  // The page carries the wasm as text in a data block, one character per byte (web/build.mjs
+  // wasmAsText): characters from U+0100 stand for byte (code - 0x100), the others for themselves.
+  // Undefined outside the page.
+  function embeddedWasm() {
+    const block = root.document && root.document.getElementById('vramplan-wasm');
+    const text = block ? block.textContent : undefined;
+    if (typeof text !== 'string' || text.length === 0) return undefined;
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      bytes[i] = code >= 0x100 ? code - 0x100 : code;
+    }
+    return bytes;
+  }
+
   // Instantiates the module once; later calls share the same promise. `factory` defaults to the
   // global createVramplanModule that build/wasm/vramplan.js defines.
   function load(factory) {
     if (!loading) {
       const make = factory || root.createVramplanModule;
       if (typeof make !== 'function') return Promise.reject(new Error('the vramplan WebAssembly module is missing from this page'));
-      loading = Promise.resolve(make()).then(wrap);
+      const wasmBinary = embeddedWasm();
+      loading = Promise.resolve(make(wasmBinary ? { wasmBinary: wasmBinary } : undefined)).then(wrap);
     }
     return loading;
   }
