@@ -80,6 +80,7 @@ void print_estimate(const Json& result) {
     const double headroom = bytes_at(fit, "headroom_bytes");
     print_text("\n" + fit.value("gpu", std::string()) + ": " + (fit.value("fits", false) ? "fits" : "does NOT fit") +
                " (capacity " + format_gib(capacity) + ", headroom " + format_gib(headroom) + ")\n");
+    if (fit.contains("reason")) print_text("  " + fit.value("reason", std::string()) + "\n");
   }
   print_time(result);
   for (const auto& w : result.value("warnings", Json::array())) {
@@ -104,6 +105,10 @@ void print_recommendations(const Json& result) {
                    cost});
   }
   print_text(table.render());
+  for (const auto& g : result.at("gpus")) {  // the reasons the peak does not show (vLLM cannot start)
+    const std::string reason = g.value("reason", std::string());
+    if (reason.rfind("vLLM", 0) == 0) print_text(g.value("id", std::string()) + ": " + reason + "\n");
+  }
   print_text("\nmax micro-batch: the largest " + result.value("batch_key", std::string("batch")) +
              " that fits; min GPUs: the fewest that fit (1, 2, 4, 8, then whole nodes of 8), sharding with " +
              result.value("assumed_sharding", std::string("-")) + "; prices are indicative on-demand figures (vramplan gpus --json).\n");

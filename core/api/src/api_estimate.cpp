@@ -142,6 +142,7 @@ Expected<Json> estimate_without_constants(const Json& scenario) {
     m.emplace("fits", fit.fits());
     m.emplace("verdict", to_string(fit.verdict));
     m.emplace("headroom_bytes", to_bytes(fit.headroom_bytes));
+    if (!fit.reason.empty()) m.emplace("reason", fit.reason);
     out.emplace("fit", std::move(fit_json));
   }
   Json warnings = Json::array();

@@ -21,6 +21,7 @@ Json option_json(const GpuOption& o) {
            {"headroom_bytes", to_bytes(o.fit.headroom_bytes)},
            {"device_bytes", to_bytes(o.device_bytes)},
            {"min_gpus_layout", o.min_gpus_layout}};
+  if (!o.fit.reason.empty()) out["reason"] = o.fit.reason;
   if (o.gpu->price_usd_per_gpu_hour) {
     out["price"] = {{"usd_per_gpu_hour", *o.gpu->price_usd_per_gpu_hour},
                     {"date", o.gpu->price_date},

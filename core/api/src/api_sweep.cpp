@@ -71,8 +71,7 @@ Expected<Json> sweep(const Json& scenario, std::string_view assignment) {
     for (const GpuSpec& gpu : catalog.value()->gpus) {
       Scenario on_gpu = point.value();
       on_gpu.gpu = gpu;
-      const bool engine_sized_by_gpu = on_gpu.workload == Workload::inference && on_gpu.inference.engine == Engine::vllm;
-      auto judged = engine_sized_by_gpu ? estimate_scenario(on_gpu) : estimate;
+      auto judged = estimate_depends_on_gpu(on_gpu) ? estimate_scenario(on_gpu) : estimate;
       if (judged.ok() && assess_fit(judged.value(), on_gpu, gpu).fits()) fits_on.push_back(gpu.id);
     }
     Json entry{{"value", value},

@@ -651,6 +651,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
     const double seq_tokens = std::ceil(context / kVllmBlockSize) * kVllmBlockSize;
     const double seq_bytes = kv_cache_bytes(kv, 1.0, seq_tokens) / pp;
     st.max_concurrent_sequences = seq_bytes > 0 ? std::floor(blocks * block_bytes / seq_bytes) : 0.0;
+    st.start_bytes = weights + act + non_torch + seq_bytes;
     if (gpu != nullptr && st.max_concurrent_sequences < batch) {
       b.warnings.push_back(format("the KV pool holds %.0f sequences of %.0f tokens, fewer than batch_size %.0f",
                                   st.max_concurrent_sequences, context, batch));

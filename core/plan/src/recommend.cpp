@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 namespace vramplan {
 namespace {
@@ -121,42 +122,47 @@ std::string layout_text(const Scenario& s) {
 
 int verdict_rank(Verdict v) { return v == Verdict::fits ? 0 : v == Verdict::tight ? 1 : 2; }
 
-GpuOption evaluate_gpu(const Scenario& base, const GpuSpec& gpu, MemoEstimator& by_batch, MemoEstimator& by_gpus,
-                       const BatchKnob& knob) {
+// The largest batch on `gpu` judged like the verdict (assess_fit), so the two always agree: a vLLM server
+// serves the sequences its fixed pool holds; otherwise the largest batch knob value that fits.
+std::int64_t max_batch_on(const GpuSpec& gpu, const Fit& fit, const ScenarioEstimate* here, MemoEstimator& by_batch,
+                          bool vllm_serving) {
+  if (vllm_serving) {
+    const double sequences = here && fit.fits() ? here->inference.max_concurrent_sequences : 0;
+    return static_cast<std::int64_t>(std::min(std::floor(sequences), static_cast<double>(limits::kMaxBatch)));
+  }
+  return largest_fitting(limits::kMaxBatch, [&](std::int64_t b) {
+    const ScenarioEstimate* e = by_batch.at(b);
+    return e && assess_fit(*e, by_batch.variant(b), gpu).fits();
+  });
+}
+
+// `shared_*` estimate on the scenario's own GPU: used as they are when the estimate does not depend on
+// the GPU, else replaced by searches on this GPU (a vLLM pool, served or an RL rollout, is sized by it).
+GpuOption evaluate_gpu(const Scenario& base, const GpuSpec& gpu, MemoEstimator& shared_batch,
+                       MemoEstimator& shared_gpus, const BatchKnob& knob) {
   GpuOption option;
   option.gpu = &gpu;
   Scenario on_gpu = base;
   on_gpu.gpu = gpu;
-  const bool vllm = is_vllm_serving(base);
-  auto estimate = vllm ? estimate_scenario(on_gpu) : Expected<ScenarioEstimate>(Error{});
-  const ScenarioEstimate* here = vllm ? (estimate.ok() ? &estimate.value() : nullptr) : by_batch.at(knob.get(base));
+  const bool own = estimate_depends_on_gpu(base);
+  std::optional<MemoEstimator> local_batch;
+  std::optional<MemoEstimator> local_gpus;
+  if (own) {
+    local_batch.emplace(on_gpu, knob.set);
+    local_gpus.emplace(on_gpu, layout_for_gpus);
+  }
+  MemoEstimator& by_batch = own ? *local_batch : shared_batch;
+  MemoEstimator& by_gpus = own ? *local_gpus : shared_gpus;
+  const ScenarioEstimate* here = by_batch.at(knob.get(base));
   if (here) {
     option.fit = assess_fit(*here, on_gpu, gpu);
     option.device_bytes = here->peak.device_bytes;
   }
-  const double capacity = static_cast<double>(gpu.memory_bytes);
-  if (vllm) {
-    // The pool is fixed; the batch it serves is how many full-length sequences its KV cache holds.
-    const double sequences = here && option.fit.fits() ? here->inference.max_concurrent_sequences : 0;
-    option.max_batch = static_cast<std::int64_t>(std::min(std::floor(sequences), static_cast<double>(limits::kMaxBatch)));
-  } else {
-    option.max_batch = largest_fitting(limits::kMaxBatch, [&](std::int64_t b) {
-      const ScenarioEstimate* e = by_batch.at(b);
-      return e && e->peak.device_bytes <= capacity;
-    });
-  }
+  option.max_batch = max_batch_on(gpu, option.fit, here, by_batch, is_vllm_serving(base));
   for (std::int64_t n : gpu_count_candidates()) {
     Scenario s = by_gpus.variant(n);
     s.gpu = gpu;
-    const ScenarioEstimate* e = nullptr;
-    std::optional<ScenarioEstimate> own;
-    if (vllm) {
-      auto r = estimate_scenario(s);
-      if (r.ok()) own = std::move(r).value();
-      e = own ? &*own : nullptr;
-    } else {
-      e = by_gpus.at(n);
-    }
+    const ScenarioEstimate* e = by_gpus.at(n);
     if (e && assess_fit(*e, s, gpu).fits()) {
       option.min_gpus = n;
       option.min_gpus_layout = layout_text(s);

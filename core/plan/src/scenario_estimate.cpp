@@ -1,6 +1,11 @@
 #include "vramplan/scenario_estimate.hpp"
 
 #include "vramplan/estimate_rl.hpp"
+#include "vramplan/memory.hpp"
+#include "vramplan/text_format.hpp"
+
+#include <algorithm>
+#include <cmath>
 
 namespace vramplan {
 
@@ -27,6 +32,8 @@ Expected<ScenarioEstimate> estimate_scenario(const Scenario& s) {
     for (const std::string& w : r.warnings) out.peak.warnings.push_back(w);
     out.inference.kv_tokens = r.rollout.kv_tokens;
     out.inference.max_concurrent_sequences = r.rollout.max_concurrent_sequences;
+    out.inference.budget_bytes = r.rollout.budget_bytes;
+    out.inference.start_bytes = r.rollout.start_bytes;
     out.rollout = r.rollout;
     out.activation_bytes = r.activation_bytes;
     return out;
@@ -41,19 +48,48 @@ Expected<ScenarioEstimate> estimate_scenario(const Scenario& s) {
   return out;
 }
 
+bool estimate_depends_on_gpu(const Scenario& s) {
+  if (s.workload == Workload::inference) return s.inference.engine == Engine::vllm;
+  return s.workload == Workload::rl && s.rl.algorithm != RlAlgorithm::dpo && s.rl.rollout.engine == Engine::vllm;
+}
+
+namespace {
+
+// vLLM refuses to start when its budget (gpu_memory_utilization x usable memory) cannot hold the
+// weights, the profiling reserve, non-torch memory and one whole sequence's KV cache
+// (vllm/v1/core/kv_cache_utils.py check_enough_kv_cache_memory raises "ValueError: ... max_model_len").
+// The headroom is minus what the budget lacks, and the reason names the utilization that would start.
+Fit vllm_cannot_start(Fit fit, const InferenceStats& st, double utilization, const char* key) {
+  const double lack = st.start_bytes - st.budget_bytes;
+  fit.headroom_bytes = std::min(fit.headroom_bytes, -std::max(lack, 1.0));
+  const double usable = fit.capacity_bytes - memory::kDriverReservedBytes;
+  const double needed = usable > 0 ? st.start_bytes / usable : 0.0;
+  fit.reason = text::format("vLLM cannot start: its budget (%s %.2f x usable memory = %s) lacks %s for the weights, "
+                            "the profiling reserve and one full-length sequence's KV cache",
+                            key, utilization, text::gib(st.budget_bytes, 1).c_str(), text::gib(std::max(lack, 0.0), 1).c_str());
+  fit.reason += needed > 0 && needed < 1.0 ? text::format("; it needs %s >= %.2f", key, std::ceil(needed * 100) / 100)
+                                           : "; no gpu_memory_utilization on this GPU is enough";
+  return fit;
+}
+
+}  // namespace
+
 Fit assess_fit(const ScenarioEstimate& e, const Scenario& s, const GpuSpec& gpu) {
   Fit fit;
   fit.capacity_bytes = static_cast<double>(gpu.memory_bytes);
   fit.headroom_bytes = fit.capacity_bytes - e.peak.device_bytes;
-  if (fit.headroom_bytes < 0) return fit;
-  // RL with a vLLM rollout: a pool that holds no whole sequence cannot generate.
-  if (s.workload == Workload::rl && s.rl.algorithm != RlAlgorithm::dpo && s.rl.rollout.engine == Engine::vllm &&
-      e.rollout.max_concurrent_sequences < 1) {
+  const bool vllm_sized = estimate_depends_on_gpu(s) && e.inference.budget_bytes > 0;
+  if (vllm_sized && e.inference.max_concurrent_sequences < 1) {
+    return s.workload == Workload::rl
+               ? vllm_cannot_start(fit, e.inference, s.rl.rollout.gpu_memory_utilization, "rl.rollout.gpu_memory_utilization")
+               : vllm_cannot_start(fit, e.inference, s.inference.gpu_memory_utilization, "inference.gpu_memory_utilization");
+  }
+  if (fit.headroom_bytes < 0) {
+    fit.reason = text::format("the peak (%s) exceeds the GPU's memory", text::gib(e.peak.device_bytes, 1).c_str());
     return fit;
   }
   if (s.workload == Workload::inference && s.inference.engine == Engine::vllm) {
     const double sequences = e.inference.max_concurrent_sequences;
-    if (sequences < 1) return fit;
     fit.verdict = sequences < static_cast<double>(s.inference.batch_size) ? Verdict::tight : Verdict::fits;
     return fit;
   }

@@ -181,8 +181,8 @@ Expected<std::vector<GpuSpec>> gpu_with(const std::string& links, const std::str
                            links + R"(, "sources": {"memory": "m", "bandwidth": "b", "bf16": "f")" + extra_sources +
                            "}}]}");
 }
-const std::string kLink = R"("interconnect": {"kind": "NVLink 4 (SXM)", "intra_node_bytes_per_s": 450e9,
-    "pcie_bytes_per_s": 64e9})";
+const std::string kLink = R"j("interconnect": {"kind": "NVLink 4 (SXM)", "intra_node_bytes_per_s": 450e9,
+    "pcie_bytes_per_s": 64e9})j";
 const std::string kCited = R"(, "fp8": "datasheet", "interconnect": "datasheet")";
 }  // namespace
 

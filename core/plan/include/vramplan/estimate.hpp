@@ -65,6 +65,9 @@ struct InferenceStats {
   double kv_tokens = 0;                 // tokens the KV pool holds (vLLM: whole blocks of kVllmBlockSize)
   double max_concurrent_sequences = 0;  // sequences of context_len the pool holds
   double budget_bytes = 0;              // vLLM: gpu_memory_utilization x usable GPU memory; hf: 0
+  // vLLM: the smallest budget it starts with: weights + profiling reserve + non-torch + the KV cache of
+  // one sequence of context_len (vllm/v1/core/kv_cache_utils.py check_enough_kv_cache_memory); hf: 0
+  double start_bytes = 0;
 };
 
 // Training (full, LoRA, QLoRA) of one model on `gpus` GPUs. Fails (ErrorKind::invalid_input, with

@@ -12,6 +12,8 @@ namespace vramplan {
 // What the rollout engine holds for the step (the rollout phase's InferenceStats plus the step's size).
 struct RolloutStats {
   double kv_tokens = 0;                 // tokens the KV cache holds (vLLM: the pool; hf: the batch)
+  double budget_bytes = 0;              // vLLM: InferenceStats::budget_bytes of one engine GPU; hf: 0
+  double start_bytes = 0;               // vLLM: InferenceStats::start_bytes at max_prompt_len + max_response_len
   // Sequences generated at once per engine. vLLM: sequences of the mean length (mean prompt + mean
   // response) in whole KV blocks, at most max_num_seqs; 0 when the pool cannot hold one sequence of
   // max_prompt_len + max_response_len (vLLM refuses to start). hf: the batch.

@@ -2,6 +2,7 @@
 // A whole scenario estimated, and judged against a GPU. The one place that dispatches on the
 // workload, shared by `estimate`, `recommend` and sweeps so their numbers and verdicts agree.
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "vramplan/estimate.hpp"
@@ -33,14 +34,22 @@ const char* to_string(Verdict v);
 
 struct Fit {
   double capacity_bytes = 0;
-  double headroom_bytes = 0;  // capacity - device bytes (negative when it does not fit)
+  // capacity - device bytes; when a vLLM engine cannot start (its budget holds no whole sequence), minus
+  // the bytes its budget lacks (InferenceStats::start_bytes - budget_bytes). Negative exactly when `no`.
+  double headroom_bytes = 0;
   Verdict verdict = Verdict::no;
+  std::string reason;         // why not, for `no` (empty otherwise)
   bool fits() const { return verdict != Verdict::no; }
 };
 
 // Whether the estimate fits on one `gpu`. A vLLM engine always fills its pool, so for it the verdict
-// is about the KV cache instead: no when the pool holds no full sequence, tight when it holds fewer
-// than the requested batch of concurrent sequences.
+// is about the KV cache instead: no when the pool holds no full sequence (with the
+// gpu_memory_utilization it would need), tight when it holds fewer than the requested batch of
+// concurrent sequences. The estimate must have been made with `gpu` when estimate_depends_on_gpu.
 Fit assess_fit(const ScenarioEstimate& estimate, const Scenario& scenario, const GpuSpec& gpu);
+
+// Whether the estimate changes with the GPU: a vLLM engine (serving, or an RL rollout) sizes its pool
+// from the GPU's memory. Otherwise one estimate serves every GPU.
+bool estimate_depends_on_gpu(const Scenario& scenario);
 
 }  // namespace vramplan

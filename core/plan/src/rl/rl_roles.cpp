@@ -255,6 +255,8 @@ Expected<RolloutRole> rollout_role(const Scenario& s, const ParamCounts& params,
   r.weights_bytes = weights_line(r.engine);
   const double mean_len = d(rl_mean_sequence_len(s));
   r.stats.kv_tokens = st.kv_tokens;
+  r.stats.budget_bytes = st.budget_bytes;
+  r.stats.start_bytes = st.start_bytes;
   r.stats.max_concurrent_sequences =
       r.vllm && gpu != nullptr ? vllm_concurrency(st.kv_tokens, mean_len, d(*inf.max_num_seqs), st.max_concurrent_sequences >= 1)
                                : st.max_concurrent_sequences;
