@@ -74,6 +74,11 @@ void print_estimate(const Json& result) {
       print_breakdown(phase.at("per_gpu"));
     }
   }
+  if (result.contains("peak_band")) {
+    const Json& band = result.at("peak_band");
+    print_text("\nPeak band (CUDA context and allocator cache at their documented ends): " +
+               format_gib(bytes_at(band, "low_bytes")) + " to " + format_gib(bytes_at(band, "high_bytes")) + "\n");
+  }
   if (result.contains("fit")) {
     const Json& fit = result.at("fit");
     const double capacity = bytes_at(fit, "capacity_bytes");

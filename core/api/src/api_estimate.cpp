@@ -132,6 +132,9 @@ Expected<Json> estimate_without_constants(const Json& scenario) {
     m.emplace("budget_bytes", to_bytes(stats.budget_bytes));
     out.emplace("inference", std::move(inference));
   }
+  out.emplace("peak_band", Json{{"low_bytes", to_bytes(e.band.low_bytes)},
+                                {"expected_bytes", to_bytes(e.band.expected_bytes)},
+                                {"high_bytes", to_bytes(e.band.high_bytes)}});
   if (s.gpu) {
     // The same judgement as `recommend` (assess_fit), so the two never disagree.
     const Fit fit = assess_fit(e, s, *s.gpu);

@@ -14,6 +14,14 @@ double cuda_context_bytes(double gpus_in_process_group) {
 
 double allocator_bytes(double transient_bytes) { return kAllocatorTransientFraction * transient_bytes; }
 
+// The stack's context replaces kCudaContextBytes; NCCL buffers (the rest of the line) stay.
+Range cuda_context_range(double context_bytes) {
+  const double others = context_bytes > kCudaContextBytes ? context_bytes - kCudaContextBytes : 0.0;
+  return {kCudaContextLazyLowBytes + others, kCudaContextEagerBytes + others};
+}
+
+Range allocator_range(double bytes) { return {0.0, bytes * kAllocatorHighFraction / kAllocatorTransientFraction}; }
+
 double vllm_sampler_fp32_copies(const VllmVersion& version) {
   const bool legacy = version.major == 0 && version.minor < kVllmSamplerChangeMinor;
   return legacy ? kVllmSamplerFp32Copies : kVllmSamplerFp32CopiesCurrent;
@@ -27,6 +35,14 @@ const std::vector<ConstantInfo>& memory_constants() {
       {"kCudaContextBytes", kCudaContextBytes, "bytes",
        "CUDA context + kernels + cuBLAS/cuDNN workspaces with lazy module loading; reference README (0.3-0.6 GiB "
        "on recent drivers); old eager-loading stacks show ~1.3 GB (m080), which this value does not model"},
+      {"kCudaContextLazyLowBytes", kCudaContextLazyLowBytes, "bytes",
+       "uncertainty band, low end of the CUDA context: lazy module loading after one tensor op, 287,047,680 B "
+       "(pytorch/pytorch PR #86509)"},
+      {"kCudaContextEagerBytes", kCudaContextEagerBytes, "bytes",
+       "uncertainty band, high end of the CUDA context: eager module loading (PyTorch < 1.13 or CUDA < 11.7), 1343 MB "
+       "(transformers docs model_memory_anatomy.md; '>1000MB', pytorch issue #107667)"},
+      {"kAllocatorHighFraction", kAllocatorHighFraction, "fraction",
+       "uncertainty band, high end of the allocator's cache as a fraction of transient memory: m125 (24%); low end 0"},
       {"kNcclBytes", kNcclBytes, "bytes",
        "NCCL communicator buffers and custom all-reduce workspace for > 1 GPU; vLLM non-torch memory TP=2 minus "
        "TP=1 (m114 - m113, m117 - m118)"},

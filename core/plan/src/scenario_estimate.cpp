@@ -8,6 +8,9 @@
 #include <cmath>
 
 namespace vramplan {
+namespace {
+Expected<ScenarioEstimate> estimate_unbanded(const Scenario& s);
+}  // namespace
 
 const char* to_string(Verdict v) {
   switch (v) {
@@ -18,7 +21,27 @@ const char* to_string(Verdict v) {
   return "no";
 }
 
+PeakBand peak_band(const Breakdown& peak, bool vllm_serving) {
+  PeakBand band{peak.device_bytes, peak.device_bytes, peak.device_bytes};
+  if (vllm_serving) return band;
+  for (const Component& c : peak.components) {
+    memory::Range r{c.bytes, c.bytes};
+    if (c.level == Level::context && c.id == "cuda_context") r = memory::cuda_context_range(c.bytes);
+    if (c.level == Level::cache) r = memory::allocator_range(c.bytes);
+    band.low_bytes += std::min(r.low, c.bytes) - c.bytes;
+    band.high_bytes += std::max(r.high, c.bytes) - c.bytes;
+  }
+  return band;
+}
+
 Expected<ScenarioEstimate> estimate_scenario(const Scenario& s) {
+  auto e = estimate_unbanded(s);
+  if (e.ok()) e.value().band = peak_band(e.value().peak, s.workload == Workload::inference && s.inference.engine == Engine::vllm);
+  return e;
+}
+
+namespace {
+Expected<ScenarioEstimate> estimate_unbanded(const Scenario& s) {
   auto counts = count_params(s.model.config);
   if (!counts.ok()) return Error{"/model", counts.error().message, ErrorKind::invalid_input};
   ScenarioEstimate out;
@@ -47,6 +70,7 @@ Expected<ScenarioEstimate> estimate_scenario(const Scenario& s) {
   out.activation_bytes = out.peak.activation_bytes;
   return out;
 }
+}  // namespace
 
 bool estimate_depends_on_gpu(const Scenario& s) {
   if (s.workload == Workload::inference) return s.inference.engine == Engine::vllm;
@@ -93,7 +117,8 @@ Fit assess_fit(const ScenarioEstimate& e, const Scenario& s, const GpuSpec& gpu)
     fit.verdict = sequences < static_cast<double>(s.inference.batch_size) ? Verdict::tight : Verdict::fits;
     return fit;
   }
-  fit.verdict = fit.headroom_bytes < kTightHeadroomFraction * fit.capacity_bytes ? Verdict::tight : Verdict::fits;
+  const bool close = fit.headroom_bytes < kTightHeadroomFraction * fit.capacity_bytes;
+  fit.verdict = close || e.band.high_bytes > fit.capacity_bytes ? Verdict::tight : Verdict::fits;
   return fit;
 }
 

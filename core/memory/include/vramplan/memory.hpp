@@ -59,6 +59,15 @@ inline constexpr double kGatheredUnits = 2;
 // constant to 0.7 GiB made the device-level median of all 40 device records worse (6.95% -> 7.3%): older
 // stacks in the other records use less, so 0.5 stays, and the g-records read about 0.2 GiB low.
 inline constexpr double kCudaContextBytes = 0.5 * kGiB;
+// The uncertainty band's ends for the CUDA context (docs/memory-model.md "Uncertainty band"): the
+// context depends on the stack, which no scenario key names. Low: lazy module loading with few kernels
+// loaded, 287,047,680 bytes after one tensor op (pytorch/pytorch PR #86509, "[1.13] Sets
+// CUDA_MODULE_LOADING to LAZY"). High: eager loading (PyTorch < 1.13, CUDA < 11.7, or
+// CUDA_MODULE_LOADING=EAGER) loads every kernel of the loaded libraries: "the CUDA kernels alone take up
+// 1.3GB" (transformers docs/source/en/model_memory_anatomy.md, 1343 MB), ">1000MB" before CUDA 11.7
+// (ptrblck, pytorch/pytorch issue #107667).
+inline constexpr double kCudaContextLazyLowBytes = 287047680.0;
+inline constexpr double kCudaContextEagerBytes = 1343.0 * 1024 * 1024;
 // NCCL communicator buffers and custom all-reduce workspaces once a process group of more than one GPU
 // exists. Source: vLLM non-torch memory with TP=2 minus TP=1 on H100: 0.54 - 0.13 GiB (m114, m113) and
 // 0.55 - 0.14 GiB (m117, m118).
@@ -70,6 +79,10 @@ inline constexpr double kNcclBytes = 0.4 * kGiB;
 // Training peaks: m125 reserved/allocated = 25.76/20.76 GB (24%, an RL step with more phases). The
 // value 0.10 is a judgment between the two, not fitted to a record.
 inline constexpr double kAllocatorTransientFraction = 0.10;
+// The band's ends for the allocator's cache: low 0 (every freed block reused, as for persistent tensors:
+// m043, 1%); high kAllocatorHighFraction of the transient memory, the largest reserved/allocated excess
+// among the records with both figures (m125: 25.76 / 20.76 GB over a whole RL step, 24%).
+inline constexpr double kAllocatorHighFraction = 0.24;
 // vLLM paged KV cache: tokens per block (vllm CacheConfig block_size default 16).
 inline constexpr double kVllmBlockSize = 16;
 // vLLM engine defaults for the profiling run (vllm/engine/arg_utils.py get_batch_defaults, v0.8+):
@@ -316,6 +329,13 @@ double moe_dispatch_bytes(double tokens, double top_k, double hidden, double com
 double cuda_context_bytes(double gpus_in_process_group);
 // Caching-allocator memory beyond the allocated peak, for `transient_bytes` of short-lived tensors.
 double allocator_bytes(double transient_bytes);
+// Low and high ends of a line estimated as cuda_context_bytes / allocator_bytes (the uncertainty band).
+struct Range {
+  double low = 0;
+  double high = 0;
+};
+Range cuda_context_range(double context_bytes);
+Range allocator_range(double allocator_bytes);
 
 // The fp32 copies of [max_num_seqs x vocab] logits at vLLM's profiling sampler peak for that release.
 double vllm_sampler_fp32_copies(const VllmVersion& version);

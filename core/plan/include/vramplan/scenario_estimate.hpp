@@ -11,8 +11,20 @@
 
 namespace vramplan {
 
+// The peak's uncertainty band (docs/memory-model.md "Uncertainty band"): the device bytes with each
+// stack-dependent line at its documented low and high end (CUDA context lazy / eager module loading,
+// the allocator's cache 0 / kAllocatorHighFraction); every other line as estimated. A vLLM server fills
+// its budget whatever the stack, so its band is the estimate itself.
+struct PeakBand {
+  double low_bytes = 0;
+  double expected_bytes = 0;  // = peak.device_bytes
+  double high_bytes = 0;
+};
+PeakBand peak_band(const Breakdown& peak, bool vllm_serving);
+
 struct ScenarioEstimate {
   Breakdown peak;                 // the phase with the largest device memory
+  PeakBand band;                  // peak_band(peak)
   std::vector<Breakdown> phases;  // every phase of an RL step; empty for other workloads
   InferenceStats inference;       // filled for the inference workload (rl: the rollout engine's kv numbers)
   RolloutStats rollout;           // filled for the rl workload
@@ -26,7 +38,8 @@ struct ScenarioEstimate {
 // Fails with an input Error (JSON pointer) on combinations that cannot run.
 Expected<ScenarioEstimate> estimate_scenario(const Scenario& scenario);
 
-// "tight": fits with less than this fraction of the GPU's memory left (docs/CONTRACT.md `verdict`).
+// "tight": fits with less than this fraction of the GPU's memory left, or the band's high end exceeds
+// the GPU (docs/CONTRACT.md `verdict`).
 inline constexpr double kTightHeadroomFraction = 0.10;
 
 enum class Verdict { fits, tight, no };
