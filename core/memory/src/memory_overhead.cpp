@@ -34,7 +34,7 @@ const std::vector<ConstantInfo>& memory_constants() {
   static const std::vector<ConstantInfo> kConstants = {
       {"kCudaContextBytes", kCudaContextBytes, "bytes",
        "CUDA context + kernels + cuBLAS/cuDNN workspaces with lazy module loading; reference README (0.3-0.6 GiB "
-       "on recent drivers); old eager-loading stacks show ~1.3 GB (m080), which this value does not model"},
+       "on recent drivers); old eager-loading stacks: kCudaContextEagerBytes (cuda_module_loading eager)"},
       {"kCudaContextLazyLowBytes", kCudaContextLazyLowBytes, "bytes",
        "uncertainty band, low end of the CUDA context: lazy module loading after one tensor op, 287,047,680 B "
        "(pytorch/pytorch PR #86509)"},

@@ -21,12 +21,12 @@ const char* to_string(Verdict v) {
   return "no";
 }
 
-PeakBand peak_band(const Breakdown& peak, bool vllm_serving) {
+PeakBand peak_band(const Breakdown& peak, bool vllm_serving, bool context_known) {
   PeakBand band{peak.device_bytes, peak.device_bytes, peak.device_bytes};
   if (vllm_serving) return band;
   for (const Component& c : peak.components) {
     memory::Range r{c.bytes, c.bytes};
-    if (c.level == Level::context && c.id == "cuda_context") r = memory::cuda_context_range(c.bytes);
+    if (c.level == Level::context && c.id == "cuda_context" && !context_known) r = memory::cuda_context_range(c.bytes);
     if (c.level == Level::cache) r = memory::allocator_range(c.bytes);
     band.low_bytes += std::min(r.low, c.bytes) - c.bytes;
     band.high_bytes += std::max(r.high, c.bytes) - c.bytes;
@@ -34,9 +34,32 @@ PeakBand peak_band(const Breakdown& peak, bool vllm_serving) {
   return band;
 }
 
+namespace {
+
+// cuda_module_loading eager: every CUDA context line holds kCudaContextEagerBytes instead of
+// kCudaContextBytes (its NCCL part unchanged). A vLLM server's non-torch line is measured above an
+// existing context, so it is left as it is.
+void load_modules_eagerly(Breakdown& b) {
+  for (Component& c : b.components) {
+    if (c.level != Level::context || c.id != "cuda_context") continue;
+    const double more = memory::kCudaContextEagerBytes - memory::kCudaContextBytes;
+    c.bytes += more;
+    c.formula += text::format(" + eager module loading (kCudaContextEagerBytes %s - kCudaContextBytes)",
+                              text::gib(memory::kCudaContextEagerBytes).c_str());
+    b.device_bytes += more;
+  }
+}
+
+}  // namespace
+
 Expected<ScenarioEstimate> estimate_scenario(const Scenario& s) {
   auto e = estimate_unbanded(s);
-  if (e.ok()) e.value().band = peak_band(e.value().peak, s.workload == Workload::inference && s.inference.engine == Engine::vllm);
+  const bool vllm_serving = s.workload == Workload::inference && s.inference.engine == Engine::vllm;
+  if (e.ok() && s.cuda_module_loading == ModuleLoading::eager && !vllm_serving) {
+    load_modules_eagerly(e.value().peak);
+    for (Breakdown& phase : e.value().phases) load_modules_eagerly(phase);
+  }
+  if (e.ok()) e.value().band = peak_band(e.value().peak, vllm_serving, s.cuda_module_loading == ModuleLoading::eager);
   return e;
 }
 

@@ -10,6 +10,7 @@ template <class E, std::size_t N>
 using NameTable = std::array<std::pair<const char*, E>, N>;
 
 constexpr NameTable<Workload, 3> kWorkloads{{{"train", Workload::train}, {"inference", Workload::inference}, {"rl", Workload::rl}}};
+constexpr NameTable<ModuleLoading, 2> kModuleLoadings{{{"lazy", ModuleLoading::lazy}, {"eager", ModuleLoading::eager}}};
 constexpr NameTable<Method, 3> kMethods{{{"full", Method::full}, {"lora", Method::lora}, {"qlora", Method::qlora}}};
 constexpr NameTable<Precision, 5> kPrecisions{{{"fp32", Precision::fp32},
                                                {"amp-bf16", Precision::amp_bf16},
@@ -314,6 +315,7 @@ Scenario read_scenario(const Json& document, const Catalog& catalog, Json* schem
     s.gpu = *spec;
   }
   s.gpus = r.integer("gpus", 1, limits::kMaxGpus, s.gpus);
+  s.cuda_module_loading = read_enum(r, "cuda_module_loading", kModuleLoadings, s.cuda_module_loading);
   s.train = read_train(r.object("train"));
   s.inference = read_inference(r.object("inference"));
   s.rl = read_rl(r.object("rl"), catalog);
@@ -348,6 +350,7 @@ double dtype_bytes(DType dtype) {
 }
 
 const char* to_string(Workload v) { return name_of(kWorkloads, v); }
+const char* to_string(ModuleLoading v) { return name_of(kModuleLoadings, v); }
 const char* to_string(Method v) { return name_of(kMethods, v); }
 const char* to_string(Precision v) { return name_of(kPrecisions, v); }
 const char* to_string(Optimizer v) { return name_of(kOptimizers, v); }
@@ -416,6 +419,7 @@ Json scenario_to_json(const Scenario& s) {
   out["workload"] = to_string(s.workload);
   if (s.gpu) out["gpu"] = s.gpu->id;
   out["gpus"] = s.gpus;
+  out["cuda_module_loading"] = to_string(s.cuda_module_loading);
   const TrainSettings& t = s.train;
   out["train"] = Json{{"method", to_string(t.method)},
                       {"precision", to_string(t.precision)},

@@ -71,3 +71,30 @@ TEST_CASE("estimate --json carries peak_band with low <= expected <= high") {
   CHECK(expected < high);
   CHECK(expected == r->at("per_gpu").at("device_bytes").get<std::int64_t>());
 }
+
+TEST_CASE("cuda_module_loading eager: the context is kCudaContextEagerBytes, known, so not spread") {
+  const char* lazy = R"({"model": "google-bert/bert-base-uncased", "gpu": "V100-SXM2-16GB",
+      "train": {"precision": "fp32", "micro_batch_size": 1, "seq_len": 512, "attention": "eager"}})";
+  Json eager_doc = Json::parse(lazy);
+  eager_doc["cuda_module_loading"] = "eager";
+  const ScenarioEstimate l = run(lazy);
+  const ScenarioEstimate e = rl_test::run(rl_test::scenario(eager_doc.dump()));
+  const double more = memory::kCudaContextEagerBytes - memory::kCudaContextBytes;
+  CHECK(e.peak.device_bytes == doctest::Approx(l.peak.device_bytes + more));
+  CHECK(component(e.peak, "cuda_context") == doctest::Approx(memory::kCudaContextEagerBytes));
+  CHECK(e.band.high_bytes - e.band.expected_bytes == doctest::Approx(component(e.peak, "allocator") * 1.4));
+  // The canonical echo keeps it; a wrong value names the key.
+  const Json echoed = scenario_to_json(rl_test::scenario(eager_doc.dump()));
+  CHECK(echoed.at("cuda_module_loading") == "eager");
+  CHECK(rl_test::scenario(echoed.dump()).cuda_module_loading == ModuleLoading::eager);
+  eager_doc["cuda_module_loading"] = "sometimes";
+  auto bad = api::estimate(eager_doc);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().pointer == "/cuda_module_loading");
+  // A vLLM server is left as it is.
+  const char* served = R"({"model": "meta-llama/Llama-3.1-8B-Instruct", "workload": "inference", "gpu": "H100-SXM-80GB",
+      "inference": {"engine": "vllm", "batch_size": 8, "context_len": 4096}})";
+  Json served_eager = Json::parse(served);
+  served_eager["cuda_module_loading"] = "eager";
+  CHECK(rl_test::run(rl_test::scenario(served_eager.dump())).peak.device_bytes == run(served).peak.device_bytes);
+}

@@ -52,8 +52,8 @@ inline constexpr double kGatheredUnits = 2;
 // PyTorch's reserved memory, with lazy module loading (CUDA >= 11.7, PyTorch >= 2.0 default).
 // Source: reference/README.md "0.3-0.6 GiB on recent drivers"; vLLM's profiler reports 0.13-0.14 GiB
 // of non-torch memory on top of an already created context (m111-m113, m118). Older stacks that
-// load every kernel eagerly show about 1.3 GB (m080: 1343 MB on a V100 with CUDA 11); the estimate
-// cannot tell the stack from the scenario, so those records read low at the device level.
+// load every kernel eagerly show about 1.3 GB (m080: 1343 MB on a V100 with CUDA 11): the scenario key
+// cuda_module_loading eager uses kCudaContextEagerBytes instead (core/plan/src/scenario_estimate.cpp).
 // Measured on the lent H100 (torch 2.11 + CUDA 13.0, driver 580): 0.69 GiB for a process that ran one
 // matmul, and nvidia-smi minus max_memory_reserved of 0.67-0.78 GiB over the 28 g-records. Raising the
 // constant to 0.7 GiB made the device-level median of all 40 device records worse (6.95% -> 7.3%): older

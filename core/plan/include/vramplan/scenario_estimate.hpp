@@ -20,7 +20,9 @@ struct PeakBand {
   double expected_bytes = 0;  // = peak.device_bytes
   double high_bytes = 0;
 };
-PeakBand peak_band(const Breakdown& peak, bool vllm_serving);
+// `context_known`: the scenario names the module loading (cuda_module_loading eager), so the context
+// line is not spread.
+PeakBand peak_band(const Breakdown& peak, bool vllm_serving, bool context_known);
 
 struct ScenarioEstimate {
   Breakdown peak;                 // the phase with the largest device memory

@@ -15,6 +15,8 @@
 namespace vramplan {
 
 enum class Workload { train, inference, rl };
+// How the CUDA driver loads kernel modules (CUDA_MODULE_LOADING): lazy since PyTorch 1.13 with CUDA >= 11.7.
+enum class ModuleLoading { lazy, eager };
 enum class Method { full, lora, qlora };
 enum class Precision { fp32, amp_bf16, amp_fp16, bf16, mixed_bf16 };
 enum class Optimizer { adamw, adamw_8bit, sgd, adafactor };
@@ -41,6 +43,7 @@ enum class LogitsScope { full, completion };
 double dtype_bytes(DType dtype);
 
 const char* to_string(Workload v);
+const char* to_string(ModuleLoading v);
 const char* to_string(Method v);
 const char* to_string(Precision v);
 const char* to_string(Optimizer v);
@@ -179,6 +182,9 @@ struct Scenario {
   Workload workload = Workload::train;
   std::optional<GpuSpec> gpu;  // absent: no fit verdict
   std::int64_t gpus = 1;
+  // The stack's kernel loading: eager (PyTorch < 1.13, CUDA < 11.7, or CUDA_MODULE_LOADING=EAGER) holds
+  // kCudaContextEagerBytes of context instead of kCudaContextBytes (docs/memory-model.md "Uncertainty band").
+  ModuleLoading cuda_module_loading = ModuleLoading::lazy;
   TrainSettings train;
   InferenceSettings inference;
   RlSettings rl;
