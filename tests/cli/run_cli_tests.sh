@@ -90,5 +90,15 @@ expect "import bad format" 2 "error: --format: must be one of" -- import --forma
 echo 'defaults: ../../grpo_math_8B.yaml' >"$tmp/unknown_base.yaml"
 expect "import unknown NeMo RL base" 2 "error: /defaults: the base config \"grpo_math_8B\" is not in" -- import --format nemo-rl "$tmp/unknown_base.yaml"
 
+# A verdict agrees with its headroom and its batch search (issue 20): verl's 3B GRPO-LoRA row, whose vLLM
+# engine cannot start, reads "does NOT fit" with a negative headroom and the utilization it needs, and
+# recommend's row for that GPU says no with a largest micro-batch of 0.
+verl3b="$src/tests/rl/verl-qwen2.5-3b-grpo-lora-1xh100.json"
+"$cli" estimate "$verl3b" >"$tmp/out" 2>&1
+grep -q 'H100-SXM-80GB: does NOT fit (capacity 79.65 GiB, headroom -' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: verl 3B verdict/headroom"; }
+grep -q 'vLLM cannot start: .*it needs rl.rollout.gpu_memory_utilization >= 0.1' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: verl 3B reason"; }
+"$cli" recommend "$verl3b" >"$tmp/out" 2>&1
+grep -qE '^H100-SXM-80GB +79.65 GiB +no +-[0-9.]+ GiB +0 ' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: verl 3B recommend row"; }
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
