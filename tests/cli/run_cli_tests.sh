@@ -90,5 +90,13 @@ expect "import bad format" 2 "error: --format: must be one of" -- import --forma
 echo 'defaults: ../../grpo_math_8B.yaml' >"$tmp/unknown_base.yaml"
 expect "import unknown NeMo RL base" 2 "error: /defaults: the base config \"grpo_math_8B\" is not in" -- import --format nemo-rl "$tmp/unknown_base.yaml"
 
+# Issue 19: DPO with a critic warns and counts no critic (DPO trains no value model).
+echo '{"model": "Qwen/Qwen2.5-0.5B", "workload": "rl", "gpus": 1, "rl": {"algorithm": "dpo", "critic": true}}' >"$tmp/dpo_critic.json"
+json_ok "estimate dpo with critic" estimate --json "$tmp/dpo_critic.json"
+if ! grep -q 'rl.critic is not used by dpo' "$tmp/out" || grep -q '"critic.optimizer"' "$tmp/out"; then
+  failed=$((failed + 1))
+  echo "FAIL: dpo with critic: no warning, or a critic was counted"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
