@@ -33,6 +33,34 @@ void print_breakdown(const Json& per_gpu) {
   print_text("\n");
 }
 
+std::string number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, v >= 100 ? "%.0f" : v >= 1 ? "%.2f" : "%.4g", v);
+  return buffer;
+}
+
+// The time model's quantities (docs/time-model.md) with their band and formula, then its assumptions.
+void print_time(const Json& result) {
+  if (!result.contains("time") || !result.at("time").value("available", false)) return;
+  const Json& t = result.at("time");
+  Table table({"time", "value", "range", "formula"}, {Align::left, Align::right, Align::right, Align::left});
+  auto row = [&](const std::string& name, const Json& v) {
+    table.add_row({name, number(v.value("value", 0.0)),
+                   number(v.value("low", 0.0)) + " - " + number(v.value("high", 0.0)), v.value("formula", std::string())});
+  };
+  for (const auto& [key, v] : t.items()) {
+    if (v.is_object()) row(key, v);
+  }
+  for (const auto& phase : result.value("phases", Json::array())) {
+    if (!phase.contains("time") || phase.at("time").is_null()) continue;
+    row("phase " + phase.value("id", std::string()) + " seconds", phase.at("time").at("seconds"));
+  }
+  print_text("\nTime (utilisation " + number(t.value("utilisation", 0.0)) + "; range from its band):\n\n");
+  print_text(table.render());
+  for (const auto& a : t.value("assumptions", Json::array())) print_text("assumes: " + a.get<std::string>() + "\n");
+  for (const auto& w : t.value("warnings", Json::array())) print_text("warning: " + w.get<std::string>() + "\n");
+}
+
 void print_estimate(const Json& result) {
   const Json& model = result.at("model");
   print_text("Model: " + model.value("id", std::string()) + "  (" + format_params(model.value("params", std::int64_t{0})) +
@@ -53,6 +81,7 @@ void print_estimate(const Json& result) {
     print_text("\n" + fit.value("gpu", std::string()) + ": " + (fit.value("fits", false) ? "fits" : "does NOT fit") +
                " (capacity " + format_gib(capacity) + ", headroom " + format_gib(headroom) + ")\n");
   }
+  print_time(result);
   for (const auto& w : result.value("warnings", Json::array())) {
     print_text("warning: " + (w.is_string() ? w.get<std::string>() : w.dump()) + "\n");
   }

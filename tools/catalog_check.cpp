@@ -1,9 +1,11 @@
 // Build-time check of the embedded catalogs (run by the build, see cli/CMakeLists.txt).
 // Parses both catalogs exactly as the product does, then checks what a parser cannot see alone:
-// unique ids and aliases, and that every model's parameters can be counted.
+// unique ids and aliases, that every model's parameters can be counted, and that each GPU's FP8 and
+// interconnect figures agree with its architecture and with each other (the parser checks ranges only).
 #include <cstdio>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "vramplan/catalog.hpp"
 #include "vramplan/params.hpp"
@@ -18,6 +20,45 @@ std::string lower(std::string s) {
 int report(const std::string& where, const std::string& what) {
   std::fprintf(stderr, "catalog error: %s: %s\n", where.c_str(), what.c_str());
   return 1;
+}
+
+// FP8 tensor cores arrived with Hopper and Ada (NVIDIA Hopper and Ada whitepapers) and CDNA 3 (AMD MI300X
+// data sheet); Volta and Ampere have none. An unknown architecture must be added here before it can pass.
+bool architecture_has_fp8(const std::string& architecture, bool* known) {
+  static const std::set<std::string> with{"Hopper", "Ada Lovelace", "Blackwell", "CDNA 3"};
+  static const std::set<std::string> without{"Volta", "Turing", "Ampere"};
+  *known = with.count(architecture) > 0 || without.count(architecture) > 0;
+  return with.count(architecture) > 0;
+}
+
+// Every vendor figure so far doubles dense tensor throughput from 16-bit to 8-bit inputs (L40S's datasheet
+// rounds to 2.02x); a ratio outside 1.9..2.1 means a sparse figure was taken for a dense one, or the
+// FP16-accumulate GeForce rate for the FP32-accumulate one.
+constexpr double kFp8OverBf16Min = 1.9;
+constexpr double kFp8OverBf16Max = 2.1;
+
+std::string check_gpu_links(const vramplan::GpuSpec& g) {
+  bool known = false;
+  const bool fp8 = architecture_has_fp8(g.architecture, &known);
+  if (!known) return "/architecture: \"" + g.architecture + "\" is not in tools/catalog_check.cpp's FP8 table";
+  if (fp8 != g.fp8_dense_flops.has_value()) {
+    return std::string("/fp8_dense_tflops: ") + g.architecture + (fp8 ? " has FP8 tensor cores: give the figure" : " has no FP8 tensor cores: must be null");
+  }
+  if (g.fp8_dense_flops) {
+    const double ratio = *g.fp8_dense_flops / g.bf16_dense_flops;
+    if (ratio < kFp8OverBf16Min || ratio > kFp8OverBf16Max) {
+      return "/fp8_dense_tflops: " + std::to_string(ratio) + " x bf16_dense_tflops, expected 1.9..2.1 (dense vs sparse mix-up?)";
+    }
+  }
+  // A PCIe-only card reaches its peers over the same PCIe link; NVLink / Infinity Fabric parts are never slower.
+  const bool pcie_only = std::string_view(g.interconnect_kind).substr(0, 4) == "PCIe";
+  if (pcie_only && g.intra_node_bytes_per_s != g.pcie_bytes_per_s) {
+    return "/interconnect: kind \"" + g.interconnect_kind + "\" but intra_node_bytes_per_s differs from pcie_bytes_per_s";
+  }
+  if (g.intra_node_bytes_per_s < g.pcie_bytes_per_s) {
+    return "/interconnect/intra_node_bytes_per_s: below pcie_bytes_per_s for kind \"" + g.interconnect_kind + "\"";
+  }
+  return "";
 }
 
 }  // namespace
@@ -47,6 +88,8 @@ int main() {
     for (const auto& alias : gpus[i].aliases) {
       if (!gpu_ids.insert(lower(alias)).second) return report(where + "/aliases", "duplicate id or alias " + alias);
     }
+    const std::string links = check_gpu_links(gpus[i]);
+    if (!links.empty()) return report(where + links, "inconsistent");
   }
   std::printf("catalogs ok: %zu models, %zu GPUs\n", models.size(), gpus.size());
   return 0;

@@ -64,11 +64,13 @@
 
   let loading = null;
 
-  // The page carries the wasm as text, one character per byte (web/build.mjs wasmAsText): characters
-  // from U+0100 stand for byte (code - 0x100), the others for themselves. Undefined outside the page.
+  // The page carries the wasm as text in a data block, one character per byte (web/build.mjs
+  // wasmAsText): characters from U+0100 stand for byte (code - 0x100), the others for themselves.
+  // Undefined outside the page.
   function embeddedWasm() {
-    const text = root.VRAMPLAN_WASM_TEXT;
-    if (typeof text !== 'string') return undefined;
+    const block = root.document && root.document.getElementById('vramplan-wasm');
+    const text = block ? block.textContent : undefined;
+    if (typeof text !== 'string' || text.length === 0) return undefined;
     const bytes = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);

@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -44,7 +45,7 @@ function styleSafe(css) {
 // The page's modules by concern, in load order. scenario.js is a script of its own (a CommonJS module
 // under node, for the tests); the others share one closure and call each other at run time only, so
 // only top-level statements (main.js's start()) depend on the order.
-const PAGE_MODULES = ['dom.js', 'state.js', 'form.js', 'results.js', 'charts.js', 'drop.js', 'events.js', 'main.js'];
+const PAGE_MODULES = ['dom.js', 'state.js', 'form.js', 'results.js', 'gpus.js', 'answer.js', 'charts.js', 'drop.js', 'importer.js', 'events.js', 'main.js'];
 // What the page's closure takes from scenario.js as it loads (the schema-bound rest comes from
 // create(schema) once the module has loaded: state.js useSchema).
 const SCENARIO_EXPORTS = ['SWEEP_BATCHES', 'FORBIDDEN_KEYS', 'LinkError', 'clone', 'isObject', 'merge', 'getPath', 'setPath', 'flatten'];
@@ -59,9 +60,12 @@ function pageBundle() {
 // hides the wasm's byte patterns from gzip (the page's 1.1 MB of wasm gzips to 452 KiB as base64, 317 KiB
 // raw), so in the page the bytes travel one character each: printable ASCII as itself, every other byte b
 // (and \\ " < &) as the character U+0100 + b, which gzip compresses almost as well as the raw bytes
-// (353 KiB). api.js decodes it and hands the bytes to the module as Module.wasmBinary, which
-// emscripten's getBinary() uses before it looks at the (now empty) data: URI.
+// (353 KiB). The text sits in a data block (<script type="application/octet-stream">), never in a
+// JavaScript literal: the HTML parser passes over 1.1 M characters of raw text far faster than V8 scans
+// them as a string literal (docs/benchmarks.md). api.js decodes it and hands the bytes to the module as
+// Module.wasmBinary, which emscripten's getBinary() uses before it looks at the (now empty) data: URI.
 const WASM_DATA_URI = /"data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)"/;
+const WASM_BLOCK_ID = 'vramplan-wasm';
 function wasmAsText(bytes) {
   let text = '';
   for (const b of bytes) {
@@ -70,19 +74,37 @@ function wasmAsText(bytes) {
   }
   return text;
 }
+// -> {glue: the module's JavaScript without its wasm, block: the wasm as a data block for the markup}.
 function moduleForPage(moduleJs) {
   const found = WASM_DATA_URI.exec(moduleJs);
   if (!found) throw new Error('the module has no base64 wasm (was it linked with -sSINGLE_FILE=1?)');
   const bytes = Buffer.from(found[1], 'base64');
   const glue = moduleJs.replace(WASM_DATA_URI, '"data:application/octet-stream;base64,"');
-  return `${glue}\nglobalThis.VRAMPLAN_WASM_TEXT = "${wasmAsText(bytes)}";\n`;
+  // No "<" in the text (wasmAsText escapes it), so the block cannot end early or open a comment.
+  const block = `<script type="application/octet-stream" id="${WASM_BLOCK_ID}">${wasmAsText(bytes)}</script>\n`;
+  return { glue, block };
 }
 
 const args = parseArgs(process.argv.slice(2));
+
+// The scenario schema is fixed per build: the module's schema() output is written into the page as a JSON
+// data block, so the page builds its form without that call (30 ms in node, more in a loaded browser,
+// on the way to the first result; docs/benchmarks.md). "<" is escaped so the block cannot end early.
+async function schemaBlock(modulePath) {
+  const factory = createRequire(import.meta.url)(resolve(modulePath));
+  const module = await factory();
+  const envelope = JSON.parse(module.schema());
+  if (!envelope.ok) throw new Error('the module refused to give its schema: ' + JSON.stringify(envelope.error));
+  const text = JSON.stringify(envelope.value).replace(/</g, '\\u003c');
+  return `<script type="application/json" id="vramplan-schema">${text}</script>\n`;
+}
+const schema = await schemaBlock(args.module);
 let html = readFileSync(join(here, 'index.html'), 'utf8');
+const module = moduleForPage(readFileSync(resolve(args.module), 'utf8'));
 const sources = {
-  'vramplan.js': moduleForPage(readFileSync(resolve(args.module), 'utf8')),
+  'vramplan.js': module.glue,
   'api.js': readFileSync(join(here, 'api.js'), 'utf8'),
+  'import.js': readFileSync(join(here, 'import.js'), 'utf8'),
   'scenario.js': readFileSync(join(here, 'page', 'scenario.js'), 'utf8'),
   'app.js': pageBundle(),
 };
@@ -108,6 +130,8 @@ html = html.replace(/<script src="([a-z.]+)"><\/script>/g, (match, name) => {
 const expected = 1 + Object.keys(sources).length;
 if (replaced !== expected) throw new Error(`index.html: expected 1 stylesheet and ${expected - 1} scripts to inline, found ${replaced}`);
 html = html.replace(/@VRAMPLAN_VERSION@/g, args.version);
+// The wasm's data block goes right before the scripts (a function replacement: the text holds "$").
+html = html.replace('<script>\n', () => module.block + schema + '<script>\n');
 
 
 const out = resolve(args.out);

@@ -79,7 +79,7 @@ const browser = await chromium.launch({
 
 // A fresh page that records every request, console error and page error.
 async function openPage(fragment = '', options = {}) {
-  const context = await browser.newContext({ viewport: { width: options.width || 1280, height: 900 }, colorScheme: options.colorScheme || 'light' });
+  const context = await browser.newContext({ viewport: { width: options.width || 1280, height: options.height || 900 }, colorScheme: options.colorScheme || 'light' });
   const page = await context.newPage();
   const record = { requests: [], errors: [] };
   // Every request is seen twice: as an event, and by a route that aborts anything but the page.
@@ -152,7 +152,7 @@ test('the default scenario is the seed guide’s, with exact parameter counts', 
     match(summary, /not available/i);
     match(await page.textContent('#breakdown'), /Not available yet/);
   }
-  if (recommendLands) ok(await page.locator('#recommend-table tbody tr').count() > 10);
+  if (recommendLands) ok(await page.locator('#recommend-table li.gpu-card').count() > 10);
   else match(await page.textContent('#gpu-table'), /Not available yet/);
   await page.context().close();
 });
@@ -426,9 +426,14 @@ test('screenshots at 1280 and 360 px, light and dark, and print', async () => {
   await printed.context.close();
 });
 
+// The answer-first layout, the sweep slider and import: tests/browser/answer.mjs.
+(await import('./answer.mjs')).register({ test, openPage, andSettle, settled, args: { ...args, source }, cliScenario, gibText });
+
 let passed = 0;
 let failed = 0;
-for (const t of tests) {
+// BROWSER_TESTS_ONLY=regex runs the tests whose names match (while working on one part of the page).
+const only = process.env.BROWSER_TESTS_ONLY ? new RegExp(process.env.BROWSER_TESTS_ONLY) : null;
+for (const t of tests.filter((x) => !only || only.test(x.name))) {
   const start = Date.now();
   try {
     await t.fn();

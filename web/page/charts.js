@@ -40,6 +40,7 @@ function renderSweep() {
     }
   }
   const current = getPath(state.scenario, key);
+  syncSweepSlider(key, current);
   box.append(el('p', { class: 'hint', text: 'Device memory per GPU for ' + (key === 'inference.batch_size' ? 'concurrent sequences' : 'micro batch sizes') +
     ' 1 to 256, the other settings as set. Lines mark GPU capacities.' }));
   box.append(sweepChart(points, current, Math.max(320, Math.min(720, box.clientWidth || 640))));
@@ -117,4 +118,24 @@ function niceStep(raw) {
   const p = Math.pow(10, Math.floor(Math.log10(Math.max(raw, 1e-9))));
   for (const m of [1, 2, 2.5, 5, 10]) if (raw <= m * p) return m * p;
   return 10 * p;
+}
+
+// The slider above the chart sets the swept key (micro-batch, or concurrent sequences when serving) to
+// one of the chart's batch sizes; the chart redraws as it moves.
+function syncSweepSlider(key, current) {
+  const slider = $('sweep-slider');
+  let index = SWEEP_BATCHES.findIndex((b) => b >= (Number(current) || 1));
+  if (index < 0) index = SWEEP_BATCHES.length - 1;
+  if (document.activeElement !== slider) slider.value = String(index);
+  $('sweep-slider-label').textContent = key === 'inference.batch_size' ? 'Concurrent sequences' : 'Micro-batch';
+  $('sweep-slider-value').textContent = String(current);
+}
+function onSweepSlider(commitNow) {
+  const batch = SWEEP_BATCHES[Number($('sweep-slider').value)];
+  if (batch === undefined) return;
+  setPath(state.scenario, sweepKey(), batch);
+  $('sweep-slider-value').textContent = String(batch);
+  renderForm();
+  update();
+  if (commitNow) commit();
 }

@@ -38,6 +38,8 @@ async function copyFrom(id, button) {
 }
 
 function bindEvents() {
+  $('sweep-slider').addEventListener('input', () => onSweepSlider(false));
+  $('sweep-slider').addEventListener('change', () => onSweepSlider(true));
   const form = $('scenario-form');
   form.addEventListener('submit', (e) => e.preventDefault());
   form.addEventListener('input', (e) => {
@@ -68,6 +70,7 @@ function bindEvents() {
   $('workload-tabs').addEventListener('keydown', (e) => onTabKey(e, [...document.querySelectorAll('#workload-tabs [role=tab]')], selectWorkload));
   for (const tab of document.querySelectorAll('#config-tabs [role=tab]')) tab.addEventListener('click', () => selectFormat(tab));
   $('config-tabs').addEventListener('keydown', (e) => onTabKey(e, [...document.querySelectorAll('#config-tabs [role=tab]')], selectFormat));
+  bindImport();
   $('use-config').addEventListener('click', () => useConfigText($('f-config-text').value));
   $('f-config-file').addEventListener('change', (e) => readFile(e.target.files && e.target.files[0]));
   const drop = $('custom-config');
@@ -101,7 +104,13 @@ function bindEvents() {
     const t = e.target.closest ? e.target.closest('button') : null;
     if (!t) return;
     if (t.dataset.copy) copyFrom(t.dataset.copy, t);
-    else if (t.dataset.useGpu) { state.scenario.gpu = t.dataset.useGpu; renderForm(); update(); commit(); }
+    else if (t.dataset.applyFix) applyFix();
+    else if (t.dataset.useGpu) {
+      state.scenario.gpu = t.dataset.useGpu;
+      if (Number(t.dataset.useCount) > 0) state.scenario.gpus = Number(t.dataset.useCount);
+      if (t.dataset.useLayout) merge(state.scenario, layoutPatch(t.dataset.useLayout));
+      renderForm(); update(); commit();
+    }
     else if (t.dataset.apply !== undefined && state.suggestions) {
       const s = state.suggestions[Number(t.dataset.apply)];
       if (s && isObject(s.scenario_patch)) { merge(state.scenario, s.scenario_patch); renderForm(); update(); commit(); }
@@ -133,6 +142,7 @@ function onModelChange() {
 
 function selectWorkload(tab) {
   if (state.scenario.workload === tab.dataset.workload) return;
+  useWorkloadDefaults(state.scenario, tab.dataset.workload);
   state.scenario.workload = tab.dataset.workload;
   renderForm();
   update();
@@ -142,4 +152,32 @@ function selectWorkload(tab) {
 function selectFormat(tab) {
   state.configFormat = tab.dataset.format;
   renderConfig();
+}
+
+// Each workload starts from its own defaults: the RL example's settings (batch 8 x 1536, the judge) are the
+// core's defaults again on Train and Inference, unless the user changed them (then they are the user's).
+// The settings compared are those where the example differs from the core's defaults, each taken at the
+// shortest path where one side is not an object (rl.reward_model as a whole).
+function exampleFor(workload) { return workload === EXAMPLE.workload ? EXAMPLE : CORE_DEFAULTS; }
+function exampleSettings() {
+  const core = flatten(CORE_DEFAULTS);
+  const paths = new Set();
+  for (const [path, v] of flatten(EXAMPLE)) {
+    if (['workload', 'model', 'gpu', 'gpus'].includes(path) || JSON.stringify(v) === JSON.stringify(core.get(path))) continue;
+    const keys = path.split('.');
+    let n = 1;
+    while (n < keys.length && isObject(getPath(CORE_DEFAULTS, keys.slice(0, n).join('.'))) && isObject(getPath(EXAMPLE, keys.slice(0, n).join('.')))) n++;
+    paths.add(keys.slice(0, n).join('.'));
+  }
+  return [...paths];
+}
+function useWorkloadDefaults(s, to) {
+  const from = exampleFor(s.workload), next = exampleFor(to);
+  if (from === next) return;
+  for (const path of exampleSettings()) {
+    if (JSON.stringify(getPath(s, path)) !== JSON.stringify(getPath(from, path))) continue;  // the user's value
+    const v = getPath(next, path);
+    if (v === undefined) { const keys = path.split('.'); const parent = getPath(s, keys.slice(0, -1).join('.')) || s; delete parent[keys[keys.length - 1]]; }
+    else setPath(s, path, clone(v));
+  }
 }

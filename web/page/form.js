@@ -49,12 +49,14 @@ function buildField(f) {
   return wrap;
 }
 
-function fillCatalogControls() {
+function fillModelList() {
   const list = $('model-list');
   for (const m of state.models) {
     const label = m.name + ' · ' + (m.params ? count(m.params) : '') + (m.family ? ' · ' + m.family : '');
     list.append(el('option', { value: m.id, label }));
   }
+}
+function fillCatalogControls() {
   const gpuSelect = $(controlId('gpu'));
   gpuSelect.append(el('option', { value: '', text: 'none (no fit verdict)' }));
   for (const g of state.gpus) {

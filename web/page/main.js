@@ -8,30 +8,44 @@ function fatal(message) {
   status.setAttribute('role', 'alert');
 }
 
+// The module's schema() as web/build.mjs wrote it into the page (a JSON data block); null outside a built page.
+function embeddedSchema() {
+  const block = document.getElementById('vramplan-schema');
+  if (!block) return null;
+  try { return { ok: true, value: JSON.parse(block.textContent) }; } catch (e) { return null; }
+}
+
 function start() {
   if (!window.Vramplan) { fatal('The calculator could not start: its script is missing from this page.'); return; }
   window.Vramplan.load().then((api) => {
     performance.mark('vramplan-module-ready');
     state.api = api;
-    const models = api.models();
     const gpus = api.gpus();
-    const schema = api.schema();
-    const failed = [models, gpus, schema].find((r) => !r.ok);
+    const schema = embeddedSchema() || api.schema();
+    const failed = [gpus, schema].find((r) => !r.ok);
     if (failed) { fatal('The calculator could not read its catalogs: ' + failed.error.line); return; }
     // The form is built from the core's scenario schema: its keys, ranges, options and defaults.
     useSchema(schema.value);
     buildForm();
-    state.models = models.value.models || [];
     state.gpus = gpus.value.gpus || [];
     fillCatalogControls();
     $('load-status').hidden = true;
     $('main').hidden = false;
     bindEvents();
     loadFragment();
+    // The model catalog (the search list and the model's one-line description) is not needed for the
+    // first result: the module reads catalog ids itself. It is read once that result is on screen.
+    setTimeout(() => {
+      const models = api.models();
+      if (!models.ok) { fatal('The calculator could not read its model catalog: ' + models.error.line); return; }
+      state.models = models.value.models || [];
+      fillModelList();
+      renderModelInfo();
+    }, 0);
   }, (e) => fatal('The calculator could not start: ' + (e && e.message ? e.message : String(e))));
 }
 
 // A read-only handle for pages that embed this one and for the browser tests.
-window.vramplanPage = Object.freeze({ scenario: () => clone(state.scenario) });
+window.vramplanPage = Object.freeze({ scenario: () => clone(state.scenario), timeWords: (time) => timeWords(time) });
 
 start();

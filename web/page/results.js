@@ -14,7 +14,8 @@ function update() {
   document.getElementById('results').classList.toggle('stale', invalid);
   if (invalid) {
     showErrors([result.error]);
-    renderSummaryText('Fix the highlighted setting to see the estimate.');
+    renderAnswerInvalid();
+    renderSummaryText('Fix the highlighted setting to see the estimate: ' + result.error.message);
   } else if (!result.ok) {
     renderNotYet(result.error);
   } else {
@@ -115,6 +116,9 @@ function renderEstimate(r) {
   }
   if (per.host_bytes > 0) text += ' Host RAM for offloaded states: ' + gib(per.host_bytes) + ' per GPU process.';
   renderSummaryText(text);
+  renderAnswerPeak(r);
+  renderAnswerTime(r);
+  $('answer').classList.remove('stale');
 
   const box = clear($('breakdown'));
   const verdict = fit ? el('p', { class: 'verdict ' + (fit.fits ? 'verdict-fits' : 'verdict-no') },
@@ -220,29 +224,11 @@ function renderRecommend() {
       clear(table).append(el('p', { class: 'muted', text: r.error.line }));
       clear(sugg);
     }
+    clear($('answer-fix'));
     return;
   }
-  const selected = (state.scenario.gpu || '').toLowerCase();
-  const verdictText = { fits: 'fits', tight: 'tight', no: 'does not fit' };
-  const verdictMark = { fits: '✓', tight: '!', no: '✗' };
-  const rows = (r.value.gpus || []).map((g) => {
-    const isSelected = g.id.toLowerCase() === selected;
-    return el('tr', { class: isSelected ? 'selected' : null, 'data-gpu': g.id },
-      el('th', { scope: 'row' }, el('span', { text: g.name || g.id }), isSelected ? el('span', { class: 'tag', text: 'selected' }) : null),
-      el('td', { class: 'num', text: gibNumber(g.memory_bytes) }),
-      el('td', { class: 'verdict-cell verdict-' + g.verdict },
-        el('span', { class: 'verdict-mark', 'aria-hidden': 'true', text: verdictMark[g.verdict] || '?' }), ' ' + (verdictText[g.verdict] || g.verdict)),
-      el('td', { class: 'num', text: g.min_gpus ? String(g.min_gpus) : 'none' }),
-      el('td', { class: 'num', text: g.max_micro_batch ? String(g.max_micro_batch) : 'none' }),
-      el('td', { class: 'num', text: g.headroom_bytes == null ? '–' : gibNumber(g.headroom_bytes) }),
-      el('td', {}, isSelected ? null : el('button', { type: 'button', class: 'button-small', 'data-use-gpu': g.id,
-        'aria-label': 'Use ' + (g.name || g.id), text: 'Use' })));
-  });
-  clear(table).append(scrollTable(el('table', { class: 'data', id: 'recommend-table' },
-    el('caption', { text: 'Every catalog GPU for this scenario (' + state.scenario.gpus + ' per job)' }),
-    el('thead', {}, el('tr', {}, ['GPU', 'GiB', 'Verdict', 'Min GPUs', 'Largest batch', 'Headroom GiB', ''].map((h, i) =>
-      el('th', { scope: 'col', class: i > 0 && i !== 2 && i < 6 ? 'num' : null, text: h })))),
-    el('tbody', {}, rows)), 'GPU comparison'));
+  renderAnswerFix(r.value);
+  renderGpuCards(r.value.gpus || []);
   clear(sugg);
   const suggestions = r.value.suggestions || [];
   if (!suggestions.length) { sugg.append(el('p', { class: 'muted', text: 'Nothing to suggest: the scenario fits with room to spare.' })); return; }

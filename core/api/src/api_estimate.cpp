@@ -13,7 +13,9 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "api_time.hpp"
 #include "vramplan/api.hpp"
 #include "vramplan/estimate.hpp"
 #include "vramplan/params.hpp"
@@ -60,7 +62,9 @@ Json breakdown_json(Breakdown&& b) {
 
 Json build_constants() {
   Json constants = Json::array();
-  for (const ConstantInfo& c : memory_constants()) {
+  std::vector<ConstantInfo> all = memory_constants();
+  all.insert(all.end(), time_constants().begin(), time_constants().end());
+  for (const ConstantInfo& c : all) {
     Json entry = new_object();
     auto& m = members(entry);
     m.emplace("name", c.name);
@@ -146,7 +150,9 @@ Expected<Json> estimate_without_constants(const Json& scenario) {
     warnings.push_back(generic);
   }
   for (const std::string& w : b.warnings) warnings.push_back(w);
+  for (const std::string& w : s.warnings) warnings.push_back(w);
   out.emplace("warnings", std::move(warnings));
+  time::TimeEstimate timing = scenario_time(s, e);
   if (s.workload == Workload::rl) {
     Json phases = Json::array();
     auto& list = phases.get_ref<Json::array_t&>();
@@ -155,11 +161,13 @@ Expected<Json> estimate_without_constants(const Json& scenario) {
       Json entry = new_object();
       auto& m = members(entry);
       m.emplace("id", phase.phase);  // copied: breakdown_json takes it next
+      m.emplace("time", phase_time_json(timing, phase.phase));
       m.emplace("per_gpu", breakdown_json(std::move(phase)));
       list.push_back(std::move(entry));
     }
     out.emplace("phases", std::move(phases));
   }
+  out.emplace("time", time_json(std::move(timing)));
   out.emplace("per_gpu", breakdown_json(std::move(e.peak)));
   return result;
 }

@@ -16,6 +16,9 @@ constexpr std::int64_t kMaxGpuMemoryBytes = std::int64_t{1} << 40;
 constexpr std::int64_t kMinGpuMemoryBytes = std::int64_t{1} << 30;
 constexpr double kMaxBandwidth = 1e14;  // 100 TB/s
 constexpr double kMaxTflops = 1e5;
+// Links per GPU, one direction: PCIe 3.0 x16 is 16 GB/s, NVLink 5 is 900 GB/s; 10 TB/s rejects typos.
+constexpr double kMinLinkBytesPerS = 1e9;
+constexpr double kMaxLinkBytesPerS = 1e13;
 
 char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -85,6 +88,26 @@ CatalogModel parse_model_entry(const Json& entry, const std::string& pointer) {
   return m;
 }
 
+// fp8_dense_tflops (null when the GPU has no FP8 tensor cores) and the interconnect object, both required
+// so that every catalog entry states them (and cites them in sources.fp8 / sources.interconnect).
+void parse_gpu_links(ObjectReader& r, GpuSpec& g) {
+  if (!r.raw().contains("fp8_dense_tflops")) {
+    fail(r.pointer_of("fp8_dense_tflops"), "is required: a number, or null when the GPU has no FP8 tensor cores");
+  }
+  if (const auto tflops = r.optional_number("fp8_dense_tflops", 1, kMaxTflops)) g.fp8_dense_flops = *tflops * 1e12;
+  if (!r.has("interconnect")) {
+    fail(r.pointer_of("interconnect"), "is required: {kind, intra_node_bytes_per_s, pcie_bytes_per_s}");
+  }
+  ObjectReader link = r.object("interconnect");
+  g.interconnect_kind = link.string("kind", "", 128);
+  if (g.interconnect_kind.empty()) fail(link.pointer_of("kind"), "is required: e.g. \"NVLink 4 (SXM)\"");
+  g.intra_node_bytes_per_s = link.number("intra_node_bytes_per_s", kMinLinkBytesPerS, kMaxLinkBytesPerS, 0);
+  g.pcie_bytes_per_s = link.number("pcie_bytes_per_s", kMinLinkBytesPerS, kMaxLinkBytesPerS, 0);
+  if (g.intra_node_bytes_per_s == 0) fail(link.pointer_of("intra_node_bytes_per_s"), "is required");
+  if (g.pcie_bytes_per_s == 0) fail(link.pointer_of("pcie_bytes_per_s"), "is required");
+  link.reject_unknown_keys();
+}
+
 GpuSpec parse_gpu_entry(const Json& entry, const std::string& pointer) {
   ObjectReader r(entry, pointer);
   GpuSpec g;
@@ -106,6 +129,7 @@ GpuSpec parse_gpu_entry(const Json& entry, const std::string& pointer) {
   const double tflops = r.number("bf16_dense_tflops", 1, kMaxTflops, 0);
   if (tflops == 0) fail(r.pointer_of("bf16_dense_tflops"), "is required");
   g.bf16_dense_flops = tflops * 1e12;
+  parse_gpu_links(r, g);
   g.aliases = read_string_list(r, "aliases");
   if (r.has("price")) {
     ObjectReader price = r.object("price");
@@ -120,7 +144,7 @@ GpuSpec parse_gpu_entry(const Json& entry, const std::string& pointer) {
     price.reject_unknown_keys();
   }
   ObjectReader sources = r.object("sources");
-  for (const char* key : {"memory", "bandwidth", "bf16"}) {
+  for (const char* key : {"memory", "bandwidth", "bf16", "fp8", "interconnect"}) {
     if (sources.string(key, "", 2048).empty()) fail(sources.pointer_of(key), "is required: where this number comes from");
   }
   sources.reject_unknown_keys();

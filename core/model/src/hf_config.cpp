@@ -27,7 +27,7 @@ struct Family {
   const char* model_type;
   void (*read)(ObjectReader& r, ModelConfig& m);
   // A wrapper with its own text_config/vision_config/audio_config layout: never the reader of a nested
-  // text_config (parse_known_text_config).
+  // text_config (read_known_text_config).
   bool multimodal;
 };
 
@@ -36,16 +36,26 @@ const std::vector<Family>& families() {
   static const std::vector<Family> kFamilies = {
       {"bert", parse_bert, false},
       {"camembert", parse_roberta, false},
+      {"cohere", parse_cohere, false},
       {"deepseek_v2", [](ObjectReader& r, ModelConfig& m) { parse_deepseek(r, m, false); }, false},
       {"deepseek_v3", [](ObjectReader& r, ModelConfig& m) { parse_deepseek(r, m, true); }, false},
       {"distilbert", parse_distilbert, false},
+      {"falcon", parse_falcon, false},
       {"gemma", parse_gemma, false},
       {"gemma2", parse_gemma2, false},
       {"gemma3", parse_gemma3, true},
       {"gemma3_text", parse_gemma3_text, false},
       {"gpt2", parse_gpt2, false},
+      {"gpt_bigcode", parse_gpt_bigcode, false},
+      {"gpt_neox", parse_gpt_neox, false},
+      {"gpt_oss", parse_gpt_oss, false},
+      {"gptj", parse_gptj, false},
+      {"granite", parse_llama, false},
+      {"internlm2", parse_internlm2, false},
       {"llama", parse_llama, false},
+      {"llava", parse_llava, true},
       {"mistral", parse_mistral, false},
+      {"mistral3", parse_mistral3, true},
       {"mixtral", parse_mixtral, false},
       {"olmo2", parse_olmo2, false},
       {"phi", parse_phi, false},
@@ -57,6 +67,9 @@ const std::vector<Family>& families() {
       {"qwen3", parse_qwen3, false},
       {"qwen3_moe", parse_qwen3_moe, false},
       {"roberta", parse_roberta, false},
+      {"stablelm", parse_stablelm, false},
+      {"starcoder2", parse_starcoder2, false},
+      {"wav2vec2", parse_wav2vec2, true},
       {"whisper", parse_whisper, true},
       {"xlm-roberta", parse_roberta, false},
   };
@@ -78,17 +91,6 @@ void validate(const ModelConfig& m, const std::string& pointer) {
   if (!moe.is_dense() && (moe.moe_layers < 0 || moe.moe_layers > m.text.layers)) {
     fail(pointer, "MoE layers must be between 0 and the number of layers");
   }
-}
-
-// A nested text_config read by its own model_type's exact reader (a multimodal wrapper around a known
-// language model); only text-only families qualify.
-bool parse_known_text_config(ObjectReader& t, ModelConfig& m) {
-  const Json* type = t.find("model_type");
-  if (type == nullptr || !type->is_string()) return false;
-  const Family* family = find_family(type->get_ref<const std::string&>());
-  if (family == nullptr || family->multimodal) return false;
-  family->read(t, m);
-  return true;
 }
 
 void read_identity(ObjectReader& r, ModelConfig& m) {
@@ -124,13 +126,36 @@ ModelConfig parse(const Json& config, const std::string& pointer) {
   if (const Family* family = find_family(m.model_type)) {
     family->read(r, m);
   } else {
-    parse_generic(r, m, parse_known_text_config);
+    parse_generic(r, m, read_known_text_config);
   }
   validate(m, pointer);
   return m;
 }
 
 }  // namespace
+
+namespace hf {
+
+bool read_known_text_config(ObjectReader& t, ModelConfig& m) {
+  const Json* type = t.find("model_type");
+  if (type == nullptr || !type->is_string()) return false;
+  const Family* family = find_family(type->get_ref<const std::string&>());
+  if (family == nullptr || family->multimodal) return false;
+  family->read(t, m);
+  return true;
+}
+
+void count_generically(ObjectReader& top, ModelConfig& m) {
+  ModelConfig fresh;
+  fresh.id = m.id;
+  fresh.model_type = m.model_type;
+  fresh.architecture = m.architecture;
+  fresh.torch_dtype = m.torch_dtype;
+  m = fresh;
+  parse_generic(top, m, read_known_text_config);
+}
+
+}  // namespace hf
 
 const std::vector<std::string>& supported_model_types() {
   static const std::vector<std::string> kTypes = [] {

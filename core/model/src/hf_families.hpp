@@ -7,6 +7,13 @@
 
 namespace vramplan::hf {
 
+// hf_config.cpp: a nested text_config read by the exact reader of its own model_type; false when that
+// type has none (or is itself a multimodal wrapper).
+bool read_known_text_config(ObjectReader& text_config, ModelConfig& m);
+// hf_config.cpp: counts the whole config generically instead (a wrapper around a model_type, or a task
+// head, that has no exact reader): the identity read so far is kept, every architecture field starts over.
+void count_generically(ObjectReader& top, ModelConfig& m);
+
 // hf_llama.cpp
 void parse_llama(ObjectReader& r, ModelConfig& m);
 void parse_mistral(ObjectReader& r, ModelConfig& m);
@@ -33,6 +40,23 @@ void parse_deepseek(ObjectReader& r, ModelConfig& m, bool v3);
 
 // hf_gpt.cpp
 void parse_gpt2(ObjectReader& r, ModelConfig& m);
+void parse_gpt_bigcode(ObjectReader& r, ModelConfig& m);
+void parse_gptj(ObjectReader& r, ModelConfig& m);
+void parse_gpt_neox(ObjectReader& r, ModelConfig& m);
+void parse_falcon(ObjectReader& r, ModelConfig& m);
+
+// hf_decoders.cpp
+void parse_starcoder2(ObjectReader& r, ModelConfig& m);
+void parse_cohere(ObjectReader& r, ModelConfig& m);
+void parse_internlm2(ObjectReader& r, ModelConfig& m);
+void parse_stablelm(ObjectReader& r, ModelConfig& m);
+
+// hf_gpt_oss.cpp
+void parse_gpt_oss(ObjectReader& r, ModelConfig& m);
+
+// hf_vision.cpp
+void parse_llava(ObjectReader& top, ModelConfig& m);
+void parse_mistral3(ObjectReader& top, ModelConfig& m);
 
 // hf_encoder.cpp
 void parse_bert(ObjectReader& r, ModelConfig& m);
@@ -41,5 +65,6 @@ void parse_distilbert(ObjectReader& r, ModelConfig& m);
 
 // hf_audio.cpp
 void parse_whisper(ObjectReader& r, ModelConfig& m);
+void parse_wav2vec2(ObjectReader& r, ModelConfig& m);
 
 }  // namespace vramplan::hf

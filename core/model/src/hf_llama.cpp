@@ -1,4 +1,4 @@
-// Llama-like decoders with one text stack: Llama, Mistral, Mixtral, Phi-2, Phi-3, OLMo 2.
+// Llama-like decoders with one text stack: Llama (and Granite), Mistral, Mixtral, Phi-2, Phi-3, OLMo 2.
 // Every default is the transformers configuration class default named beside it (hf_config.cpp says why).
 #include <cstdint>
 
@@ -11,6 +11,8 @@ namespace vramplan::hf {
 
 // LlamaConfig (configuration_llama.py): vocab 32000, heads 32, kv = heads, max_pos 2048, tie False;
 // LlamaAttention q/k/v/o bias = attention_bias, LlamaMLP bias = mlp_bias.
+// GraniteConfig (configuration_granite.py) has the same defaults and GraniteForCausalLM the same weights
+// (modeling_granite.py: its embedding/attention/residual/logits multipliers are scalars, not parameters).
 void parse_llama(ObjectReader& r, ModelConfig& m) {
   read_decoder_common(r, {32000, 32, 0, 0, 2048, false}, m);
   const bool attention_bias = r.boolean("attention_bias", false);

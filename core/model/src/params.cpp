@@ -98,10 +98,12 @@ std::int64_t mlp_params(const TransformerStack& s, std::int64_t width) {
 
 // Per-block parts that do not depend on the MLP: attention (twice with cross attention, as in
 // WhisperDecoderLayer self_attn + encoder_attn) and the block's hidden-size norms (Llama: input +
-// post_attention; Gemma 2/3: four; Phi: one; OLMo 2: two post-norms; Whisper decoder: three).
+// post_attention; Gemma 2/3: four; Phi: one; OLMo 2: two post-norms; Whisper decoder: three), and what
+// the family reader counted itself (TransformerStack::extra_block_params).
 std::int64_t block_base_params(const TransformerStack& s) {
   std::int64_t n = attention_params(s);
   if (s.cross_attention) n = add(n, attention_params(s));
+  n = add(n, s.extra_block_params);
   return add(n, mul(s.norms_per_layer, norm_params(s.norm, s.hidden_size)));
 }
 
@@ -173,7 +175,7 @@ ParamCounts count(const ModelConfig& m) {
 
   // Token embeddings (nn.Embedding(vocab, hidden)); learned position tables (GPT-2 wpe, BERT/DistilBERT
   // position_embeddings and BERT token_type_embeddings, Whisper decoder embed_positions).
-  const std::int64_t token_embedding = mul(m.vocab_size, h);
+  const std::int64_t token_embedding = m.token_embeddings ? mul(m.vocab_size, h) : 0;
   const std::int64_t positions = add(mul(m.learned_position_embeddings, h), mul(m.token_type_embeddings, h));
   // BertEmbeddings.LayerNorm / DistilBERT Embeddings.LayerNorm.
   const std::int64_t embedding_norm = m.embedding_norm ? norm_params(s.norm, h) : 0;

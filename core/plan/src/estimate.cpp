@@ -480,6 +480,13 @@ Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCount
   if (train.method != Method::full && n.trainable <= 0) {
     b.warnings.push_back("no module of this model matches train.lora.targets: no adapter parameters");
   }
+  // PEFT accepts any r > 0 (peft/tuners/lora/layer.py LoraLayer.update_layer); past the model's width
+  // the adapter B·A (out x r, r x in) holds more parameters than a full-rank update of the layer.
+  if (train.method != Method::full && model.text.hidden_size > 0 && train.lora.rank > model.text.hidden_size) {
+    b.warnings.push_back(format("train.lora.rank %lld exceeds the model's width (hidden_size %lld): the adapters are "
+                                "larger than the full-rank update they stand for",
+                                static_cast<long long>(train.lora.rank), static_cast<long long>(model.text.hidden_size)));
+  }
   if (train.attention == Attention::flash && model.kind == ModelKind::encoder) {
     b.warnings.push_back("FlashAttention is not available for this encoder in transformers; sdpa or eager applies");
   }

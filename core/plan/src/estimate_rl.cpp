@@ -39,8 +39,8 @@ Expected<Roles> estimate_roles(const Scenario& s, const ParamCounts& params) {
   if (!policy.ok()) return policy.error();
   Roles r{at.value(), std::move(policy).value(), std::nullopt, std::nullopt, std::nullopt, std::nullopt};
   if (s.rl.reference) r.reference = reference_resident(s, static_cast<double>(params.total), r.at);
-  // DPO has no value model (TRL DPOTrainer: policy + frozen reference only); a critic set there is
-  // ignored with a warning, as rl.reward_model is, rather than adding a whole trained model.
+  // DPO trains against a frozen reference on preference pairs: no value model exists to train
+  // (TRL trl/trainer/dpo_trainer.py builds none), so rl.critic true is warned about and not counted.
   if (s.rl.critic && !is_dpo(s)) {
     auto critic = critic_role(s, r.policy, r.at);
     if (!critic.ok()) return critic.error();
@@ -218,7 +218,7 @@ Expected<RlEstimate> estimate_rl(const Scenario& s, const ParamCounts& params) {
     }
   }
   if (s.rl.reward_model.has_value() && is_dpo(s)) out.warnings.push_back("rl.reward_model is not used by dpo (preference pairs need no reward)");
-  if (s.rl.critic && is_dpo(s)) out.warnings.push_back("rl.critic is not used by dpo (it trains no value model); no critic is counted");
+  if (s.rl.critic && is_dpo(s)) out.warnings.push_back("rl.critic is not used by dpo (no value model is trained); not counted");
   for (const std::string& w : length_warnings(s)) out.warnings.push_back(w);
   if (r.rollout) rollout_warnings(s, *r.rollout, out.warnings);
   return out;

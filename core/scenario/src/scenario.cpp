@@ -389,7 +389,11 @@ Expected<ResolvedModel> resolve_model(const Json& value, const std::string& poin
 }
 
 Expected<Scenario> parse_scenario(const Json& document, const Catalog& catalog) {
-  return catch_input_errors<Scenario>([&] { return read_scenario(document, catalog); });
+  return catch_input_errors<Scenario>([&] {
+    Scenario s = read_scenario(document, catalog);
+    s.warnings = ignored_key_warnings(document, s);
+    return s;
+  });
 }
 
 Json scenario_schema_keys(const Catalog& catalog) {

@@ -3,6 +3,7 @@
 // between keys. The page builds its form from this, the CLI prints it (`vramplan schema --json`).
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vramplan/scenario.hpp"
 
@@ -64,6 +65,55 @@ Json condition_for(const std::string& key) {
   return Json(nullptr);
 }
 
+// Whether a condition of condition_for holds in the parsed scenario (its canonical form, defaults filled).
+bool condition_holds(const Json& when, const Json& canonical) {
+  const Json* value = &canonical;
+  for (std::string_view rest = when.at("key").get_ref<const std::string&>(); value != nullptr;) {
+    const std::size_t dot = rest.find('.');
+    const std::string part(rest.substr(0, dot));
+    value = value->is_object() && value->contains(part) ? &value->at(part) : nullptr;
+    if (dot == std::string_view::npos) break;
+    rest.remove_prefix(dot + 1);
+  }
+  if (when.contains("set")) return value != nullptr && !value->is_null();
+  if (value == nullptr) return false;
+  for (const Json& v : when.at("in")) {
+    if (v == *value) return true;
+  }
+  return false;
+}
+
+// Why a key changes nothing for this scenario, or "" when it matters.
+std::string why_ignored(const std::string& key, const Json& canonical, Workload workload) {
+  const std::string name = to_string(workload);
+  bool read = false;
+  for (const Json& w : workloads_of(key)) read = read || w == name;
+  if (!read) return "workload \"" + name + "\" does not read it";
+  const Json when = condition_for(key);
+  if (when.is_null() || condition_holds(when, canonical)) return "";
+  const std::string& on = when.at("key").get_ref<const std::string&>();
+  if (when.contains("set")) return on + " is not set";
+  std::string only;
+  for (const Json& v : when.at("in")) only += (only.empty() ? "" : " or ") + v.dump();
+  return on + " is not " + only;
+}
+
+// Depth-first over the document's leaves. A model (a catalog id or a whole config.json) is one leaf.
+void collect_ignored(const Json& node, const std::string& pointer, const Json& canonical, const Json& defaults,
+                     Workload workload, std::vector<std::string>* out) {
+  for (const auto& [name, value] : node.items()) {
+    const std::string child = pointer + "/" + name;
+    if (value.is_object() && name != "model") {
+      collect_ignored(value, child, canonical, defaults, workload, out);
+      continue;
+    }
+    const Json::json_pointer at(child);
+    if (value.is_null() || (defaults.contains(at) && defaults.at(at) == value)) continue;
+    const std::string why = why_ignored(dotted(child), canonical, workload);
+    if (!why.empty()) out->push_back(child + " is set but has no effect: " + why);
+  }
+}
+
 // Rules between keys, as read_rl and check_parallel_layout in scenario.cpp apply them.
 Json rules() {
   return Json::array({
@@ -84,6 +134,26 @@ Json rules() {
 }
 
 }  // namespace
+
+std::vector<std::string> ignored_key_warnings(const Json& document, const Scenario& s) {
+  std::vector<std::string> out;
+  if (!document.is_object()) return out;
+  // The page sends whole documents with every default filled in: only values that differ from the
+  // defaults are worth a warning. The defaults: a scenario of the same model and workload.
+  Scenario plain;
+  plain.model = s.model;
+  plain.workload = s.workload;
+  plain.rl.algorithm = s.rl.algorithm;
+  plain.rl.critic = s.rl.algorithm == RlAlgorithm::ppo;
+  const Json defaults = scenario_to_json(plain);
+  const Json canonical = scenario_to_json(s);
+  for (const char* section : {"train", "inference", "rl"}) {
+    const auto found = document.find(section);
+    if (found == document.end() || !found->is_object()) continue;
+    collect_ignored(*found, std::string("/") + section, canonical, defaults, s.workload, &out);
+  }
+  return out;
+}
 
 Json scenario_schema(const Catalog& catalog) {
   Json keys = Json::array();

@@ -162,7 +162,8 @@ TEST_CASE("malformed catalogs are rejected with the entry and field named") {
   CHECK(bad_gpu.error().pointer == "/gpus/0/memory_bytes");
   const auto no_source = parse_gpu_catalog(R"({"gpus": [{"id": "X", "name": "X", "vendor": "V", "architecture": "A",
       "memory_type": "HBM", "memory_bytes": 85520809984, "bandwidth_bytes_per_s": 1e12, "bf16_dense_tflops": 100,
-      "sources": {"memory": "m", "bandwidth": "b"}}]})");
+      "fp8_dense_tflops": null, "interconnect": {"kind": "PCIe 4.0 x16", "intra_node_bytes_per_s": 32e9,
+      "pcie_bytes_per_s": 32e9}, "sources": {"memory": "m", "bandwidth": "b"}}]})");
   REQUIRE_FALSE(no_source.ok());
   CHECK(no_source.error().pointer == "/gpus/0/sources/bf16");
   const auto bad_model = parse_model_catalog(R"({"models": [{"id": "a/b", "name": "B", "family": "F", "variant": "base",
@@ -170,4 +171,61 @@ TEST_CASE("malformed catalogs are rejected with the entry and field named") {
   REQUIRE_FALSE(bad_model.ok());
   CHECK(bad_model.error().pointer.rfind("/models/0/config/", 0) == 0);
   CHECK_FALSE(parse_model_catalog("{").ok());
+}
+
+namespace {
+// One valid GPU entry with the FP8 and interconnect fields spliced in, for the parser tests below.
+Expected<std::vector<GpuSpec>> gpu_with(const std::string& links, const std::string& extra_sources) {
+  return parse_gpu_catalog(R"({"gpus": [{"id": "X", "name": "X", "vendor": "V", "architecture": "A",
+      "memory_type": "HBM", "memory_bytes": 85520809984, "bandwidth_bytes_per_s": 1e12, "bf16_dense_tflops": 100, )" +
+                           links + R"(, "sources": {"memory": "m", "bandwidth": "b", "bf16": "f")" + extra_sources +
+                           "}}]}");
+}
+const std::string kLink = R"("interconnect": {"kind": "NVLink 4 (SXM)", "intra_node_bytes_per_s": 450e9,
+    "pcie_bytes_per_s": 64e9})";
+const std::string kCited = R"(, "fp8": "datasheet", "interconnect": "datasheet")";
+}  // namespace
+
+TEST_CASE("GPU FP8 throughput and interconnect are read, required and cited") {
+  const auto ok = gpu_with(R"("fp8_dense_tflops": 200, )" + kLink, kCited);
+  REQUIRE(ok.ok());
+  CHECK(ok.value()[0].fp8_dense_flops == 200e12);
+  CHECK(ok.value()[0].interconnect_kind == "NVLink 4 (SXM)");
+  CHECK(ok.value()[0].intra_node_bytes_per_s == 450e9);
+  CHECK(ok.value()[0].pcie_bytes_per_s == 64e9);
+  const auto no_fp8_cores = gpu_with(R"("fp8_dense_tflops": null, )" + kLink, kCited);
+  REQUIRE(no_fp8_cores.ok());
+  CHECK_FALSE(no_fp8_cores.value()[0].fp8_dense_flops.has_value());
+
+  const auto missing_fp8 = gpu_with(kLink, kCited);
+  REQUIRE_FALSE(missing_fp8.ok());
+  CHECK(missing_fp8.error().pointer == "/gpus/0/fp8_dense_tflops");
+  const auto missing_link = gpu_with(R"("fp8_dense_tflops": 200)", kCited);
+  REQUIRE_FALSE(missing_link.ok());
+  CHECK(missing_link.error().pointer == "/gpus/0/interconnect");
+  const auto slow_link = gpu_with(R"("fp8_dense_tflops": 200, "interconnect": {"kind": "PCIe", "intra_node_bytes_per_s": 5,
+      "pcie_bytes_per_s": 64e9})", kCited);
+  REQUIRE_FALSE(slow_link.ok());
+  CHECK(slow_link.error().pointer == "/gpus/0/interconnect/intra_node_bytes_per_s");
+  const auto uncited = gpu_with(R"("fp8_dense_tflops": 200, )" + kLink, R"(, "fp8": "datasheet")");
+  REQUIRE_FALSE(uncited.ok());
+  CHECK(uncited.error().pointer == "/gpus/0/sources/interconnect");
+}
+
+TEST_CASE("catalog FP8 and link figures follow the vendor datasheets") {
+  // NVIDIA H100 datasheet: FP8 3,958 TFLOPS sparse (1,979 dense); NVLink 900 GB/s bidirectional; PCIe Gen5 128 GB/s.
+  const GpuSpec* h100 = find_gpu(catalog(), "H100-SXM-80GB");
+  REQUIRE(h100->fp8_dense_flops.has_value());
+  CHECK(*h100->fp8_dense_flops == 1979e12);
+  CHECK(h100->intra_node_bytes_per_s == 450e9);
+  CHECK(h100->pcie_bytes_per_s == 64e9);
+  // A100 has no FP8 tensor cores; its NVLink 3 carries 600 GB/s bidirectional.
+  const GpuSpec* a100 = find_gpu(catalog(), "A100-SXM-80GB");
+  CHECK_FALSE(a100->fp8_dense_flops.has_value());
+  CHECK(a100->intra_node_bytes_per_s == 300e9);
+  // Ada whitepaper, RTX 4090: BF16 with FP32 accumulate 165.2 dense (82.6 is the TF32 rate).
+  CHECK(find_gpu(catalog(), "RTX-4090")->bf16_dense_flops == doctest::Approx(165.2e12));
+  // PCIe-only cards reach their peers over PCIe.
+  const GpuSpec* l40s = find_gpu(catalog(), "L40S");
+  CHECK(l40s->intra_node_bytes_per_s == l40s->pcie_bytes_per_s);
 }

@@ -31,10 +31,11 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 
 }  // namespace
 
-TEST_CASE("gpt_bigcode (StarCoder) is counted generically, by hand") {
-  // bigcode/starcoder config.json (the model card: 15.5B parameters): multi-query attention, GPT-2 style
+TEST_CASE("a GPTBigCode fork (StarCoder's shape) is counted generically, by hand") {
+  // bigcode/starcoder config.json (the model card: 15.5B parameters) under a model_type without an exact
+  // reader (gpt_bigcode itself has one: test_params_families.cpp): multi-query attention, GPT-2 style
   // learned positions, LayerNorm with biases, a 4x MLP, tied embeddings.
-  const ModelConfig m = parse_ok(R"({"model_type": "gpt_bigcode", "architectures": ["GPTBigCodeForCausalLM"],
+  const ModelConfig m = parse_ok(R"({"model_type": "gpt_bigcode_fork", "architectures": ["GPTBigCodeForCausalLM"],
     "activation_function": "gelu_pytorch_tanh", "multi_query": true, "n_embd": 6144, "n_head": 48,
     "n_inner": 24576, "n_layer": 40, "n_positions": 8192, "vocab_size": 49152, "layer_norm_epsilon": 1e-05})");
   CHECK(m.counter == "generic");
@@ -55,9 +56,10 @@ TEST_CASE("gpt_bigcode (StarCoder) is counted generically, by hand") {
 }
 
 TEST_CASE("an unknown wrapper around a known language model keeps the exact text reader") {
-  // llava-hf/llava-1.5-7b-hf config.json: text_config llama (vocab 32064), vision_config CLIP ViT-L/14-336.
-  // Published total (the checkpoint's safetensors metadata): 7,063,427,072.
-  const ModelConfig m = parse_ok(R"({"model_type": "llava", "architectures": ["LlavaForConditionalGeneration"],
+  // llava-hf/llava-1.5-7b-hf config.json under a model_type without an exact reader (llava itself has one,
+  // which gives exactly 7,063,427,072: test_params_families.cpp): text_config llama (vocab 32064),
+  // vision_config CLIP ViT-L/14-336. Published total (safetensors metadata): 7,063,427,072.
+  const ModelConfig m = parse_ok(R"({"model_type": "llava_fork", "architectures": ["LlavaForConditionalGeneration"],
     "text_config": {"model_type": "llama", "hidden_size": 4096, "intermediate_size": 11008,
       "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 32, "vocab_size": 32064,
       "rms_norm_eps": 1e-05},

@@ -109,6 +109,12 @@ TEST_CASE("bad combinations: errors and warnings") {
   CHECK(z3["warnings"].size() == 1);
   const Json longseq = run(R"({"model": "meta-llama/Llama-2-7b-hf", "train": {"seq_len": 8192}})");
   CHECK(longseq["warnings"].size() == 1);
+  // A LoRA rank past the model's width (896 for Qwen2.5-0.5B) is accepted, as PEFT accepts it, and warned.
+  const Json wide = run(R"({"model": "Qwen/Qwen2.5-0.5B", "train": {"method": "lora", "lora": {"rank": 1024}}})");
+  REQUIRE(wide["warnings"].size() == 1);
+  CHECK(wide["warnings"][0].get<std::string>().find("rank 1024 exceeds the model's width (hidden_size 896)") !=
+        std::string::npos);
+  CHECK(run(R"({"model": "Qwen/Qwen2.5-0.5B", "train": {"method": "lora", "lora": {"rank": 896}}})")["warnings"].empty());
   // RL scenarios are estimated (tests/unit/*/test_rl.cpp), phase by phase.
   auto rl = api::estimate(Json::parse(R"({"model": "Qwen/Qwen2.5-0.5B", "workload": "rl", "gpu": "H100-SXM-80GB"})"));
   REQUIRE(rl.ok());

@@ -212,3 +212,33 @@ TEST_CASE("the PPO critic rule is in the schema's rules") {
   REQUIRE(ppo.ok());
   CHECK(ppo.value().rl.critic);
 }
+
+TEST_CASE("keys set to a value that changes nothing are named in a warning, defaults are not") {
+  auto warnings_of = [](const char* text) {
+    const auto s = parse(text);
+    REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().line()));
+    return s.value().warnings;
+  };
+  // vLLM's knobs with the hf engine.
+  auto hf = warnings_of(R"({"model": "Qwen/Qwen2.5-0.5B", "workload": "inference",
+    "inference": {"engine": "hf", "gpu_memory_utilization": 0.5, "max_num_seqs": 4, "batch_size": 2}})");
+  REQUIRE(hf.size() == 2);
+  CHECK(hf[0] == "/inference/gpu_memory_utilization is set but has no effect: inference.engine is not \"vllm\"");
+  CHECK(hf[1].rfind("/inference/max_num_seqs is set", 0) == 0);
+  // The same keys with vLLM matter.
+  CHECK(warnings_of(R"({"model": "Qwen/Qwen2.5-0.5B", "workload": "inference",
+    "inference": {"engine": "vllm", "gpu_memory_utilization": 0.5, "max_num_seqs": 4}})").empty());
+  // Another workload's section, and LoRA settings under full fine-tuning.
+  auto train = warnings_of(R"({"model": "Qwen/Qwen2.5-0.5B", "inference": {"batch_size": 8},
+    "train": {"lora": {"rank": 64}}, "rl": {"rollout": {"engine": "hf", "gpu_memory_utilization": 0.3}}})");
+  REQUIRE(train.size() == 4);
+  CHECK(train[0] == "/train/lora/rank is set but has no effect: train.method is not \"lora\" or \"qlora\"");
+  CHECK(train[1] == "/inference/batch_size is set but has no effect: workload \"train\" does not read it");
+  // A whole document with every default filled in (what the page sends) warns about nothing.
+  const auto full = parse(R"({"model": "Qwen/Qwen2.5-0.5B"})");
+  REQUIRE(full.ok());
+  Json document = scenario_to_json(full.value());
+  CHECK(parse_scenario(document, catalog()).value().warnings.empty());
+  document["workload"] = "inference";
+  CHECK(parse_scenario(document, catalog()).value().warnings.empty());
+}

@@ -21,6 +21,12 @@ struct GpuSpec {
   std::int64_t memory_bytes = 0;   // total as the device reports it (nvidia-smi / rocm-smi)
   double bandwidth_bytes_per_s = 0;
   double bf16_dense_flops = 0;     // dense (no sparsity) bf16 tensor throughput, FLOP/s
+  // Dense FP8 tensor throughput with FP32 accumulate, FLOP/s; nullopt where the GPU has no FP8 tensor cores.
+  std::optional<double> fp8_dense_flops;
+  // How the GPU talks to its node: "NVLink 4 (SXM)", "PCIe 4.0 x16", "Infinity Fabric (xGMI mesh)", ...
+  std::string interconnect_kind;
+  double intra_node_bytes_per_s = 0;  // per GPU, one direction, to the other GPUs of its node
+  double pcie_bytes_per_s = 0;        // host link (CPU offload, loading), one direction
   // Indicative on-demand price of one GPU for one hour, with where and when it was seen; absent when
   // no rental price could be sourced. Shown as indicative, used only to rank options.
   std::optional<double> price_usd_per_gpu_hour;

@@ -86,6 +86,9 @@ struct TransformerStack {
   // autograd keeps its intermediates (memory_activations.cpp mlp_bytes).
   bool python_tanh_gelu = false;
   bool hidden_dropout = false;  // residual dropout active in training (resid_pdrop > 0: GPT-2, Phi-2)
+  // Parameters of one block that the fields above do not describe, set by the family reader that knows
+  // them: gpt-oss attention sinks (one per head), StableLM's per-head q/k LayerNorms without bias.
+  std::int64_t extra_block_params = 0;
 };
 
 // Extra parameters outside the text stack (vision tower and projector, audio encoder), counted
@@ -108,7 +111,8 @@ struct ModelConfig {
   std::int64_t learned_position_embeddings = 0;  // rows of a learned position table (GPT-2, BERT, Whisper decoder)
   std::int64_t token_type_embeddings = 0;        // BERT token_type_ids rows
   bool tie_word_embeddings = false;
-  bool embedding_norm = false;   // a norm right after the embeddings (BERT, DistilBERT)
+  bool token_embeddings = true;  // false: the input is not tokens (wav2vec2's convolutional feature encoder)
+  bool embedding_norm = false;   // a norm right after the embeddings (BERT, DistilBERT, wav2vec2's encoder)
   bool final_norm = true;        // norm before the LM head
   bool lm_head_bias = false;     // Phi-2
   bool mlm_head = false;         // BERT/DistilBERT masked-LM transform (dense + norm + decoder bias)

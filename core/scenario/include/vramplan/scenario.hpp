@@ -182,6 +182,10 @@ struct Scenario {
   TrainSettings train;
   InferenceSettings inference;
   RlSettings rl;
+  // Keys given a value other than their default that change nothing for this scenario (another
+  // workload's section, vLLM's knobs with the hf engine, LoRA settings with method full): one warning
+  // each, naming the key (ignored_key_warnings).
+  std::vector<std::string> warnings;
 };
 
 // Ranges (inclusive) shared by the parser, the docs and the tests.
@@ -205,6 +209,11 @@ Expected<ResolvedModel> resolve_model(const Json& value, const std::string& poin
 // key, when a key matters, and the rules between keys (core/scenario/src/scenario_schema.cpp).
 Json scenario_schema_keys(const Catalog& catalog);
 Json scenario_schema(const Catalog& catalog);
+
+// Warnings for the keys of `document` that were set (to a value other than their default) but change
+// nothing for the parsed scenario `s`: the schema's workloads and conditions (scenario_schema.cpp) say
+// which keys each workload reads and when.
+std::vector<std::string> ignored_key_warnings(const Json& document, const Scenario& s);
 
 // The scenario as canonical JSON with every default filled in (for permalinks and echoing).
 Json scenario_to_json(const Scenario& scenario);

@@ -1,0 +1,71 @@
+// The estimate result's "time" object (docs/CONTRACT.md "time"; docs/time-model.md): the time model of
+// core/time over the numbers the memory estimate already computed (parameter counts, the KV pool's
+// concurrency), with each quantity's range, formula and assumptions. RL phases get their own "time".
+#include <cmath>
+#include <utility>
+
+#include "api_time.hpp"
+
+namespace vramplan::api {
+namespace {
+
+Json range_json(const time::Range& r, const std::string& formula) {
+  Json out(Json::value_t::object);
+  auto& m = out.get_ref<Json::object_t&>();
+  m.emplace("value", r.value);
+  m.emplace("low", r.low);
+  m.emplace("high", r.high);
+  m.emplace("formula", formula);
+  return out;
+}
+
+time::TimeInputs inputs_of(const Scenario& s, const ScenarioEstimate& e) {
+  time::TimeInputs in;
+  in.params = &e.params;
+  in.trainable_params = e.peak.trainable_params;
+  if (s.workload == Workload::rl) {
+    in.kv_bytes_per_token = e.inference.kv_bytes_per_token;
+    in.max_concurrent_sequences = e.rollout.max_concurrent_sequences;
+    in.rollout_sequences_per_engine = e.rollout.sequences_per_engine;
+    in.rollout_engines = e.rollout.engines;
+    in.rollout_gpus = e.rollout.rollout_gpus;
+    in.train_gpus = e.rollout.train_gpus;
+  } else {
+    in.kv_bytes_per_token = e.inference.kv_bytes_per_token;
+    in.max_concurrent_sequences = e.inference.max_concurrent_sequences;
+  }
+  return in;
+}
+
+}  // namespace
+
+time::TimeEstimate scenario_time(const Scenario& s, const ScenarioEstimate& e) {
+  return time::estimate_time(s, inputs_of(s, e));
+}
+
+Json time_json(time::TimeEstimate&& t) {
+  Json out(Json::value_t::object);
+  auto& m = out.get_ref<Json::object_t&>();
+  m.emplace("available", t.available);
+  if (t.available) m.emplace("utilisation", t.utilisation);
+  for (const time::TimeTerm& term : t.terms) m.emplace(term.id, range_json(term.range, term.formula));
+  Json assumptions = Json::array();
+  for (std::string& a : t.assumptions) assumptions.push_back(std::move(a));
+  m.emplace("assumptions", std::move(assumptions));
+  Json warnings = Json::array();
+  for (std::string& w : t.warnings) warnings.push_back(std::move(w));
+  m.emplace("warnings", std::move(warnings));
+  return out;
+}
+
+Json phase_time_json(const time::TimeEstimate& t, const std::string& phase) {
+  for (const time::TimePhase& p : t.phases) {
+    if (p.id != phase) continue;
+    Json out(Json::value_t::object);
+    out.get_ref<Json::object_t&>().emplace("seconds", range_json(p.seconds, p.formula));
+    return out;
+  }
+  return Json();  // null: a phase the time model does not time (the separate reward model)
+}
+
+}  // namespace vramplan::api

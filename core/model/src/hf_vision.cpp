@@ -1,0 +1,179 @@
+// Vision-language wrappers around a known language model: LLaVA (CLIP vision tower) and Mistral 3
+// (Mistral Small 3.1: Pixtral vision tower and patch-merging projector).
+// Every default is the transformers configuration class default named beside it (hf_config.cpp says why).
+#include <cstdint>
+#include <string>
+
+#include "hf_common.hpp"
+#include "hf_families.hpp"
+#include "vramplan/json_reader.hpp"
+#include "vramplan/model.hpp"
+
+namespace vramplan::hf {
+namespace {
+
+// Vision-tower shape defaults of a configuration class.
+struct VisionDefaults {
+  std::int64_t hidden, intermediate, layers, heads, image, patch;
+};
+
+// CLIPVisionConfig() and the CLIPVisionConfig LlavaConfig builds when vision_config is absent
+// (configuration_llava.py: ViT-L/14 at 336 pixels).
+constexpr VisionDefaults kClipDefaults{768, 3072, 12, 12, 224, 32};
+constexpr VisionDefaults kLlavaClipDefaults{1024, 4096, 24, 16, 336, 14};
+// PixtralVisionConfig (configuration_pixtral.py).
+constexpr VisionDefaults kPixtralDefaults{1024, 4096, 24, 16, 1024, 16};
+
+struct VisionShape {
+  std::int64_t hidden, intermediate, layers, heads, head_dim, channels, image, patch;
+};
+
+VisionShape read_vision_shape(ObjectReader& v, const VisionDefaults& d) {
+  VisionShape s{};
+  s.hidden = v.integer("hidden_size", 1, kMaxHidden, d.hidden);
+  s.intermediate = v.integer("intermediate_size", 1, kMaxIntermediate, d.intermediate);
+  s.layers = v.integer("num_hidden_layers", 1, kMaxLayers, d.layers);
+  s.heads = v.integer("num_attention_heads", 1, kMaxHeads, d.heads);
+  s.channels = v.integer("num_channels", 1, kMaxChannels, 3);
+  s.image = v.integer("image_size", 1, kMaxImageSize, d.image);
+  s.patch = v.integer("patch_size", 1, kMaxImageSize, d.patch);
+  if (s.patch > s.image) {
+    fail(v.pointer_of("patch_size"), "must be at most image_size (" + str(s.image) + "), got " + str(s.patch));
+  }
+  s.head_dim = read_head_dim(v, s.hidden, s.heads, 0, "hidden_size", "num_attention_heads", true);
+  return s;
+}
+
+ExtraTower vision_tower(const VisionShape& v, std::int64_t params, std::int64_t block, bool pixtral) {
+  ExtraTower tower;
+  tower.name = "vision";
+  tower.params = params;
+  tower.block_params = block;
+  tower.stack = mha_stack(v.layers, v.hidden, v.heads, v.head_dim, v.intermediate);
+  if (pixtral) {
+    tower.stack.mlp = MlpKind::gated;
+    tower.stack.norm = NormKind::rms;
+  } else {
+    use_biased_layernorm_block(tower.stack);
+  }
+  return tower;
+}
+
+// CLIPVisionModel (modeling_clip.py): CLIPVisionEmbeddings class_embedding (hidden), patch_embedding
+// Conv2d(channels, hidden, patch, stride patch, bias=False), position_embedding ((image/patch)^2 + 1
+// rows); pre_layrnorm; CLIPEncoderLayer: self_attn q/k/v/out_proj with bias, layer_norm1, mlp fc1/fc2
+// with bias, layer_norm2; post_layernorm.
+ExtraTower clip_vision(ObjectReader& v, const VisionDefaults& d) {
+  const VisionShape s = read_vision_shape(v, d);
+  const std::int64_t h = s.hidden;
+  const std::int64_t ln = mul(2, h);
+  const std::int64_t attention = mul(4, add(mul(h, h), h));
+  const std::int64_t mlp = add(add(mul(2, mul(h, s.intermediate)), s.intermediate), h);
+  const std::int64_t block = add(add(attention, mlp), mul(2, ln));
+  const std::int64_t positions = add(mul(s.image / s.patch, s.image / s.patch), 1);
+  std::int64_t total = add(h, mul(mul(mul(s.channels, s.patch), s.patch), h));  // class + patch embedding
+  total = add(total, mul(positions, h));                                     // position_embedding
+  total = add(total, mul(s.layers, block));                                  // encoder layers
+  total = add(total, mul(2, ln));                                            // pre_layrnorm, post_layernorm
+  return vision_tower(s, total, block, false);
+}
+
+// PixtralVisionModel (modeling_pixtral.py): patch_conv Conv2d(channels, hidden, patch, bias=False),
+// ln_pre PixtralRMSNorm; PixtralAttentionLayer: attention_norm, q/k/v/o_proj without bias, ffn_norm,
+// feed_forward gate/up/down_proj without bias (rotary positions: no table).
+ExtraTower pixtral_vision(ObjectReader& v) {
+  const VisionShape s = read_vision_shape(v, kPixtralDefaults);
+  const std::int64_t h = s.hidden;
+  const std::int64_t q_dim = mul(s.heads, s.head_dim);
+  const std::int64_t attention = mul(mul(4, h), q_dim);
+  const std::int64_t block = add(add(attention, mul(mul(3, h), s.intermediate)), mul(2, h));
+  std::int64_t total = mul(mul(mul(s.channels, s.patch), s.patch), h);  // patch_conv
+  total = add(total, h);                                                // ln_pre
+  total = add(total, mul(s.layers, block));
+  return vision_tower(s, total, block, true);
+}
+
+// vision_feature_layer: one layer index, or a list whose features are concatenated (the projector's
+// input is vision hidden * their number: LlavaMultiModalProjector, Mistral3MultiModalProjector).
+std::int64_t feature_layer_count(ObjectReader& top) {
+  const Json* f = top.find("vision_feature_layer");
+  if (f == nullptr || !f->is_array()) return 1;
+  if (f->empty()) fail(top.pointer_of("vision_feature_layer"), "must name at least one layer");
+  return static_cast<std::int64_t>(f->size());
+}
+
+// LlavaConfig / Mistral3Config build text_config with CONFIG_MAPPING[model_type] (default "llama" and
+// "mistral"), so keys a file leaves out take that class's defaults: LlamaConfig hidden 4096,
+// intermediate 11008, 32 layers (llava-hf/llava-1.5-7b-hf names only max_position_embeddings and
+// vocab_size); MistralConfig hidden 4096, intermediate 14336, 32 layers.
+Json text_config_with_defaults(const Json& given, const char* default_type) {
+  Json t = given.is_object() ? given : Json::object();
+  if (!t.contains("model_type")) t["model_type"] = default_type;
+  const std::string type = t["model_type"].is_string() ? t["model_type"].get<std::string>() : "";
+  const bool mistral = type == "mistral";
+  if (type != "llama" && !mistral) return t;
+  if (!t.contains("hidden_size")) t["hidden_size"] = 4096;
+  if (!t.contains("intermediate_size")) t["intermediate_size"] = mistral ? 14336 : 11008;
+  if (!t.contains("num_hidden_layers")) t["num_hidden_layers"] = 32;
+  return t;
+}
+
+// Reads the text model; false (after counting the whole config generically) when its model_type has
+// no exact reader.
+bool read_wrapped_text(ObjectReader& top, ModelConfig& m, const char* default_type) {
+  const Json* given = top.find("text_config");
+  const Json text = text_config_with_defaults(given != nullptr ? *given : Json::object(), default_type);
+  ObjectReader t(text, top.pointer_of("text_config"));
+  if (read_known_text_config(t, m)) return true;
+  count_generically(top, m);
+  return false;
+}
+
+}  // namespace
+
+// LlavaConfig: vision_config CLIPVisionConfig (ViT-L/14-336 when absent), text_config LlamaConfig,
+// multimodal_projector_bias True, vision_feature_layer -2. LlavaForConditionalGeneration
+// (modeling_llava.py): vision_tower (CLIPVisionModel), multi_modal_projector linear_1 Linear(vision
+// hidden * feature layers, text hidden) + linear_2 Linear(text hidden, text hidden), language_model.
+void parse_llava(ObjectReader& top, ModelConfig& m) {
+  if (!read_wrapped_text(top, m, "llama")) return;
+  m.tie_word_embeddings = top.boolean("tie_word_embeddings", m.tie_word_embeddings);
+  const bool present = top.has("vision_config");
+  ObjectReader v = top.object("vision_config");
+  const std::string type = v.string("model_type", "clip_vision_model", 64);
+  if (type != "clip_vision_model") {
+    count_generically(top, m);
+    return;
+  }
+  ExtraTower tower = clip_vision(v, present ? kClipDefaults : kLlavaClipDefaults);
+  const bool bias = top.boolean("multimodal_projector_bias", true);
+  const std::int64_t in = mul(tower.stack.hidden_size, feature_layer_count(top));
+  const std::int64_t text = m.text.hidden_size;
+  const std::int64_t projector = add(add(mul(in, text), bias ? text : 0), add(mul(text, text), bias ? text : 0));
+  tower.params = add(tower.params, projector);
+  m.towers.push_back(tower);
+}
+
+// Mistral3Config: vision_config PixtralVisionConfig, text_config MistralConfig, spatial_merge_size 2,
+// multimodal_projector_bias False, vision_feature_layer -1. Mistral3MultiModalProjector
+// (modeling_mistral3.py): norm Mistral3RMSNorm(vision hidden), patch_merger.merging_layer Linear(vision
+// hidden * merge^2, vision hidden, bias=False), linear_1 Linear(vision hidden * feature layers, text
+// hidden), linear_2 Linear(text hidden, text hidden), both with bias = multimodal_projector_bias.
+void parse_mistral3(ObjectReader& top, ModelConfig& m) {
+  if (!read_wrapped_text(top, m, "mistral")) return;
+  m.tie_word_embeddings = top.boolean("tie_word_embeddings", m.tie_word_embeddings);
+  ObjectReader v = top.object("vision_config");
+  ExtraTower tower = pixtral_vision(v);
+  const std::int64_t merge = top.integer("spatial_merge_size", 1, 1024, 2);
+  const bool bias = top.boolean("multimodal_projector_bias", false);
+  const std::int64_t vh = tower.stack.hidden_size;
+  const std::int64_t text = m.text.hidden_size;
+  const std::int64_t in = mul(vh, feature_layer_count(top));
+  std::int64_t projector = add(vh, mul(mul(mul(vh, merge), merge), vh));  // norm + merging_layer
+  projector = add(projector, add(mul(in, text), bias ? text : 0));       // linear_1
+  projector = add(projector, add(mul(text, text), bias ? text : 0));     // linear_2
+  tower.params = add(tower.params, projector);
+  m.towers.push_back(tower);
+}
+
+}  // namespace vramplan::hf

@@ -1,0 +1,139 @@
+#pragma once
+// Term functions of the time model (issue 16): FLOPs per token, compute time at a model FLOPs
+// utilisation (MFU), collective communication, the pipeline bubble and the serving roofline. Each takes
+// narrow inputs (doubles) and returns FLOPs, bytes or seconds; formulas and sources are cited in the .cpp
+// files (core/time/src/time_*.cpp) and collected in docs/time-model.md. No allocation beyond the
+// constants list, no strings in the hot path.
+#include <string_view>
+#include <vector>
+
+#include "vramplan/memory.hpp"
+
+namespace vramplan::time {
+
+// ---------------------------------------------------------------------------------------------
+// Named empirical constants. Each is listed by time_constants() with its source, and each can be
+// overridden per scenario where a key exists. MFU = model FLOPs per second / peak dense FLOP/s, with
+// model FLOPs counted WITHOUT activation recompute (PaLM, Chowdhery 2022 appendix B; Korthikanti 2022);
+// the recompute is added as FLOPs on top, so these MFUs divide the hardware FLOPs too.
+// Sources: /work/notes/mfu-research.md (helper tdata), rows named in each comment.
+//
+// Hopper (H100/H200/H800/GH200) BF16 training: Llama 3 (arXiv 2407.21783 §3.3.2) 38-43% on 8-16k
+// H100; Megatron-LM README 41-47%; llm-foundry H100 tables 37-46% at seq <= 8k; torchtitan 33-39% (8B).
+inline constexpr double kMfuHopper = 0.40, kMfuHopperLow = 0.30, kMfuHopperHigh = 0.48;
+// Ampere (A100 and workstation Ampere) BF16: llm-foundry A100 80GB 53-64%, A100 40GB 44-51%;
+// torchtitan on 64 A100 52-61%. A100's peak is 3.2x below H100's with only 1.6x less HBM bandwidth, so
+// its memory-bound kernels cost relatively less and its MFU is higher.
+inline constexpr double kMfuAmpere = 0.52, kMfuAmpereLow = 0.42, kMfuAmpereHigh = 0.62;
+// Blackwell: no sourced figure yet (mfu-research §6 TODO); Hopper's band shifted down, provisional.
+inline constexpr double kMfuBlackwell = 0.35, kMfuBlackwellLow = 0.25, kMfuBlackwellHigh = 0.45;
+// Any other GPU (Ada, Volta, Turing, AMD): torchtune's RTX 4090 full fine-tune, 1,650 tokens/s on
+// Llama 3.1 8B = 48% of 165 TFLOPS (mfu-research L1); band wide because of few sources.
+inline constexpr double kMfuOther = 0.40, kMfuOtherLow = 0.30, kMfuOtherHigh = 0.55;
+// FP8 compute on Hopper, as a fraction of the FP8 peak: llm-foundry H100 FP8 rows 27.7-29.1%,
+// torchtitan Float8 1.28-1.6x over BF16 (mfu-research F1, F2). Used when the compute dtype is fp8 and
+// the GPU has an FP8 peak.
+inline constexpr double kMfuFp8 = 0.25, kMfuFp8Low = 0.18, kMfuFp8High = 0.30;
+// Long context: llm-foundry's 7B on H100 falls from 46% at 2k to 31% at 32k with the attention term
+// counted (mfu-research T3); above kLongContextTokens the MFU band is scaled by kLongContextMfuScale.
+inline constexpr double kLongContextTokens = 32768, kLongContextMfuScale = 0.75;
+// Serving prefill MFU (compute bound): provisional, mfu-research §6 "Prefill 0.50, band 0.30-0.70".
+inline constexpr double kPrefillMfu = 0.50, kPrefillMfuLow = 0.30, kPrefillMfuHigh = 0.70;
+// Decode memory-bandwidth utilisation (MBU): fraction of the HBM peak a decode step achieves reading
+// weights and KV cache. Practitioner range 60-85% for vLLM/TensorRT-LLM (Databricks "LLM inference
+// performance engineering" 2023 reports MBU up to ~60-70% at batch 1 on H100); default 0.70 with the
+// band 0.55-0.85 (mfu-research §5), provisional until the throughput records check it.
+inline constexpr double kDecodeBandwidthEfficiency = 0.70, kDecodeBandwidthEfficiencyLow = 0.55,
+                        kDecodeBandwidthEfficiencyHigh = 0.85;
+// Fraction of the data-parallel collectives (FSDP/ZeRO all-gather and reduce-scatter, DDP all-reduce)
+// that can hide under compute: FSDP prefetches the next unit's all-gather and overlaps the reduce-scatter
+// with the previous unit's backward (Zhao et al. 2023, "PyTorch FSDP", VLDB, §3.3 and Fig. 8); the first
+// all-gather and the last reduce-scatter stay exposed. A judgment, not fitted to a record.
+inline constexpr double kCommOverlapFraction = 0.8;
+// Achieved fraction of a link's one-direction peak by NCCL ring collectives ("bus bandwidth" in
+// nccl-tests, which reach ~80% of NVLink/InfiniBand peak on large messages: NVIDIA nccl-tests
+// doc/PERFORMANCE.md).
+inline constexpr double kCollectiveEfficiency = 0.8;
+// Inter-node bandwidth per GPU, one direction, when the job spans nodes: one 400 Gb/s NDR InfiniBand
+// (ConnectX-7) NIC per GPU as in DGX H100 (NVIDIA DGX H100 user guide: 8x 400 Gb/s compute ports)
+// = 50 GB/s. Override with cluster.inter_node_bytes_per_s.
+inline constexpr double kInterNodeBytesPerS = 50e9;
+// Intra-node bandwidth per GPU when the catalog has no interconnect entry: PCIe 4.0 x16, one
+// direction, 32 GB/s (PCI-SIG PCIe 4.0 specification, 16 GT/s x 16 lanes).
+inline constexpr double kFallbackIntraNodeBytesPerS = 32e9;
+// GPUs in one node when the job spans more than one (DGX/HGX: 8).
+inline constexpr double kGpusPerNode = 8;
+
+// An MFU (or efficiency) with its band, for the low/high range of every time.
+struct Band {
+  double value = 0, low = 0, high = 0;
+};
+
+// Default training MFU for a GPU architecture ("Hopper", "Ampere", ...) and whether the compute is fp8
+// at the fp8 peak; long sequences scale the band down.
+Band default_training_mfu(std::string_view architecture, bool fp8_peak, double seq_len);
+Band default_prefill_mfu();
+Band default_decode_efficiency();
+
+// ---------------------------------------------------------------------------------------------
+// FLOPs (core/time/src/time_flops.cpp). `params` are the parameters a token passes through (the active
+// ones for MoE); `attn_width` = num_heads x head_dim; `seq` = the sequence length.
+
+// Forward FLOPs per token of the weight matmuls: 2N (Kaplan et al. 2020, §2.1).
+double forward_matmul_flops_per_token(double params);
+// Forward FLOPs per token of the attention scores and the weighted values: 4 L s d (Narayanan 2021, §5.1,
+// the s/(6h) term of 96 B s l h^2 (1 + s/6h + V/16lh), i.e. 2 x 2 s d per layer, causal mask not halved).
+double forward_attention_flops_per_token(double layers, double attn_width, double seq);
+// Full training step per token: forward + backward (2x forward) = 6N + 12 L s d (Narayanan 2021, §5.1).
+double full_training_flops_per_token(double params, double layers, double attn_width, double seq);
+// LoRA: the frozen base runs forward (2N) and backward for activation gradients only (2N, no weight
+// gradients), attention fully (both its inputs need gradients: 12 L s d), plus 6 x adapter params
+// (Hu et al. 2021, LoRA §4; the frozen base has no dW GEMM).
+double lora_training_flops_per_token(double params, double adapter_params, double layers, double attn_width,
+                                     double seq);
+// Activation checkpointing recomputes one forward (Chen et al. 2016; Korthikanti 2022 §4: HFU = 4/3 MFU).
+double recompute_flops_per_token(double params, double layers, double attn_width, double seq);
+// Inference forward per token at context `ctx`: 2N + 2 L ctx d (Kaplan et al. 2020, Table 1: causal
+// attention over the previous tokens).
+double inference_flops_per_token(double params, double layers, double attn_width, double ctx);
+
+// ---------------------------------------------------------------------------------------------
+// Compute and communication (core/time/src/time_compute.cpp).
+
+// Seconds to run `flops` on `gpus` GPUs of `peak_flops` each at `mfu`.
+double compute_seconds(double flops, double gpus, double peak_flops, double mfu);
+// QLoRA's bitsandbytes dequantisation: every forward and backward pass reads the 4-bit weights and writes
+// a bf16 copy (bitsandbytes/autograd/_functions.py MatMul4Bit: F.dequantize_4bit(...) in forward and
+// backward), 2.5 bytes per parameter per pass, memory bound.
+double dequant_seconds(double params_on_gpu, double passes, double bandwidth, double efficiency);
+// Ring collective time of `bytes` over `ranks`: all-gather and reduce-scatter move (n-1)/n of the
+// buffer, all-reduce twice that (Patarasuk & Yuan 2009; nccl-tests PERFORMANCE.md bus bandwidth).
+double ring_seconds(double bytes, double ranks, double passes, double link_bytes_per_s);
+// Passes of the full parameter/gradient buffer per step: DDP all-reduce 2, ZeRO-1/2 reduce-scatter +
+// all-gather 2, FSDP/ZeRO-3 all-gather forward + all-gather backward + reduce-scatter 3 (Zhao 2023 §3;
+// Rajbhandari 2020, ZeRO §7: 1.5x DDP traffic for stage 3).
+double data_parallel_passes(int zero_stage);
+// Exposed communication after overlapping a fraction of it with compute.
+double exposed_comm_seconds(double comm, double compute, double overlap_fraction);
+// Pipeline bubble fraction (pp-1)/m of 1F1B (Narayanan 2021, §2.2.1; GPipe, Huang 2019).
+double pipeline_bubble_fraction(double pp, double microbatches);
+// The link a data-parallel group uses: the intra-node bandwidth while it fits one node, else the
+// inter-node one.
+double collective_link_bytes_per_s(double gpus, double intra_node, double inter_node);
+
+// ---------------------------------------------------------------------------------------------
+// Serving roofline (core/time/src/time_serving.cpp).
+
+// One decode step of `batch` sequences: max(bytes read / (bandwidth x efficiency), flops / (peak x mfu))
+// (Williams et al. 2009, "Roofline"; vLLM's decode reads every weight and each sequence's KV once per
+// step: PagedAttention, Kwon et al. 2023 §2).
+double decode_step_seconds(double bytes_read, double flops, double bandwidth, double efficiency, double peak,
+                           double mfu);
+// How many sequences run at once: the KV pool's tokens over one sequence's tokens, capped by max_num_seqs.
+double concurrent_sequences(double kv_pool_tokens, double tokens_per_sequence, double max_num_seqs);
+
+}  // namespace vramplan::time
+
+namespace vramplan {
+const std::vector<ConstantInfo>& time_constants();
+}  // namespace vramplan

@@ -1,0 +1,61 @@
+// Compute time at an MFU, QLoRA's dequantisation, data-parallel collectives, their overlap with
+// compute and the pipeline bubble.
+#include <algorithm>
+#include <cmath>
+
+#include "vramplan/time.hpp"
+
+namespace vramplan::time {
+
+namespace {
+// Guards every division: a non-positive or non-finite divisor yields 0 seconds, never inf/NaN; the
+// scenario layer refuses such inputs before they reach here.
+double safe_div(double a, double b) { return (b > 0 && std::isfinite(b) && std::isfinite(a)) ? a / b : 0.0; }
+}  // namespace
+
+// MFU definition (Chowdhery et al. 2022, PaLM, appendix B): time = model FLOPs / (peak x MFU).
+double compute_seconds(double flops, double gpus, double peak_flops, double mfu) {
+  return safe_div(flops, gpus * peak_flops * mfu);
+}
+
+// bitsandbytes/autograd/_functions.py MatMul4Bit.forward/backward: F.dequantize_4bit(B, quant_state)
+// reads the packed 4-bit weights (0.5 byte + absmax) and writes a bf16 copy (2 bytes) for the GEMM.
+double dequant_seconds(double params_on_gpu, double passes, double bandwidth, double efficiency) {
+  return safe_div(params_on_gpu * 2.5 * passes, bandwidth * efficiency);
+}
+
+// Ring all-gather / reduce-scatter: each rank sends and receives (n-1)/n of the buffer (Patarasuk & Yuan
+// 2009, "Bandwidth optimal all-reduce algorithms"; nccl-tests doc/PERFORMANCE.md: busbw = algbw x (n-1)/n),
+// at kCollectiveEfficiency of the link's one-direction peak.
+double ring_seconds(double bytes, double ranks, double passes, double link_bytes_per_s) {
+  if (ranks <= 1) return 0.0;
+  return safe_div(passes * bytes * (ranks - 1) / ranks, link_bytes_per_s * kCollectiveEfficiency);
+}
+
+// DDP: one all-reduce of the gradients = reduce-scatter + all-gather (2 passes). ZeRO-1/2: reduce-scatter
+// gradients, all-gather updated parameters (2). ZeRO-3/FSDP FULL_SHARD: all-gather in forward, again in
+// backward, reduce-scatter gradients (3; Rajbhandari et al. 2020 §7.2.2: 1.5x DDP; Zhao et al. 2023 §3.2).
+double data_parallel_passes(int zero_stage) { return zero_stage >= 3 ? 3.0 : 2.0; }
+
+// Zhao et al. 2023 (PyTorch FSDP) §3.3: backward/forward prefetch overlap the next unit's all-gather and
+// the previous unit's reduce-scatter with compute; what does not fit under compute, and the part that
+// cannot overlap (first gather, last reduce-scatter, kCommOverlapFraction), is exposed.
+double exposed_comm_seconds(double comm, double compute, double overlap_fraction) {
+  const double hidden = std::min(comm * overlap_fraction, compute);
+  return std::max(0.0, comm - hidden);
+}
+
+// Narayanan et al. 2021 §2.2.1 (1F1B schedule, as GPipe, Huang et al. 2019): bubble time fraction
+// (p - 1) / m of the ideal compute time, m microbatches per pipeline.
+double pipeline_bubble_fraction(double pp, double microbatches) {
+  if (pp <= 1) return 0.0;
+  return safe_div(pp - 1, std::max(1.0, microbatches));
+}
+
+// NVLink/PCIe inside a node of kGpusPerNode; across nodes the NIC per GPU is the narrow link (DGX H100).
+double collective_link_bytes_per_s(double gpus, double intra_node, double inter_node) {
+  const double intra = intra_node > 0 ? intra_node : kFallbackIntraNodeBytesPerS;
+  return gpus > kGpusPerNode ? std::min(intra, inter_node) : intra;
+}
+
+}  // namespace vramplan::time

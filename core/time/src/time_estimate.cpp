@@ -1,0 +1,273 @@
+// The time model for a scenario: the terms of vramplan/time.hpp summed into a training step, a serving
+// request (TTFT, TPOT, tokens/s) and an RL step by phase (generation, scoring, training). Every range
+// comes from the utilisation band (default_training_mfu, default_decode_efficiency).
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "vramplan/text_format.hpp"
+#include "vramplan/time_estimate.hpp"
+
+namespace vramplan::time {
+namespace {
+
+using text::format;
+
+struct Hardware {
+  double peak = 0;       // dense FLOP/s per GPU in the compute dtype
+  double bandwidth = 0;  // HBM bytes/s per GPU
+  double intra = 0;      // intra-node collective link, bytes/s per GPU (0: catalog has none)
+  std::string arch;
+};
+
+struct Shape {
+  double n = 0;        // parameters a token's matmuls pass through (active for MoE)
+  double layers = 0;
+  double width = 0;    // num_heads x head_dim
+};
+
+// The LM head multiplies every token (2 d V), the input embedding is a lookup: count the matmul
+// parameters as active - embedding + vocab x hidden (Kaplan 2020 §2.1 excludes embeddings from N;
+// the output projection is a real GEMM, as Narayanan 2021's V/(16 l h) term counts it).
+Shape shape_of(const Scenario& s, const ParamCounts& p) {
+  const TransformerStack& t = s.model.config.text;
+  Shape sh;
+  const double head = static_cast<double>(s.model.config.vocab_size) * static_cast<double>(t.hidden_size);
+  sh.n = std::max(0.0, static_cast<double>(p.active - p.embedding) + head);
+  sh.layers = static_cast<double>(t.layers);
+  sh.width = static_cast<double>(t.num_heads * t.head_dim);
+  return sh;
+}
+
+// fp32 training runs the GEMMs in TF32 on Ampere and later: half the bf16 tensor rate (NVIDIA A100
+// whitepaper: TF32 156 vs BF16 312 TFLOPS dense), stated as an assumption.
+Hardware hardware_of(const GpuSpec& g, bool fp32) {
+  return {fp32 ? g.bf16_dense_flops / 2 : g.bf16_dense_flops, g.bandwidth_bytes_per_s, 0.0, g.architecture};
+}
+
+Range seconds_range(double work_at_one, Band b) {
+  return {work_at_one / b.value, work_at_one / b.high, work_at_one / b.low};
+}
+Range rate_range(double amount, Range seconds) {
+  auto rate = [&](double sec) { return sec > 0 ? amount / sec : 0.0; };
+  return {rate(seconds.value), rate(seconds.high), rate(seconds.low)};
+}
+Range add(Range a, Range b) { return {a.value + b.value, a.low + b.low, a.high + b.high}; }
+Range scale(Range a, double f) { return {a.value * f, a.low * f, a.high * f}; }
+
+double flops_per_training_token(const Scenario& s, const Shape& sh, double trainable, double seq) {
+  const bool lora = s.train.method != Method::full;
+  double f = lora ? lora_training_flops_per_token(sh.n, trainable, sh.layers, sh.width, seq)
+                  : full_training_flops_per_token(sh.n, sh.layers, sh.width, seq);
+  if (s.train.gradient_checkpointing) f += recompute_flops_per_token(sh.n, sh.layers, sh.width, seq);
+  return f;
+}
+
+// Data-parallel collectives of one step at the default utilisation (they do not depend on the MFU).
+double comm_seconds(const Scenario& s, const ParamCounts& p, const Hardware& hw, double dp, TimeEstimate& out) {
+  if (dp <= 1) return 0.0;
+  const int stage = s.train.sharding == Sharding::zero3 || s.train.sharding == Sharding::fsdp ? 3
+                    : s.train.sharding == Sharding::none                                      ? 0
+                                                                                              : 2;
+  const double bytes_per = s.train.precision == Precision::fp32 ? 4.0 : 2.0;
+  const double model_split = static_cast<double>(s.train.tp * s.train.pp);
+  // DDP/ZeRO-1/2 move only the gradients of trainable parameters; FSDP/ZeRO-3 also gathers the
+  // frozen base under LoRA (it is sharded like the rest).
+  const double passes = data_parallel_passes(stage);
+  const double trainable = s.train.method == Method::full ? static_cast<double>(p.total) : 0.0;
+  const double grads = std::max(trainable, 1.0) * bytes_per;
+  // ZeRO-3/FSDP: (passes - 1) all-gathers of the whole (sharded) model, one reduce-scatter of gradients.
+  const double bytes = (stage == 3 ? (passes - 1) * static_cast<double>(p.total) * bytes_per + grads
+                                   : passes * grads) / model_split;
+  const double link = collective_link_bytes_per_s(static_cast<double>(s.gpus), hw.intra, kInterNodeBytesPerS);
+  if (hw.intra <= 0) {
+    out.warnings.push_back("time: the GPU catalog has no interconnect entry for " + s.gpu->id +
+                           "; collectives use kFallbackIntraNodeBytesPerS (PCIe 4.0 x16)");
+  }
+  out.assumptions.push_back("data-parallel collectives over " + std::to_string(static_cast<long long>(dp)) +
+                            format(" ranks at %.0f GB/s per GPU, %.0f%% of them can overlap compute", link / 1e9,
+                                   kCommOverlapFraction * 100));
+  return ring_seconds(bytes, dp, 1.0, link);
+}
+
+}  // namespace
+
+namespace {
+
+
+// Compute plus the part of the collectives that does not hide under it, for one end of the band.
+Range with_comm(Range compute, double comm) {
+  auto total = [&](double c) { return c + exposed_comm_seconds(comm, c, kCommOverlapFraction); };
+  return {total(compute.value), total(compute.low), total(compute.high)};
+}
+
+// Seconds of a training pass over `tokens` tokens of `seq` on `gpus` GPUs, communication included.
+Range training_seconds(const Scenario& s, const TimeInputs& in, const Hardware& hw, double tokens, double seq,
+                       double gpus, TimeEstimate& out) {
+  const Shape sh = shape_of(s, *in.params);
+  const Band mfu = default_training_mfu(hw.arch, false, seq);
+  out.utilisation = mfu.value;
+  const double model_split = static_cast<double>(s.train.tp * s.train.pp * s.train.cp);
+  const double dp = std::max(1.0, std::floor(gpus / model_split));
+  const double bubble = pipeline_bubble_fraction(static_cast<double>(s.train.pp), 1.0);
+  const double flops = flops_per_training_token(s, sh, in.trainable_params, seq) * tokens;
+  Range compute = seconds_range(compute_seconds(flops, gpus, hw.peak, 1.0) * (1 + bubble), mfu);
+  if (s.train.method == Method::qlora) {
+    const double passes = s.train.gradient_checkpointing ? 3.0 : 2.0;
+    const double split = static_cast<double>(s.train.tp * s.train.pp);
+    const double deq = dequant_seconds(static_cast<double>(in.params->total) / split, passes, hw.bandwidth,
+                                       kDecodeBandwidthEfficiency);
+    compute = add(compute, {deq, deq, deq});
+  }
+  if (bubble > 0) {
+    out.assumptions.push_back(format("pipeline bubble (pp-1)/m = %.2f with one micro-batch per data-parallel rank",
+                                     bubble));
+  }
+  return with_comm(compute, comm_seconds(s, *in.params, hw, dp, out));
+}
+
+void push(TimeEstimate& out, const char* id, Range r, std::string formula) {
+  out.terms.push_back({id, r, std::move(formula)});
+}
+
+void training_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEstimate& out) {
+  const double gpus = static_cast<double>(s.gpus);
+  const double dp = std::max(1.0, std::floor(gpus / static_cast<double>(s.train.tp * s.train.pp * s.train.cp)));
+  const double seq = static_cast<double>(s.train.seq_len);
+  const double tokens = static_cast<double>(s.train.micro_batch_size) * seq * dp;
+  const Range step = training_seconds(s, in, hw, tokens, seq, gpus, out);
+  push(out, "step_seconds", step,
+       format("training FLOPs per token (%s) x %.0f tokens / (%.0f GPUs x %.1f TFLOP/s x MFU %.2f), plus exposed "
+              "communication",
+              s.train.method == Method::full ? "6N + 12 L h s" : "4N + 12 L h s + 6 x adapters", tokens, gpus,
+              hw.peak / 1e12, out.utilisation));
+  push(out, "tokens_per_second", rate_range(tokens, step), "tokens per step / step_seconds");
+  push(out, "tokens_per_second_per_gpu", rate_range(tokens / gpus, step), "tokens_per_second / GPUs");
+  out.assumptions.push_back("one step = micro_batch_size x seq_len tokens on each of the " +
+                            std::to_string(static_cast<long long>(dp)) +
+                            " data-parallel ranks (no gradient accumulation); every token is a real token");
+  if (s.train.gradient_checkpointing) out.assumptions.push_back("gradient checkpointing recomputes one forward");
+}
+
+struct DecodeCase {
+  double batch = 1, prompt = 0, output = 0, gpus_per_engine = 1;
+  double weight_bytes = 0;        // per GPU
+  double kv_bytes_per_token = 0;  // per GPU
+};
+
+// One request's prefill (compute bound) and one decode step of `batch` sequences at the mean context
+// (prompt + output / 2), at one end of the bands.
+struct Serving {
+  Range ttft, tpot;
+};
+Serving serve(const Shape& sh, const Hardware& hw, const DecodeCase& c) {
+  const Band pre = default_prefill_mfu(), eff = default_decode_efficiency();
+  const double prefill_flops = c.prompt * inference_flops_per_token(sh.n, sh.layers, sh.width, c.prompt / 2);
+  const Range ttft = seconds_range(prefill_flops / (c.gpus_per_engine * hw.peak), pre);
+  const double ctx = c.prompt + c.output / 2;
+  const double bytes = c.weight_bytes + c.batch * c.kv_bytes_per_token * ctx;
+  const double flops = c.batch * inference_flops_per_token(sh.n, sh.layers, sh.width, ctx) / c.gpus_per_engine;
+  auto step = [&](double e, double m) { return decode_step_seconds(bytes, flops, hw.bandwidth, e, hw.peak, m); };
+  return {ttft, {step(eff.value, pre.value), step(eff.high, pre.high), step(eff.low, pre.low)}};
+}
+
+void serving_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEstimate& out) {
+  const InferenceSettings& inf = s.inference;
+  const double per_engine = static_cast<double>(inf.tp * inf.pp);
+  DecodeCase c;
+  c.prompt = std::floor(static_cast<double>(inf.context_len) / 2);
+  c.output = static_cast<double>(inf.context_len) - c.prompt;
+  c.gpus_per_engine = static_cast<double>(inf.tp);
+  c.weight_bytes = static_cast<double>(in.params->total) * memory::quantized_bytes_per_param(inf.weight_dtype) /
+                   per_engine * static_cast<double>(inf.pp);
+  c.kv_bytes_per_token = in.kv_bytes_per_token * static_cast<double>(inf.pp);
+  const double pool = inf.engine == Engine::vllm ? std::floor(in.max_concurrent_sequences) : 1e18;
+  c.batch = std::max(1.0, std::min(static_cast<double>(inf.batch_size), pool));
+  const Serving r = serve(shape_of(s, *in.params), hw, c);
+  out.utilisation = kDecodeBandwidthEfficiency;
+  const double engines = std::max(1.0, std::floor(static_cast<double>(s.gpus) / per_engine));
+  push(out, "time_to_first_token_seconds", r.ttft,
+       format("prefill of %.0f prompt tokens x (2N + 2 L ctx h) / (%.0f GPUs x peak x prefill MFU %.2f)", c.prompt,
+              c.gpus_per_engine, kPrefillMfu));
+  push(out, "time_per_output_token_seconds", r.tpot,
+       format("max((weights + %.0f sequences x KV at %.0f tokens) / (bandwidth x %.2f), FLOPs / (peak x MFU))",
+              c.batch, c.prompt + c.output / 2, kDecodeBandwidthEfficiency));
+  push(out, "output_tokens_per_second", scale(rate_range(c.batch, r.tpot), engines),
+       format("%.0f sequences / time_per_output_token x %.0f engine(s)", c.batch, engines));
+  out.assumptions.push_back(format("a request is %.0f prompt tokens then %.0f output tokens (context_len split "
+                                   "in half); %.0f sequences decode at once (batch_size%s)",
+                                   c.prompt, c.output, c.batch,
+                                   inf.engine == Engine::vllm ? ", at most what the KV pool holds" : ""));
+}
+
+// Generation: each engine decodes its sequences in waves of what its KV pool holds; every wave is one
+// prefill and `response` decode steps (synchronous rollout: the step waits for the wave's end).
+Range generation_seconds(const Scenario& s, const TimeInputs& in, const Hardware& hw, double prompt,
+                         double response) {
+  const RolloutSettings& r = s.rl.rollout;
+  DecodeCase c;
+  c.prompt = prompt;
+  c.output = response;
+  c.gpus_per_engine = static_cast<double>(r.tp);
+  c.weight_bytes = static_cast<double>(in.params->total) * 2.0 / c.gpus_per_engine;
+  c.kv_bytes_per_token = in.kv_bytes_per_token;
+  c.batch = std::max(1.0, std::floor(in.max_concurrent_sequences));
+  const double waves = std::ceil(std::max(1.0, in.rollout_sequences_per_engine) / c.batch);
+  c.batch = std::min(c.batch, std::max(1.0, in.rollout_sequences_per_engine));
+  const Serving sv = serve(shape_of(s, *in.params), hw, c);
+  return scale(add(sv.ttft, scale(sv.tpot, response)), waves);
+}
+
+void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEstimate& out) {
+  const RolloutSettings& r = s.rl.rollout;
+  const double prompt = static_cast<double>(r.mean_prompt_len.value_or(r.max_prompt_len));
+  const double response = static_cast<double>(r.mean_response_len.value_or(r.max_response_len));
+  const double packed_len = s.rl.sequence_packing ? prompt + response
+                                                  : static_cast<double>(r.max_prompt_len + r.max_response_len);
+  const double sequences = static_cast<double>(r.prompts_per_step * r.generations_per_prompt);
+  const double tokens = sequences * packed_len;
+  const double train_gpus = std::max(1.0, in.train_gpus);
+  const Range gen = generation_seconds(s, in, hw, prompt, response);
+  // Scoring: forwards of the policy (old log-probs), the reference and the critic over every sequence.
+  const Shape sh = shape_of(s, *in.params);
+  const double passes = 1.0 + (s.rl.reference ? 1.0 : 0.0) + (s.rl.critic ? 1.0 : 0.0);
+  const double score_flops = passes * tokens * inference_flops_per_token(sh.n, sh.layers, sh.width, packed_len / 2);
+  const Range score = seconds_range(compute_seconds(score_flops, train_gpus, hw.peak, 1.0),
+                                    default_training_mfu(hw.arch, false, packed_len));
+  Range train = training_seconds(s, in, hw, tokens, packed_len, train_gpus, out);
+  if (s.rl.critic) train = scale(train, 2.0);
+  out.phases.push_back({"rollout", gen, format("%.0f sequences of %.0f + %.0f tokens in waves of what the KV pool "
+                                                  "holds: prefill + %.0f decode steps each",
+                                                  sequences, prompt, response, response)});
+  out.phases.push_back({"scoring", score, format("%.0f forward pass(es) x 2N + 2 L ctx h per token over %.0f tokens",
+                                                 passes, tokens)});
+  out.phases.push_back({"train", train, s.rl.critic ? "policy and critic training steps over the batch"
+                                                       : "one training pass (6N + 12 L h s) over the batch"});
+  const Range step = add(add(gen, score), train);
+  push(out, "step_seconds", step, "generation + scoring + training (synchronous, on-policy)");
+  push(out, "tokens_per_second", rate_range(tokens, step), "sequences x tokens per sequence / step_seconds");
+  push(out, "tokens_per_second_per_gpu", rate_range(tokens / static_cast<double>(s.gpus), step),
+       "tokens_per_second / GPUs (NeMo RL's tokens/sec/GPU)");
+  out.assumptions.push_back("the rollout generates mean lengths (rl.rollout.mean_*_len, else the maxima); no "
+                            "reward-model forward, refit or weight-sync time is counted");
+}
+
+}  // namespace
+
+TimeEstimate estimate_time(const Scenario& s, const TimeInputs& in) {
+  TimeEstimate out;
+  if (!s.gpu || in.params == nullptr || !(s.gpu->bf16_dense_flops > 0) || !(s.gpu->bandwidth_bytes_per_s > 0)) {
+    out.warnings.push_back("time: no GPU in the scenario, so no peak FLOP/s or bandwidth to time the job on");
+    return out;
+  }
+  out.available = true;
+  const bool fp32 = s.workload != Workload::inference && s.train.precision == Precision::fp32;
+  const Hardware hw = hardware_of(*s.gpu, fp32);
+  if (fp32) out.assumptions.push_back("fp32 training runs its GEMMs in TF32 at half the bf16 peak");
+  if (s.workload == Workload::train) training_time(s, in, hw, out);
+  if (s.workload == Workload::inference) serving_time(s, in, hw, out);
+  if (s.workload == Workload::rl) rl_time(s, in, hw, out);
+  return out;
+}
+
+}  // namespace vramplan::time

@@ -1,0 +1,75 @@
+// Default utilisations (MFU, decode bandwidth efficiency) per workload and GPU generation, and the list
+// of the time model's empirical constants for the result and the docs. Values and sources are in
+// vramplan/time.hpp; the published figures behind them in docs/time-model.md.
+#include "vramplan/time.hpp"
+
+namespace vramplan::time {
+
+namespace {
+Band scaled(Band b, double s) { return {b.value * s, b.low * s, b.high * s}; }
+}  // namespace
+
+// The generation picks the band (mfu-research §6); an fp8 compute dtype on a GPU with an fp8 peak uses
+// the fp8 band against that peak; sequences from kLongContextTokens up lose throughput to attention
+// kernels and communication beyond what the attention FLOPs term counts (llm-foundry 7B H100, 2k -> 32k).
+Band default_training_mfu(std::string_view architecture, bool fp8_peak, double seq_len) {
+  Band b{kMfuOther, kMfuOtherLow, kMfuOtherHigh};
+  if (fp8_peak) {
+    b = {kMfuFp8, kMfuFp8Low, kMfuFp8High};
+  } else if (architecture == "Hopper") {
+    b = {kMfuHopper, kMfuHopperLow, kMfuHopperHigh};
+  } else if (architecture == "Ampere") {
+    b = {kMfuAmpere, kMfuAmpereLow, kMfuAmpereHigh};
+  } else if (architecture == "Blackwell") {
+    b = {kMfuBlackwell, kMfuBlackwellLow, kMfuBlackwellHigh};
+  }
+  return seq_len >= kLongContextTokens ? scaled(b, kLongContextMfuScale) : b;
+}
+
+Band default_prefill_mfu() { return {kPrefillMfu, kPrefillMfuLow, kPrefillMfuHigh}; }
+
+Band default_decode_efficiency() {
+  return {kDecodeBandwidthEfficiency, kDecodeBandwidthEfficiencyLow, kDecodeBandwidthEfficiencyHigh};
+}
+
+}  // namespace vramplan::time
+
+namespace vramplan {
+
+const std::vector<ConstantInfo>& time_constants() {
+  using namespace time;
+  static const std::vector<ConstantInfo> kConstants = {
+      {"kMfuHopper", kMfuHopper, "fraction",
+       "training MFU on Hopper, BF16 (band 0.30-0.48): Llama 3 arXiv 2407.21783 s3.3.2 38-43%; Megatron-LM README "
+       "41-47%; llm-foundry H100 tables 37-46%; torchtitan 33-39%"},
+      {"kMfuAmpere", kMfuAmpere, "fraction",
+       "training MFU on Ampere, BF16 (band 0.42-0.62): llm-foundry A100 tables 51-64%; torchtitan 64x A100 52-61%"},
+      {"kMfuBlackwell", kMfuBlackwell, "fraction",
+       "training MFU on Blackwell (band 0.25-0.45): provisional, Hopper's band shifted down, no sourced figure yet"},
+      {"kMfuOther", kMfuOther, "fraction",
+       "training MFU on other GPUs (band 0.30-0.55): torchtune RTX 4090 full fine-tune of Llama 3.1 8B, 1,650 tok/s = "
+       "48% of 165 TFLOPS"},
+      {"kMfuFp8", kMfuFp8, "fraction of the fp8 peak",
+       "training MFU with fp8 compute (band 0.18-0.30): llm-foundry H100 FP8 rows 27.7-29.1%; torchtitan Float8 "
+       "1.28-1.6x over BF16"},
+      {"kLongContextMfuScale", kLongContextMfuScale, "factor",
+       "MFU scale from 32768-token sequences: llm-foundry 7B on H100 46% at 2k -> 31% at 32k"},
+      {"kPrefillMfu", kPrefillMfu, "fraction", "serving prefill MFU (band 0.30-0.70): provisional"},
+      {"kDecodeBandwidthEfficiency", kDecodeBandwidthEfficiency, "fraction of HBM peak",
+       "decode memory-bandwidth utilisation (band 0.55-0.85): practitioner range 60-85% for vLLM/TensorRT-LLM, "
+       "provisional"},
+      {"kCommOverlapFraction", kCommOverlapFraction, "fraction",
+       "share of data-parallel collectives that can hide under compute (Zhao et al. 2023, PyTorch FSDP s3.3 "
+       "prefetching); a judgment"},
+      {"kCollectiveEfficiency", kCollectiveEfficiency, "fraction of link peak",
+       "NCCL ring bus bandwidth on large messages (nccl-tests doc/PERFORMANCE.md)"},
+      {"kInterNodeBytesPerS", kInterNodeBytesPerS, "bytes/s per GPU",
+       "one 400 Gb/s NDR InfiniBand NIC per GPU (DGX H100 user guide); cluster.inter_node_bytes_per_s overrides"},
+      {"kFallbackIntraNodeBytesPerS", kFallbackIntraNodeBytesPerS, "bytes/s per GPU",
+       "PCIe 4.0 x16 one direction, when the GPU catalog has no interconnect entry"},
+      {"kGpusPerNode", kGpusPerNode, "GPUs", "DGX/HGX nodes of 8 GPUs"},
+  };
+  return kConstants;
+}
+
+}  // namespace vramplan

@@ -1,0 +1,139 @@
+// Physical limits of the time model over the whole GPU catalog: no training step faster than its
+// matmul FLOPs at the GPU's dense peak (MFU 1), no decode step faster than reading the weights once at
+// the GPU's full bandwidth, and never a NaN, infinity or negative time.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+
+#include "vramplan/api.hpp"
+#include "vramplan/catalog.hpp"
+#include "vramplan/params.hpp"
+
+using vramplan::Json;
+namespace api = vramplan::api;
+
+namespace {
+
+const char* const kModel = "Qwen/Qwen2.5-7B-Instruct";
+
+Json scenario(const std::string& gpu, const char* workload, const char* method, int gpus) {
+  Json s = {{"model", kModel}, {"workload", workload}, {"gpu", gpu}, {"gpus", gpus}};
+  if (std::string(workload) == "train") {
+    s["train"] = {{"method", method}, {"micro_batch_size", 2}, {"seq_len", 2048},
+                  {"gradient_checkpointing", true}, {"sharding", gpus > 1 ? "fsdp" : "none"}};
+  } else if (std::string(workload) == "inference") {
+    s["inference"] = {{"engine", method}, {"batch_size", 64}, {"context_len", 4096}};
+  }
+  return s;
+}
+
+// Every quantity of a "time" object is finite and positive, low <= value <= high for seconds.
+void check_quantities(const Json& t) {
+  for (const auto& [key, v] : t.items()) {
+    if (!v.is_object()) continue;
+    INFO(key);
+    for (const char* end : {"value", "low", "high"}) {
+      const double x = v.at(end).get<double>();
+      CHECK(std::isfinite(x));
+      CHECK(x > 0);
+    }
+    // A communication-bound step does not depend on the MFU: its ends may be equal up to rounding.
+    const double slack = 1 + 1e-12;
+    if (key.find("seconds") != std::string::npos) {
+      CHECK(v.at("low").get<double>() <= v.at("value").get<double>() * slack);
+      CHECK(v.at("value").get<double>() <= v.at("high").get<double>() * slack);
+    } else {
+      CHECK(v.at("low").get<double>() <= v.at("high").get<double>() * slack);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("time physical limits over the GPU catalog") {
+  const vramplan::Catalog* catalog = vramplan::load_catalog().value();
+  const auto* model = vramplan::find_model(*catalog, kModel);
+  REQUIRE(model != nullptr);
+  const double non_embedding = static_cast<double>(vramplan::count_params(model->config).value().non_embedding);
+  for (const vramplan::GpuSpec& g : catalog->gpus) {
+    INFO(g.id);
+    for (const char* method : {"full", "lora", "qlora"}) {
+      for (int gpus : {1, 16}) {
+        auto r = api::estimate(scenario(g.id, "train", method, gpus));
+        if (!r.ok()) continue;  // a refused combination (e.g. qlora on a GPU without bf16) is not timed
+        const Json& t = r.value().at("time");
+        REQUIRE(t.at("available").get<bool>());
+        check_quantities(t);
+        // Lower bound: the frozen-base LoRA pass is 4N; full training 6N; tokens = 2 x 2048 x gpus.
+        const double per_token = std::string(method) == "full" ? 6.0 * non_embedding : 4.0 * non_embedding;
+        const double bound = per_token * 2 * 2048 * gpus / (gpus * g.bf16_dense_flops);
+        CHECK(t.at("step_seconds").at("low").get<double>() >= bound);
+      }
+    }
+    for (const char* engine : {"vllm", "hf"}) {
+      auto r = api::estimate(scenario(g.id, "inference", engine, 1));
+      if (!r.ok()) continue;
+      const Json& t = r.value().at("time");
+      check_quantities(t);
+      // bf16 weights read once per decode step at the full HBM bandwidth.
+      CHECK(t.at("time_per_output_token_seconds").at("low").get<double>() >=
+            2.0 * non_embedding / g.bandwidth_bytes_per_s);
+    }
+    auto rl = api::estimate(Json{{"model", kModel}, {"workload", "rl"}, {"gpu", g.id}, {"gpus", 8}});
+    if (rl.ok()) {
+      check_quantities(rl.value().at("time"));
+      for (const Json& phase : rl.value().at("phases")) {
+        if (phase.at("time").is_null()) continue;
+        CHECK(phase.at("time").at("seconds").at("value").get<double>() > 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("no GPU: time is unavailable with a warning, never a number") {
+  auto r = api::estimate(Json{{"model", kModel}, {"workload", "train"}});
+  REQUIRE(r.ok());
+  const Json& t = r.value().at("time");
+  CHECK_FALSE(t.at("available").get<bool>());
+  CHECK_FALSE(t.contains("step_seconds"));
+  CHECK(t.at("warnings").size() == 1);
+}
+
+TEST_CASE("training step on one H100 by hand: (6N + 12 L h s) x tokens / (peak x kMfuHopper)") {
+  const vramplan::Catalog* catalog = vramplan::load_catalog().value();
+  const auto* model = vramplan::find_model(*catalog, kModel);
+  REQUIRE(model != nullptr);
+  const auto p = vramplan::count_params(model->config).value();
+  const auto& t = model->config.text;
+  // Matmul parameters: active - embeddings + the LM head (vocab x hidden).
+  const double n = static_cast<double>(p.active - p.embedding) +
+                   static_cast<double>(model->config.vocab_size) * static_cast<double>(t.hidden_size);
+  const double flops = 6 * n + 12.0 * static_cast<double>(t.layers) * static_cast<double>(t.num_heads * t.head_dim) * 2048;
+  Json s = scenario("H100-SXM-80GB", "train", "full", 1);
+  s["train"]["gradient_checkpointing"] = false;
+  auto r = api::estimate(s);
+  REQUIRE(r.ok());
+  const Json& step = r.value().at("time").at("step_seconds");
+  CHECK(step.at("value").get<double>() == doctest::Approx(flops * 4096 / (989.4e12 * 0.40)));
+  CHECK(step.at("low").get<double>() == doctest::Approx(flops * 4096 / (989.4e12 * 0.48)));
+  // Gradient checkpointing adds one forward: 8N + 16 L h s.
+  s["train"]["gradient_checkpointing"] = true;
+  auto gc = api::estimate(s);
+  REQUIRE(gc.ok());
+  CHECK(gc.value().at("time").at("step_seconds").at("value").get<double>() ==
+        doctest::Approx(flops * 4 / 3 * 4096 / (989.4e12 * 0.40)));
+}
+
+TEST_CASE("decode step by hand: a batch of one on vLLM reads the weights and its KV at the mean context") {
+  Json s = scenario("H100-SXM-80GB", "inference", "vllm", 1);
+  s["inference"]["batch_size"] = 1;
+  auto r = api::estimate(s);
+  REQUIRE(r.ok());
+  const double params = r.value().at("model").at("params").get<double>();
+  const double kv = r.value().at("inference").at("kv_bytes_per_token").get<double>();
+  // (2 bytes x params + 1 x KV/token x (2048 + 1024)) / (3.35e12 x 0.70), memory bound at batch 1.
+  const double expected = (2 * params + kv * 3072) / (3.35e12 * 0.70);
+  CHECK(r.value().at("time").at("time_per_output_token_seconds").at("value").get<double>() ==
+        doctest::Approx(expected).epsilon(1e-6));
+}

@@ -1,0 +1,92 @@
+// Term functions of the time model (vramplan/time.hpp), each against a hand computation.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+
+#include "vramplan/time.hpp"
+
+using namespace vramplan;
+using namespace vramplan::time;
+
+TEST_CASE("training FLOPs per token: 6N + 12 L h s (Narayanan 2021) on Llama 3.1 8B at seq 2048") {
+  const double n = 8.03e9, layers = 32, width = 4096, seq = 2048;
+  // 12 x 32 x 4096 x 2048 = 3,221,225,472 by hand.
+  CHECK(3.0 * forward_attention_flops_per_token(layers, width, seq) == doctest::Approx(3221225472.0));
+  CHECK(full_training_flops_per_token(n, layers, width, seq) == doctest::Approx(6 * 8.03e9 + 3221225472.0));
+  // The attention share grows linearly with the sequence: s/(6h) of the matmul term per Narayanan (l h^2 ~ N/12).
+  CHECK(full_training_flops_per_token(n, layers, width, 4096) - full_training_flops_per_token(n, layers, width, 2048) ==
+        doctest::Approx(3221225472.0));
+  CHECK(forward_matmul_flops_per_token(n) == doctest::Approx(1.606e10));
+}
+
+TEST_CASE("LoRA: 4N for the frozen base + full attention + 6 per adapter parameter; recompute = one forward") {
+  const double n = 1e9, a = 1e7, layers = 10, width = 1000, seq = 100;
+  const double attn_fwd = 4.0 * 10 * 1000 * 100;  // 4e6
+  CHECK(lora_training_flops_per_token(n, a, layers, width, seq) == doctest::Approx(4e9 + 3 * attn_fwd + 6e7));
+  CHECK(lora_training_flops_per_token(n, 0, layers, width, seq) < full_training_flops_per_token(n, layers, width, seq));
+  CHECK(recompute_flops_per_token(n, layers, width, seq) == doctest::Approx(2e9 + attn_fwd));
+  // HFU / MFU = 4/3 with full recompute (llm-foundry's tables).
+  const double model = full_training_flops_per_token(n, layers, width, seq);
+  CHECK((model + recompute_flops_per_token(n, layers, width, seq)) / model == doctest::Approx(4.0 / 3.0));
+  // Inference: 2N + 2 L ctx d (Kaplan Table 1).
+  CHECK(inference_flops_per_token(n, layers, width, 500) == doctest::Approx(2e9 + 2.0 * 10 * 500 * 1000));
+}
+
+TEST_CASE("compute time, dequantisation and the pipeline bubble") {
+  // 1e18 FLOPs on 8 GPUs of 989.4 TFLOP/s at 40%: 1e18 / (8 x 989.4e12 x 0.4) = 315.85 s.
+  CHECK(compute_seconds(1e18, 8, 989.4e12, 0.4) == doctest::Approx(315.848).epsilon(1e-4));
+  CHECK(compute_seconds(1e18, 0, 989.4e12, 0.4) == 0.0);  // never inf
+  // 8e9 params x 2.5 bytes x 3 passes / (1e12 x 0.7) = 85.714 ms.
+  CHECK(dequant_seconds(8e9, 3, 1e12, 0.7) == doctest::Approx(0.0857143).epsilon(1e-4));
+  CHECK(pipeline_bubble_fraction(4, 8) == doctest::Approx(0.375));
+  CHECK(pipeline_bubble_fraction(1, 8) == 0.0);
+  CHECK(pipeline_bubble_fraction(4, 0) == doctest::Approx(3.0));  // m < 1 counts as one microbatch
+}
+
+TEST_CASE("collectives: ring passes, link choice and overlap") {
+  // 1 GB, 8 ranks, FSDP's 3 passes, 100 GB/s at 80%: 3 x 1e9 x 7/8 / 80e9 = 32.8125 ms.
+  CHECK(data_parallel_passes(3) == 3.0);
+  CHECK(data_parallel_passes(0) == 2.0);
+  CHECK(ring_seconds(1e9, 8, data_parallel_passes(3), 100e9) == doctest::Approx(0.0328125));
+  CHECK(ring_seconds(1e9, 1, 3, 100e9) == 0.0);
+  CHECK(collective_link_bytes_per_s(8, 450e9, kInterNodeBytesPerS) == 450e9);
+  CHECK(collective_link_bytes_per_s(16, 450e9, kInterNodeBytesPerS) == kInterNodeBytesPerS);
+  CHECK(collective_link_bytes_per_s(4, 0, kInterNodeBytesPerS) == kFallbackIntraNodeBytesPerS);
+  // 10 s of traffic under 5 s of compute: 5 s hide, 5 exposed; under 100 s: 20% cannot hide.
+  CHECK(exposed_comm_seconds(10, 5, 0.8) == doctest::Approx(5.0));
+  CHECK(exposed_comm_seconds(10, 100, 0.8) == doctest::Approx(2.0));
+  CHECK(exposed_comm_seconds(10, 100, 1.0) == doctest::Approx(0.0));
+}
+
+TEST_CASE("decode roofline: the step is bytes / bandwidth when memory bound, flops / peak when compute bound") {
+  // 16 GB of bf16 weights on an H100 SXM (3.35 TB/s) at efficiency 1: 4.776 ms per token.
+  CHECK(decode_step_seconds(16e9, 1.6e10, 3.35e12, 1.0, 989.4e12, 1.0) == doctest::Approx(16e9 / 3.35e12));
+  // A batch of 1024 sequences: 1024 x 1.6e10 FLOPs / 989.4e12 = 16.56 ms > the memory bound.
+  CHECK(decode_step_seconds(16e9, 1024 * 1.6e10, 3.35e12, 1.0, 989.4e12, 1.0) ==
+        doctest::Approx(1024 * 1.6e10 / 989.4e12));
+  CHECK(decode_step_seconds(16e9, 0, 3.35e12, 0.7, 989.4e12, 0.5) == doctest::Approx(16e9 / (3.35e12 * 0.7)));
+  CHECK(concurrent_sequences(100000, 3000, 16) == 16);
+  CHECK(concurrent_sequences(100000, 3000, 1024) == 33);
+  CHECK(concurrent_sequences(100000, 0, 1024) == 0);
+}
+
+TEST_CASE("default MFU bands by generation, fp8 and long context; constants listed") {
+  const Band h = default_training_mfu("Hopper", false, 4096);
+  CHECK(h.value == kMfuHopper);
+  CHECK(h.low < h.value);
+  CHECK(h.value < h.high);
+  CHECK(default_training_mfu("Ampere", false, 4096).value == kMfuAmpere);
+  CHECK(default_training_mfu("Ada Lovelace", false, 4096).value == kMfuOther);
+  CHECK(default_training_mfu("Hopper", true, 4096).value == kMfuFp8);
+  CHECK(default_training_mfu("Hopper", false, 32768).value == doctest::Approx(kMfuHopper * kLongContextMfuScale));
+  CHECK(default_decode_efficiency().value == kDecodeBandwidthEfficiency);
+  CHECK(default_prefill_mfu().high <= 1.0);
+  bool found = false;
+  for (const ConstantInfo& c : time_constants()) {
+    CHECK(std::string(c.source).size() > 20);
+    CHECK(std::isfinite(c.value));
+    if (std::string(c.name) == "kMfuHopper") found = c.value == kMfuHopper;
+  }
+  CHECK(found);
+}
