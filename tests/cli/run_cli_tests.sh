@@ -100,5 +100,13 @@ grep -q 'vLLM cannot start: .*it needs rl.rollout.gpu_memory_utilization >= 0.1'
 "$cli" recommend "$verl3b" >"$tmp/out" 2>&1
 grep -qE '^H100-SXM-80GB +79.65 GiB +no +-[0-9.]+ GiB +0 ' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: verl 3B recommend row"; }
 
+# Issue 19: DPO with a critic warns and counts no critic (DPO trains no value model).
+echo '{"model": "Qwen/Qwen2.5-0.5B", "workload": "rl", "gpus": 1, "rl": {"algorithm": "dpo", "critic": true}}' >"$tmp/dpo_critic.json"
+json_ok "estimate dpo with critic" estimate --json "$tmp/dpo_critic.json"
+if ! grep -q 'rl.critic is not used by dpo' "$tmp/out" || grep -q '"critic.optimizer"' "$tmp/out"; then
+  failed=$((failed + 1))
+  echo "FAIL: dpo with critic: no warning, or a critic was counted"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

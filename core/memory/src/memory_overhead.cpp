@@ -67,6 +67,9 @@ const std::vector<ConstantInfo>& memory_constants() {
       {"kAdam8bitMinSize", kAdam8bitMinSize, "elements",
        "bitsandbytes min_8bit_size=4096: smaller tensors keep fp32 states"},
       {"kInt4GroupSize", kInt4GroupSize, "weights", "GPTQ/AWQ group_size=128 (one fp16 scale + 4-bit zero per group)"},
+      {"kInt4GroupBytes", kInt4GroupBytes, "bytes",
+       "GPTQ/AWQ per-group metadata: one fp16 scale (2 bytes) + one packed 4-bit zero point (0.5 bytes) per "
+       "kInt4GroupSize weights (AutoGPTQ/AutoAWQ defaults, vLLM gptq/awq layers)"},
       {"kVllmBlockSize", kVllmBlockSize, "tokens", "vLLM CacheConfig block_size default 16"},
       {"kVllmLargeGpuMaxSeqs", kVllmLargeGpuMaxSeqs, "sequences",
        "vLLM get_batch_defaults: max_num_seqs 1024 on GPUs >= 70 GiB that are not A100"},

@@ -2,6 +2,10 @@
 // on paper: hidden 8, 2 heads of 4 (1 kv head), SwiGLU width 16, 2 layers, RMSNorm, vocab 100.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include "vramplan/estimate.hpp"
@@ -183,4 +187,27 @@ TEST_CASE("every constant is listed with a value and a source") {
   CHECK(kVllmSmallGpuMaxSeqs == 256);
   CHECK(kVllmLargeGpuBatchedTokens == 8192);
   CHECK(kVllmSmallGpuBatchedTokens == 2048);
+}
+
+// Issue 15: kInt4GroupBytes was used by the weights but missing from the printed list. Every named
+// double constant that the memory header defines must be listed (kGiB is a unit, not a constant).
+TEST_CASE("every constant defined in memory.hpp appears in memory_constants()") {
+  std::ifstream in(std::string(VRAMPLAN_SOURCE_DIR) + "/core/memory/include/vramplan/memory.hpp");
+  REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string header = text.str();
+  std::set<std::string> listed;
+  for (const ConstantInfo& c : memory_constants()) listed.insert(c.name);
+  const std::regex defined(R"(inline constexpr double (k[A-Za-z0-9]+)\s*=)");
+  int found = 0;
+  for (auto it = std::sregex_iterator(header.begin(), header.end(), defined); it != std::sregex_iterator(); ++it) {
+    const std::string name = (*it)[1].str();
+    if (name == "kGiB") continue;
+    ++found;
+    CAPTURE(name);
+    CHECK(listed.count(name) == 1);
+  }
+  CHECK(found >= 25);
+  CHECK(listed.count("kInt4GroupBytes") == 1);
 }
