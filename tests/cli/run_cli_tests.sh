@@ -150,6 +150,39 @@ bad "no sample" "/sample: is required" '{"source": "s", "quality_flag": "publish
 bad "assumptions not strings" "/assumptions/1: must be a string" "{$base, \"assumptions\": [\"a\", 3], \"measured\": {\"quantity\": \"time_to_first_token\", \"value\": 1, \"unit\": \"s\"}}"
 bad "scenario not an object" "/scenario: must be an object" '{"source": "s", "quality_flag": "published", "sample": "held_out", "match": "exact", "scenario": [1], "measured": {"quantity": "time_to_first_token", "value": 1, "unit": "s"}}'
 bad "not JSON" "/: not valid JSON" '{"source": '
+# Issue 16: recommend ranks fitting options by cost per run (default), time per run or GPU count; a bad
+# --sort is invalid input. Each ranking is checked inside the groups the verdict and min_gpus make.
+echo '{"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "train", "gpu": "H100-SXM-80GB", "train": {"method": "lora", "seq_len": 2048}, "dataset": {"samples": 10000, "epochs": 2}}' >"$tmp/sized.json"
+expect "recommend bad --sort" 2 "error: --sort: must be one of cost, time, gpus, got \"price\"" -- recommend --sort price "$tmp/sized.json"
+expect "recommend --sort without value" 2 "error: --sort:" -- recommend "$tmp/sized.json" --sort
+for key in cost time gpus; do
+  args=(recommend --json "$tmp/sized.json")
+  [ "$key" = cost ] || args=(recommend --json --sort "$key" "$tmp/sized.json")
+  json_ok "recommend --sort $key" "${args[@]}"
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")), key = process.argv[2];
+    if (r.ranked_by !== key) throw new Error("ranked_by " + r.ranked_by);
+    const of = (g) => key === "gpus" ? g.min_gpus : key === "time" ? g.time.run_seconds.value : g.time.cost_usd && g.time.cost_usd.value;
+    const group = (g) => (g.verdict === "no" ? 1 : 0) + ":" + (g.min_gpus > 0);
+    let timed = 0;
+    for (let i = 1; i < r.gpus.length; i++) {
+      const a = r.gpus[i - 1], b = r.gpus[i];
+      if (!a.time || !b.time || group(a) !== group(b) || of(a) == null || of(b) == null) continue;
+      timed++;
+      if (of(a) > of(b)) throw new Error(a.id + " before " + b.id);
+    }
+    if (timed < 5) throw new Error("only " + timed + " ranked pairs");
+    const h = r.gpus.find((g) => g.id === "H100-SXM-80GB");
+    if (!(h.time.run_seconds.value > 0 && h.time.cost_usd.value > 0)) throw new Error("H100 has no run time or cost");
+  ' "$tmp/out" "$key" || { failed=$((failed + 1)); echo "FAIL: recommend --sort $key order"; }
+done
+"$cli" recommend "$tmp/sized.json" >"$tmp/out" 2>&1
+grep -q 'time per run' "$tmp/out" && grep -q 'ranked by cost per run' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: recommend table time/cost columns"; }
+"$cli" estimate "$tmp/sized.json" >"$tmp/out" 2>&1
+grep -qE '^run_seconds +[0-9.]+ (min|h|days)' "$tmp/out" && grep -qE '^cost_usd +\$[0-9.]+' "$tmp/out" && grep -qE '^gpu_hours ' "$tmp/out" \
+  || { failed=$((failed + 1)); echo "FAIL: estimate table run time, GPU-hours and cost"; }
+"$cli" estimate --sweep train.micro_batch_size=1,2 "$tmp/sized.json" >"$tmp/out" 2>&1
+grep -q 'step time' "$tmp/out" && grep -qE '^ +2 .* s +[0-9]+' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: sweep step time and tokens/s columns"; }
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
