@@ -4,9 +4,11 @@
 // (web/page/*.js, joined in PAGE_MODULES' order into one closure as app.js) all inlined. The result needs no
 // server and makes no request: it works from file:// and after "Save page as".
 //
-//   node web/build.mjs --module build/wasm/vramplan.js --out build/site/index.html [--version X]
+//   node web/build.mjs --module build/wasm/vramplan.js --out build/site/index.html [--version X] [--js-yaml FILE]
 //
-// No npm dependencies. Called by wasm/CMakeLists.txt (target vramplan_site) and scripts/build-web.sh.
+// No npm dependencies: js-yaml (the page's YAML parser, web/import.js) comes from Debian's node-js-yaml
+// (scripts/install-deps.sh), acorn (to drop comments) from the emscripten install. Called by
+// wasm/CMakeLists.txt (target vramplan_site) and scripts/build-web.sh.
 import { readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,13 +16,17 @@ import { gzipSync, deflateRawSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+// js-yaml 4.1 as Debian 12 ships it (package node-js-yaml, MIT): its minified UMD build, which defines
+// the global `jsyaml` in a page. Bundled as it is, its license comment included.
+const DEBIAN_JS_YAML = '/usr/share/nodejs/js-yaml/dist/js-yaml.min.js';
 
 function parseArgs(argv) {
-  const args = { module: null, out: null, version: 'dev' };
+  const args = { module: null, out: null, version: 'dev', 'js-yaml': DEBIAN_JS_YAML };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, '');
     if (!(name in args) || i + 1 >= argv.length) {
-      console.error(`error: ${argv[i]}: unknown option or missing value (--module FILE --out FILE [--version X])`);
+      console.error(`error: ${argv[i]}: unknown option or missing value (--module FILE --out FILE [--version X] [--js-yaml FILE])`);
       process.exit(2);
     }
     args[name] = argv[++i];
@@ -37,15 +43,57 @@ function parseArgs(argv) {
 function scriptSafe(js) {
   return js.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
 }
+// The page's own scripts without their comments and indentation (6.5 of 31 KiB gzip, 2026-12-05): acorn
+// reads the tokens, and the text between two tokens becomes one newline if it held a line break (so
+// automatic semicolon insertion reads the same), else one space; tokens, template literals and regexes
+// are copied as they are. Without acorn (it comes with emscripten) the scripts go in unchanged.
+function loadAcorn() {
+  const candidates = ['acorn', '/usr/share/nodejs/acorn'];
+  if (process.env.EMSDK) candidates.push(join(process.env.EMSDK, 'upstream/emscripten/node_modules/acorn'));
+  for (const name of candidates) {
+    try { return require(name); } catch (e) { /* the next place */ }
+  }
+  console.warn('web/build.mjs: acorn not found (NODE_PATH, /usr/share/nodejs, $EMSDK): scripts keep their comments');
+  return null;
+}
+const acorn = loadAcorn();
+function compact(js) {
+  if (!acorn) return js;
+  const tokens = [];
+  acorn.parse(js, { ecmaVersion: 2022, sourceType: 'script', onToken: tokens });
+  let out = '';
+  let at = 0;
+  for (const t of tokens) {
+    if (t.start > at) {
+      const gap = js.slice(at, t.start);
+      if (out) out += /[\n\r\u2028\u2029]/.test(gap) ? '\n' : ' ';
+    }
+    out += js.slice(t.start, t.end);
+    at = t.end;
+  }
+  return out + '\n';
+}
+function readJsYaml(path) {
+  try {
+    return readFileSync(resolve(path), 'utf8');
+  } catch (e) {
+    throw new Error(`js-yaml: cannot read ${path} (apt-get install node-js-yaml, or pass --js-yaml FILE): ${e.message}`);
+  }
+}
 function styleSafe(css) {
   if (/<\/style/i.test(css)) throw new Error('style.css contains "</style"');
   return css;
 }
+// The stylesheet and the markup lose their comments and indentation too (0.7 KiB gzip): style.css has no
+// strings that hold "/*", and index.html no <pre> or <textarea> text that leading spaces belong to.
+function trimLines(text) { return text.split('\n').map((l) => l.trim()).filter(Boolean).join('\n') + '\n'; }
+function compactCss(css) { return trimLines(css.replace(/\/\*[\s\S]*?\*\//g, '')); }
+function compactHtml(html) { return trimLines(html.replace(/<!--[\s\S]*?-->/g, '')); }
 
 // The page's modules by concern, in load order. scenario.js is a script of its own (a CommonJS module
 // under node, for the tests); the others share one closure and call each other at run time only, so
 // only top-level statements (main.js's start()) depend on the order.
-const PAGE_MODULES = ['dom.js', 'state.js', 'form.js', 'results.js', 'gpus.js', 'answer.js', 'charts.js', 'drop.js', 'importer.js', 'events.js', 'main.js'];
+const PAGE_MODULES = ['dom.js', 'state.js', 'form.js', 'results.js', 'gpus.js', 'answer.js', 'charts.js', 'explain.js', 'timeline.js', 'compare.js', 'drop.js', 'importer.js', 'events.js', 'main.js'];
 // What the page's closure takes from scenario.js as it loads (the schema-bound rest comes from
 // create(schema) once the module has loaded: state.js useSchema).
 const SCENARIO_EXPORTS = ['SWEEP_BATCHES', 'FORBIDDEN_KEYS', 'LinkError', 'clone', 'isObject', 'merge', 'getPath', 'setPath', 'flatten'];
@@ -87,7 +135,7 @@ const args = parseArgs(process.argv.slice(2));
 // data block, so the page builds its form without that call (30 ms in node, more in a loaded browser,
 // on the way to the first result; docs/benchmarks.md). "<" is escaped so the block cannot end early.
 async function schemaBlock(modulePath) {
-  const factory = createRequire(import.meta.url)(resolve(modulePath));
+  const factory = require(resolve(modulePath));
   const module = await factory();
   const envelope = JSON.parse(module.schema());
   if (!envelope.ok) throw new Error('the module refused to give its schema: ' + JSON.stringify(envelope.error));
@@ -95,20 +143,21 @@ async function schemaBlock(modulePath) {
   return `<script type="application/json" id="vramplan-schema">${text}</script>\n`;
 }
 const schema = await schemaBlock(args.module);
-let html = readFileSync(join(here, 'index.html'), 'utf8');
+let html = compactHtml(readFileSync(join(here, 'index.html'), 'utf8'));
 const module = moduleForPage(readFileSync(resolve(args.module), 'utf8'));
 const sources = {
   'vramplan.js': module.glue,
-  'api.js': readFileSync(join(here, 'api.js'), 'utf8'),
-  'import.js': readFileSync(join(here, 'import.js'), 'utf8'),
-  'scenario.js': readFileSync(join(here, 'page', 'scenario.js'), 'utf8'),
-  'app.js': pageBundle(),
+  'api.js': compact(readFileSync(join(here, 'api.js'), 'utf8')),
+  'js-yaml.js': readJsYaml(args['js-yaml']),
+  'import.js': compact(readFileSync(join(here, 'import.js'), 'utf8')),
+  'scenario.js': compact(readFileSync(join(here, 'page', 'scenario.js'), 'utf8')),
+  'app.js': compact(pageBundle()),
 };
 
 // Nothing in the markup may point outside the page (the files inlined below aside).
 const external = html
   .replace(/<link rel="stylesheet" href="style\.css">/, '')
-  .replace(/<script src="[a-z.]+"><\/script>/g, '')
+  .replace(/<script src="[a-z.-]+"><\/script>/g, '')
   .match(/\s(?:src|href)="(?!#|data:)[^"]*"/g);
 if (external) throw new Error(`index.html refers to other files: ${external.join(', ')}`);
 if (/url\(/.test(readFileSync(join(here, 'style.css'), 'utf8'))) throw new Error('style.css must not use url()');
@@ -116,9 +165,9 @@ if (/url\(/.test(readFileSync(join(here, 'style.css'), 'utf8'))) throw new Error
 let replaced = 0;
 html = html.replace(/<link rel="stylesheet" href="style\.css">/, () => {
   replaced++;
-  return '<style>\n' + styleSafe(readFileSync(join(here, 'style.css'), 'utf8')) + '</style>';
+  return '<style>\n' + styleSafe(compactCss(readFileSync(join(here, 'style.css'), 'utf8'))) + '</style>';
 });
-html = html.replace(/<script src="([a-z.]+)"><\/script>/g, (match, name) => {
+html = html.replace(/<script src="([a-z.-]+)"><\/script>/g, (match, name) => {
   if (!(name in sources)) throw new Error(`index.html: no source for <script src="${name}">`);
   replaced++;
   return '<script>\n' + scriptSafe(sources[name]) + '\n</script>';

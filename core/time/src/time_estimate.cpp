@@ -128,7 +128,14 @@ Range training_seconds(const Scenario& s, const TimeInputs& in, const Hardware& 
   out.utilisation = mfu.value;
   const double model_split = static_cast<double>(s.train.tp * s.train.pp * s.train.cp);
   const double dp = std::max(1.0, std::floor(gpus / model_split));
-  const double bubble = pipeline_bubble_fraction(static_cast<double>(s.train.pp), 1.0);
+  // Micro-batches per pipeline flush (Narayanan 2021 s2.2.1: bubble (p-1)/m): the step's sequences over
+  // the data-parallel ranks' micro-batches. One for a train step (no gradient-accumulation key); an RL
+  // train phase runs every rollout sequence through micro_batch_size slices (NeMo RL / verl
+  // train_micro_batch_size), so its m is sequences / (dp x micro_batch_size).
+  const double sequences = seq > 0 ? tokens / seq : 1.0;
+  const double microbatches =
+      std::max(1.0, std::floor(sequences / (dp * static_cast<double>(std::max<std::int64_t>(1, s.train.micro_batch_size)))));
+  const double bubble = pipeline_bubble_fraction(static_cast<double>(s.train.pp), microbatches);
   const double flops = flops_per_training_token(s, sh, in.trainable_params, seq) * tokens;
   Range compute = seconds_range(compute_seconds(flops, gpus, hw.peak, 1.0) * (1 + bubble), mfu);
   if (s.train.method == Method::qlora) {
@@ -139,8 +146,8 @@ Range training_seconds(const Scenario& s, const TimeInputs& in, const Hardware& 
     compute = add(compute, {deq, deq, deq});
   }
   if (bubble > 0) {
-    out.assumptions.push_back(format("pipeline bubble (pp-1)/m = %.2f with one micro-batch per data-parallel rank",
-                                     bubble));
+    out.assumptions.push_back(format("pipeline bubble (pp-1)/m = %.3f with m = %.0f micro-batch(es) per data-parallel "
+                                     "rank and step", bubble, microbatches));
   }
   return with_comm(compute, comm_seconds(s, *in.params, hw, dp, out));
 }
@@ -192,8 +199,19 @@ Serving serve(const Shape& sh, const Hardware& hw, const DecodeCase& c) {
   return {ttft, {step(eff.value, pre.value), step(eff.high, pre.high), step(eff.low, pre.low)}};
 }
 
-void serving_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEstimate& out) {
+// fp8 weights run fp8 GEMMs (W8A8) on GPUs with fp8 tensor cores, compute capability >= 8.9; older GPUs
+// run them weight-only (W8A16, FP8 Marlin) at the bf16 rate (vLLM docs/features/quantization/fp8.md). The
+// catalog's fp8 peak marks the former.
+Hardware serving_hardware(const Scenario& s, Hardware hw, TimeEstimate& out) {
+  if (s.inference.weight_dtype != DType::fp8 || !s.gpu->fp8_dense_flops || !(*s.gpu->fp8_dense_flops > 0)) return hw;
+  hw.peak = *s.gpu->fp8_dense_flops;
+  out.assumptions.push_back(format("fp8 weights compute at the GPU's fp8 peak (%.0f TFLOP/s, vLLM W8A8)", hw.peak / 1e12));
+  return hw;
+}
+
+void serving_time(const Scenario& s, const TimeInputs& in, const Hardware& bf16_hw, TimeEstimate& out) {
   const InferenceSettings& inf = s.inference;
+  const Hardware hw = serving_hardware(s, bf16_hw, out);
   const double per_engine = static_cast<double>(inf.tp * inf.pp);
   DecodeCase c;
   c.prompt = std::floor(static_cast<double>(inf.context_len) / 2);
@@ -238,7 +256,19 @@ Range generation_seconds(const Scenario& s, const TimeInputs& in, const Hardware
   const double waves = std::ceil(std::max(1.0, in.rollout_sequences_per_engine) / c.batch);
   c.batch = std::min(c.batch, std::max(1.0, in.rollout_sequences_per_engine));
   const Serving sv = serve(shape_of(s, *in.params), hw, c);
-  return scale(add(sv.ttft, scale(sv.tpot, response)), waves);
+  Range wave = add(sv.ttft, scale(sv.tpot, response));
+  // A synchronous rollout waits for its slowest generation (Tinker cookbook "Async RL": "each step samples
+  // a batch, waits for its slowest rollout"; DAPO arXiv 2503.14476 s3.4 on long responses): after the mean
+  // length the batch drains to its longest answers, which decode up to max_response_len at a near-empty
+  // batch (a step then costs about one read of the weights). Counted as batch-1 steps past the mean.
+  const double tail = static_cast<double>(r.max_response_len) - response;
+  if (tail > 0) {
+    DecodeCase last = c;
+    last.batch = 1;
+    last.output = static_cast<double>(r.max_response_len);
+    wave = add(wave, scale(serve(shape_of(s, *in.params), hw, last).tpot, tail));
+  }
+  return scale(wave, waves);
 }
 
 void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEstimate& out) {
@@ -272,7 +302,8 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
   push(out, "tokens_per_second", rate_range(tokens, step), "sequences x tokens per sequence / step_seconds");
   push(out, "tokens_per_second_per_gpu", rate_range(tokens / static_cast<double>(s.gpus), step),
        "tokens_per_second / GPUs (NeMo RL's tokens/sec/GPU)");
-  out.assumptions.push_back("the rollout generates mean lengths (rl.rollout.mean_*_len, else the maxima); no "
+  out.assumptions.push_back("the rollout generates mean lengths (rl.rollout.mean_*_len, else the maxima), then waits "
+                            "for its longest answers: steps from the mean response to max_response_len at batch 1; no "
                             "reward-model forward, refit or weight-sync time is counted");
 }
 
