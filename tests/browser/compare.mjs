@@ -69,6 +69,16 @@ export function register({ test, openPage, andSettle, cliScenario, gibText }) {
     await context.close();
   });
 
+  test('an unknown GPU: the error names the page’s list, not a CLI command', async () => {
+    const { page, context } = await openPage('model=Qwen/Qwen2.5-7B-Instruct&gpu=NO-SUCH-GPU', { width: 1280, height: 800 });
+    const cli = cliScenario('estimate', { model: 'Qwen/Qwen2.5-7B-Instruct', gpu: 'NO-SUCH-GPU' });
+    match(cli.stderr, /see `vramplan gpus`/, 'the CLI still names its command');
+    const shown = (await page.textContent('#error-summary')) + (await page.textContent('#summary'));
+    match(shown, /unknown GPU .*the GPU list shows them/);
+    ok(!/vramplan (gpus|models)/.test(shown), shown);
+    await context.close();
+  });
+
   test('a vLLM server whose KV pool holds fewer sequences than asked: not a plain Fits, and the count in words', async () => {
     const { page, context } = await openPage(SERVE, { width: 1280, height: 800 });
     const r = cliScenario('estimate', await page.evaluate(() => window.vramplanPage.scenario())).json;
