@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "scenario_workload.hpp"
+
 namespace vramplan {
 namespace {
 
@@ -144,6 +146,7 @@ TrainSettings read_train(ObjectReader r) {
   t.etp = r.optional_integer("etp", 1, limits::kMaxParallel);
   t.offload_optimizer = r.boolean("offload_optimizer", t.offload_optimizer);
   t.offload_params = r.boolean("offload_params", t.offload_params);
+  t.mfu = r.optional_number("mfu", limits::kMinUtilisation, 1.0);
   r.reject_unknown_keys();
   return t;
 }
@@ -196,6 +199,8 @@ InferenceSettings read_inference(ObjectReader r) {
   s.max_num_seqs = r.optional_integer("max_num_seqs", 1, limits::kMaxBatch);
   s.max_num_batched_tokens = r.optional_integer("max_num_batched_tokens", 1, limits::kMaxSeqLen);
   s.vllm_version = read_vllm_version(r);
+  s.mfu = r.optional_number("mfu", limits::kMinUtilisation, 1.0);
+  s.decode_efficiency = r.optional_number("decode_efficiency", limits::kMinUtilisation, 1.0);
   r.reject_unknown_keys();
   return s;
 }
@@ -250,6 +255,7 @@ RlSettings read_rl(ObjectReader r, const Catalog& catalog) {
   }
   if (r.find("logits_scope") != nullptr) s.logits_scope = read_enum(r, "logits_scope", kLogitsScopes, LogitsScope::full);
   s.logprob_micro_batch_size = r.optional_integer("logprob_micro_batch_size", 1, limits::kMaxBatch);
+  s.steps = r.optional_integer("steps", 1, limits::kMaxDatasetTokens);
   r.reject_unknown_keys();
   return s;
 }
@@ -319,6 +325,8 @@ Scenario read_scenario(const Json& document, const Catalog& catalog, Json* schem
   s.train = read_train(r.object("train"));
   s.inference = read_inference(r.object("inference"));
   s.rl = read_rl(r.object("rl"), catalog);
+  s.dataset = detail::read_dataset(r.object("dataset"));
+  s.cluster = detail::read_cluster(r.object("cluster"));
   r.reject_unknown_keys();
   check_parallel_layout(s);
   return s;
@@ -395,6 +403,7 @@ Expected<Scenario> parse_scenario(const Json& document, const Catalog& catalog) 
   return catch_input_errors<Scenario>([&] {
     Scenario s = read_scenario(document, catalog);
     s.warnings = ignored_key_warnings(document, s);
+    for (std::string& w : detail::dataset_warnings(document, s)) s.warnings.push_back(std::move(w));
     return s;
   });
 }
@@ -480,6 +489,7 @@ Json scenario_to_json(const Scenario& s) {
                    {"logprob_kernel", to_string(rl.logprob_kernel)},
                    {"logits_scope", rl.logits_scope ? Json(to_string(*rl.logits_scope)) : Json(nullptr)},
                    {"logprob_micro_batch_size", optional_to_json(rl.logprob_micro_batch_size)}};
+  detail::time_keys_to_json(s, out);
   return out;
 }
 
