@@ -273,7 +273,8 @@ bool collect_records(const std::string& dir, std::vector<std::string>& memory, s
   }
   if (ec) return false;
   const std::filesystem::path sub = std::filesystem::path(dir) / "throughput";
-  if (std::filesystem::is_directory(sub, ec)) {
+  std::error_code absent;  // no throughput/ folder is not an error (is_directory sets ENOENT)
+  if (std::filesystem::is_directory(sub, absent)) {
     for (std::filesystem::directory_iterator it(sub, ec), end; !ec && it != end; it.increment(ec)) {
       if (it->path().extension() == ".json") time.push_back(it->path().string());
     }

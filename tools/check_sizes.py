@@ -6,7 +6,8 @@ reason.
 
 A function is found the way the project writes them (clang-format, Google style): a line ending in `{`
 whose text before the brace closes a parameter list and is not a control statement or a lambda, ended
-by the first later line holding only `}` (or `};`) at the same indentation. Usage:
+by the first later line holding only `}` (or `};`) at the indentation of the signature's first line (a
+signature wrapped over several lines is read back to the line that opens its parameter list). Usage:
   check_sizes.py ROOT        exit 0 when every rule holds, 1 with one line per violation
 """
 import pathlib
@@ -35,13 +36,18 @@ def functions(lines):
         if not (head.endswith(')') or head.endswith('const') or head.endswith('override') or
                 head.endswith('noexcept')) or head.startswith(('namespace', 'struct', 'class', 'enum', 'union')):
             continue
+        # A signature wrapped over several lines: start at the line that opens its parameter list.
+        first = i
+        while head.count('(') < head.count(')') and first > 0:
+            first -= 1
+            head = lines[first].strip() + ' ' + head
         if '=' in head.split('(')[0]:
             continue  # an initialiser such as `static const X k = f(...) {` is not a function
-        indent = len(line) - len(line.lstrip())
+        indent = len(lines[first]) - len(lines[first].lstrip())
         for j in range(i + 1, len(lines)):
             other = lines[j]
             if other.strip() in ('}', '};') and len(other) - len(other.lstrip()) == indent:
-                yield i + 1, j - i + 1, head[:80]
+                yield first + 1, j - first + 1, head[:80]
                 break
 
 

@@ -82,6 +82,8 @@ export function register({ test, openPage, andSettle, args, cliScenario, gibText
     };
     const words = await page.evaluate((t) => window.vramplanPage.timeWords(t), fixture);
     strictEqual(words.length, 3, JSON.stringify(words));
+    strictEqual((await page.evaluate(() => window.vramplanPage.timeWords({ output_tokens_per_second: { value: 241.799112, low: 189.98501, high: 293.6132 } })))[0],
+      'about 242 output tokens/s (190 to 294)');
     match(words[0], /^about 12\.3 s per step \(8\.10 s to 20\.5 s\)$/);
     match(words[2], /^about \$95\.20 for the run \(\$60\.00 to \$150\)$/);
     strictEqual((await page.evaluate(() => window.vramplanPage.timeWords({ available: false }))).length, 0);
@@ -113,7 +115,7 @@ export function register({ test, openPage, andSettle, args, cliScenario, gibText
     match(await page.textContent('#import-result'), /Read as verl: Qwen\/Qwen2-7B-Instruct, rl, 8 GPUs/);
     const peak = await page.textContent('#answer-peak');
     ok(peak.includes(gibText(expected.estimate.per_gpu.device_bytes)), `peak "${peak}" is not the CLI's ${gibText(expected.estimate.per_gpu.device_bytes)}`);
-    match(await page.textContent('#summary'), /(Fits|Does not fit) on NVIDIA H100/);
+    match(await page.textContent('#summary'), new RegExp(`(Fits|Does not fit) on ${expected.scenario.gpus} × NVIDIA H100`));
     await context.close();
   });
 
@@ -157,7 +159,7 @@ export function register({ test, openPage, andSettle, args, cliScenario, gibText
   });
 
   // The main states as pictures (docs/screenshots/ holds a copy; scripts/test-web.sh writes these).
-  test('screenshots of the main states: default, RL, inference, error, embed, phone', async () => {
+  test('screenshots of the main states: default, RL, inference, error, embed, phone, the RL timeline, compare', async () => {
     const dir = join(args.artifacts, 'screenshots');
     mkdirSync(dir, { recursive: true });
     const states = [
@@ -175,6 +177,15 @@ export function register({ test, openPage, andSettle, args, cliScenario, gibText
       deepStrictEqual(record.errors, [], `${name}: console errors`);
       await context.close();
     }
+    // Two panes below the first screen: memory over one RL step, and a pinned result beside the next one.
+    const rl = await openPage(states[1][1], { width: 1280, height: 800 });
+    await rl.page.locator('#phases').screenshot({ path: join(dir, 'rl-timeline.png') });
+    await rl.context.close();
+    const pinned = await openPage('workload=train&model=Qwen/Qwen2.5-7B-Instruct&gpu=H100-SXM-80GB', { width: 1280, height: 800 });
+    await pinned.page.click('#pin-result');
+    await andSettle(pinned.page, () => pinned.page.check('#f-train-gradient_checkpointing'));
+    await pinned.page.locator('#compare-section').screenshot({ path: join(dir, 'compare.png') });
+    await pinned.context.close();
   });
 
   // Issue 21: "the Train tab inherits the RL example". Each workload starts from its own defaults; a value

@@ -69,6 +69,42 @@ export function register({ test, openPage, andSettle, cliScenario, gibText }) {
     await context.close();
   });
 
+  // Issue 16's run totals on the page: a training run sized by its dataset. The verdict sentence says the
+  // epoch and the cost (the CLI's estimate), each GPU card its run's time and cost (the CLI's recommend),
+  // and the fitting cards come cheapest run first.
+  test('a run sized by its dataset: the verdict says the epoch and the cost, each GPU card its run’s (the CLI’s)', async () => {
+    const { page, context } = await openPage('workload=train&model=Qwen/Qwen2.5-7B-Instruct&gpu=H100-SXM-80GB&gpus=4&dataset.tokens=1000000000', { width: 1280, height: 800 });
+    const scenario = await page.evaluate(() => window.vramplanPage.scenario());
+    strictEqual(scenario.dataset.tokens, 1000000000);
+    const est = cliScenario('estimate', scenario).json;
+    ok(est.time.cost_usd && est.time.run_seconds, 'the CLI sizes this run');
+    const words = await page.evaluate((t) => window.vramplanPage.runWords(t), est.time);
+    match(words, /^about .* (per epoch|for the run), about \$[\d,.]+ for the run$/);
+    ok((await page.textContent('#summary')).includes(words.charAt(0).toUpperCase() + words.slice(1)), await page.textContent('#summary'));
+    const dollars = (v) => '$' + (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
+    const rec = cliScenario('recommend', scenario).json;
+    const priced = rec.gpus.filter((g) => g.time && g.time.cost_usd);
+    ok(priced.length > 3, 'the CLI prices the run on several GPUs');
+    for (const g of priced) {
+      const facts = await page.textContent(`#recommend-table li[data-gpu="${g.id}"] .gpu-card-facts`);
+      ok(facts.includes(`on ${g.min_gpus} GPU`) && facts.includes(dollars(g.time.cost_usd.value) + ' for the run'), `${g.id}: "${facts}"`);
+    }
+    const order = await page.$$eval('#recommend-table li.gpu-card.verdict-fits', (lis) => lis.map((li) => li.dataset.gpu));
+    const cost = (id) => { const g = rec.gpus.find((x) => x.id === id); return g.time && g.time.cost_usd ? g.time.cost_usd.value : Infinity; };
+    for (let i = 1; i < order.length; i++) ok(cost(order[i - 1]) <= cost(order[i]), `${order[i - 1]} before ${order[i]}`);
+    await context.close();
+  });
+
+  test('an unknown GPU: the error names the page’s list, not a CLI command', async () => {
+    const { page, context } = await openPage('model=Qwen/Qwen2.5-7B-Instruct&gpu=NO-SUCH-GPU', { width: 1280, height: 800 });
+    const cli = cliScenario('estimate', { model: 'Qwen/Qwen2.5-7B-Instruct', gpu: 'NO-SUCH-GPU' });
+    match(cli.stderr, /see `vramplan gpus`/, 'the CLI still names its command');
+    const shown = (await page.textContent('#error-summary')) + (await page.textContent('#summary'));
+    match(shown, /unknown GPU .*the GPU list shows them/);
+    ok(!/vramplan (gpus|models)/.test(shown), shown);
+    await context.close();
+  });
+
   test('a vLLM server whose KV pool holds fewer sequences than asked: not a plain Fits, and the count in words', async () => {
     const { page, context } = await openPage(SERVE, { width: 1280, height: 800 });
     const r = cliScenario('estimate', await page.evaluate(() => window.vramplanPage.scenario())).json;

@@ -40,7 +40,7 @@ function count(n) {
   if (n >= 1e9) return (n / 1e9).toFixed(n >= 1e11 ? 0 : 2) + ' B';
   if (n >= 1e6) return (n / 1e6).toFixed(n >= 1e8 ? 0 : 1) + ' M';
   if (n >= 1e3) return (n / 1e3).toFixed(1) + ' K';
-  return String(n);
+  return Number.isInteger(n) ? String(n) : n.toPrecision(3);  // rates such as tokens/s are not integers
 }
 function grouped(n) { return Number(n).toLocaleString('en-US'); }
 function pct(part, whole) { return whole > 0 ? (100 * part / whole).toFixed(1) + '%' : '–'; }

@@ -79,3 +79,8 @@ function hostWords(r) {
   }
   return ' Host RAM for offloaded states: ' + gib(host) + ' per GPU process.';
 }
+
+// The core's errors point CLI users at a command; on the page the lists are the form's own.
+function pageWords(text) {
+  return String(text || '').replace(/see `vramplan models`/g, 'the model list shows them').replace(/see `vramplan gpus`/g, 'the GPU list shows them');
+}

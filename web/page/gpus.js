@@ -31,8 +31,13 @@ function gpuTimeWords(g) {
   const step = gpuTimeValue(g, 'step_seconds');
   const cost = gpuTimeValue(g, 'cost_usd');
   const million = gpuTimeValue(g, 'cost_per_million_tokens_usd');
-  return [seconds !== null ? 'about ' + duration(seconds) + ' for the run' : step !== null ? 'about ' + duration(step) + ' per step' : '',
-    cost !== null ? 'about ' + dollars(cost) + ' for the run' : million !== null ? 'about ' + dollars(million) + ' per million tokens' : ''].filter(Boolean).join(', ');
+  if (seconds !== null) return 'about ' + duration(seconds) + (cost !== null ? ' and ' + dollars(cost) : '') + ' for the run';
+  return [step !== null ? 'about ' + duration(step) + ' per step' : '', million !== null ? 'about ' + dollars(million) + ' per million tokens' : ''].filter(Boolean).join(', ');
+}
+// recommend times each option at its min_gpus (the fewest that fit, with their layout): the count is said.
+function gpuTimeFacts(g) {
+  const words = gpuTimeWords(g);
+  return words && g.min_gpus ? 'on ' + g.min_gpus + ' GPU' + (g.min_gpus === 1 ? '' : 's') + ': ' + words : words;
 }
 
 function gpuWords(g, count) {
@@ -54,7 +59,7 @@ function gpuCard(g, selected) {
   const useCount = g.verdict === 'no' && g.min_gpus ? g.min_gpus : count;
   const facts = [gibNumber(g.memory_bytes) + ' GiB each'];
   if (g.max_micro_batch) facts.push('largest micro-batch ' + g.max_micro_batch);
-  if (gpuTimeWords(g)) facts.push(gpuTimeWords(g));
+  if (gpuTimeFacts(g)) facts.push(gpuTimeFacts(g));
   if (perHour !== null) facts.push('about $' + perHour.toFixed(2) + ' per hour for ' + (g.verdict === 'no' ? g.min_gpus : count) + ' GPU' + (useCount === 1 ? '' : 's') +
     (g.price && g.price.indicative ? ' (indicative, ' + (g.price.date || 'undated') + ')' : ''));
   const use = selected && useCount === count ? null : el('button', { type: 'button', class: 'button-small', 'data-use-gpu': g.id, 'data-use-count': useCount,

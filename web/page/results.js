@@ -10,6 +10,7 @@ function update() {
   state.drawn = key;
   clearErrors();
   const result = state.api.estimate(s);
+  if (!result.ok) for (const k of ['message', 'line']) result.error[k] = pageWords(result.error[k]);
   const invalid = !result.ok && result.error.kind !== 'not_implemented';
   state.result = result.ok ? result.value : null;
   document.getElementById('results').classList.toggle('stale', invalid);
@@ -113,7 +114,8 @@ function renderEstimate(r) {
   const pool = poolWords(r);
   if (fit) {
     const g = gpuById(fit.gpu);
-    const name = g ? g.name : fit.gpu;
+    const count = Number(state.scenario.gpus) > 1 ? state.scenario.gpus + ' × ' : '';
+    const name = count + (g ? g.name : fit.gpu);
     text += fit.fits
       ? ' Fits on ' + name + ' (' + gib(fit.capacity_bytes) + ') with ' + gib(fit.headroom_bytes) + ' to spare.'
       : ' Does not fit on ' + name + ' (' + gib(fit.capacity_bytes) + '): ' + gib(-fit.headroom_bytes) + ' short' + (fit.reason ? ': ' + fit.reason : '') + '.';

@@ -28,6 +28,8 @@
     { id: 'rl', legend: 'RL roles and passes', holds: (k) => k.startsWith('rl.') && !k.startsWith('rl.rollout.') },
     { id: 'rollout', legend: 'Rollout (generation)', holds: (k) => k.startsWith('rl.rollout.') },
     { id: 'inference', legend: 'Serving', holds: (k) => k.startsWith('inference.') },
+    // The run's size, for its time and cost (docs/scenario.md "dataset and cluster").
+    { id: 'run', legend: 'The run: time and cost', holds: (k) => k.startsWith('dataset.') || k.startsWith('cluster.') },
   ];
   const DTYPE_WORDS = { auto: 'auto (the compute dtype)' };
   const ATTENTION_WORDS = { flash: 'FlashAttention', sdpa: 'PyTorch SDPA', eager: 'eager (materialises scores)' };
@@ -90,6 +92,9 @@
     'rl.rollout.max_num_seqs': { label: 'vLLM max_num_seqs', unit: 'sequences', hint: VLLM_DEFAULT },
     'rl.rollout.max_num_batched_tokens': { label: 'vLLM max_num_batched_tokens', unit: 'tokens', hint: VLLM_DEFAULT },
     'rl.rollout.vllm_version': { label: 'Rollout vLLM release', hint: '"latest", or a release such as 0.16: its profiling reserve differs.' },
+    'dataset.tokens': { label: 'Training tokens per epoch', unit: 'tokens', hint: 'Sizes the run for its time and cost. Empty: time per step only.' },
+    'dataset.samples': { label: 'Samples per epoch', hint: 'Training: sequences of the sequence length; RL: prompts.' },
+    'cluster.inter_node_bytes_per_s': { label: 'Bandwidth between nodes, per GPU', unit: 'bytes/s', hint: 'Empty: one 400 Gb/s NIC per GPU.' },
     'inference.vllm_version': { label: 'vLLM release', hint: '"latest", or a release such as 0.16: its profiling reserve differs.' },
   };
   const CONTROL_OF = { integer: 'int', number: 'float', boolean: 'bool', enum: 'select', targets: 'targets', model: 'model', gpu: 'gpu', version: 'text' };

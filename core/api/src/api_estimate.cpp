@@ -84,6 +84,93 @@ const Json& estimate_constants() {
   return kConstants;
 }
 
+namespace {
+
+Json model_json(const Scenario& s, const ScenarioEstimate& e) {
+  Json model = new_object();
+  auto& m = members(model);
+  m.emplace("id", s.model.id);
+  m.emplace("counter", s.model.config.counter);
+  m.emplace("params", e.params.total);
+  m.emplace("params_trainable", s.workload != Workload::inference ? to_bytes(e.peak.trainable_params) : std::int64_t{0});
+  return model;
+}
+
+Json rollout_json(const Scenario& s, const RolloutStats& r) {
+  Json rollout = new_object();
+  auto& m = members(rollout);
+  m.emplace("engine", to_string(s.rl.rollout.engine));
+  m.emplace("kv_tokens", to_bytes(r.kv_tokens));
+  m.emplace("max_concurrent_sequences", static_cast<std::int64_t>(std::floor(r.max_concurrent_sequences)));
+  m.emplace("sequences_per_step", to_bytes(r.sequences_per_step));
+  m.emplace("sequences_per_engine", to_bytes(r.sequences_per_engine));
+  m.emplace("engines", to_bytes(r.engines));
+  m.emplace("rollout_gpus", to_bytes(r.rollout_gpus));
+  m.emplace("train_gpus", to_bytes(r.train_gpus));
+  return rollout;
+}
+
+Json inference_json(const Scenario& s, const InferenceStats& stats) {
+  Json inference = new_object();
+  auto& m = members(inference);
+  m.emplace("engine", to_string(s.inference.engine));
+  m.emplace("kv_bytes_per_token", to_bytes(stats.kv_bytes_per_token));
+  m.emplace("kv_tokens", to_bytes(stats.kv_tokens));
+  // Whole sequences only: 3.7 sequences of context_len is 3 at once.
+  m.emplace("max_concurrent_sequences", static_cast<std::int64_t>(std::floor(stats.max_concurrent_sequences)));
+  m.emplace("budget_bytes", to_bytes(stats.budget_bytes));
+  return inference;
+}
+
+Json band_json(const PeakBand& band) {
+  return Json{{"low_bytes", to_bytes(band.low_bytes)},
+              {"expected_bytes", to_bytes(band.expected_bytes)},
+              {"high_bytes", to_bytes(band.high_bytes)}};
+}
+
+// The same judgement as `recommend` (assess_fit), so the two never disagree.
+Json fit_json(const Scenario& s, const ScenarioEstimate& e, const GpuSpec& gpu) {
+  const Fit fit = assess_fit(e, s, gpu);
+  Json fit_json = new_object();
+  auto& m = members(fit_json);
+  m.emplace("gpu", gpu.id);
+  m.emplace("capacity_bytes", gpu.memory_bytes);
+  m.emplace("fits", fit.fits());
+  m.emplace("verdict", to_string(fit.verdict));
+  m.emplace("headroom_bytes", to_bytes(fit.headroom_bytes));
+  if (!fit.reason.empty()) m.emplace("reason", fit.reason);
+  return fit_json;
+}
+
+Json warnings_json(const Scenario& s, const ScenarioEstimate& e) {
+  Json warnings = Json::array();
+  if (!s.model.resolution_note.empty()) warnings.push_back(s.model.resolution_note);
+  if (const std::string generic = generic_count_warning(s.model.config); !generic.empty()) {
+    warnings.push_back(generic);
+  }
+  for (const std::string& w : e.peak.warnings) warnings.push_back(w);
+  for (const std::string& w : s.warnings) warnings.push_back(w);
+  return warnings;
+}
+
+// Every RL phase's breakdown (their strings are moved into the document) with its time.
+Json phases_json(std::vector<Breakdown>&& phases, const time::TimeEstimate& timing) {
+  Json out = Json::array();
+  auto& list = out.get_ref<Json::array_t&>();
+  list.reserve(phases.size());
+  for (Breakdown& phase : phases) {
+    Json entry = new_object();
+    auto& m = members(entry);
+    m.emplace("id", phase.phase);  // copied: breakdown_json takes it next
+    m.emplace("time", phase_time_json(timing, phase.phase));
+    m.emplace("per_gpu", breakdown_json(std::move(phase)));
+    list.push_back(std::move(entry));
+  }
+  return out;
+}
+
+}  // namespace
+
 Expected<Json> estimate_without_constants(const Json& scenario) {
   auto parsed = scenario_from_json(scenario);
   if (!parsed.ok()) return parsed.error();
@@ -91,86 +178,19 @@ Expected<Json> estimate_without_constants(const Json& scenario) {
   auto estimated = estimate_scenario(s);
   if (!estimated.ok()) return estimated.error();
   ScenarioEstimate& e = estimated.value();
-  const Breakdown& b = e.peak;
-  const InferenceStats& stats = e.inference;
 
   Json result = new_object();
   auto& out = members(result);
   // First everything that reads the peak breakdown; its strings and the phases' are moved into the
   // document last.
-  {
-    Json model = new_object();
-    auto& m = members(model);
-    m.emplace("id", s.model.id);
-    m.emplace("counter", s.model.config.counter);
-    m.emplace("params", e.params.total);
-    m.emplace("params_trainable", s.workload != Workload::inference ? to_bytes(b.trainable_params) : std::int64_t{0});
-    out.emplace("model", std::move(model));
-  }
-  if (s.workload == Workload::rl) {
-    const RolloutStats& r = e.rollout;
-    Json rollout = new_object();
-    auto& m = members(rollout);
-    m.emplace("engine", to_string(s.rl.rollout.engine));
-    m.emplace("kv_tokens", to_bytes(r.kv_tokens));
-    m.emplace("max_concurrent_sequences", static_cast<std::int64_t>(std::floor(r.max_concurrent_sequences)));
-    m.emplace("sequences_per_step", to_bytes(r.sequences_per_step));
-    m.emplace("sequences_per_engine", to_bytes(r.sequences_per_engine));
-    m.emplace("engines", to_bytes(r.engines));
-    m.emplace("rollout_gpus", to_bytes(r.rollout_gpus));
-    m.emplace("train_gpus", to_bytes(r.train_gpus));
-    out.emplace("rollout", std::move(rollout));
-  }
-  if (s.workload == Workload::inference) {
-    Json inference = new_object();
-    auto& m = members(inference);
-    m.emplace("engine", to_string(s.inference.engine));
-    m.emplace("kv_bytes_per_token", to_bytes(stats.kv_bytes_per_token));
-    m.emplace("kv_tokens", to_bytes(stats.kv_tokens));
-    // Whole sequences only: 3.7 sequences of context_len is 3 at once.
-    m.emplace("max_concurrent_sequences", static_cast<std::int64_t>(std::floor(stats.max_concurrent_sequences)));
-    m.emplace("budget_bytes", to_bytes(stats.budget_bytes));
-    out.emplace("inference", std::move(inference));
-  }
-  out.emplace("peak_band", Json{{"low_bytes", to_bytes(e.band.low_bytes)},
-                                {"expected_bytes", to_bytes(e.band.expected_bytes)},
-                                {"high_bytes", to_bytes(e.band.high_bytes)}});
-  if (s.gpu) {
-    // The same judgement as `recommend` (assess_fit), so the two never disagree.
-    const Fit fit = assess_fit(e, s, *s.gpu);
-    Json fit_json = new_object();
-    auto& m = members(fit_json);
-    m.emplace("gpu", s.gpu->id);
-    m.emplace("capacity_bytes", s.gpu->memory_bytes);
-    m.emplace("fits", fit.fits());
-    m.emplace("verdict", to_string(fit.verdict));
-    m.emplace("headroom_bytes", to_bytes(fit.headroom_bytes));
-    if (!fit.reason.empty()) m.emplace("reason", fit.reason);
-    out.emplace("fit", std::move(fit_json));
-  }
-  Json warnings = Json::array();
-  if (!s.model.resolution_note.empty()) warnings.push_back(s.model.resolution_note);
-  if (const std::string generic = generic_count_warning(s.model.config); !generic.empty()) {
-    warnings.push_back(generic);
-  }
-  for (const std::string& w : b.warnings) warnings.push_back(w);
-  for (const std::string& w : s.warnings) warnings.push_back(w);
-  out.emplace("warnings", std::move(warnings));
+  out.emplace("model", model_json(s, e));
+  if (s.workload == Workload::rl) out.emplace("rollout", rollout_json(s, e.rollout));
+  if (s.workload == Workload::inference) out.emplace("inference", inference_json(s, e.inference));
+  out.emplace("peak_band", band_json(e.band));
+  if (s.gpu) out.emplace("fit", fit_json(s, e, *s.gpu));
+  out.emplace("warnings", warnings_json(s, e));
   time::TimeEstimate timing = scenario_time(s, e);
-  if (s.workload == Workload::rl) {
-    Json phases = Json::array();
-    auto& list = phases.get_ref<Json::array_t&>();
-    list.reserve(e.phases.size());
-    for (Breakdown& phase : e.phases) {
-      Json entry = new_object();
-      auto& m = members(entry);
-      m.emplace("id", phase.phase);  // copied: breakdown_json takes it next
-      m.emplace("time", phase_time_json(timing, phase.phase));
-      m.emplace("per_gpu", breakdown_json(std::move(phase)));
-      list.push_back(std::move(entry));
-    }
-    out.emplace("phases", std::move(phases));
-  }
+  if (s.workload == Workload::rl) out.emplace("phases", phases_json(std::move(e.phases), timing));
   out.emplace("time", time_json(std::move(timing)));
   out.emplace("per_gpu", breakdown_json(std::move(e.peak)));
   return result;

@@ -335,6 +335,9 @@ TimeEstimate estimate_time(const Scenario& s, const TimeInputs& in) {
   if (s.workload == Workload::train) training_time(s, in, hw, out);
   if (s.workload == Workload::inference) serving_time(s, in, hw, out);
   if (s.workload == Workload::rl) rl_time(s, in, hw, out);
+  if (s.cluster.inter_node_bytes_per_s && static_cast<double>(s.gpus) <= kGpusPerNode) {
+    out.warnings.push_back("time: cluster.inter_node_bytes_per_s has no effect: the job's GPUs fit one node of 8");
+  }
   add_run_totals(s, out);
   return out;
 }

@@ -155,6 +155,12 @@ TEST_CASE("FSDP on 8 H100 SXM: the collective runs over NVLink 4 at 450 GB/s (ca
   const Json fast = time_of(two);
   CHECK(value(fast, "step_seconds") == doctest::Approx(compute16 + fast16 - std::min(0.8 * fast16, compute16)));
   CHECK(has_text(fast.at("assumptions"), "cluster.inter_node_bytes_per_s"));
+  // Within one node the key changes nothing, and the time says so.
+  Json one = train(8, 1);
+  one["cluster"] = {{"inter_node_bytes_per_s", 100e9}};
+  const Json within = time_of(one);
+  CHECK(value(within, "step_seconds") == doctest::Approx(compute + exposed));
+  CHECK(has_text(within.at("warnings"), "cluster.inter_node_bytes_per_s has no effect"));
 }
 
 TEST_CASE("inference.mfu and inference.decode_efficiency replace the serving bands") {

@@ -1,0 +1,140 @@
+// The per-GPU layout of a training step (train_terms.hpp TrainLayout): parallelism, sharding, expert
+// shares, bytes per base weight, trainable parameters and the activation settings every term reads.
+#include <algorithm>
+#include <string>
+
+#include "train_terms.hpp"
+#include "vramplan/text_format.hpp"
+
+namespace vramplan::train {
+namespace {
+
+using namespace memory;
+
+bool is_classifier(const ModelConfig& m) {
+  return m.architecture.find("ForSequenceClassification") != std::string::npos ||
+         m.architecture.find("ForTokenClassification") != std::string::npos ||
+         m.architecture.find("ForQuestionAnswering") != std::string::npos ||
+         m.architecture.find("ForMultipleChoice") != std::string::npos || m.num_labels > 0;
+}
+
+ExpertShares shares_of(const ParamCounts& p, const TrainSettings& t, double gpus, double experts) {
+  ExpertLayout el;
+  el.total_params = static_cast<double>(p.total);
+  el.routed_params = static_cast<double>(p.routed_experts);
+  el.num_experts = experts;
+  el.tp = static_cast<double>(t.tp);
+  el.pp = static_cast<double>(t.pp);
+  el.cp = static_cast<double>(t.cp);
+  el.ep = static_cast<double>(t.ep);
+  el.etp = static_cast<double>(t.expert_tp());
+  el.gpus = gpus;
+  el.sharding = t.sharding;
+  return expert_shares(el);
+}
+
+// Weights: the model's dtype; QLoRA stores block linears in NF4 and the rest in the compute dtype.
+void set_weight_bytes(TrainLayout& l) {
+  if (l.qlora) {
+    const WeightSplit w = split_weights(l.p, l.inv);
+    l.quantized = w.quantized_params;
+    l.plain = w.plain_params;
+    l.weight_bpp = l.total > 0 ? (l.quantized * nf4_bytes_per_param(true) + l.plain * l.pb.compute) / l.total : 0;
+  } else if (l.t.method == Method::lora) {
+    l.weight_bpp = lora_base_weight_bytes(l.t.precision, l.t.lora.base_dtype);
+  } else {
+    l.weight_bpp = l.pb.weight;
+  }
+}
+
+// Matrices for Adafactor's factored states: block linears, embeddings and lm_head.
+void set_matrices(TrainLayout& l) {
+  l.matrix_params = l.inv.weight_params;
+  for (int i = 0; i < l.inv.size; ++i) {
+    const LinearModule& mod = l.inv.modules[static_cast<std::size_t>(i)];
+    l.row_col += (mod.in + mod.out) * mod.count;
+  }
+  for (const char* id : {"embedding", "lm_head", "position_embedding"}) {
+    const double g = group_params(l.p, id);
+    if (g > 0 && l.h > 0) {
+      l.matrix_params += g;
+      l.row_col += g / l.h + l.h;
+    }
+  }
+}
+
+// QLoRA computes in bnb_4bit_compute_dtype: each NF4 block linear is dequantized to it per matmul
+// (bitsandbytes nn.Linear4bit.forward -> bnb.matmul_4bit(x, weight.t(), quant_state) with
+// x.to(compute_dtype)), and activations, logits and the unquantized rest follow it. BitsAndBytesConfig's
+// default compute dtype is float32; recipes set bfloat16/float16. precision "fp32" is that default.
+double qlora_compute_bytes(const TrainSettings& t) { return t.precision == Precision::fp32 ? 4.0 : 2.0; }
+
+void set_activation_config(TrainLayout& l) {
+  const TrainSettings& t = l.t;
+  ActivationConfig& ac = l.ac;
+  ac.compute = l.qlora ? qlora_compute_bytes(t) : l.pb.compute;
+  // The residual stream takes the embedding's dtype: a LoRA base in 16 bit keeps it in 16 bit under AMP.
+  ac.residual = l.qlora ? qlora_compute_bytes(t) : t.method == Method::lora ? std::min(l.pb.residual, l.weight_bpp) : l.pb.residual;
+  ac.attention = t.attention;
+  ac.full = l.full;
+  ac.lora_mask = l.full ? 0u : l.mask;
+  ac.lora_rank = l.rank;
+  ac.dropout = l.m.kind == ModelKind::encoder || l.m.text.hidden_dropout;
+  ac.autocast = l.amp && !l.qlora;
+  ac.tp = static_cast<double>(t.tp);
+}
+
+}  // namespace
+
+double group_params(const ParamCounts& p, const char* id) {
+  for (const ParamGroup& g : p.groups) {
+    if (g.id == id) return static_cast<double>(g.params);
+  }
+  return 0;
+}
+
+TrainLayout::TrainLayout(const ModelConfig& model, const ParamCounts& params, const TrainSettings& train, double gpu_count)
+    : m(model), p(params), t(train), gpus(gpu_count) {
+  const TransformerStack& s = m.text;
+  full = t.method == Method::full;
+  qlora = t.method == Method::qlora;
+  amp = t.precision == Precision::amp_bf16 || t.precision == Precision::amp_fp16;
+  pb = precision_bytes(t.precision);
+  inv = linear_inventory(s);
+  total = static_cast<double>(p.total);
+  mp = static_cast<double>(t.tp * t.pp);
+  dp = std::max(1.0, gpus / (mp * static_cast<double>(t.cp)));
+  // ZeRO / FSDP shard over the data-parallel ranks together with the context-parallel ones, which hold
+  // the same weights (Megatron-LM parallel_state: gradients and the distributed optimizer use the
+  // data-parallel group with context parallelism; verl fsdp_workers: the FSDP mesh spans every rank and
+  // Ulysses sequence parallelism runs inside it; torchtitan: dp_shard x cp mesh).
+  div = shard_divisors(t.sharding, dp * static_cast<double>(t.cp));
+  params_sharded = shards_params(t.sharding);
+  sh = shares_of(p, t, gpus, static_cast<double>(s.moe.num_experts));
+  expert_layout = p.routed_experts > 0 && (t.ep > 1 || t.expert_tp() != t.tp);
+  set_weight_bytes(*this);
+  h = static_cast<double>(s.hidden_size);
+  vocab = static_cast<double>(m.vocab_size);
+  set_matrices(*this);
+  mask = full ? kModAllLinear : lora_target_mask(t.lora, s.mlp);
+  rank = static_cast<double>(t.lora.rank);
+  trainable = full ? total : lora_params(inv, mask, rank);
+  classifier = is_classifier(m);
+  // Tokens per GPU = micro-batch x seq / cp (context parallelism splits the sequence).
+  const double seq = static_cast<double>(t.seq_len) / static_cast<double>(t.cp);
+  tokens = static_cast<double>(t.micro_batch_size) * seq;
+  set_activation_config(*this);
+  shard = text::format(" / (tp x pp = %.0f)", mp);
+}
+
+std::string expert_note(const TrainLayout& l) {
+  if (!l.expert_layout) return "";
+  return text::format("; expert parallelism: dense %.1f%% of the params as above, routed experts %.1f%% / (pp x ep x "
+                      "etp = %lld x %lld x %lld, ceil(experts/ep) local) / expert-dp shard over %.0f ranks; per GPU "
+                      "%.4f%% of the model's weights",
+                      100.0 * l.sh.dense_fraction, 100.0 * l.sh.routed_fraction, static_cast<long long>(l.t.pp),
+                      static_cast<long long>(l.t.ep), static_cast<long long>(l.t.expert_tp()), l.sh.expert_dp,
+                      100.0 * l.sh.params);
+}
+
+}  // namespace vramplan::train

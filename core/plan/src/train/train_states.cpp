@@ -1,0 +1,170 @@
+// Model states of a training step per GPU (train_terms.hpp): weights, master weights, gradients,
+// optimizer states, LoRA adapters, what offload moves to host RAM, ZeRO-3 / FSDP gathered units and DDP
+// buckets. Each term's bytes and formula text come from the same numbers.
+#include <algorithm>
+#include <string>
+
+#include "train_terms.hpp"
+#include "vramplan/text_format.hpp"
+
+namespace vramplan::train {
+namespace {
+
+using namespace memory;
+using text::format;
+using text::gib;
+
+const char* dtype_name(double bytes) {
+  if (bytes >= 4) return "fp32";
+  if (bytes >= 2) return "16-bit";
+  return "8-bit";
+}
+
+std::string dp_note(const TrainLayout& l, bool name_sharding) {
+  if (l.div.params <= 1) return "";
+  return name_sharding ? format(" / dp %.0f (%s)", l.div.params, to_string(l.t.sharding)) : format(" / dp %.0f", l.div.params);
+}
+
+// The whole model's weights (before any split) in their stored format.
+double model_weight_bytes(const TrainLayout& l) { return l.total * l.weight_bpp; }
+
+// Before offload: the fp32 master copy and the optimizer states of full training.
+double master_bytes(const TrainLayout& l) { return l.trainable * l.pb.master * l.sh.optimizer; }
+double optimizer_bytes(const TrainLayout& l) {
+  return optimizer_state_bytes(l.t.optimizer, l.trainable, std::min(l.matrix_params, l.trainable), l.row_col, l.pb.state) *
+         l.sh.optimizer;
+}
+
+// LoRA adapters per GPU before offload: weight, gradient, master and optimizer bytes. Adapters are split
+// by tp x pp with their base layer and sharded like any trainable parameter.
+struct LoraStates {
+  double w = 0, g = 0, m = 0, o = 0;
+};
+LoraStates lora_states(const TrainLayout& l) {
+  if (l.full) return {};
+  double lora_row_col = 0;
+  for (int i = 0; i < l.inv.size; ++i) {
+    const LinearModule& mod = l.inv.modules[static_cast<std::size_t>(i)];
+    if ((mod.kind & l.mask) != 0) lora_row_col += (mod.in + 2.0 * l.rank + mod.out) * mod.count;
+  }
+  const double per = 1.0 / l.mp;
+  LoraStates s;
+  s.w = l.trainable * l.pb.weight * per / l.div.params;
+  s.g = l.trainable * l.pb.grad * per / l.div.grads;
+  s.m = l.trainable * l.pb.master * per / l.div.optimizer;
+  s.o = optimizer_state_bytes(l.t.optimizer, l.trainable, l.trainable, lora_row_col, l.pb.state) * per / l.div.optimizer;
+  return s;
+}
+
+const char* optimizer_shape(Optimizer o) {
+  switch (o) {
+    case Optimizer::adamw: return "2 states (exp_avg, exp_avg_sq)";
+    case Optimizer::adamw_8bit: return "2 x (1 B + 4 B / kAdam8bitBlockSize 256) for matrices, 2 x 4 B for small tensors";
+    case Optimizer::sgd: return "1 momentum state";
+    case Optimizer::adafactor: break;
+  }
+  return "factored rows + columns for matrices, full for the rest";
+}
+
+}  // namespace
+
+Term weights_term(const TrainLayout& l) {
+  const TrainSettings& t = l.t;
+  Term out{t.offload_params ? 0.0 : model_weight_bytes(l) * l.sh.params, "", ""};
+  const char* offloaded = t.offload_params ? "; offloaded to host" : "";
+  if (l.qlora) {
+    out.label = "Base weights (NF4 + 16-bit rest, frozen)";
+    out.formula = format("%.0f block linear params x %.6f B (NF4: 0.5 + 1/kNf4BlockSize(%.0f) + 4/(%.0f x "
+                         "kNf4SecondBlockSize(%.0f))) + %.0f other params (embeddings, lm_head, norms) x %.0f B%s%s%s%s",
+                         l.quantized, nf4_bytes_per_param(true), kNf4BlockSize, kNf4BlockSize, kNf4SecondBlockSize,
+                         l.plain, l.pb.compute, l.shard.c_str(), dp_note(l, false).c_str(), offloaded,
+                         expert_note(l).c_str());
+  } else {
+    out.label = format("Model weights (%s%s)", dtype_name(l.weight_bpp), l.full ? "" : ", frozen");
+    out.formula = format("%.0f params x %.0f B%s%s%s%s", l.total, l.weight_bpp, l.shard.c_str(), dp_note(l, true).c_str(),
+                         offloaded, expert_note(l).c_str());
+  }
+  return out;
+}
+
+Term master_weights_term(const TrainLayout& l) {
+  if (l.t.offload_optimizer) return {0.0, "offloaded to host with the optimizer", "fp32 master weights"};
+  return {master_bytes(l),
+          format("%.0f params x %.0f B%s / dp-shard %.0f%s", l.trainable, l.pb.master, l.shard.c_str(), l.div.optimizer,
+                 expert_note(l).c_str()),
+          "fp32 master weights"};
+}
+
+Term gradients_term(const TrainLayout& l) {
+  return {l.trainable * l.pb.grad * l.sh.grads,
+          format("%.0f params x %.0f B%s / dp-shard %.0f (live through the step: gradient accumulation or "
+                 "persistent grad buffers)%s",
+                 l.trainable, l.pb.grad, l.shard.c_str(), l.div.grads, expert_note(l).c_str()),
+          format("Gradients (%s)", dtype_name(l.pb.grad))};
+}
+
+Term optimizer_term(const TrainLayout& l) {
+  std::string label = format("Optimizer states (%s)", to_string(l.t.optimizer));
+  if (l.t.offload_optimizer) return {0.0, "offloaded to host", std::move(label)};
+  return {optimizer_bytes(l),
+          format("%s over %.0f params, %.0f B per state element%s / dp-shard %.0f%s", optimizer_shape(l.t.optimizer),
+                 l.trainable, l.pb.state, l.shard.c_str(), l.div.optimizer, expert_note(l).c_str()),
+          std::move(label)};
+}
+
+Term lora_term(const TrainLayout& l) {
+  LoraStates s = lora_states(l);
+  if (l.t.offload_optimizer) s.m = s.o = 0;
+  return {s.w + s.g + s.m + s.o,
+          format("%.0f adapter params (rank x (in + out) per adapted module) x (%.0f B weight + %.0f B grad + %.0f B "
+                 "master) = %s + optimizer %s%s",
+                 l.trainable, l.pb.weight, l.pb.grad, l.pb.master, gib(s.w + s.g + s.m).c_str(), gib(s.o).c_str(),
+                 l.t.offload_optimizer ? " (states offloaded)" : ""),
+          format("LoRA adapters (rank %lld): weights, gradients, optimizer", static_cast<long long>(l.t.lora.rank))};
+}
+
+// Offload: optimizer states and master weights (and the fp32 gradient partition the CPU optimizer
+// steps on: DeepSpeed ZeRO-Offload, Ren et al. 2021 section 4) move to host RAM; offload_params moves
+// the weights too (gathered from host unit by unit).
+double host_bytes(const TrainLayout& l) {
+  double host = 0;
+  if (l.t.offload_optimizer) {
+    const LoraStates s = lora_states(l);
+    const double optimizer = l.full ? optimizer_bytes(l) : 0.0, master = l.full ? master_bytes(l) : 0.0;
+    host += optimizer + master + s.o + s.m + l.trainable * 4.0 * (l.full ? l.sh.grads : 1.0 / (l.mp * l.div.grads));
+  }
+  if (l.t.offload_params) host += model_weight_bytes(l) * l.sh.params;
+  return host;
+}
+
+// ZeRO-3 / FSDP: kGatheredUnits units gathered in full plus one unit's full gradient. A unit is the
+// largest block, or the embedding / lm_head matrix when larger (FSDP wraps them in the root unit).
+Term gathered_term(const TrainLayout& l) {
+  if (!l.params_sharded && !l.t.offload_params) return {};
+  // With expert parallelism a MoE block gathers only the rank's local experts (one expert-parallel
+  // shard of the routed experts) besides its dense part.
+  const ParamCounts& p = l.p;
+  const double routed_layer = static_cast<double>(p.routed_experts_per_layer);
+  const double layer = p.largest_layer == p.per_layer && routed_layer > 0
+                           ? (static_cast<double>(p.largest_layer) - routed_layer) / l.mp + routed_layer * l.sh.expert_model_share
+                           : static_cast<double>(p.largest_layer) / l.mp;
+  const double unit = std::max({layer, group_params(p, "embedding") / l.mp, group_params(p, "lm_head") / l.mp});
+  const double unit_grad = l.full ? l.pb.grad : 0.0;
+  return {unit * (kGatheredUnits * l.weight_bpp + unit_grad),
+          format("largest unit %.0f params x (kGatheredUnits %.0f x %.3f B + %.0f B unit gradient)%s", unit,
+                 kGatheredUnits, l.weight_bpp, unit_grad,
+                 l.expert_layout ? " (a MoE block's dense part / tp x pp + its local experts / etp)" : ""),
+          "All-gathered units (ZeRO-3 / FSDP)"};
+}
+
+// DDP without sharding: gradient buckets are a second copy of the gradients
+// (torch DistributedDataParallel gradient_as_bucket_view=False default).
+Term ddp_buckets_term(const TrainLayout& l) {
+  if (l.t.sharding != Sharding::none || l.dp <= 1) return {};
+  return {l.trainable * l.pb.grad * (l.full ? l.sh.model : 1.0 / l.mp),
+          format("%.0f params x %.0f B%s (DistributedDataParallel gradient_as_bucket_view=False keeps a bucket copy)%s",
+                 l.trainable, l.pb.grad, l.shard.c_str(), l.full ? expert_note(l).c_str() : ""),
+          "DDP gradient buckets"};
+}
+
+}  // namespace vramplan::train

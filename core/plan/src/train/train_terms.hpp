@@ -1,0 +1,85 @@
+#pragma once
+// The training breakdown's lines. Each function returns one line's bytes and its formula text together
+// (a Term), from the same numbers, so the arithmetic and the text that describes it cannot drift apart.
+// The byte formulas themselves are the component functions of vramplan/memory.hpp; what is here is how
+// the scenario's layout (precision, method, parallelism, sharding, offload) applies them per GPU.
+// docs/memory-model.md explains every line; estimate_training (estimate.cpp) assembles them.
+#include <cstdint>
+#include <string>
+
+#include "../training_logits.hpp"
+#include "vramplan/estimate.hpp"
+#include "vramplan/memory.hpp"
+
+namespace vramplan::train {
+
+// One line of the breakdown before it gets its id and level: bytes per GPU and how they were computed.
+struct Term {
+  double bytes = 0;
+  std::string formula;
+  std::string label;
+};
+
+// Everything the terms read: the model, the settings and the per-GPU layout derived from them once.
+struct TrainLayout {
+  TrainLayout(const ModelConfig& model, const ParamCounts& params, const TrainSettings& train, double gpus);
+
+  const ModelConfig& m;
+  const ParamCounts& p;
+  const TrainSettings& t;
+  double gpus = 1;
+  bool full = false, qlora = false, params_sharded = false, amp = false;
+  memory::PrecisionBytes pb;
+  memory::LinearInventory inv;
+  double total = 0, mp = 1, dp = 1;
+  memory::ShardDivisors div;     // ZeRO / FSDP divisors over dp x cp
+  memory::ExpertShares sh;       // per-GPU shares of each state kind (expert parallelism, memory_experts.cpp)
+  bool expert_layout = false;    // the routed experts are laid out differently from the dense part
+  double quantized = 0, plain = 0, weight_bpp = 0;  // QLoRA's NF4 / 16-bit split; bytes per base weight
+  std::uint32_t mask = 0;        // LoRA-targeted module kinds (all linears for full training)
+  double rank = 0, trainable = 0;
+  double matrix_params = 0, row_col = 0;  // Adafactor's factored matrices and their rows + columns
+  double h = 0, vocab = 0, tokens = 0;    // hidden size, vocabulary, tokens per GPU per micro-batch
+  bool classifier = false;
+  memory::ActivationConfig ac;
+  std::string shard;             // " / (tp x pp = N)"
+};
+
+// Parameters of the named group of ParamCounts ("embedding", "lm_head", ...), 0 when absent.
+double group_params(const ParamCounts& p, const char* id);
+
+// With expert parallelism every model state is split in two buckets (memory_experts.cpp): this names them.
+std::string expert_note(const TrainLayout& l);
+
+// Model states (persistent across the step). Offloaded states are 0 on the GPU and counted by host_bytes.
+Term weights_term(const TrainLayout& l);
+Term master_weights_term(const TrainLayout& l);  // full training
+Term gradients_term(const TrainLayout& l);       // full training
+Term optimizer_term(const TrainLayout& l);       // full training
+Term lora_term(const TrainLayout& l);            // LoRA / QLoRA adapters: weights, gradients, optimizer
+double host_bytes(const TrainLayout& l);         // offloaded optimizer side and parameters, host RAM per GPU
+Term gathered_term(const TrainLayout& l);        // ZeRO-3 / FSDP all-gathered units (0 otherwise)
+Term ddp_buckets_term(const TrainLayout& l);     // DDP gradient buckets (0 with sharding or one rank)
+
+// The step's transients.
+Term activations_term(const TrainLayout& l);
+Term moe_dispatch_term(const TrainLayout& l);
+Term logits_term(const TrainLayout& l, const LossOptions& loss);
+Term autocast_term(const TrainLayout& l);
+Term optimizer_step_term(const TrainLayout& l);  // formula written by peak_rule (it names the forward)
+
+// The peak rule: persistent states plus the larger of the forward/backward transients and the optimizer
+// step; the allocator's cache of that transient and the CUDA context.
+struct Peak {
+  double forward = 0, transient = 0;
+  bool step_peak = false;  // the optimizer step's temporaries exceed the forward/backward transients
+  Term optimizer_step, allocator, context;
+};
+Peak peak_rule(const TrainLayout& l, double forward, Term optimizer_step);
+
+// The allocator's cache of `transient` bytes and the CUDA context of a process group of `gpus` GPUs
+// (`nccl_note` follows kNcclBytes in the text); shared with inference.
+Term allocator_term(double transient);
+Term cuda_context_term(double gpus, const char* nccl_note);
+
+}  // namespace vramplan::train

@@ -1,0 +1,129 @@
+// The transients of a training step per GPU (train_terms.hpp): activations (checkpointed or not), the
+// expert-parallel dispatch buffers, logits and loss, the autocast weight cache, the optimizer step's
+// temporaries, and the peak rule that picks between them. Each term's bytes and text come together.
+#include <algorithm>
+#include <string>
+
+#include "train_terms.hpp"
+#include "vramplan/text_format.hpp"
+
+namespace vramplan::train {
+namespace {
+
+using namespace memory;
+using text::format;
+using text::gib;
+
+// Final norm (fp32 input; normalised + output kept when trained) and the embedding output.
+double extra_activation_bytes(const TrainLayout& l) {
+  return l.tokens * (4.0 * l.h + (l.full ? (l.ac.residual + l.ac.compute) * l.h : 0.0) + (l.ac.dropout ? l.h : 0.0));
+}
+
+}  // namespace
+
+// Tensor parallelism splits the block's attention and MLP parts. Pipeline parallelism does not reduce
+// the first stage's share under 1F1B (it holds pp micro-batches of layers/pp blocks: Korthikanti et al.
+// section 4.2.3).
+Term activations_term(const TrainLayout& l) {
+  const TransformerStack& s = l.m.text;
+  const TrainSettings& t = l.t;
+  const double seq = static_cast<double>(t.seq_len);
+  const double dense = layer_activation_bytes_per_token(s, l.ac, seq, false);
+  const double moe = l.inv.moe_layers > 0 ? layer_activation_bytes_per_token(s, l.ac, seq, true) : 0;
+  const double extra = extra_activation_bytes(l);
+  if (!t.gradient_checkpointing) {
+    const double layers = l.tokens * (l.inv.dense_layers * dense + l.inv.moe_layers * moe);
+    return {layers + extra,
+            format("%.0f tokens x (%.0f dense blocks x %.0f B + %.0f MoE blocks x %.0f B per token; %s attention) + "
+                   "final norm %s",
+                   l.tokens, l.inv.dense_layers, dense, l.inv.moe_layers, moe, to_string(t.attention), gib(extra).c_str()),
+            "Activations"};
+  }
+  // torch.utils.checkpoint per block: its input is kept; the block's activations exist again while it is
+  // recomputed in backward (one block at a time).
+  const double one_layer = l.tokens * std::max(dense, moe);
+  const double ckpt = l.tokens * static_cast<double>(s.layers) * l.h * l.ac.residual;
+  return {ckpt + one_layer + extra,
+          format("%.0f tokens x %lld layers x %.0f h x %.0f B (checkpointed block inputs) + one block recomputed %s "
+                 "(%.0f B/token) + final norm %s",
+                 l.tokens, static_cast<long long>(s.layers), l.h, l.ac.residual, gib(one_layer).c_str(),
+                 std::max(dense, moe), gib(extra).c_str()),
+          "Activations (checkpointed)"};
+}
+
+Term moe_dispatch_term(const TrainLayout& l) {
+  if (l.t.ep <= 1 || l.inv.moe_layers <= 0) return {};
+  const double top_k = static_cast<double>(l.m.text.moe.experts_per_token);
+  return {moe_dispatch_bytes(l.tokens, top_k, l.h, l.ac.compute, l.ac.tp),
+          format("kMoeDispatchBuffers %.0f x %.0f tokens x top-k %lld x %lld hidden x %.0f B / tp %lld (one MoE layer's "
+                 "permuted tokens, sent and received; balanced routing)",
+                 kMoeDispatchBuffers, l.tokens, static_cast<long long>(l.m.text.moe.experts_per_token),
+                 static_cast<long long>(l.m.text.hidden_size), l.ac.compute, static_cast<long long>(l.t.tp)),
+          "Expert-parallel all-to-all buffers"};
+}
+
+Term logits_term(const TrainLayout& l, const LossOptions& loss) {
+  const TrainSettings& t = l.t;
+  const double logit_tokens = loss.logit_positions > 0 ? static_cast<double>(t.micro_batch_size) *
+                                                             static_cast<double>(loss.logit_positions) /
+                                                             static_cast<double>(t.cp)
+                                                       : l.tokens;
+  LogitsTerm term = training_logits(loss.kernel, logit_tokens, l.vocab, t.tp, l.ac.compute);
+  if (l.classifier) return {0.0, "classification head: batch x labels, negligible", std::move(term.label)};
+  return {term.bytes, std::move(term.formula), std::move(term.label)};
+}
+
+// torch.autocast caches the 16-bit copy of every weight a matmul casts; autograd keeps those copies
+// until the block's backward (AMP only; FSDP mixed precision casts on all-gather instead). Only leaf
+// tensors that require grad are cached (aten/src/ATen/autocast_mode.cpp cached_cast), so a frozen
+// LoRA base is cast per call and freed: only the adapters' copies stay.
+Term autocast_term(const TrainLayout& l) {
+  if (!l.amp || l.qlora || l.params_sharded) return {};
+  const double lm_head = (l.m.kind != ModelKind::encoder || l.m.mlm_head) && !l.classifier ? l.vocab * l.h : 0.0;
+  const double bytes = l.full ? 2.0 * (l.inv.weight_params + lm_head) * l.sh.model : 2.0 * l.trainable / l.mp;
+  return {bytes,
+          format("2 B x %.0f matmul weights%s (torch.autocast cache, kept by autograd until backward)", bytes / 2.0 * l.mp,
+                 l.shard.c_str()),
+          "Autocast 16-bit weight copies"};
+}
+
+Term optimizer_step_term(const TrainLayout& l) {
+  if (l.t.offload_optimizer) return {};
+  return {optimizer_step_temp_bytes(l.t.optimizer, l.trainable, l.pb.state) *
+              (l.full ? l.sh.optimizer : 1.0 / (l.mp * l.div.optimizer)),
+          "", "Optimizer step temporaries"};
+}
+
+Peak peak_rule(const TrainLayout& l, double forward, Term optimizer_step) {
+  // Peak: persistent states + the larger of the forward/backward transients and the optimizer step.
+  // Gradients are counted as live throughout (gradient accumulation, zero_grad without set_to_none,
+  // Megatron/DeepSpeed gradient buffers); see docs/memory-model.md.
+  Peak out;
+  out.forward = forward;
+  out.step_peak = optimizer_step.bytes > forward;
+  out.transient = std::max(forward, optimizer_step.bytes);
+  optimizer_step.formula = format("kAdamForeachTempStates %.0f x %.0f params x %.0f B%s / dp-shard %.0f (AdamW foreach "
+                                  "exp_avg_sq_sqrt)%s; larger than the forward/backward transients (%s)",
+                                  kAdamForeachTempStates, l.trainable, l.pb.state, l.shard.c_str(), l.div.optimizer,
+                                  l.full ? expert_note(l).c_str() : "", gib(forward).c_str());
+  out.optimizer_step = std::move(optimizer_step);
+  out.allocator = allocator_term(out.transient);
+  out.context = cuda_context_term(l.gpus, " (gpus > 1)");
+  return out;
+}
+
+Term allocator_term(double transient) {
+  return {allocator_bytes(transient),
+          format("kAllocatorTransientFraction %.2f x %s transient", kAllocatorTransientFraction, gib(transient).c_str()),
+          "Caching-allocator cache (reserved - allocated)"};
+}
+
+Term cuda_context_term(double gpus, const char* nccl_note) {
+  const double bytes = cuda_context_bytes(gpus);
+  return {bytes,
+          format("kCudaContextBytes %s%s", gib(kCudaContextBytes).c_str(),
+                 bytes > kCudaContextBytes ? format(" + kNcclBytes %s%s", gib(kNcclBytes).c_str(), nccl_note).c_str() : ""),
+          "CUDA context, kernels, NCCL"};
+}
+
+}  // namespace vramplan::train
