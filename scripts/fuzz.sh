@@ -2,9 +2,10 @@
 # Builds the libFuzzer harnesses (tests/fuzz/) with clang-14 into build/fuzz and runs each on a copy
 # of its seed corpus for a share of SECONDS (default 60 in total, split evenly between the targets).
 #
-#   bash scripts/fuzz.sh [SECONDS] [TARGET...]      TARGET: scenario, config, catalog_id (default: all)
+#   bash scripts/fuzz.sh [SECONDS] [TARGET...]      TARGET: scenario, config, catalog_id, sweep, import (default: all)
 #
-# Environment: FUZZ_BUILD_DIR (default build/fuzz), CC/CXX (default clang-14/clang++-14),
+# Environment: FUZZ_PREBUILT (a build of the asan preset: run its harnesses, build nothing),
+# FUZZ_BUILD_DIR (default build/fuzz), CC/CXX (default clang-14/clang++-14),
 # FUZZ_WORK (where corpora grow and crashes land; default $FUZZ_BUILD_DIR/work), FUZZ_JOBS (build
 # parallelism, default 2). Needs Debian's clang-14 and libclang-rt-14-dev.
 #
@@ -17,28 +18,35 @@ cd "$(dirname "$0")/.."
 total_seconds="${1:-60}"
 shift $(( $# > 0 ? 1 : 0 ))
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(scenario config catalog_id)
+[ ${#targets[@]} -eq 0 ] && targets=(scenario config catalog_id sweep import)
 if ! [[ "$total_seconds" =~ ^[0-9]+$ ]] || [ "$total_seconds" -lt 1 ]; then
-  echo "usage: scripts/fuzz.sh [SECONDS] [scenario|config|catalog_id ...]" >&2
+  echo "usage: scripts/fuzz.sh [SECONDS] [scenario|config|catalog_id|sweep|import ...]" >&2
   exit 2
 fi
 
 build_dir="${FUZZ_BUILD_DIR:-build/fuzz}"
-work="${FUZZ_WORK:-$build_dir/work}"
 export CC="${CC:-clang-14}" CXX="${CXX:-clang++-14}"
-if ! command -v "$CXX" >/dev/null 2>&1; then
-  echo "error: $CXX not found: install clang-14 and libclang-rt-14-dev" >&2
-  exit 2
-fi
-
-echo "== building the fuzz harnesses ($CXX, $build_dir) =="
-if ! cmake -S tests/fuzz -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_dir.configure.log" 2>&1; then
-  cat "$build_dir.configure.log" >&2
-  exit 2
-fi
-if ! cmake --build "$build_dir" -j "${FUZZ_JOBS:-2}"; then
-  echo "error: the fuzz harnesses did not build" >&2
-  exit 2
+if [ -n "${FUZZ_PREBUILT:-}" ]; then
+  # The asan preset (VRAMPLAN_FUZZ=ON) already built the harnesses against its instrumented core.
+  bin_dir="$FUZZ_PREBUILT/tests/fuzz"
+  work="${FUZZ_WORK:-$FUZZ_PREBUILT/fuzz-work}"
+  echo "== fuzz harnesses of $FUZZ_PREBUILT (built by the asan preset) =="
+else
+  bin_dir="$build_dir"
+  work="${FUZZ_WORK:-$build_dir/work}"
+  if ! command -v "$CXX" >/dev/null 2>&1; then
+    echo "error: $CXX not found: install clang-14 and libclang-rt-14-dev" >&2
+    exit 2
+  fi
+  echo "== building the fuzz harnesses ($CXX, $build_dir) =="
+  if ! cmake -S tests/fuzz -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_dir.configure.log" 2>&1; then
+    cat "$build_dir.configure.log" >&2
+    exit 2
+  fi
+  if ! cmake --build "$build_dir" -j "${FUZZ_JOBS:-2}"; then
+    echo "error: the fuzz harnesses did not build" >&2
+    exit 2
+  fi
 fi
 
 per_target=$(( total_seconds / ${#targets[@]} ))
@@ -50,7 +58,7 @@ status=0
 crashes=0
 executions=0
 for target in "${targets[@]}"; do
-  binary="$build_dir/fuzz_$target"
+  binary="$bin_dir/fuzz_$target"
   seeds="tests/fuzz/corpus/$target"
   if [ ! -x "$binary" ] || [ ! -d "$seeds" ]; then
     echo "error: unknown target $target (no $binary or $seeds)" >&2

@@ -6,6 +6,11 @@ inputs:
               example, and catalog configs pasted as a scenario's model
   config      every data/models.json entry's "config" object, and config.json literals of the tests
   catalog_id  catalog model and GPU ids and aliases (data/models.json, data/gpus.json), a few near misses
+  sweep       "KEY=V1,V2,..." assignments (every numeric key the sweep accepts, bad values) on a first line,
+              a scenario after it
+  import      the published recipes of tests/frameworks/<framework>/recipes: a byte choosing the framework
+              and the mode (tree: the YAML read by PyYAML as JSON, as the CLI and the page hand it over;
+              text: the launch script or command line), then the input
 
 Files are named by the SHA-1 of their content (as libFuzzer names what it finds), so re-running the
 script is idempotent and never duplicates an input. Usage: python3 tests/fuzz/make_corpus.py [--max N]
@@ -77,11 +82,43 @@ def literals():
                     continue
 
 
+SWEEPS = ["train.micro_batch_size=1,2,4,8", "train.seq_len=512,2048,8192", "gpus=1,2,4,8",
+          "inference.batch_size=1,16,256", "inference.context_len=1024,32768",
+          "rl.rollout.gpu_memory_utilization=0.3,0.6,0.9", "train.micro_batch_size=", "train.micro_batch_size=0,-1",
+          "train.micro_batch_size=1e300", "train.micro_batch_size=a,b", "model=1,2", "=1,2", "gpus=1,,2"]
+FORMATS = ["verl", "nemo-rl", "nemo-automodel", "trl"]
+
+
+def sweep_seeds(seen):
+    scenarios = [json.dumps(CONTRACT_EXAMPLE)] + [json.dumps(v) for v in VARIATIONS]
+    for i, assignment in enumerate(SWEEPS):
+        write("sweep", assignment + "\n" + scenarios[i % len(scenarios)], seen)
+
+
+# The first byte of an import input: framework index + 4 for a YAML tree (fuzz_import.cpp).
+def import_seeds(seen):
+    try:
+        import yaml  # PyYAML: reads the recipes as OmegaConf does (YAML 1.1)
+    except ImportError:
+        yaml = None
+    for index, framework in enumerate(FORMATS):
+        for path in sorted(glob.glob(os.path.join(ROOT, "tests", "frameworks", framework, "recipes", "*"))):
+            text = open(path, encoding="utf-8").read()
+            if path.endswith((".yaml", ".yml")):
+                if yaml is None:
+                    continue
+                tree = yaml.safe_load(text)
+                write("import", bytes([index + 4]) + json.dumps(tree, default=str).encode("utf-8"), seen)
+            elif path.endswith(".sh"):
+                write("import", bytes([index]) + text.encode("utf-8"), seen)
+                write("import", bytes([index + 8]) + text.encode("utf-8"), seen)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max", type=int, default=60, help="most catalog configs to take (default 60)")
     args = parser.parse_args()
-    targets = ("scenario", "config", "catalog_id")
+    targets = ("scenario", "config", "catalog_id", "sweep", "import")
     seen = {}
     for t in targets:
         os.makedirs(os.path.join(OUT, t), exist_ok=True)
@@ -120,6 +157,8 @@ def main():
         write("catalog_id", g["id"], seen)
     for near in ("qwen/qwen2.5-7b-instruc", "Qwen2.5-7B-Instruct", "META-LLAMA/LLAMA-3.1-8B-INSTRUCT", "", "/", "~"):
         write("catalog_id", near, seen)
+    sweep_seeds(seen)
+    import_seeds(seen)
     for t in targets:
         print(f"{t}: {len(seen[t])} files in {os.path.relpath(os.path.join(OUT, t), ROOT)}")
     return 0
