@@ -10,7 +10,9 @@
 
 #include "vramplan/estimate.hpp"
 #include "vramplan/memory.hpp"
+#include "vramplan/memory_media.hpp"
 #include "vramplan/text_format.hpp"
+#include "media_inputs.hpp"
 #include "training_logits.hpp"
 
 namespace vramplan {
@@ -99,6 +101,7 @@ struct TrainingNumbers {
   ExpertShares sh;            // per-GPU shares of each state kind (expert parallelism, memory_experts.cpp)
   bool expert_layout = false; // the routed experts are laid out differently from the dense part
   double dispatch = 0;        // expert-parallel all-to-all buffers of one MoE layer
+  MediaTerm vision, audio;    // the vision / audio towers over the sample's images and audio
   LogitsTerm loss;
   bool step_peak = false, classifier = false;
 };
@@ -275,7 +278,10 @@ TrainingNumbers train_numbers(const ModelConfig& m, const ParamCounts& p, const 
   if (t.ep > 1 && inv.moe_layers > 0) {
     n.dispatch = moe_dispatch_bytes(n.tokens, static_cast<double>(s.moe.experts_per_token), h, ac.compute, ac.tp);
   }
-  n.forward = n.activations + n.logits + n.autocast + n.dispatch;
+  const MediaTokens media = media_tokens(m, t.media);
+  n.vision = vision_training_bytes(m, media, ac, static_cast<double>(t.micro_batch_size), t.gradient_checkpointing);
+  n.audio = audio_training_bytes(m, media, ac, static_cast<double>(t.micro_batch_size), t.gradient_checkpointing);
+  n.forward = n.activations + n.logits + n.autocast + n.dispatch + n.vision.bytes + n.audio.bytes;
   n.step_peak = n.step_temp > n.forward;
   n.transient = std::max(n.forward, n.step_temp);
   n.allocator = allocator_bytes(n.transient);
@@ -381,6 +387,8 @@ Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const 
                  static_cast<long long>(t.tp)),
           Level::transient);
     }
+    if (n.vision.bytes > 0) add(b, "vision_activations", "Vision tower activations", n.vision.bytes, n.vision.formula, Level::transient);
+    if (n.audio.bytes > 0) add(b, "audio_activations", "Audio encoder activations", n.audio.bytes, n.audio.formula, Level::transient);
     add(b, "logits", n.loss.label, n.logits,
         n.classifier ? std::string("classification head: batch x labels, negligible") : n.loss.formula, Level::transient);
     if (n.autocast > 0) {
@@ -403,7 +411,7 @@ Breakdown describe_training(const ModelConfig& m, const TrainSettings& t, const 
       format("kCudaContextBytes %s%s", gib(kCudaContextBytes).c_str(),
              n.context > kCudaContextBytes ? format(" + kNcclBytes %s (gpus > 1)", gib(kNcclBytes).c_str()).c_str() : ""),
       Level::context);
-  b.activation_bytes = n.activations + n.logits;
+  b.activation_bytes = n.activations + n.logits + n.vision.bytes + n.audio.bytes;
 
   b.allocated_bytes = n.persistent + n.transient;
   b.reserved_bytes = b.allocated_bytes + n.allocator;
@@ -451,9 +459,11 @@ void add_expert_warnings(Breakdown& b, const ModelConfig& m, const ParamCounts& 
 
 }  // namespace
 
-Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCounts& params, const TrainSettings& train,
+Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCounts& params, const TrainSettings& given,
                                       std::int64_t gpus, const LossOptions& loss) {
   const TransformerStack& s = model.text;
+  const MediaTokens media = media_tokens(model, given.media);
+  const TrainSettings train = with_media_positions(given, media);
   if (auto e = check_tensor_parallel(s, train.tp, "/train/tp")) return *e;
   if (train.pp > s.layers) {
     return bad("/train/pp", format("must be at most the model's %lld layers, got %lld", static_cast<long long>(s.layers),
@@ -490,9 +500,7 @@ Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCount
   if (train.attention == Attention::flash && model.kind == ModelKind::encoder) {
     b.warnings.push_back("FlashAttention is not available for this encoder in transformers; sdpa or eager applies");
   }
-  if (!model.towers.empty()) {
-    b.warnings.push_back("activations of vision/audio towers are not included (text stack only)");
-  }
+  add_media_warnings(b, model, media, given.media, "train");
   add_expert_warnings(b, model, params, train, n);
   if (auto e = check_total(b)) return *e;
   return b;
@@ -503,9 +511,11 @@ std::optional<Error> check_tensor_parallel(const TransformerStack& stack, std::i
 }
 
 Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCounts& params,
-                                       const InferenceSettings& inf, std::int64_t gpus, const GpuSpec* gpu,
+                                       const InferenceSettings& given, std::int64_t gpus, const GpuSpec* gpu,
                                        InferenceStats* stats) {
   const TransformerStack& s = model.text;
+  const MediaTokens media = media_tokens(model, given.media);
+  const InferenceSettings inf = with_media_positions(given, media);
   if (auto e = check_tensor_parallel(s, inf.tp, "/inference/tp")) return *e;
   if (inf.pp > s.layers) {
     return bad("/inference/pp", format("must be at most the model's %lld layers, got %lld",
@@ -543,6 +553,9 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
   const double moe_token = inv.moe_layers > 0 ? inference_layer_bytes_per_token(s, e, tp, true) : 0.0;
   const double dense_token = inference_layer_bytes_per_token(s, e, tp, false);
   const double layer_token = std::max(dense_token, moe_token);
+  // Images and audio (plan/src/media_inputs.cpp): the towers' forward and Whisper's cross-attention cache.
+  const MediaTerm tower = media_inference_term(model, media, e, tp, inf.attention, vllm ? 1.0 : batch);
+  const MediaTerm cross = cross_attention_cache_bytes(model, media, kv_elem, tp, 1.0);
   st.kv_bytes_per_token = kv_token;
 
   std::string weight_formula =
@@ -584,7 +597,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
     double scores = inf.attention == Attention::eager ? eager_scores_bytes(s, batch, context, e, tp) : 0.0;
     const double logits = batch * vocab * 4.0 * 2.0;  // last-token logits upcast to fp32, + softmax in sampling
     act += scores;
-    const double transient = act + logits;
+    const double transient = act + logits + tower.bytes;
     const double allocator = allocator_bytes(transient);
     const double ctx = cuda_context_bytes(mp);
     add(b, "weights", format("Model weights (%s)", to_string(inf.weight_dtype)), weights, weight_formula);
@@ -595,6 +608,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
                scores > 0 ? format(" + eager scores batch x heads x ctx^2 x (%.0f + 2 x 4 B) = %s", e, gib(scores).c_str()).c_str()
                           : ""),
         Level::transient);
+    add_media_inference_lines(b, tower, cross, batch / pp);
     add(b, "logits", "Next-token logits (fp32)", logits, format("%.0f sequences x %.0f vocab x 4 B x 2", batch, vocab),
         Level::transient);
     add(b, "allocator", "Caching-allocator cache (reserved - allocated)", allocator,
@@ -605,7 +619,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
                ctx > kCudaContextBytes ? format(" + kNcclBytes %s", gib(kNcclBytes).c_str()).c_str() : ""),
         Level::context);
     b.activation_bytes = transient;
-    b.allocated_bytes = weights + kv_bytes + transient;
+    b.allocated_bytes = weights + kv_bytes + cross.bytes * batch / pp + transient;
     b.reserved_bytes = b.allocated_bytes + allocator;
     b.device_bytes = b.reserved_bytes + ctx;
     st.kv_tokens = batch * context;
@@ -627,7 +641,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
     const double forward = max_tokens * layer_token;
     const double copies = vllm_sampler_fp32_copies(inf.vllm_version);
     const double sampler = sampler_rows * vocab * 4.0 * copies + max_tokens * h * e;
-    const double act = std::max(forward, sampler);
+    const double act = std::max({forward, sampler, tower.bytes});
     const double non_torch = kVllmNonTorchBytes + (mp > 1 ? kNcclBytes : 0.0);
     double pool = 0;
     if (gpu != nullptr) {
@@ -649,7 +663,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
     const double blocks = block_bytes > 0 ? std::floor(pool / block_bytes) : 0.0;
     st.kv_tokens = blocks * kVllmBlockSize;
     const double seq_tokens = std::ceil(context / kVllmBlockSize) * kVllmBlockSize;
-    const double seq_bytes = kv_cache_bytes(kv, 1.0, seq_tokens) / pp;
+    const double seq_bytes = (kv_cache_bytes(kv, 1.0, seq_tokens) + cross.bytes) / pp;
     st.max_concurrent_sequences = seq_bytes > 0 ? std::floor(blocks * block_bytes / seq_bytes) : 0.0;
     st.start_bytes = weights + act + non_torch + seq_bytes;
     if (gpu != nullptr && st.max_concurrent_sequences < batch) {
@@ -687,6 +701,11 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
     b.warnings.push_back(format("inference.context_len %lld exceeds the model's context of %lld tokens",
                                 static_cast<long long>(inf.context_len),
                                 static_cast<long long>(model.max_position_embeddings)));
+  }
+  add_media_warnings(b, model, media, given.media, "inference");
+  if (vllm && tower.bytes > 0) {
+    b.warnings.push_back("vLLM profiles its vision/audio encoder on dummy inputs of the processor's largest size; the "
+                         "reserve counts the encoder over one request's inputs as given");
   }
   (void)gpus;
   if (inf.ep > 1 && params.routed_experts == 0) b.warnings.push_back("inference.ep has no effect: the model has no routed experts");

@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "scenario_media.hpp"
+
 namespace vramplan {
 namespace {
 
@@ -144,6 +146,7 @@ TrainSettings read_train(ObjectReader r) {
   t.etp = r.optional_integer("etp", 1, limits::kMaxParallel);
   t.offload_optimizer = r.boolean("offload_optimizer", t.offload_optimizer);
   t.offload_params = r.boolean("offload_params", t.offload_params);
+  t.media = read_media(r);
   r.reject_unknown_keys();
   return t;
 }
@@ -196,6 +199,7 @@ InferenceSettings read_inference(ObjectReader r) {
   s.max_num_seqs = r.optional_integer("max_num_seqs", 1, limits::kMaxBatch);
   s.max_num_batched_tokens = r.optional_integer("max_num_batched_tokens", 1, limits::kMaxSeqLen);
   s.vllm_version = read_vllm_version(r);
+  s.media = read_media(r);
   r.reject_unknown_keys();
   return s;
 }
@@ -437,6 +441,7 @@ Json scenario_to_json(const Scenario& s) {
                       {"etp", optional_to_json(t.etp)},
                       {"offload_optimizer", t.offload_optimizer},
                       {"offload_params", t.offload_params}};
+  media_to_json(t.media, out["train"]);
   const InferenceSettings& i = s.inference;
   out["inference"] = Json{{"engine", to_string(i.engine)},
                           {"batch_size", i.batch_size},
@@ -451,6 +456,7 @@ Json scenario_to_json(const Scenario& s) {
                           {"max_num_seqs", optional_to_json(i.max_num_seqs)},
                           {"max_num_batched_tokens", optional_to_json(i.max_num_batched_tokens)},
                           {"vllm_version", i.vllm_version.text}};
+  media_to_json(i.media, out["inference"]);
   const RlSettings& rl = s.rl;
   const RolloutSettings& ro = rl.rollout;
   Json reward = rl.reward_model ? Json{{"model", model_to_json(rl.reward_model->model)},

@@ -27,6 +27,10 @@ bool starts_with(std::string_view text, std::string_view prefix) { return text.s
 Json workloads_of(const std::string& key) {
   const Json all{to_string(Workload::train), to_string(Workload::rl), to_string(Workload::inference)};
   if (key == "train.seq_len") return Json{to_string(Workload::train)};
+  // Images and audio are added to train.seq_len's sequence; RL's sequences come from the rollout.
+  if (key == "train.images_per_sample" || starts_with(key, "train.image_size") || key == "train.audio_seconds") {
+    return Json{to_string(Workload::train)};
+  }
   if (starts_with(key, "train.")) return Json{to_string(Workload::train), to_string(Workload::rl)};
   if (starts_with(key, "inference.")) return Json{to_string(Workload::inference)};
   if (starts_with(key, "rl.")) return Json{to_string(Workload::rl)};

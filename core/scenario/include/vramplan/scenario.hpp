@@ -94,6 +94,9 @@ struct TrainSettings {
   std::int64_t expert_tp() const { return etp.value_or(tp); }
   bool offload_optimizer = false;
   bool offload_params = false;
+  // Images and audio per sample (images_per_sample, image_size, audio_seconds): their positions are
+  // added to seq_len's text tokens (docs/scenario.md "Images and audio").
+  MediaInput media;
 };
 
 // A vLLM release ("0.16", "0.11.2"), or the current one ("latest", the default): constants that changed
@@ -122,6 +125,7 @@ struct InferenceSettings {
   std::optional<std::int64_t> max_num_seqs;
   std::optional<std::int64_t> max_num_batched_tokens;
   VllmVersion vllm_version;
+  MediaInput media;  // per request: image tokens join context_len's tokens in the KV cache
 };
 
 struct RewardModelSettings {
