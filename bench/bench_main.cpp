@@ -14,6 +14,7 @@
 #include "vramplan/recommend.hpp"
 #include "vramplan/scenario.hpp"
 #include "vramplan/scenario_estimate.hpp"
+#include "vramplan/scenario_time.hpp"
 
 namespace {
 
@@ -89,6 +90,30 @@ void estimate_of(benchmark::State& state, const char* text) {
 void BM_EstimateTrain(benchmark::State& state) { estimate_of(state, kTrainScenario); }
 void BM_EstimateInference(benchmark::State& state) { estimate_of(state, kInferenceScenario); }
 void BM_EstimateRl(benchmark::State& state) { estimate_of(state, kRlScenario); }
+
+// The estimate with the time model (issue 16: "the speed budget of an estimate holds, time model
+// included"): estimate_scenario then scenario_time, run totals and cost included (a dataset is added
+// so that every term of the time model runs).
+void estimate_with_time_of(benchmark::State& state, const char* text) {
+  vramplan::Scenario scenario;
+  if (!parse(state, text, &scenario)) return;
+  scenario.dataset.samples = 100000;
+  scenario.dataset.epochs = 2;
+  if (!vramplan::estimate_scenario(scenario).ok()) {
+    state.SkipWithError("the estimate fails");
+    return;
+  }
+  for (auto _ : state) {
+    auto result = vramplan::estimate_scenario(scenario);
+    auto timing = vramplan::scenario_time(scenario, result.value());
+    benchmark::DoNotOptimize(result);
+    benchmark::DoNotOptimize(timing);
+  }
+}
+
+void BM_EstimateWithTimeTrain(benchmark::State& state) { estimate_with_time_of(state, kTrainScenario); }
+void BM_EstimateWithTimeInference(benchmark::State& state) { estimate_with_time_of(state, kInferenceScenario); }
+void BM_EstimateWithTimeRl(benchmark::State& state) { estimate_with_time_of(state, kRlScenario); }
 
 // A full recommendation: every catalog GPU, min GPUs, the largest batch that fits, suggestions.
 void BM_RecommendTrain(benchmark::State& state) {
@@ -279,6 +304,9 @@ void BM_ApiRecommendTrain(benchmark::State& state) {
 BENCHMARK(BM_EstimateTrain)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_EstimateInference)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_EstimateRl)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_EstimateWithTimeTrain)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_EstimateWithTimeInference)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_EstimateWithTimeRl)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RecommendTrain)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ParamsWholeCatalog)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ApiEstimateTrain)->Unit(benchmark::kMicrosecond);

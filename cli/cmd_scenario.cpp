@@ -1,5 +1,7 @@
 // `estimate`, `recommend` and `config`: commands that take a scenario FILE (or - for stdin).
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 #include "commands.hpp"
 #include "table.hpp"
@@ -39,17 +41,43 @@ std::string number(double v) {
   return buffer;
 }
 
+// Seconds as the unit a person reads: "0.412 s", "12.5 min", "3.2 h", "4.1 days".
+std::string duration(double seconds) {
+  char buffer[48];
+  if (seconds < 120) return number(seconds) + " s";
+  if (seconds < 7200) std::snprintf(buffer, sizeof buffer, "%.1f min", seconds / 60);
+  else if (seconds < 172800) std::snprintf(buffer, sizeof buffer, "%.1f h", seconds / 3600);
+  else std::snprintf(buffer, sizeof buffer, "%.1f days", seconds / 86400);
+  return buffer;
+}
+
+// A quantity of the time model in its unit: durations for *_seconds, dollars for cost_*.
+std::string quantity(const std::string& key, double v) {
+  if (key.size() > 7 && key.compare(key.size() - 7, 7, "seconds") == 0) return duration(v);
+  if (key.rfind("cost", 0) == 0) return "$" + number(v);
+  return number(v);
+}
+
 // The time model's quantities (docs/time-model.md) with their band and formula, then its assumptions.
 void print_time(const Json& result) {
   if (!result.contains("time") || !result.at("time").value("available", false)) return;
   const Json& t = result.at("time");
   Table table({"time", "value", "range", "formula"}, {Align::left, Align::right, Align::right, Align::left});
   auto row = [&](const std::string& name, const Json& v) {
-    table.add_row({name, number(v.value("value", 0.0)),
-                   number(v.value("low", 0.0)) + " - " + number(v.value("high", 0.0)), v.value("formula", std::string())});
+    table.add_row({name, quantity(name, v.value("value", 0.0)),
+                   quantity(name, v.value("low", 0.0)) + " - " + quantity(name, v.value("high", 0.0)),
+                   v.value("formula", std::string())});
   };
+  // Per step, then per run, then money; anything else (a quantity added later) after them.
+  static const char* const kOrder[] = {"step_seconds", "tokens_per_second", "tokens_per_second_per_gpu",
+                                       "time_to_first_token_seconds", "time_per_output_token_seconds",
+                                       "output_tokens_per_second", "steps", "epoch_seconds", "run_seconds", "gpu_hours",
+                                       "cost_usd", "cost_per_million_tokens_usd"};
+  for (const char* key : kOrder) {
+    if (t.contains(key) && t.at(key).is_object()) row(key, t.at(key));
+  }
   for (const auto& [key, v] : t.items()) {
-    if (v.is_object()) row(key, v);
+    if (v.is_object() && std::find(std::begin(kOrder), std::end(kOrder), key) == std::end(kOrder)) row(key, v);
   }
   for (const auto& phase : result.value("phases", Json::array())) {
     if (!phase.contains("time") || phase.at("time").is_null()) continue;
@@ -93,9 +121,28 @@ void print_estimate(const Json& result) {
   }
 }
 
+// "value" of a {value, low, high} member of an option's time, or nullptr.
+const Json* time_value(const Json& option, const char* key) {
+  if (!option.contains("time") || !option.at("time").is_object()) return nullptr;
+  const Json& t = option.at("time");
+  return t.contains(key) && t.at(key).is_object() ? &t.at(key).at("value") : nullptr;
+}
+
+// Whether the scenario sizes the run (dataset or rl.steps): then time and cost are per run, else per
+// million tokens and tokens/s.
+bool has_runs(const Json& result) {
+  for (const auto& g : result.at("gpus")) {
+    if (time_value(g, "run_seconds") != nullptr) return true;
+  }
+  return false;
+}
+
 void print_recommendations(const Json& result) {
-  Table table({"gpu", "memory", "verdict", "headroom", "max micro-batch", "min GPUs", "layout at min", "$/hour at min"},
-              {Align::left, Align::right, Align::left, Align::right, Align::right, Align::right, Align::left, Align::right});
+  const bool runs = has_runs(result);
+  Table table({"gpu", "memory", "verdict", "headroom", "max micro-batch", "min GPUs", "layout at min", "$/hour at min",
+               runs ? "time per run" : "tokens/s", runs ? "$ per run" : "$ per 1M tokens"},
+              {Align::left, Align::right, Align::left, Align::right, Align::right, Align::right, Align::left, Align::right,
+               Align::right, Align::right});
   for (const auto& g : result.at("gpus")) {
     const std::int64_t min_gpus = g.value("min_gpus", std::int64_t{0});
     std::string cost = "-";
@@ -104,10 +151,13 @@ void print_recommendations(const Json& result) {
       std::snprintf(buffer, sizeof buffer, "%.2f", g.at("cost_per_hour_usd").get<double>());
       cost = buffer;
     }
+    const Json* speed = time_value(g, runs ? "run_seconds" : "tokens_per_second");
+    const Json* money = time_value(g, runs ? "cost_usd" : "cost_per_million_tokens_usd");
     table.add_row({g.value("id", std::string()), format_gib(bytes_at(g, "memory_bytes")), g.value("verdict", std::string()),
                    format_gib(bytes_at(g, "headroom_bytes")), std::to_string(g.value("max_micro_batch", 0)),
                    min_gpus > 0 ? std::to_string(min_gpus) : "none", min_gpus > 0 ? g.value("min_gpus_layout", std::string()) : "",
-                   cost});
+                   cost, speed ? (runs ? duration(speed->get<double>()) : number(speed->get<double>())) : "-",
+                   money ? "$" + number(money->get<double>()) : "-"});
   }
   print_text(table.render());
   for (const auto& g : result.at("gpus")) {  // the reasons the peak does not show (vLLM cannot start)
@@ -116,7 +166,9 @@ void print_recommendations(const Json& result) {
   }
   print_text("\nmax micro-batch: the largest " + result.value("batch_key", std::string("batch")) +
              " that fits; min GPUs: the fewest that fit (1, 2, 4, 8, then whole nodes of 8), sharding with " +
-             result.value("assumed_sharding", std::string("-")) + "; prices are indicative on-demand figures (vramplan gpus --json).\n");
+             result.value("assumed_sharding", std::string("-")) + "; prices are indicative on-demand figures (vramplan gpus --json).\n" +
+             "Time and cost at min GPUs (docs/time-model.md), ranked by " + result.value("ranked_by", std::string("cost")) +
+             (runs ? " per run" : " per token (give dataset or rl.steps for per-run figures)") + "; --sort cost|time|gpus.\n");
   const Json suggestions = result.value("suggestions", Json::array());
   if (!suggestions.empty()) {
     print_text("\nWhat to change (cheapest for you first):\n");
@@ -135,14 +187,18 @@ Expected<Json> read_scenario_arg(const Args& args) {
 }
 
 void print_sweep(const Json& sweep) {
-  Table table({sweep.value("key", std::string("value")), "activations", "total per GPU", "fits on"},
-              {Align::right, Align::right, Align::right, Align::left});
+  Table table({sweep.value("key", std::string("value")), "activations", "total per GPU", "step time", "tokens/s", "fits on"},
+              {Align::right, Align::right, Align::right, Align::right, Align::right, Align::left});
+  auto timed = [](const Json& p, const char* key, bool seconds) -> std::string {
+    if (!p.contains(key) || !p.at(key).is_number()) return "-";
+    return seconds ? duration(p.at(key).get<double>()) : number(p.at(key).get<double>());
+  };
   for (const auto& p : sweep.at("points")) {
     std::string fits;
     for (const auto& id : p.at("fits_on")) fits += (fits.empty() ? "" : ", ") + id.get<std::string>();
     table.add_row({p.at("value").is_string() ? p.at("value").get<std::string>() : p.at("value").dump(),
                    format_gib(bytes_at(p, "activation_bytes")), format_gib(bytes_at(p, "device_bytes")),
-                   fits.empty() ? "none" : fits});
+                   timed(p, "step_seconds", true), timed(p, "tokens_per_second", false), fits.empty() ? "none" : fits});
   }
   print_text(table.render());
 }
@@ -207,11 +263,12 @@ int run_estimate(const std::vector<std::string>& args) {
 
 int run_recommend(const std::vector<std::string>& args) {
   if (has_from(args)) return run_from(args, true);
-  auto parsed = parse_args(args, {}, 1);
+  auto parsed = parse_args(args, {"--sort"}, 1);
   if (!parsed.ok()) return report(parsed.error());
   auto scenario = read_scenario_arg(parsed.value());
   if (!scenario.ok()) return report(scenario.error());
-  auto result = api::recommend(scenario.value());
+  const auto sort = parsed->values.find("--sort");
+  auto result = api::recommend_sorted(scenario.value(), sort == parsed->values.end() ? "cost" : sort->second);
   if (!result.ok()) return report(result.error());
   if (parsed->json) {
     print_json(result.value());

@@ -6,7 +6,8 @@
 // the run ("match": "exact"). Records the scenario can only approximate (features such as torch.compile
 // or chunked cross-entropy that it has no option for) are estimated and printed but not counted;
 // records it cannot express at all are listed with the reason. The command exits 1 when the median
-// absolute error of the counted records exceeds 15% or any of them exceeds 35%.
+// absolute error of the counted records exceeds 15% or any of them exceeds 35%. Throughput records
+// (DIR/throughput/) are judged apart, by cmd_validate_time.cpp; the memory numbers do not include them.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +17,7 @@
 
 #include "commands.hpp"
 #include "table.hpp"
+#include "validate_common.hpp"
 #include "vramplan/text_format.hpp"
 #include "vramplan/api.hpp"
 #include "vramplan/json_reader.hpp"
@@ -77,12 +79,6 @@ bool estimate_at_level(const std::string& level, const Json& scenario, const Jso
   return true;
 }
 
-std::string fmt(const char* f, double v) {
-  char b[64];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
-
 std::string show(double v, const std::string& unit) {
   return unit == "tokens" ? fmt("%.0f tok", v) : fmt("%.2f GiB", v / kGiB);
 }
@@ -114,13 +110,6 @@ void print_direction(const char* what, const std::vector<double>& signed_errors,
               "under-estimate %+.1f%% (%s)\n",
               what, 100.0 * quantile(abs, 0.9), 100.0 * kUnderLimit, under, signed_errors.size(), 100.0 * share,
               100.0 * worst, worst_id.c_str());
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 // A validation record as read through the same checked reader as scenarios: a field of the wrong type is
@@ -222,23 +211,9 @@ Row validate_record(const std::string& path, std::vector<std::string>& details) 
   return row;
 }
 
-}  // namespace
-
-int run_validate(const std::vector<std::string>& args) {
-  auto parsed = parse_args(args, {}, 1);
-  if (!parsed.ok()) return report(parsed.error());
-  if (parsed->positional.size() != 1) {
-    return report(Error{"", "usage: vramplan validate DIR (a folder of validation records, e.g. tests/validation)"});
-  }
-  const std::string dir = parsed->positional[0];
-  std::error_code ec;
-  std::vector<std::string> files;
-  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".json") files.push_back(it->path().string());
-  }
-  if (ec || files.empty()) return report(Error{dir, "must be a folder holding validation records (*.json)"});
-  std::sort(files.begin(), files.end());
-
+// The memory records' table and summary; true when they pass the thresholds. Unreadable records go
+// to `invalid`.
+bool validate_memory(const std::vector<std::string>& files, std::vector<Error>& invalid) {
   Table table({"record", "quality", "match", "level", "measured", "estimated", "error", "note"},
               {Align::left, Align::left, Align::left, Align::left, Align::right, Align::right, Align::right, Align::left});
   std::vector<std::string> details;
@@ -247,7 +222,6 @@ int run_validate(const std::vector<std::string>& args) {
   std::string worst_id, worst_all_id;
   double worst = 0, worst_all = 0;
   int counted_failures = 0;
-  std::vector<Error> invalid;
   for (const std::string& f : files) {
     Row row = validate_record(f, details);
     if (!row.invalid.empty()) invalid.push_back(Error{f, row.invalid});
@@ -273,12 +247,12 @@ int run_validate(const std::vector<std::string>& args) {
     std::puts("\nvLLM profile components (information):");
     for (const std::string& line : details) std::printf("  %s\n", line.c_str());
   }
-  const double med = median(counted);
+  const double med = median_of(counted);
   std::printf("\ncounted (quality \"measured\", scenario matches exactly): %zu records; median |error| %.1f%%, "
               "worst %.1f%% (%s)\n",
               counted.size(), 100.0 * med, 100.0 * worst, worst_id.empty() ? "-" : worst_id.c_str());
   std::printf("every compared record (information): %zu records; median |error| %.1f%%, worst %.1f%% (%s)\n",
-              compared.size(), 100.0 * median(compared), 100.0 * worst_all,
+              compared.size(), 100.0 * median_of(compared), 100.0 * worst_all,
               worst_all_id.empty() ? "-" : worst_all_id.c_str());
   print_direction("counted", counted_signed, counted_ids);
   print_direction("every compared record", compared_signed, compared_ids);
@@ -286,8 +260,65 @@ int run_validate(const std::vector<std::string>& args) {
               100.0 * kWorstLimit);
   const bool pass = !counted.empty() && counted_failures == 0 && med <= kMedianLimit && worst <= kWorstLimit;
   if (counted_failures > 0) std::printf("%d counted record(s) could not be estimated\n", counted_failures);
+  return pass;
+}
+
+// The records of DIR: memory records are DIR/*.json; throughput records are DIR/throughput/*.json and
+// any record of DIR whose `measured` names a `quantity` (cmd_validate_time.cpp).
+bool collect_records(const std::string& dir, std::vector<std::string>& memory, std::vector<std::string>& time) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() != ".json") continue;
+    (is_throughput_record(it->path().string()) ? time : memory).push_back(it->path().string());
+  }
+  if (ec) return false;
+  const std::filesystem::path sub = std::filesystem::path(dir) / "throughput";
+  if (std::filesystem::is_directory(sub, ec)) {
+    for (std::filesystem::directory_iterator it(sub, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->path().extension() == ".json") time.push_back(it->path().string());
+    }
+  }
+  std::sort(memory.begin(), memory.end());
+  std::sort(time.begin(), time.end());
+  return !ec && !(memory.empty() && time.empty());
+}
+
+}  // namespace
+
+int run_validate(const std::vector<std::string>& args) {
+  auto parsed = parse_args(args, {"--only"}, 1);
+  if (!parsed.ok()) return report(parsed.error());
+  if (parsed->positional.size() != 1) {
+    return report(Error{"", "usage: vramplan validate DIR [--only memory|throughput] (a folder of validation "
+                            "records, e.g. tests/validation)"});
+  }
+  const auto only = parsed->values.find("--only");
+  const std::string part = only == parsed->values.end() ? "all" : only->second;
+  if (part != "all" && part != "memory" && part != "throughput") {
+    return report(Error{"--only", "must be memory or throughput, got \"" + part + "\""});
+  }
+  const std::string dir = parsed->positional[0];
+  std::vector<std::string> memory_files, time_files;
+  if (!collect_records(dir, memory_files, time_files)) {
+    return report(Error{dir, "must be a folder holding validation records (*.json)"});
+  }
+  // --only judges one part (the memory thresholds and the throughput threshold are separate gates).
+  if (part == "memory") time_files.clear();
+  if (part == "throughput") memory_files.clear();
+  if (memory_files.empty() && time_files.empty()) {
+    return report(Error{dir, "holds no " + part + " validation records"});
+  }
+  std::vector<Error> invalid;
+  // Memory and throughput are reported and judged separately; each part present must pass.
+  bool pass = true;
+  if (!memory_files.empty()) pass = validate_memory(memory_files, invalid) && pass;
+  if (!time_files.empty()) {
+    const ThroughputOutcome t = validate_throughput(time_files);
+    for (const auto& [file, message] : t.invalid) invalid.push_back(Error{file, message});
+    pass = t.pass && pass;
+  }
   if (!invalid.empty()) {
-    // A record that cannot be read is the user's input error (exit 2): the table above names every one;
+    // A record that cannot be read is the user's input error (exit 2): the tables above name every one;
     // the contract's single stderr line names the first.
     std::printf("%zu record(s) could not be read (listed above with the field)\n", invalid.size());
     std::fflush(stdout);

@@ -12,8 +12,12 @@ namespace {
 constexpr const char* kUsage = R"(vramplan: GPU-memory estimates for LLM training, RL post-training and serving
 
 usage:
-  vramplan estimate [--json] FILE           memory per GPU for a scenario (FILE, or - for stdin)
-  vramplan recommend [--json] FILE          every catalog GPU: verdict, minimum GPUs, largest batch
+  vramplan estimate [--json] FILE           memory per GPU, step time, run time and cost for a scenario
+                                            (FILE, or - for stdin)
+  vramplan recommend [--json] [--sort cost|time|gpus] FILE
+                                            every catalog GPU: verdict, minimum GPUs, largest batch,
+                                            time and cost at the minimum; fitting options ranked by
+                                            cost per run (default), time per run or GPU count
   vramplan params [--json] FILE             parameter counts of a Hugging Face config.json
   vramplan params [--json] --model ID       parameter counts of a catalog model
   vramplan config --format F FILE           example config: nemo-rl, nemo-automodel, verl, trl

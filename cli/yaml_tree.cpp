@@ -9,11 +9,28 @@ namespace vramplan::cli {
 
 namespace {
 
+// YAML 1.1's other booleans, spelled as PyYAML's resolver accepts them (yaml/resolver.py, tag bool): the
+// frameworks read their YAML with PyYAML's SafeLoader (NeMo RL through OmegaConf, omegaconf/_utils.py
+// get_yaml_loader; Automodel with yaml.safe_load, nemo_automodel/components/config/loader.py), so an
+// unquoted `enabled: yes` is true there (upstream configs quote 'no' where they mean the string, as in
+// accelerate's downcast_bf16: 'no'). web/import.js reads them the same way.
+// -> 1 (true), 0 (false) or -1 (not one of these words).
+int yaml11_bool(const std::string& text) {
+  for (const char* word : {"yes", "Yes", "YES", "on", "On", "ON"}) {
+    if (text == word) return 1;
+  }
+  for (const char* word : {"no", "No", "NO", "off", "Off", "OFF"}) {
+    if (text == word) return 0;
+  }
+  return -1;
+}
+
 Json plain_scalar(const std::string& text) {
   std::string lower;
   for (const char c : text) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   if (lower == "true") return true;
   if (lower == "false") return false;
+  if (const int word = yaml11_bool(text); word >= 0) return word == 1;
   if (text.empty() || lower == "null" || text == "~") return nullptr;
   const char* begin = text.c_str();
   char* end = nullptr;

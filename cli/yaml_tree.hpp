@@ -1,8 +1,8 @@
 #pragma once
 // YAML text -> JSON tree with yaml-cpp (Debian libyaml-cpp-dev), read as OmegaConf/PyYAML read the
-// frameworks' configs: plain scalars typed as YAML 1.1 (true/True/yes... stay strings except the
-// booleans OmegaConf accepts: true/false in any case), null/~/empty as null, ints, floats including
-// 1e-5; quoted scalars always strings. Used by `vramplan import` and tools/yaml_to_json.
+// frameworks' configs: plain scalars typed as YAML 1.1 (true/false in any case and PyYAML's yes/no/on/off
+// spellings are booleans), null/~/empty as null, ints, floats including 1e-5; quoted scalars always
+// strings. Used by `vramplan import` and tools/yaml_to_json.
 #include <string>
 
 #include "vramplan/error.hpp"

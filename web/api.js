@@ -64,19 +64,25 @@
 
   let loading = null;
 
-  // The page carries the wasm as text in a data block, one character per byte (web/build.mjs
-  // wasmAsText): characters from U+0100 stand for byte (code - 0x100), the others for themselves.
-  // Undefined outside the page.
+  // The page carries the wasm deflated and in base64, in a data block (web/build.mjs moduleForPage): a
+  // promise of its bytes, inflated by the browser's DecompressionStream (Chrome 103, Firefox 113, Safari
+  // 16.4), or of undefined outside the page, where the module carries its own wasm.
   function embeddedWasm() {
     const block = root.document && root.document.getElementById('vramplan-wasm');
-    const text = block ? block.textContent : undefined;
-    if (typeof text !== 'string' || text.length === 0) return undefined;
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      bytes[i] = code >= 0x100 ? code - 0x100 : code;
+    const text = block ? block.textContent : '';
+    if (!text) return Promise.resolve(undefined);
+    if (block.getAttribute('data-encoding') !== 'deflate-raw+base64') {
+      return Promise.reject(new Error('the page\'s WebAssembly block has an unknown encoding'));
     }
-    return bytes;
+    if (typeof root.DecompressionStream !== 'function') {
+      return Promise.reject(new Error('this browser cannot inflate the page\'s WebAssembly module ' +
+        '(DecompressionStream: Chrome 103, Firefox 113, Safari 16.4 or newer)'));
+    }
+    const binary = root.atob(text);
+    const packed = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) packed[i] = binary.charCodeAt(i);
+    const stream = new Blob([packed]).stream().pipeThrough(new root.DecompressionStream('deflate-raw'));
+    return new Response(stream).arrayBuffer().then(function (buffer) { return new Uint8Array(buffer); });
   }
 
   // Instantiates the module once; later calls share the same promise. `factory` defaults to the
@@ -85,8 +91,9 @@
     if (!loading) {
       const make = factory || root.createVramplanModule;
       if (typeof make !== 'function') return Promise.reject(new Error('the vramplan WebAssembly module is missing from this page'));
-      const wasmBinary = embeddedWasm();
-      loading = Promise.resolve(make(wasmBinary ? { wasmBinary: wasmBinary } : undefined)).then(wrap);
+      loading = embeddedWasm()
+        .then(function (wasmBinary) { return make(wasmBinary ? { wasmBinary: wasmBinary } : undefined); })
+        .then(wrap);
     }
     return loading;
   }

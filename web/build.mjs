@@ -4,23 +4,29 @@
 // (web/page/*.js, joined in PAGE_MODULES' order into one closure as app.js) all inlined. The result needs no
 // server and makes no request: it works from file:// and after "Save page as".
 //
-//   node web/build.mjs --module build/wasm/vramplan.js --out build/site/index.html [--version X]
+//   node web/build.mjs --module build/wasm/vramplan.js --out build/site/index.html [--version X] [--js-yaml FILE]
 //
-// No npm dependencies. Called by wasm/CMakeLists.txt (target vramplan_site) and scripts/build-web.sh.
+// No npm dependencies: js-yaml (the page's YAML parser, web/import.js) comes from Debian's node-js-yaml
+// (scripts/install-deps.sh), acorn (to drop comments) from the emscripten install. Called by
+// wasm/CMakeLists.txt (target vramplan_site) and scripts/build-web.sh.
 import { readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, deflateRawSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+// js-yaml 4.1 as Debian 12 ships it (package node-js-yaml, MIT): its minified UMD build, which defines
+// the global `jsyaml` in a page. Bundled as it is, its license comment included.
+const DEBIAN_JS_YAML = '/usr/share/nodejs/js-yaml/dist/js-yaml.min.js';
 
 function parseArgs(argv) {
-  const args = { module: null, out: null, version: 'dev' };
+  const args = { module: null, out: null, version: 'dev', 'js-yaml': DEBIAN_JS_YAML };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, '');
     if (!(name in args) || i + 1 >= argv.length) {
-      console.error(`error: ${argv[i]}: unknown option or missing value (--module FILE --out FILE [--version X])`);
+      console.error(`error: ${argv[i]}: unknown option or missing value (--module FILE --out FILE [--version X] [--js-yaml FILE])`);
       process.exit(2);
     }
     args[name] = argv[++i];
@@ -37,15 +43,57 @@ function parseArgs(argv) {
 function scriptSafe(js) {
   return js.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
 }
+// The page's own scripts without their comments and indentation (6.5 of 31 KiB gzip, 2026-12-05): acorn
+// reads the tokens, and the text between two tokens becomes one newline if it held a line break (so
+// automatic semicolon insertion reads the same), else one space; tokens, template literals and regexes
+// are copied as they are. Without acorn (it comes with emscripten) the scripts go in unchanged.
+function loadAcorn() {
+  const candidates = ['acorn', '/usr/share/nodejs/acorn'];
+  if (process.env.EMSDK) candidates.push(join(process.env.EMSDK, 'upstream/emscripten/node_modules/acorn'));
+  for (const name of candidates) {
+    try { return require(name); } catch (e) { /* the next place */ }
+  }
+  console.warn('web/build.mjs: acorn not found (NODE_PATH, /usr/share/nodejs, $EMSDK): scripts keep their comments');
+  return null;
+}
+const acorn = loadAcorn();
+function compact(js) {
+  if (!acorn) return js;
+  const tokens = [];
+  acorn.parse(js, { ecmaVersion: 2022, sourceType: 'script', onToken: tokens });
+  let out = '';
+  let at = 0;
+  for (const t of tokens) {
+    if (t.start > at) {
+      const gap = js.slice(at, t.start);
+      if (out) out += /[\n\r\u2028\u2029]/.test(gap) ? '\n' : ' ';
+    }
+    out += js.slice(t.start, t.end);
+    at = t.end;
+  }
+  return out + '\n';
+}
+function readJsYaml(path) {
+  try {
+    return readFileSync(resolve(path), 'utf8');
+  } catch (e) {
+    throw new Error(`js-yaml: cannot read ${path} (apt-get install node-js-yaml, or pass --js-yaml FILE): ${e.message}`);
+  }
+}
 function styleSafe(css) {
   if (/<\/style/i.test(css)) throw new Error('style.css contains "</style"');
   return css;
 }
+// The stylesheet and the markup lose their comments and indentation too (0.7 KiB gzip): style.css has no
+// strings that hold "/*", and index.html no <pre> or <textarea> text that leading spaces belong to.
+function trimLines(text) { return text.split('\n').map((l) => l.trim()).filter(Boolean).join('\n') + '\n'; }
+function compactCss(css) { return trimLines(css.replace(/\/\*[\s\S]*?\*\//g, '')); }
+function compactHtml(html) { return trimLines(html.replace(/<!--[\s\S]*?-->/g, '')); }
 
 // The page's modules by concern, in load order. scenario.js is a script of its own (a CommonJS module
 // under node, for the tests); the others share one closure and call each other at run time only, so
 // only top-level statements (main.js's start()) depend on the order.
-const PAGE_MODULES = ['dom.js', 'state.js', 'form.js', 'results.js', 'gpus.js', 'answer.js', 'charts.js', 'drop.js', 'importer.js', 'events.js', 'main.js'];
+const PAGE_MODULES = ['dom.js', 'state.js', 'form.js', 'results.js', 'gpus.js', 'answer.js', 'charts.js', 'explain.js', 'timeline.js', 'compare.js', 'drop.js', 'importer.js', 'events.js', 'main.js'];
 // What the page's closure takes from scenario.js as it loads (the schema-bound rest comes from
 // create(schema) once the module has loaded: state.js useSchema).
 const SCENARIO_EXPORTS = ['SWEEP_BATCHES', 'FORBIDDEN_KEYS', 'LinkError', 'clone', 'isObject', 'merge', 'getPath', 'setPath', 'flatten'];
@@ -56,32 +104,28 @@ function pageBundle() {
     `const { ${SCENARIO_EXPORTS.join(', ')} } = window.VramplanScenario;\n\n${parts.join('\n')}\n})();\n`;
 }
 
-// The module carries its wasm as base64 (SINGLE_FILE), which node and the tests load as it is. Base64
-// hides the wasm's byte patterns from gzip (the page's 1.1 MB of wasm gzips to 452 KiB as base64, 317 KiB
-// raw), so in the page the bytes travel one character each: printable ASCII as itself, every other byte b
-// (and \\ " < &) as the character U+0100 + b, which gzip compresses almost as well as the raw bytes
-// (353 KiB). The text sits in a data block (<script type="application/octet-stream">), never in a
-// JavaScript literal: the HTML parser passes over 1.1 M characters of raw text far faster than V8 scans
-// them as a string literal (docs/benchmarks.md). api.js decodes it and hands the bytes to the module as
+// The module carries its wasm as base64 (SINGLE_FILE), which node and the tests load as it is. In the page
+// the wasm travels deflated (zlib level 9), then base64: the page's budget is measured gzipped, and gzip
+// finds nothing more in deflated bytes, while base64's 64 symbols cost it back only the 6 bits each holds.
+// So the block gzips to the deflated size (346 KiB of 1.17 MB, 2026-12-05), where the wasm written one
+// character per byte in UTF-8 gzipped to 382 KiB and raw base64 to 452 KiB (docs/benchmarks.md). The text
+// sits in a data block (<script type="application/octet-stream">), never in a JavaScript literal: the HTML
+// parser passes over raw text far faster than V8 scans a string literal. api.js inflates it with the
+// browser's own DecompressionStream('deflate-raw') and hands the bytes to the module as
 // Module.wasmBinary, which emscripten's getBinary() uses before it looks at the (now empty) data: URI.
 const WASM_DATA_URI = /"data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)"/;
 const WASM_BLOCK_ID = 'vramplan-wasm';
-function wasmAsText(bytes) {
-  let text = '';
-  for (const b of bytes) {
-    const printable = b >= 0x20 && b < 0x7f && b !== 0x5c && b !== 0x22 && b !== 0x3c && b !== 0x26;
-    text += String.fromCharCode(printable ? b : 0x100 + b);
-  }
-  return text;
-}
+const WASM_ENCODING = 'deflate-raw+base64';
 // -> {glue: the module's JavaScript without its wasm, block: the wasm as a data block for the markup}.
 function moduleForPage(moduleJs) {
   const found = WASM_DATA_URI.exec(moduleJs);
   if (!found) throw new Error('the module has no base64 wasm (was it linked with -sSINGLE_FILE=1?)');
   const bytes = Buffer.from(found[1], 'base64');
   const glue = moduleJs.replace(WASM_DATA_URI, '"data:application/octet-stream;base64,"');
-  // No "<" in the text (wasmAsText escapes it), so the block cannot end early or open a comment.
-  const block = `<script type="application/octet-stream" id="${WASM_BLOCK_ID}">${wasmAsText(bytes)}</script>\n`;
+  const packed = deflateRawSync(bytes, { level: 9, memLevel: 9 }).toString('base64');
+  // Base64 has no "<" or "&", so the block cannot end early or open a comment.
+  const block = `<script type="application/octet-stream" id="${WASM_BLOCK_ID}" data-encoding="${WASM_ENCODING}" ` +
+    `data-bytes="${bytes.length}">${packed}</script>\n`;
   return { glue, block };
 }
 
@@ -91,7 +135,7 @@ const args = parseArgs(process.argv.slice(2));
 // data block, so the page builds its form without that call (30 ms in node, more in a loaded browser,
 // on the way to the first result; docs/benchmarks.md). "<" is escaped so the block cannot end early.
 async function schemaBlock(modulePath) {
-  const factory = createRequire(import.meta.url)(resolve(modulePath));
+  const factory = require(resolve(modulePath));
   const module = await factory();
   const envelope = JSON.parse(module.schema());
   if (!envelope.ok) throw new Error('the module refused to give its schema: ' + JSON.stringify(envelope.error));
@@ -99,20 +143,21 @@ async function schemaBlock(modulePath) {
   return `<script type="application/json" id="vramplan-schema">${text}</script>\n`;
 }
 const schema = await schemaBlock(args.module);
-let html = readFileSync(join(here, 'index.html'), 'utf8');
+let html = compactHtml(readFileSync(join(here, 'index.html'), 'utf8'));
 const module = moduleForPage(readFileSync(resolve(args.module), 'utf8'));
 const sources = {
   'vramplan.js': module.glue,
-  'api.js': readFileSync(join(here, 'api.js'), 'utf8'),
-  'import.js': readFileSync(join(here, 'import.js'), 'utf8'),
-  'scenario.js': readFileSync(join(here, 'page', 'scenario.js'), 'utf8'),
-  'app.js': pageBundle(),
+  'api.js': compact(readFileSync(join(here, 'api.js'), 'utf8')),
+  'js-yaml.js': readJsYaml(args['js-yaml']),
+  'import.js': compact(readFileSync(join(here, 'import.js'), 'utf8')),
+  'scenario.js': compact(readFileSync(join(here, 'page', 'scenario.js'), 'utf8')),
+  'app.js': compact(pageBundle()),
 };
 
 // Nothing in the markup may point outside the page (the files inlined below aside).
 const external = html
   .replace(/<link rel="stylesheet" href="style\.css">/, '')
-  .replace(/<script src="[a-z.]+"><\/script>/g, '')
+  .replace(/<script src="[a-z.-]+"><\/script>/g, '')
   .match(/\s(?:src|href)="(?!#|data:)[^"]*"/g);
 if (external) throw new Error(`index.html refers to other files: ${external.join(', ')}`);
 if (/url\(/.test(readFileSync(join(here, 'style.css'), 'utf8'))) throw new Error('style.css must not use url()');
@@ -120,9 +165,9 @@ if (/url\(/.test(readFileSync(join(here, 'style.css'), 'utf8'))) throw new Error
 let replaced = 0;
 html = html.replace(/<link rel="stylesheet" href="style\.css">/, () => {
   replaced++;
-  return '<style>\n' + styleSafe(readFileSync(join(here, 'style.css'), 'utf8')) + '</style>';
+  return '<style>\n' + styleSafe(compactCss(readFileSync(join(here, 'style.css'), 'utf8'))) + '</style>';
 });
-html = html.replace(/<script src="([a-z.]+)"><\/script>/g, (match, name) => {
+html = html.replace(/<script src="([a-z.-]+)"><\/script>/g, (match, name) => {
   if (!(name in sources)) throw new Error(`index.html: no source for <script src="${name}">`);
   replaced++;
   return '<script>\n' + scriptSafe(sources[name]) + '\n</script>';

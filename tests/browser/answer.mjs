@@ -3,7 +3,7 @@
 // micro-batch slider. Registered into run.mjs's runner (which owns the browser and the helpers).
 import { ok, strictEqual, match, notStrictEqual, deepStrictEqual } from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 // Scenarios a first screen is checked for: the default (RL, GRPO with a judge) and a training job that
@@ -85,6 +85,12 @@ export function register({ test, openPage, andSettle, args, cliScenario, gibText
     match(words[0], /^about 12\.3 s per step \(8\.10 s to 20\.5 s\)$/);
     match(words[2], /^about \$95\.20 for the run \(\$60\.00 to \$150\)$/);
     strictEqual((await page.evaluate(() => window.vramplanPage.timeWords({ available: false }))).length, 0);
+    // A run sized by a dataset (issue 16 "Run totals"): the verdict sentence says the epoch and the cost.
+    const run = { available: true, epoch_seconds: { value: 22000, low: 18000, high: 30000 }, run_seconds: { value: 66000, low: 54000, high: 90000 },
+      cost_usd: { value: 95.4, low: 80, high: 130 }, cost_per_million_tokens_usd: { value: 0.42, low: 0.3, high: 0.6 } };
+    strictEqual(await page.evaluate((t) => window.vramplanPage.runWords(t), run), 'about 6.11 h per epoch, about $95.40 for the run');
+    strictEqual(await page.evaluate(() => window.vramplanPage.runWords({ available: true, step_seconds: { value: 1 } })), '');
+    match((await page.evaluate((t) => window.vramplanPage.timeWords(t), run)).join('; '), /about 6\.11 h per epoch .*about \$0\.42 per million tokens/);
     strictEqual((await page.evaluate(() => window.vramplanPage.timeWords(undefined))).length, 0);
     // With a module that computes time, the answer shows it; without, the line stays hidden.
     const hasTime = await page.evaluate(() => !document.getElementById('answer-time').hidden);
@@ -111,23 +117,43 @@ export function register({ test, openPage, andSettle, args, cliScenario, gibText
     await context.close();
   });
 
-  // NeMo RL recipes are YAML; the page reads YAML with the npm yaml package only when it is bundled
-  // (web/import.js). Until then a YAML is refused in words and the scenario on screen stays as it was.
-  test('a pasted NeMo RL YAML gives its verdict, or says the page cannot read YAML and changes nothing', async () => {
-    const file = join(args.source || '.', 'tests/frameworks/nemo-rl/recipes/grpo-llama3.2-1b-instruct-1n8g-fsdp2tp1.v3.yaml');
-    const { page, context } = await openPage('', { width: 1280, height: 800 });
-    const before = await page.evaluate(() => window.vramplanPage.scenario());
-    await page.click('#import-config summary');
-    await page.fill('#f-import-text', readFileSync(file, 'utf8'));
-    await page.click('#use-import');
-    if (await page.evaluate(() => Boolean(window.YAML))) {
-      await page.waitForFunction(() => /Read as NeMo RL/.test(document.getElementById('import-result').textContent));
-      match(await page.textContent('#summary'), /(Fits|Does not fit) on /);
-    } else {
-      match(await page.textContent('#f-import-error'), /As NeMo RL: .*yaml package is missing/);
-      deepStrictEqual(await page.evaluate(() => window.vramplanPage.scenario()), before);
+  // NeMo RL and Automodel recipes are YAML, read in the page by js-yaml (web/import.js) and in the CLI by
+  // yaml-cpp: the page's scenario, verdict and peak are the CLI's `import --json` for the same file and GPU,
+  // and the edited config the page offers carries the fix. The last case writes a boolean as YAML 1.1's
+  // `yes`, which the frameworks' PyYAML loaders read as true (and so must the page and the CLI).
+  const YAML_IMPORTS = [
+    ['nemo-rl', 'NeMo RL', 'tests/frameworks/nemo-rl/recipes/grpo-llama3.2-1b-instruct-1n8g-fsdp2tp1.v3.yaml', (t) => t],
+    ['nemo-automodel', 'NeMo Automodel', 'tests/frameworks/nemo-automodel/recipes/llama3_2_1b_squad.yaml', (t) => t],
+    ['nemo-rl', 'NeMo RL', 'tests/frameworks/nemo-rl/recipes/grpo-llama3.2-1b-instruct-1n8g-fsdp2tp1.v3.yaml',
+      (t) => t.replace('policy:\n', 'policy:\n  dtensor_cfg:\n    activation_checkpointing: yes\n')],
+  ];
+  test('a pasted NeMo RL or Automodel YAML gives its verdict: the CLI’s import, unmapped keys and the edited config', async () => {
+    for (const [format, name, path, edit] of YAML_IMPORTS) {
+      const text = edit(readFileSync(join(args.source || '.', path), 'utf8'));
+      const { page, context, record } = await openPage('', { width: 1280, height: 800 });
+      const gpu = (await page.evaluate(() => window.vramplanPage.scenario())).gpu;
+      const copy = join(args.artifacts, 'pasted-' + format + '.yaml');
+      writeFileSync(copy, text);
+      const cli = spawnSync(args.cli, ['import', '--format', format, '--json', '--gpu', gpu, copy], { encoding: 'utf8' });
+      strictEqual(cli.status, 0, cli.stderr);
+      const expected = JSON.parse(cli.stdout);
+      await page.click('#import-config summary');
+      await page.fill('#f-import-text', text);
+      await andSettle(page, () => page.click('#use-import'));
+      match(await page.textContent('#import-result'), new RegExp('Read as ' + name + ': '), await page.textContent('#f-import-error'));
+      deepStrictEqual(await page.evaluate(() => window.vramplanPage.scenario()), expected.scenario, `${path}: the page's scenario is not the CLI's`);
+      const peak = await page.textContent('#answer-peak');
+      ok(peak.includes(gibText(expected.estimate.per_gpu.device_bytes)), `${path}: peak "${peak}" is not the CLI's ${gibText(expected.estimate.per_gpu.device_bytes)}`);
+      match(await page.textContent('#summary'), expected.estimate.fit.fits ? /\bFits on / : /Does not fit on /);
+      strictEqual(await page.locator('.import-unmapped li').count(), expected.unmapped.length);
+      ok(await page.locator('.import-scenario li').count() > 0, 'the scenario understood is not listed');
+      // The edited config, read back with the page's own YAML reader, holds each edit of the fix.
+      const fixed = await page.evaluate(() => window.jsyaml.load(document.getElementById('import-fixed').textContent));
+      for (const e of expected.fix) deepStrictEqual(e.key.split('.').reduce((o, k) => (o ? o[k] : undefined), fixed), e.value, e.key);
+      deepStrictEqual(record.errors, []);
+      await context.close();
     }
-    await context.close();
+    ok(/activation_checkpointing: yes/.test(YAML_IMPORTS[2][3]('policy:\n')), 'the YAML 1.1 case edits the recipe');
   });
 
   // The main states as pictures (docs/screenshots/ holds a copy; scripts/test-web.sh writes these).

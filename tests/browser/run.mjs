@@ -147,7 +147,7 @@ test('the default scenario is the seed guide’s, with exact parameter counts', 
     const r = cliScenario('estimate', JSON.parse(await page.evaluate(() => JSON.stringify(window.vramplanPage.scenario()))));
     ok(summary.includes(gibText(r.json.per_gpu.device_bytes)), `summary "${summary}" lacks ${gibText(r.json.per_gpu.device_bytes)}`);
     strictEqual(await page.locator('#breakdown-table tbody tr').count(), r.json.per_gpu.components.length);
-    if (r.json.phases) strictEqual(await page.locator('#phases .phase').count(), r.json.phases.length);
+    if (r.json.phases) strictEqual(await page.locator('#phase-table tbody tr').count(), r.json.phases.length);
   } else {
     match(summary, /not available/i);
     match(await page.textContent('#breakdown'), /Not available yet/);
@@ -428,6 +428,8 @@ test('screenshots at 1280 and 360 px, light and dark, and print', async () => {
 
 // The answer-first layout, the sweep slider and import: tests/browser/answer.mjs.
 (await import('./answer.mjs')).register({ test, openPage, andSettle, settled, args: { ...args, source }, cliScenario, gibText });
+// Compare (pin a result), the RL timeline and the words for pools and host RAM: tests/browser/compare.mjs.
+(await import('./compare.mjs')).register({ test, openPage, andSettle, cliScenario, gibText });
 
 let passed = 0;
 let failed = 0;

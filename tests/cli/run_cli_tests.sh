@@ -108,5 +108,81 @@ if ! grep -q 'rl.critic is not used by dpo' "$tmp/out" || grep -q '"critic.optim
   echo "FAIL: dpo with critic: no warning, or a critic was counted"
 fi
 
+# Throughput validation (issue 16, docs/validation/throughput.md): the published records are judged apart
+# from memory, the memory summary is unchanged, and a malformed record is exit 2 naming file and pointer.
+"$cli" validate "$src/tests/validation" >"$tmp/out" 2>&1
+grep -q '^throughput (counted: scenario matches exactly): [0-9]* records; median |error|' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: no throughput summary"; }
+grep -q '^counted (quality "measured", scenario matches exactly): ' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: memory summary missing"; }
+grep -q '^throughput threshold: median |error| <= 20%' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: throughput threshold line"; }
+"$cli" validate "$src/tests/validation" --only memory >"$tmp/out" 2>&1 && ! grep -q '^throughput' "$tmp/out" && grep -q 'validation: PASS' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate --only memory"; }
+"$cli" validate "$src/tests/validation" --only throughput >"$tmp/out" 2>&1
+! grep -q '^counted (quality' "$tmp/out" && grep -q '^throughput (counted' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate --only throughput"; }
+expect "validate --only bad" 2 "error: --only: must be memory or throughput" -- validate "$src/tests/validation" --only speed
+mkdir -p "$tmp/tv/throughput"
+cat >"$tmp/tv/throughput/ok.json" <<'JSON'
+{"id": "ok", "source": "hand check: 8B decode at batch 1", "quality_flag": "published", "sample": "held_out", "match": "exact",
+ "measured": {"quantity": "time_per_output_token", "value": 1000, "unit": "ms"},
+ "scenario": {"model": "meta-llama/Llama-3.1-8B", "workload": "inference", "gpu": "H100-SXM-80GB", "inference": {"engine": "vllm", "context_len": 512}}}
+JSON
+# 1 s per token is far slower than any estimate: a record that cannot pass, so the part fails (exit 1).
+"$cli" validate "$tmp/tv" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q '^throughput (counted: scenario matches exactly): 1 records' "$tmp/out" && grep -q 'validation: FAIL' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: a far-off throughput record does not fail"; }
+grep -q '^ok .* -9[0-9]\.[0-9]%' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: time error of the far-off record"; }
+bad() {  # bad NAME POINTER_PREFIX JSON
+  rm -f "$tmp/tv/throughput/"*.json
+  printf '%s\n' "$3" >"$tmp/tv/throughput/bad.json"
+  # validate prints its table before the error, so stdout is not empty: checked here rather than by expect.
+  "$cli" validate "$tmp/tv" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && case "$(cat "$tmp/err")" in "error: $tmp/tv/throughput/bad.json: $2"*) true ;; *) false ;; esac; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: validate throughput: $1 (status $got): $(head -c 300 "$tmp/err")"
+  fi
+}
+base='"source": "s", "quality_flag": "published", "sample": "held_out", "match": "exact", "scenario": {"model": "Qwen/Qwen2.5-0.5B", "workload": "inference", "gpu": "H100-SXM-80GB"}'
+bad "unknown quantity" "/measured/quantity: must be one of" "{$base, \"measured\": {\"quantity\": \"speed\", \"value\": 1, \"unit\": \"ms\"}}"
+bad "rate in ms" "/measured/unit: must be tokens/s" "{$base, \"measured\": {\"quantity\": \"output_tokens_per_second\", \"value\": 1, \"unit\": \"ms\"}}"
+bad "negative value" "/measured/value: must be" "{$base, \"measured\": {\"quantity\": \"time_to_first_token\", \"value\": -1, \"unit\": \"ms\"}}"
+bad "no source" "/source: is required" '{"quality_flag": "published", "sample": "held_out", "measured": {"quantity": "time_to_first_token", "value": 1, "unit": "s"}}'
+bad "no sample" "/sample: is required" '{"source": "s", "quality_flag": "published", "measured": {"quantity": "time_to_first_token", "value": 1, "unit": "s"}}'
+bad "assumptions not strings" "/assumptions/1: must be a string" "{$base, \"assumptions\": [\"a\", 3], \"measured\": {\"quantity\": \"time_to_first_token\", \"value\": 1, \"unit\": \"s\"}}"
+bad "scenario not an object" "/scenario: must be an object" '{"source": "s", "quality_flag": "published", "sample": "held_out", "match": "exact", "scenario": [1], "measured": {"quantity": "time_to_first_token", "value": 1, "unit": "s"}}'
+bad "not JSON" "/: not valid JSON" '{"source": '
+# Issue 16: recommend ranks fitting options by cost per run (default), time per run or GPU count; a bad
+# --sort is invalid input. Each ranking is checked inside the groups the verdict and min_gpus make.
+echo '{"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "train", "gpu": "H100-SXM-80GB", "train": {"method": "lora", "seq_len": 2048}, "dataset": {"samples": 10000, "epochs": 2}}' >"$tmp/sized.json"
+expect "recommend bad --sort" 2 "error: --sort: must be one of cost, time, gpus, got \"price\"" -- recommend --sort price "$tmp/sized.json"
+expect "recommend --sort without value" 2 "error: --sort:" -- recommend "$tmp/sized.json" --sort
+for key in cost time gpus; do
+  args=(recommend --json "$tmp/sized.json")
+  [ "$key" = cost ] || args=(recommend --json --sort "$key" "$tmp/sized.json")
+  json_ok "recommend --sort $key" "${args[@]}"
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")), key = process.argv[2];
+    if (r.ranked_by !== key) throw new Error("ranked_by " + r.ranked_by);
+    const of = (g) => key === "gpus" ? g.min_gpus : key === "time" ? g.time.run_seconds.value : g.time.cost_usd && g.time.cost_usd.value;
+    const group = (g) => (g.verdict === "no" ? 1 : 0) + ":" + (g.min_gpus > 0);
+    let timed = 0;
+    for (let i = 1; i < r.gpus.length; i++) {
+      const a = r.gpus[i - 1], b = r.gpus[i];
+      if (!a.time || !b.time || group(a) !== group(b) || of(a) == null || of(b) == null) continue;
+      timed++;
+      if (of(a) > of(b)) throw new Error(a.id + " before " + b.id);
+    }
+    if (timed < 5) throw new Error("only " + timed + " ranked pairs");
+    const h = r.gpus.find((g) => g.id === "H100-SXM-80GB");
+    if (!(h.time.run_seconds.value > 0 && h.time.cost_usd.value > 0)) throw new Error("H100 has no run time or cost");
+  ' "$tmp/out" "$key" || { failed=$((failed + 1)); echo "FAIL: recommend --sort $key order"; }
+done
+"$cli" recommend "$tmp/sized.json" >"$tmp/out" 2>&1
+grep -q 'time per run' "$tmp/out" && grep -q 'ranked by cost per run' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: recommend table time/cost columns"; }
+"$cli" estimate "$tmp/sized.json" >"$tmp/out" 2>&1
+grep -qE '^run_seconds +[0-9.]+ (min|h|days)' "$tmp/out" && grep -qE '^cost_usd +\$[0-9.]+' "$tmp/out" && grep -qE '^gpu_hours ' "$tmp/out" \
+  || { failed=$((failed + 1)); echo "FAIL: estimate table run time, GPU-hours and cost"; }
+"$cli" estimate --sweep train.micro_batch_size=1,2 "$tmp/sized.json" >"$tmp/out" 2>&1
+grep -q 'step time' "$tmp/out" && grep -qE '^ +2 .* s +[0-9]+' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: sweep step time and tokens/s columns"; }
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

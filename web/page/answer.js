@@ -104,16 +104,27 @@ function applyFix() {
 // Time and cost (the estimate's `time` object, docs/CONTRACT.md): each quantity is {value, low, high,
 // formula}; for seconds `low` is the fastest end of the band. Quantities the page does not know by name
 // are left to the JSON; a missing or unavailable object gives no words at all.
+const dollars = (v) => '$' + (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
 const TIME_WORDS = [
   ['step_seconds', 'per step', duration],
+  ['epoch_seconds', 'per epoch', duration],
   ['run_seconds', 'for the run', duration],
   ['time_to_first_token_seconds', 'to the first token', duration],
   ['time_per_output_token_seconds', 'per output token', duration],
   ['tokens_per_second', 'tokens/s', (v) => count(v)],
   ['output_tokens_per_second', 'output tokens/s', (v) => count(v)],
   ['gpu_hours', 'GPU-hours', (v) => v.toPrecision(3)],
-  ['cost_usd', 'for the run', (v) => '$' + (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2))],
+  ['cost_usd', 'for the run', dollars],
+  ['cost_per_million_tokens_usd', 'per million tokens', dollars],
 ];
+// The run in the verdict sentence ("about 6.1 h per epoch, about $95 for the run"): the run's length and
+// cost when the scenario sizes the run (docs/CONTRACT.md "Time and cost of a run"), else nothing.
+function runWords(time) {
+  const pick = (key) => isObject(time) && isObject(time[key]) && isFinite(time[key].value) ? time[key].value : null;
+  const length = pick('epoch_seconds') !== null ? duration(pick('epoch_seconds')) + ' per epoch' : pick('run_seconds') !== null ? duration(pick('run_seconds')) + ' for the run' : '';
+  const cost = pick('cost_usd') !== null ? dollars(pick('cost_usd')) + ' for the run' : '';
+  return [length, cost].filter(Boolean).map((w) => 'about ' + w).join(', ');
+}
 function duration(s) {
   if (!(s >= 0)) return '–';
   if (s < 1) return (s * 1000).toPrecision(3) + ' ms';

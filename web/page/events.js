@@ -38,6 +38,9 @@ async function copyFrom(id, button) {
 }
 
 function bindEvents() {
+  $('pin-result').addEventListener('click', pinResult);
+  $('compare-unpin').addEventListener('click', unpin);
+  $('compare-back').addEventListener('click', backToPinned);
   $('sweep-slider').addEventListener('input', () => onSweepSlider(false));
   $('sweep-slider').addEventListener('change', () => onSweepSlider(true));
   const form = $('scenario-form');

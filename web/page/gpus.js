@@ -14,13 +14,33 @@ function jobDollarsPerHour(g) {
   const n = g.verdict === 'no' ? g.min_gpus : state.scenario.gpus || 1;
   return n ? per * n : null;
 }
+// The run's time and cost on this GPU at its count (recommend's per-GPU `time`, docs/CONTRACT.md): the
+// cost of the run when the scenario sizes it, else per million tokens. null where recommend has none.
+function gpuTimeValue(g, key) {
+  const q = g.time && g.time[key];
+  return q && typeof q.value === 'number' && isFinite(q.value) ? q.value : null;
+}
 function sortedGpus(gpus) {
   const cost = (g) => { const c = jobDollarsPerHour(g); return c === null ? Infinity : c; };
-  return [...gpus].sort((a, b) => gpuRank(a) - gpuRank(b) || cost(a) - cost(b) || (b.headroom_bytes || 0) - (a.headroom_bytes || 0));
+  const run = (g) => { const c = gpuTimeValue(g, 'cost_usd'); return c === null ? gpuTimeValue(g, 'cost_per_million_tokens_usd') : c; };
+  const perRun = (g) => (run(g) === null ? Infinity : run(g));
+  return [...gpus].sort((a, b) => gpuRank(a) - gpuRank(b) || perRun(a) - perRun(b) || cost(a) - cost(b) || (b.headroom_bytes || 0) - (a.headroom_bytes || 0));
+}
+function gpuTimeWords(g) {
+  const seconds = gpuTimeValue(g, 'run_seconds');
+  const step = gpuTimeValue(g, 'step_seconds');
+  const cost = gpuTimeValue(g, 'cost_usd');
+  const million = gpuTimeValue(g, 'cost_per_million_tokens_usd');
+  return [seconds !== null ? 'about ' + duration(seconds) + ' for the run' : step !== null ? 'about ' + duration(step) + ' per step' : '',
+    cost !== null ? 'about ' + dollars(cost) + ' for the run' : million !== null ? 'about ' + dollars(million) + ' per million tokens' : ''].filter(Boolean).join(', ');
 }
 
 function gpuWords(g, count) {
   const n = count + ' × ' + (g.name || g.id);
+  // A vLLM server's largest batch is the sequences its KV pool holds at once (docs/CONTRACT.md recommend).
+  const want = state.scenario.workload === 'inference' && scenarioValue('inference.engine') === 'vllm' ? Number(scenarioValue('inference.batch_size')) : 0;
+  if (g.verdict !== 'no' && g.max_micro_batch < want) return 'Fits on ' + n + ', but its KV pool holds ' + g.max_micro_batch + ' of the ' + want + ' requested sequences at once.';
+  if (g.verdict === 'no' && g.reason && !g.min_gpus) return 'Does not fit on ' + n + ': ' + g.reason + '.';
   if (g.verdict === 'fits') return 'Fits on ' + n + ' with ' + gib(g.headroom_bytes) + ' to spare per GPU.';
   if (g.verdict === 'tight') return 'Fits on ' + n + ', but only ' + gib(g.headroom_bytes) + ' to spare: allocator spikes may not fit.';
   if (g.min_gpus) return 'Does not fit on ' + n + '; fits on ' + g.min_gpus + ' of them' + (g.min_gpus_layout ? ' (' + g.min_gpus_layout + ')' : '') + '.';
@@ -34,6 +54,7 @@ function gpuCard(g, selected) {
   const useCount = g.verdict === 'no' && g.min_gpus ? g.min_gpus : count;
   const facts = [gibNumber(g.memory_bytes) + ' GiB each'];
   if (g.max_micro_batch) facts.push('largest micro-batch ' + g.max_micro_batch);
+  if (gpuTimeWords(g)) facts.push(gpuTimeWords(g));
   if (perHour !== null) facts.push('about $' + perHour.toFixed(2) + ' per hour for ' + (g.verdict === 'no' ? g.min_gpus : count) + ' GPU' + (useCount === 1 ? '' : 's') +
     (g.price && g.price.indicative ? ' (indicative, ' + (g.price.date || 'undated') + ')' : ''));
   const use = selected && useCount === count ? null : el('button', { type: 'button', class: 'button-small', 'data-use-gpu': g.id, 'data-use-count': useCount,

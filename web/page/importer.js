@@ -42,20 +42,32 @@ function useImportText(text) {
   renderImportResult(format, v);
 }
 
+// The scenario understood (the keys that differ from the core's defaults, as the form's paths), what the
+// module could not map, the edits it made, and the edited config with a Copy button.
+function scenarioLines(s) {
+  return [...flatten(s)].filter(([path, value]) => value !== null && JSON.stringify(getPath(CORE_DEFAULTS, path)) !== JSON.stringify(value))
+    .map(([path, value]) => path + ' = ' + (isObject(value) ? JSON.stringify(value) : String(value)));
+}
+function importList(summary, cls, lines) {
+  return lines.length ? el('details', { class: 'import-' + cls }, el('summary', { text: summary }), el('ul', { class: 'warnings' }, lines.map((w) => el('li', { text: w })))) : null;
+}
+
 function renderImportResult(format, v) {
   const s = v.scenario || {};
   const box = clear($('import-result'));
   const model = isObject(s.model) ? customModelName(s.model) : String(s.model);
   box.append(el('p', { class: 'answer-line', text: 'Read as ' + IMPORT_NAMES[format] + ': ' + model + ', ' +
-    (s.workload || 'train') + ', ' + (s.gpus || 1) + ' GPU' + (s.gpus === 1 ? '' : 's') + '. The form below shows every setting.' }));
-  const warnings = (v.warnings || []).map((w) => (typeof w === 'string' ? w : w.message || JSON.stringify(w)));
-  if (warnings.length) {
-    box.append(el('details', { class: 'import-warnings' }, el('summary', { text: warnings.length + ' note' + (warnings.length === 1 ? '' : 's') + ': what was assumed or not modelled' }),
-      el('ul', { class: 'warnings' }, warnings.map((w) => el('li', { text: w })))));
-  }
+    (s.workload || 'train') + ', ' + (s.gpus || 1) + ' GPU' + (s.gpus === 1 ? '' : 's') + '. The verdict is at the top; the form below shows every setting.' }));
+  const text = (w) => (typeof w === 'string' ? w : w.message || JSON.stringify(w));
+  const unmapped = (v.unmapped || []).map(text);
+  const n = (k, word) => k + ' ' + word + (k === 1 ? '' : 's');
+  append(box, importList('The scenario understood: ' + n(scenarioLines(s).length, 'setting') + ' besides the defaults', 'scenario', scenarioLines(s)),
+    importList(n(unmapped.length, 'key') + ' not mapped (not modelled)', 'unmapped', unmapped),
+    importList(n((v.warnings || []).length, 'note') + ': what was assumed or not modelled', 'warnings', (v.warnings || []).map(text)));
   const fixed = window.VramplanImport.fixedText(v);
   if (fixed) {
-    box.append(el('p', { class: 'hint', text: 'Your config with the first change that fits applied:' }),
+    const edits = (v.fix || []).map((e) => e.key + ': ' + JSON.stringify(e.value) + (e.why ? ' (' + e.why + ')' : ''));
+    box.append(el('p', { class: 'hint', text: edits.length ? 'Your config with the first change that fits: ' + edits.join('; ') + '.' : 'Your config as read:' }),
       el('div', { class: 'copy-row copy-row-top' }, el('button', { type: 'button', class: 'copy', 'data-copy': 'import-fixed', text: 'Copy edited config' })),
       el('pre', { class: 'config', id: 'import-fixed', tabindex: 0 }, el('code', { text: fixed })));
   }

@@ -46,6 +46,6 @@ function start() {
 }
 
 // A read-only handle for pages that embed this one and for the browser tests.
-window.vramplanPage = Object.freeze({ scenario: () => clone(state.scenario), timeWords: (time) => timeWords(time) });
+window.vramplanPage = Object.freeze({ scenario: () => clone(state.scenario), timeWords: (time) => timeWords(time), runWords: (time) => runWords(time) });
 
 start();

@@ -11,6 +11,7 @@ function update() {
   clearErrors();
   const result = state.api.estimate(s);
   const invalid = !result.ok && result.error.kind !== 'not_implemented';
+  state.result = result.ok ? result.value : null;
   document.getElementById('results').classList.toggle('stale', invalid);
   if (invalid) {
     showErrors([result.error]);
@@ -22,6 +23,7 @@ function update() {
     renderEstimate(result.value);
   }
   renderModelInfo();
+  renderCompare();
   if (!document.documentElement.dataset.firstResult) {
     document.documentElement.dataset.firstResult = String(Math.round(performance.now()));
     performance.mark('vramplan-first-result');
@@ -107,23 +109,30 @@ function renderEstimate(r) {
   const fit = r.fit;
   const device = per.device_bytes || 0;
   let text = 'Needs ' + gib(device) + ' per GPU at the peak' + (per.phase ? ' (' + per.phase + ' phase)' : '') + '.';
+  useConstants(r);
+  const pool = poolWords(r);
   if (fit) {
     const g = gpuById(fit.gpu);
     const name = g ? g.name : fit.gpu;
     text += fit.fits
       ? ' Fits on ' + name + ' (' + gib(fit.capacity_bytes) + ') with ' + gib(fit.headroom_bytes) + ' to spare.'
-      : ' Does not fit on ' + name + ' (' + gib(fit.capacity_bytes) + '): ' + gib(-fit.headroom_bytes) + ' short.';
+      : ' Does not fit on ' + name + ' (' + gib(fit.capacity_bytes) + '): ' + gib(-fit.headroom_bytes) + ' short' + (fit.reason ? ': ' + fit.reason : '') + '.';
   }
-  if (per.host_bytes > 0) text += ' Host RAM for offloaded states: ' + gib(per.host_bytes) + ' per GPU process.';
+  const run = runWords(r.time);
+  if (run) text += ' ' + run.charAt(0).toUpperCase() + run.slice(1) + '.';
+  if (pool) text += ' ' + pool;
+  text += hostWords(r);
   renderSummaryText(text);
   renderAnswerPeak(r);
   renderAnswerTime(r);
   $('answer').classList.remove('stale');
 
   const box = clear($('breakdown'));
-  const verdict = fit ? el('p', { class: 'verdict ' + (fit.fits ? 'verdict-fits' : 'verdict-no') },
-    el('span', { class: 'verdict-mark', 'aria-hidden': 'true', text: fit.fits ? '✓' : '✗' }),
-    fit.fits ? ' Fits' : ' Does not fit') : null;
+  // A vLLM server that starts but holds fewer sequences than asked is not a plain "Fits".
+  const partly = fit && fit.fits && pool && r.inference;
+  const verdict = fit ? el('p', { class: 'verdict ' + (partly ? 'verdict-tight' : fit.fits ? 'verdict-fits' : 'verdict-no') },
+    el('span', { class: 'verdict-mark', 'aria-hidden': 'true', text: partly ? '!' : fit.fits ? '✓' : '✗' }),
+    partly ? ' Starts, but ' + pool.charAt(0).toLowerCase() + pool.slice(1) : fit.fits ? ' Fits' : ' Does not fit' + (fit.reason ? ': ' + fit.reason : '')) : null;
   append(box, verdict);
   const capacity = fit ? fit.capacity_bytes : 0;
   const scale = Math.max(device, capacity) * 1.04 || 1;
@@ -131,18 +140,7 @@ function renderEstimate(r) {
   if (capacity) box.append(el('p', { class: 'hint', text: 'The dashed line is the GPU’s capacity, ' + gib(capacity) + '. Colours match the table.' }));
   box.append(componentTable(per, capacity));
 
-  const phases = clear($('phases'));
-  if (Array.isArray(r.phases) && r.phases.length) {
-    const max = Math.max(capacity, ...r.phases.map((p) => (p.per_gpu && p.per_gpu.device_bytes) || 0)) * 1.04 || 1;
-    phases.append(el('h3', { text: 'Phases of one RL step' }),
-      el('p', { class: 'hint', text: 'Each phase on its own; the peak above is the largest. Same scale, the line is the GPU’s capacity.' }));
-    for (const p of r.phases) {
-      const pg = p.per_gpu || {};
-      const label = String(p.id) + ': ' + gib(pg.device_bytes || 0) + (capacity ? ' (' + pct(pg.device_bytes || 0, capacity) + ' of the GPU)' : '');
-      phases.append(el('div', { class: 'phase' }, el('p', { class: 'phase-label', text: label }),
-        stackedBar(pg.components || [], max, capacity, 'Phase ' + p.id + ': ' + gib(pg.device_bytes || 0))));
-    }
-  }
+  renderPhases(r, capacity);
   const warnings = clear($('warnings'));
   if (Array.isArray(r.warnings) && r.warnings.length) {
     warnings.append(el('ul', { class: 'warnings' }, r.warnings.map((w) => el('li', { text: typeof w === 'string' ? w : (w.message || JSON.stringify(w)) }))));
@@ -151,10 +149,11 @@ function renderEstimate(r) {
 
 function componentTable(per, capacity) {
   const device = per.device_bytes || 0;
+  const used = new Set();
   const rows = (per.components || []).map((c, i) => el('tr', {},
     el('th', { scope: 'row' }, el('span', { class: 'swatch ' + segmentClass(i), 'aria-hidden': 'true' }),
       el('span', { class: 'component-label', text: c.label || c.id }),
-      c.formula ? el('span', { class: 'formula', text: c.formula }) : null),
+      c.formula ? formulaNode(c.formula, used) : null),
     el('td', { class: 'num', text: gibNumber(c.bytes) }),
     el('td', { class: 'num', text: pct(c.bytes, device) })));
   const total = (label, bytes, cls) => el('tr', { class: cls }, el('th', { scope: 'row', text: label }),
@@ -165,11 +164,12 @@ function componentTable(per, capacity) {
     el('caption', { text: 'Memory per GPU by component' }),
     el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Component' }), el('th', { scope: 'col', class: 'num', text: 'GiB' }),
       el('th', { scope: 'col', class: 'num', text: 'Share' }))),
-    el('tbody', {}, rows), el('tfoot', {}, foot)), 'Memory per GPU by component');
+    el('tbody', {}, rows), el('tfoot', {}, foot)), 'Memory per GPU by component', constantsList(used));
 }
 
-function scrollTable(table, label) {
-  return el('div', { class: 'table-scroll', role: 'region', 'aria-label': label, tabindex: 0 }, table);
+function scrollTable(table, label, after) {
+  const box = el('div', { class: 'table-scroll', role: 'region', 'aria-label': label, tabindex: 0 }, table);
+  return after ? el('div', {}, box, after) : box;
 }
 
 function renderModelInfo() {

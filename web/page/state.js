@@ -17,8 +17,11 @@ const state = {
   fragment: null,   // the fragment last written or read
   configFormat: 'nemo-rl',
   paramsCache: new Map(),
+  constants: new Map(),  // the core's empirical constants by name (the estimate's `constants`)
   later: 0,         // timer of the deferred panes
   drawn: null,      // the scenario (as JSON text) the results show
+  result: null,     // its estimate (null while the form holds an error)
+  pinned: null,     // {scenario, result} pinned to compare (compare.js)
 };
 
 function gpuById(id) {

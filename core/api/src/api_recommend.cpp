@@ -1,7 +1,10 @@
 // `recommend`: scenario JSON in, every catalog GPU with its verdict out (docs/CONTRACT.md "Result of
 // recommend --json"). Extensions: per GPU device_bytes, min_gpus_layout, price and cost per hour;
-// per suggestion id, device/host bytes after, fits_after; batch_key and assumed_sharding.
+// per suggestion id, device/host bytes after, fits_after; batch_key and assumed_sharding; per GPU the
+// time and cost at min_gpus (docs/time-model.md "Recommend") and the ranking used (ranked_by).
 #include <cmath>
+#include <optional>
+#include <string>
 
 #include "vramplan/api.hpp"
 #include "vramplan/recommend.hpp"
@@ -10,6 +13,21 @@ namespace vramplan::api {
 namespace {
 
 std::int64_t to_bytes(double v) { return static_cast<std::int64_t>(std::llround(v)); }
+
+Json range_json(const time::Range& r) { return Json{{"value", r.value}, {"low", r.low}, {"high", r.high}}; }
+
+// {step_seconds, tokens_per_second, run_seconds, cost_usd, cost_per_million_tokens_usd}: null where not known.
+Json option_time_json(const std::optional<OptionTime>& t) {
+  if (!t) return Json(nullptr);
+  auto maybe = [](const std::optional<time::Range>& r) { return r ? range_json(*r) : Json(nullptr); };
+  return Json{{"step_seconds", range_json(t->step_seconds)},
+              {"tokens_per_second", range_json(t->tokens_per_second)},
+              {"run_seconds", maybe(t->run_seconds)},
+              {"cost_usd", maybe(t->cost_usd)},
+              {"cost_per_million_tokens_usd", maybe(t->cost_per_million_tokens_usd)}};
+}
+
+const char* to_string(RankBy by) { return by == RankBy::time ? "time" : by == RankBy::gpus ? "gpus" : "cost"; }
 
 Json option_json(const GpuOption& o) {
   Json out{{"id", o.gpu->id},
@@ -29,6 +47,7 @@ Json option_json(const GpuOption& o) {
                     {"indicative", true}};
   }
   out["cost_per_hour_usd"] = o.cost_per_hour ? Json(*o.cost_per_hour) : Json(nullptr);
+  out["time"] = option_time_json(o.time);
   return out;
 }
 
@@ -45,12 +64,16 @@ Json suggestion_json(const Suggestion& s) {
 
 }  // namespace
 
-Expected<Json> recommend(const Json& scenario) {
+Expected<Json> recommend(const Json& scenario) { return recommend_sorted(scenario, "cost"); }
+
+Expected<Json> recommend_sorted(const Json& scenario, std::string_view sort) {
+  const std::optional<RankBy> by = rank_by_from(sort);
+  if (!by) return Error{"--sort", "must be one of cost, time, gpus, got \"" + std::string(sort.substr(0, 40)) + "\""};
   auto catalog = load_catalog();
   if (!catalog.ok()) return catalog.error();
   auto parsed = parse_scenario(scenario, *catalog.value());
   if (!parsed.ok()) return parsed.error();
-  auto rec = vramplan::recommend(parsed.value(), *catalog.value());
+  auto rec = vramplan::recommend(parsed.value(), *catalog.value(), *by);
   if (!rec.ok()) return rec.error();
   Json gpus = Json::array();
   for (const GpuOption& o : rec->gpus) gpus.push_back(option_json(o));
@@ -59,6 +82,7 @@ Expected<Json> recommend(const Json& scenario) {
   return Json{{"batch_key", rec->batch_key},
               {"assumed_sharding", rec->assumed_sharding},
               {"device_bytes", to_bytes(rec->device_bytes)},
+              {"ranked_by", to_string(rec->ranked_by)},
               {"gpus", gpus},
               {"suggestions", suggestions}};
 }

@@ -5,6 +5,7 @@
 
 #include "vramplan/api.hpp"
 #include "vramplan/recommend.hpp"
+#include "vramplan/scenario_time.hpp"
 
 namespace vramplan::api {
 namespace {
@@ -80,6 +81,10 @@ Expected<Json> sweep(const Json& scenario, std::string_view assignment) {
                {"host_bytes", to_bytes(estimate->peak.host_bytes)},
                {"fits_on", fits_on}};
     if (point->gpu) entry["fits"] = assess_fit(estimate.value(), point.value(), *point->gpu).fits();
+    // The time model on the scenario's GPU (serving: time per output token, output tokens/s); null without one.
+    const std::optional<OptionTime> timed = option_time(point.value(), estimate.value());
+    entry["step_seconds"] = timed ? Json(timed->step_seconds.value) : Json(nullptr);
+    entry["tokens_per_second"] = timed ? Json(timed->tokens_per_second.value) : Json(nullptr);
     points.push_back(std::move(entry));
   }
   return Json{{"key", key}, {"points", points}};

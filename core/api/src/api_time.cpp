@@ -19,29 +19,7 @@ Json range_json(const time::Range& r, const std::string& formula) {
   return out;
 }
 
-time::TimeInputs inputs_of(const Scenario& s, const ScenarioEstimate& e) {
-  time::TimeInputs in;
-  in.params = &e.params;
-  in.trainable_params = e.peak.trainable_params;
-  if (s.workload == Workload::rl) {
-    in.kv_bytes_per_token = e.inference.kv_bytes_per_token;
-    in.max_concurrent_sequences = e.rollout.max_concurrent_sequences;
-    in.rollout_sequences_per_engine = e.rollout.sequences_per_engine;
-    in.rollout_engines = e.rollout.engines;
-    in.rollout_gpus = e.rollout.rollout_gpus;
-    in.train_gpus = e.rollout.train_gpus;
-  } else {
-    in.kv_bytes_per_token = e.inference.kv_bytes_per_token;
-    in.max_concurrent_sequences = e.inference.max_concurrent_sequences;
-  }
-  return in;
-}
-
 }  // namespace
-
-time::TimeEstimate scenario_time(const Scenario& s, const ScenarioEstimate& e) {
-  return time::estimate_time(s, inputs_of(s, e));
-}
 
 Json time_json(time::TimeEstimate&& t) {
   Json out(Json::value_t::object);

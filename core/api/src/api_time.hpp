@@ -4,11 +4,12 @@
 
 #include "vramplan/json_reader.hpp"
 #include "vramplan/scenario_estimate.hpp"
+#include "vramplan/scenario_time.hpp"
 #include "vramplan/time_estimate.hpp"
 
 namespace vramplan::api {
 
-time::TimeEstimate scenario_time(const Scenario& s, const ScenarioEstimate& e);
+using vramplan::scenario_time;  // core/plan (vramplan/scenario_time.hpp)
 // The result's "time" object: available, utilisation, each quantity {value, low, high, formula},
 // assumptions, warnings.
 Json time_json(time::TimeEstimate&& t);

@@ -152,6 +152,7 @@ double ObjectReader::number(std::string_view key, double lo, double hi, double f
 }
 
 std::optional<double> ObjectReader::optional_number(std::string_view key, double lo, double hi) {
+  if (schema_) describe(key, Json{{"type", "number"}, {"min", lo}, {"max", hi}, {"default", nullptr}});
   const Json* v = find(key);
   if (!v) return std::nullopt;
   return read_number(*v, pointer_of(key), lo, hi);

@@ -166,6 +166,7 @@ GpuOption evaluate_gpu(const Scenario& base, const GpuSpec& gpu, MemoEstimator& 
     if (e && assess_fit(*e, s, gpu).fits()) {
       option.min_gpus = n;
       option.min_gpus_layout = layout_text(s);
+      option.time = option_time(s, *e);
       break;
     }
   }
@@ -175,14 +176,45 @@ GpuOption evaluate_gpu(const Scenario& base, const GpuSpec& gpu, MemoEstimator& 
   return option;
 }
 
-void sort_options(std::vector<GpuOption>& options) {
-  std::stable_sort(options.begin(), options.end(), [](const GpuOption& a, const GpuOption& b) {
+// What an option costs: the run when the scenario sizes it, else a million tokens (the same order for
+// a fixed workload); without a time, the price per hour at min_gpus (the ranking before issue 16).
+std::optional<double> cost_key(const GpuOption& o) {
+  if (o.time && o.time->cost_usd) return o.time->cost_usd->value;
+  if (o.time && o.time->cost_per_million_tokens_usd) return o.time->cost_per_million_tokens_usd->value;
+  return std::nullopt;
+}
+
+// How long it takes: the run, else the inverse throughput (seconds per token).
+std::optional<double> time_key(const GpuOption& o) {
+  if (o.time && o.time->run_seconds) return o.time->run_seconds->value;
+  if (o.time && o.time->tokens_per_second.value > 0) return 1.0 / o.time->tokens_per_second.value;
+  return std::nullopt;
+}
+
+// -1, 0, 1 over optional keys: a known key ranks before an unknown one.
+int compare_keys(std::optional<double> a, std::optional<double> b) {
+  if (a.has_value() != b.has_value()) return a.has_value() ? -1 : 1;
+  if (!a || *a == *b) return 0;
+  return *a < *b ? -1 : 1;
+}
+
+int compare_by(RankBy by, const GpuOption& a, const GpuOption& b) {
+  int c = 0;
+  if (by == RankBy::gpus) c = compare_keys(static_cast<double>(a.min_gpus), static_cast<double>(b.min_gpus));
+  if (c == 0 && by == RankBy::time) c = compare_keys(time_key(a), time_key(b));
+  if (c == 0) c = compare_keys(cost_key(a), cost_key(b));
+  if (c == 0) c = compare_keys(a.cost_per_hour, b.cost_per_hour);
+  return c;
+}
+
+void sort_options(std::vector<GpuOption>& options, RankBy by) {
+  std::stable_sort(options.begin(), options.end(), [by](const GpuOption& a, const GpuOption& b) {
     if (verdict_rank(a.fit.verdict) != verdict_rank(b.fit.verdict)) return verdict_rank(a.fit.verdict) < verdict_rank(b.fit.verdict);
     const bool a_possible = a.min_gpus > 0;
     const bool b_possible = b.min_gpus > 0;
     if (a_possible != b_possible) return a_possible;
-    if (a.cost_per_hour.has_value() != b.cost_per_hour.has_value()) return a.cost_per_hour.has_value();
-    if (a.cost_per_hour && *a.cost_per_hour != *b.cost_per_hour) return *a.cost_per_hour < *b.cost_per_hour;
+    const int c = compare_by(by, a, b);
+    if (c != 0) return c < 0;
     return a.gpu->memory_bytes < b.gpu->memory_bytes;
   });
 }
@@ -359,7 +391,14 @@ Expected<Scenario> apply_patch(const Scenario& scenario, const Json& patch, cons
   return parse_scenario(document, catalog);
 }
 
-Expected<Recommendation> recommend(const Scenario& scenario, const Catalog& catalog) {
+std::optional<RankBy> rank_by_from(std::string_view text) {
+  if (text == "cost") return RankBy::cost;
+  if (text == "time") return RankBy::time;
+  if (text == "gpus") return RankBy::gpus;
+  return std::nullopt;
+}
+
+Expected<Recommendation> recommend(const Scenario& scenario, const Catalog& catalog, RankBy by) {
   auto base = estimate_scenario(scenario);
   if (!base.ok()) return base.error();
   Recommendation rec;
@@ -372,7 +411,8 @@ Expected<Recommendation> recommend(const Scenario& scenario, const Catalog& cata
   MemoEstimator by_gpus(scenario, layout_for_gpus);
   rec.gpus.reserve(catalog.gpus.size());
   for (const GpuSpec& gpu : catalog.gpus) rec.gpus.push_back(evaluate_gpu(scenario, gpu, by_batch, by_gpus, knob));
-  sort_options(rec.gpus);
+  rec.ranked_by = by;
+  sort_options(rec.gpus, by);
 
   std::vector<Candidate> candidates;
   if (scenario.workload == Workload::inference) {

@@ -1,9 +1,11 @@
 #include "vramplan/scenario.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
 #include "scenario_media.hpp"
+#include "scenario_workload.hpp"
 
 namespace vramplan {
 namespace {
@@ -76,12 +78,8 @@ E read_enum(ObjectReader& r, std::string_view key, const NameTable<E, N>& table,
 }
 
 bool iequals_ascii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string did_you_mean(const std::vector<std::string>& ids, const std::string& query) {
@@ -147,6 +145,7 @@ TrainSettings read_train(ObjectReader r) {
   t.offload_optimizer = r.boolean("offload_optimizer", t.offload_optimizer);
   t.offload_params = r.boolean("offload_params", t.offload_params);
   t.media = read_media(r);
+  t.mfu = r.optional_number("mfu", limits::kMinUtilisation, 1.0);
   r.reject_unknown_keys();
   return t;
 }
@@ -200,6 +199,8 @@ InferenceSettings read_inference(ObjectReader r) {
   s.max_num_batched_tokens = r.optional_integer("max_num_batched_tokens", 1, limits::kMaxSeqLen);
   s.vllm_version = read_vllm_version(r);
   s.media = read_media(r);
+  s.mfu = r.optional_number("mfu", limits::kMinUtilisation, 1.0);
+  s.decode_efficiency = r.optional_number("decode_efficiency", limits::kMinUtilisation, 1.0);
   r.reject_unknown_keys();
   return s;
 }
@@ -254,6 +255,7 @@ RlSettings read_rl(ObjectReader r, const Catalog& catalog) {
   }
   if (r.find("logits_scope") != nullptr) s.logits_scope = read_enum(r, "logits_scope", kLogitsScopes, LogitsScope::full);
   s.logprob_micro_batch_size = r.optional_integer("logprob_micro_batch_size", 1, limits::kMaxBatch);
+  s.steps = r.optional_integer("steps", 1, limits::kMaxDatasetTokens);
   r.reject_unknown_keys();
   return s;
 }
@@ -323,6 +325,8 @@ Scenario read_scenario(const Json& document, const Catalog& catalog, Json* schem
   s.train = read_train(r.object("train"));
   s.inference = read_inference(r.object("inference"));
   s.rl = read_rl(r.object("rl"), catalog);
+  s.dataset = detail::read_dataset(r.object("dataset"));
+  s.cluster = detail::read_cluster(r.object("cluster"));
   r.reject_unknown_keys();
   check_parallel_layout(s);
   return s;
@@ -399,6 +403,7 @@ Expected<Scenario> parse_scenario(const Json& document, const Catalog& catalog) 
   return catch_input_errors<Scenario>([&] {
     Scenario s = read_scenario(document, catalog);
     s.warnings = ignored_key_warnings(document, s);
+    for (std::string& w : detail::dataset_warnings(document, s)) s.warnings.push_back(std::move(w));
     return s;
   });
 }
@@ -441,7 +446,6 @@ Json scenario_to_json(const Scenario& s) {
                       {"etp", optional_to_json(t.etp)},
                       {"offload_optimizer", t.offload_optimizer},
                       {"offload_params", t.offload_params}};
-  media_to_json(t.media, out["train"]);
   const InferenceSettings& i = s.inference;
   out["inference"] = Json{{"engine", to_string(i.engine)},
                           {"batch_size", i.batch_size},
@@ -456,7 +460,7 @@ Json scenario_to_json(const Scenario& s) {
                           {"max_num_seqs", optional_to_json(i.max_num_seqs)},
                           {"max_num_batched_tokens", optional_to_json(i.max_num_batched_tokens)},
                           {"vllm_version", i.vllm_version.text}};
-  media_to_json(i.media, out["inference"]);
+  media_to_json(t.media, i.media, out);
   const RlSettings& rl = s.rl;
   const RolloutSettings& ro = rl.rollout;
   Json reward = rl.reward_model ? Json{{"model", model_to_json(rl.reward_model->model)},
@@ -486,6 +490,7 @@ Json scenario_to_json(const Scenario& s) {
                    {"logprob_kernel", to_string(rl.logprob_kernel)},
                    {"logits_scope", rl.logits_scope ? Json(to_string(*rl.logits_scope)) : Json(nullptr)},
                    {"logprob_micro_batch_size", optional_to_json(rl.logprob_micro_batch_size)}};
+  detail::time_keys_to_json(s, out);
   return out;
 }
 

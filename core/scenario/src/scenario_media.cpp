@@ -3,6 +3,7 @@
 #include "scenario_media.hpp"
 
 #include <string>
+#include <utility>
 
 namespace vramplan {
 namespace {
@@ -32,12 +33,15 @@ MediaInput read_media(ObjectReader& r) {
   return m;
 }
 
-void media_to_json(const MediaInput& media, Json& section) {
-  section["images_per_sample"] = media.images;
-  section["image_size"] = media.image_width == media.image_height
-                              ? Json(media.image_width)
-                              : Json{{"width", media.image_width}, {"height", media.image_height}};
-  section["audio_seconds"] = media.audio_seconds;
+void media_to_json(const MediaInput& train, const MediaInput& inference, Json& canonical) {
+  for (const auto& [media, section] : {std::pair{&train, "train"}, std::pair{&inference, "inference"}}) {
+    Json& out = canonical[section];
+    out["images_per_sample"] = media->images;
+    out["image_size"] = media->image_width == media->image_height
+                            ? Json(media->image_width)
+                            : Json{{"width", media->image_width}, {"height", media->image_height}};
+    out["audio_seconds"] = media->audio_seconds;
+  }
 }
 
 }  // namespace vramplan

@@ -7,7 +7,7 @@ namespace vramplan {
 
 // images_per_sample, image_size (an integer side, or {"width", "height"}), audio_seconds.
 MediaInput read_media(ObjectReader& r);
-// The canonical echo of those keys, added to `section`.
-void media_to_json(const MediaInput& media, Json& section);
+// The canonical echo of those keys, added to the canonical scenario's "train" and "inference" sections.
+void media_to_json(const MediaInput& train, const MediaInput& inference, Json& canonical);
 
 }  // namespace vramplan

@@ -26,10 +26,14 @@ bool starts_with(std::string_view text, std::string_view prefix) { return text.s
 // max_response_len, core/plan/src/rl/), so train.seq_len changes nothing there.
 Json workloads_of(const std::string& key) {
   const Json all{to_string(Workload::train), to_string(Workload::rl), to_string(Workload::inference)};
-  if (key == "train.seq_len") return Json{to_string(Workload::train)};
+  if (key == "train.seq_len" || key == "dataset.tokens") return Json{to_string(Workload::train)};
   // Images and audio are added to train.seq_len's sequence; RL's sequences come from the rollout.
   if (key == "train.images_per_sample" || starts_with(key, "train.image_size") || key == "train.audio_seconds") {
     return Json{to_string(Workload::train)};
+  }
+  // The dataset and the cluster size the training run (docs/time-model.md "Run totals").
+  if (starts_with(key, "dataset.") || starts_with(key, "cluster.")) {
+    return Json{to_string(Workload::train), to_string(Workload::rl)};
   }
   if (starts_with(key, "train.")) return Json{to_string(Workload::train), to_string(Workload::rl)};
   if (starts_with(key, "inference.")) return Json{to_string(Workload::inference)};
@@ -132,6 +136,8 @@ Json rules() {
            {"text", "the data-parallel size is gpus / (tp x pp x cp)"}},
       Json{{"key", "gpus"}, {"rule", "at_least_product"}, {"of", Json{"inference.tp", "inference.pp"}},
            {"workloads", Json{to_string(Workload::inference)}}, {"text", "one replica needs tp x pp GPUs"}},
+      Json{{"key", "dataset.samples"}, {"rule", "exclusive_with"}, {"of", Json{"dataset.tokens"}},
+           {"text", "the dataset's size is given once, in tokens or in samples"}},
       Json{{"key", "rl.rollout.tp"}, {"rule", "at_most"}, {"of", Json{"gpus"}},
            {"workloads", Json{to_string(Workload::rl)}}, {"text", "the rollout engine's tensor parallelism fits in the job"}},
   });
@@ -151,7 +157,7 @@ std::vector<std::string> ignored_key_warnings(const Json& document, const Scenar
   plain.rl.critic = s.rl.algorithm == RlAlgorithm::ppo;
   const Json defaults = scenario_to_json(plain);
   const Json canonical = scenario_to_json(s);
-  for (const char* section : {"train", "inference", "rl"}) {
+  for (const char* section : {"train", "inference", "rl", "dataset", "cluster"}) {
     const auto found = document.find(section);
     if (found == document.end() || !found->is_object()) continue;
     collect_ignored(*found, std::string("/") + section, canonical, defaults, s.workload, &out);

@@ -3,6 +3,7 @@
 // comes from the utilisation band (default_training_mfu, default_decode_efficiency).
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "vramplan/text_format.hpp"
@@ -17,7 +18,9 @@ struct Hardware {
   double peak = 0;       // dense FLOP/s per GPU in the compute dtype
   double bandwidth = 0;  // HBM bytes/s per GPU
   double intra = 0;      // intra-node collective link, bytes/s per GPU (0: catalog has none)
+  double inter = 0;      // inter-node link per GPU (cluster.inter_node_bytes_per_s or kInterNodeBytesPerS)
   std::string arch;
+  std::string link;      // the catalog's interconnect kind ("NVLink 4 (SXM)")
 };
 
 struct Shape {
@@ -40,9 +43,19 @@ Shape shape_of(const Scenario& s, const ParamCounts& p) {
 }
 
 // fp32 training runs the GEMMs in TF32 on Ampere and later: half the bf16 tensor rate (NVIDIA A100
-// whitepaper: TF32 156 vs BF16 312 TFLOPS dense), stated as an assumption.
-Hardware hardware_of(const GpuSpec& g, bool fp32) {
-  return {fp32 ? g.bf16_dense_flops / 2 : g.bf16_dense_flops, g.bandwidth_bytes_per_s, 0.0, g.architecture};
+// whitepaper: TF32 156 vs BF16 312 TFLOPS dense), stated as an assumption. The collective links come
+// from the GPU catalog's interconnect entry (data/gpus.json, sources.interconnect: NVLink per GPU one
+// direction, or the PCIe slot for PCIe cards) and, across nodes, from the cluster key or the NIC constant.
+Hardware hardware_of(const Scenario& s, bool fp32) {
+  const GpuSpec& g = *s.gpu;
+  return {fp32 ? g.bf16_dense_flops / 2 : g.bf16_dense_flops, g.bandwidth_bytes_per_s, g.intra_node_bytes_per_s,
+          s.cluster.inter_node_bytes_per_s.value_or(kInterNodeBytesPerS), g.architecture, g.interconnect_kind};
+}
+
+// A utilisation the scenario sets (train.mfu, inference.mfu, inference.decode_efficiency) replaces the
+// default band: value = low = high, so the range no longer reflects an MFU band (said in assumptions).
+Band given_or(const std::optional<double>& given, Band fallback) {
+  return given ? Band{*given, *given, *given} : fallback;
 }
 
 Range seconds_range(double work_at_one, Band b) {
@@ -79,13 +92,19 @@ double comm_seconds(const Scenario& s, const ParamCounts& p, const Hardware& hw,
   // ZeRO-3/FSDP: (passes - 1) all-gathers of the whole (sharded) model, one reduce-scatter of gradients.
   const double bytes = (stage == 3 ? (passes - 1) * static_cast<double>(p.total) * bytes_per + grads
                                    : passes * grads) / model_split;
-  const double link = collective_link_bytes_per_s(static_cast<double>(s.gpus), hw.intra, kInterNodeBytesPerS);
+  const double gpus = static_cast<double>(s.gpus);
+  const double link = collective_link_bytes_per_s(gpus, hw.intra, hw.inter);
   if (hw.intra <= 0) {
     out.warnings.push_back("time: the GPU catalog has no interconnect entry for " + s.gpu->id +
                            "; collectives use kFallbackIntraNodeBytesPerS (PCIe 4.0 x16)");
   }
+  const std::string over = gpus > kGpusPerNode ? format("the inter-node link, %.0f GB/s per GPU (%s)", hw.inter / 1e9,
+                                                        s.cluster.inter_node_bytes_per_s ? "cluster.inter_node_bytes_per_s"
+                                                                                         : "kInterNodeBytesPerS")
+                                               : hw.link + format(", %.0f GB/s per GPU", link / 1e9);
   out.assumptions.push_back("data-parallel collectives over " + std::to_string(static_cast<long long>(dp)) +
-                            format(" ranks at %.0f GB/s per GPU, %.0f%% of them can overlap compute", link / 1e9,
+                            " ranks on " + over +
+                            format(" at %.0f%% of peak; %.0f%% of them can overlap compute", kCollectiveEfficiency * 100,
                                    kCommOverlapFraction * 100));
   return ring_seconds(bytes, dp, 1.0, link);
 }
@@ -105,11 +124,18 @@ Range with_comm(Range compute, double comm) {
 Range training_seconds(const Scenario& s, const TimeInputs& in, const Hardware& hw, double tokens, double seq,
                        double gpus, TimeEstimate& out) {
   const Shape sh = shape_of(s, *in.params);
-  const Band mfu = default_training_mfu(hw.arch, false, seq);
+  const Band mfu = given_or(s.train.mfu, default_training_mfu(hw.arch, false, seq));
   out.utilisation = mfu.value;
   const double model_split = static_cast<double>(s.train.tp * s.train.pp * s.train.cp);
   const double dp = std::max(1.0, std::floor(gpus / model_split));
-  const double bubble = pipeline_bubble_fraction(static_cast<double>(s.train.pp), 1.0);
+  // Micro-batches per pipeline flush (Narayanan 2021 s2.2.1: bubble (p-1)/m): the step's sequences over
+  // the data-parallel ranks' micro-batches. One for a train step (no gradient-accumulation key); an RL
+  // train phase runs every rollout sequence through micro_batch_size slices (NeMo RL / verl
+  // train_micro_batch_size), so its m is sequences / (dp x micro_batch_size).
+  const double sequences = seq > 0 ? tokens / seq : 1.0;
+  const double microbatches =
+      std::max(1.0, std::floor(sequences / (dp * static_cast<double>(std::max<std::int64_t>(1, s.train.micro_batch_size)))));
+  const double bubble = pipeline_bubble_fraction(static_cast<double>(s.train.pp), microbatches);
   const double flops = flops_per_training_token(s, sh, in.trainable_params, seq) * tokens;
   Range compute = seconds_range(compute_seconds(flops, gpus, hw.peak, 1.0) * (1 + bubble), mfu);
   if (s.train.method == Method::qlora) {
@@ -120,8 +146,8 @@ Range training_seconds(const Scenario& s, const TimeInputs& in, const Hardware& 
     compute = add(compute, {deq, deq, deq});
   }
   if (bubble > 0) {
-    out.assumptions.push_back(format("pipeline bubble (pp-1)/m = %.2f with one micro-batch per data-parallel rank",
-                                     bubble));
+    out.assumptions.push_back(format("pipeline bubble (pp-1)/m = %.3f with m = %.0f micro-batch(es) per data-parallel "
+                                     "rank and step", bubble, microbatches));
   }
   return with_comm(compute, comm_seconds(s, *in.params, hw, dp, out));
 }
@@ -136,6 +162,7 @@ void training_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, 
   const double seq = static_cast<double>(s.train.seq_len);
   const double tokens = static_cast<double>(s.train.micro_batch_size) * seq * dp;
   const Range step = training_seconds(s, in, hw, tokens, seq, gpus, out);
+  out.tokens_per_step = tokens;
   push(out, "step_seconds", step,
        format("training FLOPs per token (%s) x %.0f tokens / (%.0f GPUs x %.1f TFLOP/s x MFU %.2f), plus exposed "
               "communication",
@@ -151,6 +178,7 @@ void training_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, 
 
 struct DecodeCase {
   double batch = 1, prompt = 0, output = 0, gpus_per_engine = 1;
+  Band prefill = default_prefill_mfu(), decode = default_decode_efficiency();
   double weight_bytes = 0;        // per GPU
   double kv_bytes_per_token = 0;  // per GPU
 };
@@ -161,7 +189,7 @@ struct Serving {
   Range ttft, tpot;
 };
 Serving serve(const Shape& sh, const Hardware& hw, const DecodeCase& c) {
-  const Band pre = default_prefill_mfu(), eff = default_decode_efficiency();
+  const Band pre = c.prefill, eff = c.decode;
   const double prefill_flops = c.prompt * inference_flops_per_token(sh.n, sh.layers, sh.width, c.prompt / 2);
   const Range ttft = seconds_range(prefill_flops / (c.gpus_per_engine * hw.peak), pre);
   const double ctx = c.prompt + c.output / 2;
@@ -171,8 +199,19 @@ Serving serve(const Shape& sh, const Hardware& hw, const DecodeCase& c) {
   return {ttft, {step(eff.value, pre.value), step(eff.high, pre.high), step(eff.low, pre.low)}};
 }
 
-void serving_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEstimate& out) {
+// fp8 weights run fp8 GEMMs (W8A8) on GPUs with fp8 tensor cores, compute capability >= 8.9; older GPUs
+// run them weight-only (W8A16, FP8 Marlin) at the bf16 rate (vLLM docs/features/quantization/fp8.md). The
+// catalog's fp8 peak marks the former.
+Hardware serving_hardware(const Scenario& s, Hardware hw, TimeEstimate& out) {
+  if (s.inference.weight_dtype != DType::fp8 || !s.gpu->fp8_dense_flops || !(*s.gpu->fp8_dense_flops > 0)) return hw;
+  hw.peak = *s.gpu->fp8_dense_flops;
+  out.assumptions.push_back(format("fp8 weights compute at the GPU's fp8 peak (%.0f TFLOP/s, vLLM W8A8)", hw.peak / 1e12));
+  return hw;
+}
+
+void serving_time(const Scenario& s, const TimeInputs& in, const Hardware& bf16_hw, TimeEstimate& out) {
   const InferenceSettings& inf = s.inference;
+  const Hardware hw = serving_hardware(s, bf16_hw, out);
   const double per_engine = static_cast<double>(inf.tp * inf.pp);
   DecodeCase c;
   c.prompt = std::floor(static_cast<double>(inf.context_len) / 2);
@@ -183,15 +222,17 @@ void serving_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, T
   c.kv_bytes_per_token = in.kv_bytes_per_token * static_cast<double>(inf.pp);
   const double pool = inf.engine == Engine::vllm ? std::floor(in.max_concurrent_sequences) : 1e18;
   c.batch = std::max(1.0, std::min(static_cast<double>(inf.batch_size), pool));
+  c.prefill = given_or(inf.mfu, c.prefill);
+  c.decode = given_or(inf.decode_efficiency, c.decode);
   const Serving r = serve(shape_of(s, *in.params), hw, c);
-  out.utilisation = kDecodeBandwidthEfficiency;
+  out.utilisation = c.decode.value;
   const double engines = std::max(1.0, std::floor(static_cast<double>(s.gpus) / per_engine));
   push(out, "time_to_first_token_seconds", r.ttft,
        format("prefill of %.0f prompt tokens x (2N + 2 L ctx h) / (%.0f GPUs x peak x prefill MFU %.2f)", c.prompt,
-              c.gpus_per_engine, kPrefillMfu));
+              c.gpus_per_engine, c.prefill.value));
   push(out, "time_per_output_token_seconds", r.tpot,
        format("max((weights + %.0f sequences x KV at %.0f tokens) / (bandwidth x %.2f), FLOPs / (peak x MFU))",
-              c.batch, c.prompt + c.output / 2, kDecodeBandwidthEfficiency));
+              c.batch, c.prompt + c.output / 2, c.decode.value));
   push(out, "output_tokens_per_second", scale(rate_range(c.batch, r.tpot), engines),
        format("%.0f sequences / time_per_output_token x %.0f engine(s)", c.batch, engines));
   out.assumptions.push_back(format("a request is %.0f prompt tokens then %.0f output tokens (context_len split "
@@ -215,7 +256,19 @@ Range generation_seconds(const Scenario& s, const TimeInputs& in, const Hardware
   const double waves = std::ceil(std::max(1.0, in.rollout_sequences_per_engine) / c.batch);
   c.batch = std::min(c.batch, std::max(1.0, in.rollout_sequences_per_engine));
   const Serving sv = serve(shape_of(s, *in.params), hw, c);
-  return scale(add(sv.ttft, scale(sv.tpot, response)), waves);
+  Range wave = add(sv.ttft, scale(sv.tpot, response));
+  // A synchronous rollout waits for its slowest generation (Tinker cookbook "Async RL": "each step samples
+  // a batch, waits for its slowest rollout"; DAPO arXiv 2503.14476 s3.4 on long responses): after the mean
+  // length the batch drains to its longest answers, which decode up to max_response_len at a near-empty
+  // batch (a step then costs about one read of the weights). Counted as batch-1 steps past the mean.
+  const double tail = static_cast<double>(r.max_response_len) - response;
+  if (tail > 0) {
+    DecodeCase last = c;
+    last.batch = 1;
+    last.output = static_cast<double>(r.max_response_len);
+    wave = add(wave, scale(serve(shape_of(s, *in.params), hw, last).tpot, tail));
+  }
+  return scale(wave, waves);
 }
 
 void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEstimate& out) {
@@ -233,7 +286,7 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
   const double passes = 1.0 + (s.rl.reference ? 1.0 : 0.0) + (s.rl.critic ? 1.0 : 0.0);
   const double score_flops = passes * tokens * inference_flops_per_token(sh.n, sh.layers, sh.width, packed_len / 2);
   const Range score = seconds_range(compute_seconds(score_flops, train_gpus, hw.peak, 1.0),
-                                    default_training_mfu(hw.arch, false, packed_len));
+                                    given_or(s.train.mfu, default_training_mfu(hw.arch, false, packed_len)));
   Range train = training_seconds(s, in, hw, tokens, packed_len, train_gpus, out);
   if (s.rl.critic) train = scale(train, 2.0);
   out.phases.push_back({"rollout", gen, format("%.0f sequences of %.0f + %.0f tokens in waves of what the KV pool "
@@ -244,12 +297,26 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
   out.phases.push_back({"train", train, s.rl.critic ? "policy and critic training steps over the batch"
                                                        : "one training pass (6N + 12 L h s) over the batch"});
   const Range step = add(add(gen, score), train);
+  out.tokens_per_step = tokens;
   push(out, "step_seconds", step, "generation + scoring + training (synchronous, on-policy)");
   push(out, "tokens_per_second", rate_range(tokens, step), "sequences x tokens per sequence / step_seconds");
   push(out, "tokens_per_second_per_gpu", rate_range(tokens / static_cast<double>(s.gpus), step),
        "tokens_per_second / GPUs (NeMo RL's tokens/sec/GPU)");
-  out.assumptions.push_back("the rollout generates mean lengths (rl.rollout.mean_*_len, else the maxima); no "
+  out.assumptions.push_back("the rollout generates mean lengths (rl.rollout.mean_*_len, else the maxima), then waits "
+                            "for its longest answers: steps from the mean response to max_response_len at batch 1; no "
                             "reward-model forward, refit or weight-sync time is counted");
+}
+
+void given_utilisation_assumptions(const Scenario& s, TimeEstimate& out) {
+  auto given = [&](const char* key, const std::optional<double>& v) {
+    if (v) out.assumptions.push_back(format("%s = %.3g set by the scenario: value = low = high, no band", key, *v));
+  };
+  if (s.workload == Workload::inference) {
+    given("inference.mfu (prefill MFU)", s.inference.mfu);
+    given("inference.decode_efficiency", s.inference.decode_efficiency);
+  } else {
+    given("train.mfu", s.train.mfu);
+  }
 }
 
 }  // namespace
@@ -262,11 +329,13 @@ TimeEstimate estimate_time(const Scenario& s, const TimeInputs& in) {
   }
   out.available = true;
   const bool fp32 = s.workload != Workload::inference && s.train.precision == Precision::fp32;
-  const Hardware hw = hardware_of(*s.gpu, fp32);
+  const Hardware hw = hardware_of(s, fp32);
   if (fp32) out.assumptions.push_back("fp32 training runs its GEMMs in TF32 at half the bf16 peak");
+  given_utilisation_assumptions(s, out);
   if (s.workload == Workload::train) training_time(s, in, hw, out);
   if (s.workload == Workload::inference) serving_time(s, in, hw, out);
   if (s.workload == Workload::rl) rl_time(s, in, hw, out);
+  add_run_totals(s, out);
   return out;
 }
 

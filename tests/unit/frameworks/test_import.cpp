@@ -182,3 +182,18 @@ TEST_CASE("suggestions come back as the framework's own key edits, and --fix edi
   const Json again = import_document("verl", outcome->fixed);
   CHECK(again["scenario"] != doc["scenario"]);
 }
+
+// YAML 1.1 booleans as the frameworks' PyYAML loaders read them (cli/yaml_tree.cpp); web/import.js reads
+// the same words the same way (tests/browser/answer.mjs checks the page against the CLI on such a file).
+TEST_CASE("yaml_to_json reads yes/no/on/off as PyYAML does and keeps quoted ones as text") {
+  const auto tree = cli::yaml_to_json("a: yes\nb: Off\nc: 'no'\nd: y\ne: NO\nf: oN\n");
+  REQUIRE(tree.ok());
+  CHECK(tree.value()["a"] == true);
+  CHECK(tree.value()["b"] == false);
+  CHECK(tree.value()["c"] == "no");
+  CHECK(tree.value()["d"] == "y");  // PyYAML's resolver has no y/n
+  CHECK(tree.value()["e"] == false);
+  CHECK(tree.value()["f"] == "oN");
+  // Emitted back, the string keeps its quotes so that a framework reads it as text.
+  CHECK(cli::json_to_yaml(Json{{"c", "no"}}).find("\"no\"") != std::string::npos);
+}

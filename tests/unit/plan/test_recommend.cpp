@@ -182,23 +182,57 @@ TEST_CASE("the 7B full fine-tune gets the seed guide's remedies, and a bigger GP
   }
 }
 
-TEST_CASE("fitting options come first, cheapest per hour first") {
+TEST_CASE("fitting options come first, cheapest per million tokens first (issue 16: cost, not price per hour)") {
   auto rec = recommend(scenario(kLora1B), catalog());
   REQUIRE(rec.ok());
+  CHECK(rec->ranked_by == RankBy::cost);
   bool seen_no = false;
   double last_cost = 0;
+  std::string last_group;
+  int ranked = 0;
   for (const GpuOption& o : rec->gpus) {
     if (o.fit.verdict == Verdict::no) seen_no = true;
     if (!seen_no) {
       CHECK(o.fit.fits());
-      if (o.cost_per_hour) {
-        CHECK(*o.cost_per_hour >= last_cost);
-        last_cost = *o.cost_per_hour;
-      }
     } else {
       CHECK(o.fit.verdict == Verdict::no);
     }
+    // Within a group (verdict, fits on some count), priced options by the cost of a million tokens
+    // at min_gpus: gpus x price / (tokens/s x 3600) x 1e6.
+    const std::string group = std::string(to_string(o.fit.verdict)) + (o.min_gpus > 0 ? "+" : "-");
+    if (group != last_group) last_cost = 0;
+    last_group = group;
+    if (o.time && o.time->cost_per_million_tokens_usd && o.gpu->price_usd_per_gpu_hour) {
+      const double cost = o.time->cost_per_million_tokens_usd->value;
+      CHECK(cost == doctest::Approx(static_cast<double>(o.min_gpus) * *o.gpu->price_usd_per_gpu_hour /
+                                    (o.time->tokens_per_second.value * 3600) * 1e6));
+      CHECK(cost >= last_cost);
+      last_cost = cost;
+      ++ranked;
+    }
   }
+  CHECK(ranked >= 10);
+}
+
+TEST_CASE("--sort time and gpus rank each group by tokens/s and by min_gpus") {
+  for (RankBy by : {RankBy::time, RankBy::gpus}) {
+    auto rec = recommend(scenario(kLora1B), catalog(), by);
+    REQUIRE(rec.ok());
+    CHECK(rec->ranked_by == by);
+    std::string last_group;
+    double last = 0;
+    for (const GpuOption& o : rec->gpus) {
+      const std::string group = std::string(to_string(o.fit.verdict)) + (o.min_gpus > 0 ? "+" : "-");
+      if (group != last_group) last = 0;
+      last_group = group;
+      if (!o.time) continue;
+      const double key = by == RankBy::gpus ? static_cast<double>(o.min_gpus) : 1.0 / o.time->tokens_per_second.value;
+      CHECK(key >= last);
+      last = key;
+    }
+  }
+  CHECK(rank_by_from("cost") == RankBy::cost);
+  CHECK_FALSE(rank_by_from("price").has_value());
 }
 
 TEST_CASE("sweep: one point per value, each equal to its own estimate") {

@@ -28,6 +28,10 @@ Expected<Json> parse_json_text(std::string_view text);
 // `estimate`, `recommend`, `config`: a scenario document; an invalid one is an Error naming the field.
 Expected<Json> estimate(const Json& scenario);
 Expected<Json> recommend(const Json& scenario);
+// `recommend --sort cost|time|gpus`: the same document ranked by cost per run (the default), time per
+// run or min_gpus; any other `sort` is an Error at "--sort". (A separate name so that `recommend`
+// stays one function for the callers that take its address.)
+Expected<Json> recommend_sorted(const Json& scenario, std::string_view sort);
 // estimate() is exactly estimate_without_constants() with "constants" set to estimate_constants(),
 // the list of empirical constants (the same for every scenario, built once). Split for callers that
 // serialise that list once and reuse the text (the WebAssembly module, wasm/bindings.cpp).

@@ -11,6 +11,7 @@
 #include "vramplan/json_reader.hpp"
 #include "vramplan/scenario.hpp"
 #include "vramplan/scenario_estimate.hpp"
+#include "vramplan/scenario_time.hpp"
 
 namespace vramplan {
 
@@ -26,7 +27,14 @@ struct GpuOption {
   std::string min_gpus_layout;    // how those GPUs are used: "fsdp, dp=8", "tp=4, pp=1"
   std::int64_t max_batch = 0;     // largest batch (see Recommendation::batch_key) that fits on `gpus`; 0 if none
   std::optional<double> cost_per_hour;  // min_gpus x the catalog's indicative price, when both are known
+  std::optional<OptionTime> time;       // at min_gpus and its layout; absent when it never fits
 };
+
+// How fitting options are ranked (`recommend --sort`): by the cost of the run (of a million tokens when
+// the scenario does not size the run), by its time (or the inverse throughput), or by min_gpus.
+enum class RankBy { cost, time, gpus };
+// "cost", "time", "gpus"; nullopt for any other text.
+std::optional<RankBy> rank_by_from(std::string_view text);
 
 struct Suggestion {
   std::string id;          // stable: gradient_checkpointing, smaller_micro_batch, adamw_8bit, lora, qlora, ...
@@ -42,11 +50,14 @@ struct Recommendation {
   std::string batch_key;        // "train.micro_batch_size", "inference.batch_size", ...
   std::string assumed_sharding; // what min_gpus assumes for training ("fsdp" unless the scenario shards)
   double device_bytes = 0;      // the scenario as given, per GPU
-  std::vector<GpuOption> gpus;  // fitting options first, cheapest per hour first
+  RankBy ranked_by = RankBy::cost;
+  // Options that fit as given first, then those that fit on more GPUs, then the rest; each group in
+  // ranked_by order (options without a time or price last in it).
+  std::vector<GpuOption> gpus;
   std::vector<Suggestion> suggestions;  // cheapest for the user first
 };
 
-Expected<Recommendation> recommend(const Scenario& scenario, const Catalog& catalog);
+Expected<Recommendation> recommend(const Scenario& scenario, const Catalog& catalog, RankBy by = RankBy::cost);
 
 // The scenario with `patch` (a JSON merge patch) applied, parsed and validated again.
 Expected<Scenario> apply_patch(const Scenario& scenario, const Json& patch, const Catalog& catalog);

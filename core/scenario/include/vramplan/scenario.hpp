@@ -97,6 +97,8 @@ struct TrainSettings {
   // Images and audio per sample (images_per_sample, image_size, audio_seconds): their positions are
   // added to seq_len's text tokens (docs/scenario.md "Images and audio").
   MediaInput media;
+  // Model FLOPs utilisation of the training passes; absent: the GPU generation's band (docs/time-model.md).
+  std::optional<double> mfu;
 };
 
 // A vLLM release ("0.16", "0.11.2"), or the current one ("latest", the default): constants that changed
@@ -126,6 +128,9 @@ struct InferenceSettings {
   std::optional<std::int64_t> max_num_batched_tokens;
   VllmVersion vllm_version;
   MediaInput media;  // per request: image tokens join context_len's tokens in the KV cache
+  // Time model: prefill MFU and decode memory-bandwidth efficiency; absent: the default bands.
+  std::optional<double> mfu;
+  std::optional<double> decode_efficiency;
 };
 
 struct RewardModelSettings {
@@ -179,6 +184,21 @@ struct RlSettings {
   // Sequences per GPU in one log-prob (scoring) forward; absent: train.micro_batch_size (verl
   // log_prob_micro_batch_size_per_gpu, NeMo RL logprob_batch_size).
   std::optional<std::int64_t> logprob_micro_batch_size;
+  // Optimizer steps of the run (verl trainer.total_training_steps, NeMo RL grpo.max_num_steps); absent:
+  // dataset.samples x epochs / prompts_per_step when the dataset is given.
+  std::optional<std::int64_t> steps;
+};
+
+// The size of the job, for the run totals of the time model (time.run_seconds, gpu_hours, cost_usd).
+struct DatasetSettings {
+  std::optional<std::int64_t> tokens;   // training tokens per epoch (train)
+  std::optional<std::int64_t> samples;  // sequences of train.seq_len (train) or prompts (rl) per epoch
+  double epochs = 1;
+};
+
+// The cluster around the GPUs (time model only).
+struct ClusterSettings {
+  std::optional<double> inter_node_bytes_per_s;  // per GPU, one direction; absent: time::kInterNodeBytesPerS
 };
 
 struct Scenario {
@@ -192,6 +212,8 @@ struct Scenario {
   TrainSettings train;
   InferenceSettings inference;
   RlSettings rl;
+  DatasetSettings dataset;
+  ClusterSettings cluster;
   // Keys given a value other than their default that change nothing for this scenario (another
   // workload's section, vLLM's knobs with the hf engine, LoRA settings with method full): one warning
   // each, naming the key (ignored_key_warnings).
@@ -206,6 +228,10 @@ inline constexpr std::int64_t kMaxSeqLen = 16777216;  // 16M tokens
 inline constexpr std::int64_t kMaxParallel = 1024;    // tp, pp, cp
 inline constexpr std::int64_t kMaxLoraRank = 65536;
 inline constexpr std::int64_t kMaxGenerations = 4096;
+inline constexpr double kMinUtilisation = 0.01;           // train.mfu, inference.mfu, decode_efficiency
+inline constexpr std::int64_t kMaxDatasetTokens = 1000000000000000;  // 1e15
+inline constexpr double kMaxEpochs = 10000;
+inline constexpr double kMaxInterNodeBytesPerS = 1e13;  // 10 TB/s per GPU, beyond any NIC
 }  // namespace limits
 
 // Parses and validates a scenario document against the catalog. Errors carry JSON pointers.

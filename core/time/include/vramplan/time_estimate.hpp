@@ -35,6 +35,7 @@ struct TimeEstimate {
   std::vector<std::string> assumptions;
   std::vector<std::string> warnings;
   double utilisation = 0;         // the MFU (training) or decode efficiency (serving) used
+  double tokens_per_step = 0;     // training and RL: the tokens one optimizer step processes
   bool available = false;         // false: no GPU in the scenario, so no peak to divide by
 };
 
@@ -51,5 +52,10 @@ struct TimeInputs {
 };
 
 TimeEstimate estimate_time(const Scenario& scenario, const TimeInputs& inputs);
+
+// Run totals from the step time (core/time/src/time_totals.cpp): steps, epoch_seconds, run_seconds,
+// gpu_hours and cost_usd when the scenario sizes the job (dataset, rl.steps), and the cost of a million
+// tokens whenever the catalog prices the GPU. Called by estimate_time.
+void add_run_totals(const Scenario& scenario, TimeEstimate& estimate);
 
 }  // namespace vramplan::time
