@@ -65,6 +65,9 @@ void parse_whisper(ObjectReader& r, ModelConfig& m) {
   tower.stack = enc;
   tower.block_params = block;
   m.towers.push_back(tower);
+  m.audio_input.scheme = AudioScheme::whisper_windows;
+  m.audio_input.mel_bins = mels;
+  m.audio_input.window_positions = src_pos;
 }
 
 namespace {
@@ -89,13 +92,19 @@ std::vector<std::int64_t> read_int_list(ObjectReader& r, const char* key, std::v
 // mask_feature_prob is above 0; pos_conv_embed is Conv1d(hidden, hidden, num_conv_pos_embeddings, groups =
 // num_conv_pos_embedding_groups) under weight_norm(dim=2): weight_v (hidden x hidden/groups x kernel),
 // weight_g (1 x 1 x kernel) and a bias.
-std::int64_t wav2vec2_frontend(ObjectReader& r, std::int64_t hidden) {
+std::int64_t wav2vec2_frontend(ObjectReader& r, std::int64_t hidden, AudioInputSpec& spec) {
   const std::vector<std::int64_t> dims = read_int_list(r, "conv_dim", std::vector<std::int64_t>(7, 512), 1, kMaxHidden);
   const std::vector<std::int64_t> kernels = read_int_list(r, "conv_kernel", {10, 3, 3, 3, 3, 2, 2}, 1, 65536);
-  read_int_list(r, "conv_stride", {5, 2, 2, 2, 2, 2, 2}, 1, 65536);
+  const std::vector<std::int64_t> strides = read_int_list(r, "conv_stride", {5, 2, 2, 2, 2, 2, 2}, 1, 65536);
   if (kernels.size() != dims.size()) fail(r.pointer_of("conv_kernel"), "must have one entry per conv_dim entry");
+  if (strides.size() != dims.size()) fail(r.pointer_of("conv_stride"), "must have one entry per conv_dim entry");
   const bool bias = r.boolean("conv_bias", false);
   const std::string norm = r.choice("feat_extract_norm", {"group", "layer"}, "group");
+  spec.scheme = AudioScheme::conv_frames;
+  spec.conv_dim = dims;
+  spec.conv_kernel = kernels;
+  spec.conv_stride = strides;
+  spec.conv_norm_every_layer = norm == "layer";
   std::int64_t total = 0;
   for (std::size_t i = 0; i < dims.size(); ++i) {
     const std::int64_t in = i == 0 ? 1 : dims[i - 1];
@@ -149,7 +158,7 @@ void parse_wav2vec2(ObjectReader& r, ModelConfig& m) {
   m.max_position_embeddings = 0;  // convolutional positions: no table, no limit (0: unchecked)
   ExtraTower tower;
   tower.name = "audio_frontend";
-  tower.params = wav2vec2_frontend(r, s.hidden_size);
+  tower.params = wav2vec2_frontend(r, s.hidden_size, m.audio_input);
   m.towers.push_back(tower);
 }
 

@@ -18,7 +18,7 @@ namespace {
 // (SiglipMultiheadAttentionPoolingHead): probe, nn.MultiheadAttention, LayerNorm, MLP.
 // Gemma3MultiModalProjector (modeling_gemma3.py): mm_input_projection_weight (vision hidden x text
 // hidden) and mm_soft_emb_norm Gemma3RMSNorm(vision hidden).
-ExtraTower parse_siglip_with_gemma3_projector(ObjectReader& v, std::int64_t text_hidden) {
+ExtraTower parse_siglip_with_gemma3_projector(ObjectReader& v, std::int64_t text_hidden, VisionInputSpec& spec) {
   const std::int64_t h = v.integer("hidden_size", 1, kMaxHidden, 768);
   const std::int64_t inter = v.integer("intermediate_size", 1, kMaxIntermediate, 3072);
   const std::int64_t layers = v.integer("num_hidden_layers", 1, kMaxLayers, 12);
@@ -46,6 +46,14 @@ ExtraTower parse_siglip_with_gemma3_projector(ObjectReader& v, std::int64_t text
     total = add(total, head);
   }
   total = add(total, add(mul(h, text_hidden), h));  // Gemma3MultiModalProjector
+
+  spec.scheme = VisionScheme::pooled_fixed;
+  spec.patch = patch;
+  spec.channels = channels;
+  spec.image_size = image;
+  spec.marker_tokens = 2;  // processing_gemma3.py full_image_sequence: boi + image tokens + eoi
+  spec.projector_in = h;   // Gemma3MultiModalProjector: AvgPool2d, mm_soft_emb_norm, matmul to text hidden
+  spec.projector_out = text_hidden;
 
   ExtraTower tower;
   tower.name = "vision";
@@ -113,7 +121,9 @@ void parse_gemma3(ObjectReader& top, ModelConfig& m) {
   parse_gemma3_text(t, m);
   m.tie_word_embeddings = top.boolean("tie_word_embeddings", t.boolean("tie_word_embeddings", true));
   ObjectReader v = top.object("vision_config");
-  m.towers.push_back(parse_siglip_with_gemma3_projector(v, m.text.hidden_size));
+  m.towers.push_back(parse_siglip_with_gemma3_projector(v, m.text.hidden_size, m.vision_input));
+  // Gemma3Config mm_tokens_per_image (default 256): the pooled tokens of one image.
+  m.vision_input.tokens_per_image = top.integer("mm_tokens_per_image", 1, kMaxPositions, 256);
 }
 
 }  // namespace vramplan::hf

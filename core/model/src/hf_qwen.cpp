@@ -51,7 +51,14 @@ std::int64_t count_qwen_moe_layers(ObjectReader& r, std::int64_t layers) {
 // Linear(dim*m^2, dim*m^2) + Linear(dim*m^2, hidden_size), both with bias.
 // Qwen2_5_VLVisionBlock: norm1/norm2 Qwen2RMSNorm, same attention, Qwen2_5_VLMLP gate/up/down with bias;
 // Qwen2_5_VLPatchMerger: ln_q Qwen2RMSNorm(dim), mlp as above into out_hidden_size.
-ExtraTower parse_qwen_vl_vision(ObjectReader& v, bool v2_5) {
+// The image bounds of the Qwen checkpoints' preprocessor_config.json (Qwen/Qwen2-VL-*-Instruct and
+// Qwen/Qwen2.5-VL-*-Instruct: "min_pixels": 3136, "max_pixels": 12845056, as qwen-vl-utils MIN_PIXELS
+// 4 x 28 x 28 and MAX_PIXELS 16384 x 28 x 28), which AutoProcessor loads; the class defaults of
+// Qwen2VLImageProcessor (56 x 56 .. 28 x 28 x 1280) apply only without that file.
+constexpr std::int64_t kQwenVlMinPixels = 3136;
+constexpr std::int64_t kQwenVlMaxPixels = 12845056;
+
+ExtraTower parse_qwen_vl_vision(ObjectReader& v, bool v2_5, VisionInputSpec& spec) {
   const std::int64_t depth = v.integer("depth", 1, kMaxLayers, 32);
   const std::int64_t heads = v.integer("num_heads", 1, kMaxHeads, 16);
   std::int64_t channels = 3;
@@ -94,6 +101,17 @@ ExtraTower parse_qwen_vl_vision(ObjectReader& v, bool v2_5) {
   total = add(total, norm);                                                       // merger.ln_q
   total = add(total, add(mul(merged, merged), merged));                           // merger.mlp.0
   total = add(total, add(mul(merged, out), out));                                 // merger.mlp.2
+
+  spec.scheme = VisionScheme::qwen_dynamic;
+  spec.patch = patch;
+  spec.merge = merge;
+  spec.temporal = temporal;
+  spec.channels = channels;
+  spec.min_pixels = kQwenVlMinPixels;
+  spec.max_pixels = kQwenVlMaxPixels;
+  spec.projector_in = merged;
+  spec.projector_hidden = merged;
+  spec.projector_out = out;
 
   ExtraTower tower;
   tower.name = "vision";
@@ -180,7 +198,7 @@ void parse_qwen_vl(ObjectReader& top, ModelConfig& m, bool v2_5) {
   m.text.qkv_bias = true;
   read_qwen_sliding(r, m, 80);
   ObjectReader v = top.object("vision_config");
-  m.towers.push_back(parse_qwen_vl_vision(v, v2_5));
+  m.towers.push_back(parse_qwen_vl_vision(v, v2_5, m.vision_input));
 }
 
 }  // namespace vramplan::hf

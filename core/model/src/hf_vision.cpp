@@ -63,8 +63,8 @@ ExtraTower vision_tower(const VisionShape& v, std::int64_t params, std::int64_t 
 // Conv2d(channels, hidden, patch, stride patch, bias=False), position_embedding ((image/patch)^2 + 1
 // rows); pre_layrnorm; CLIPEncoderLayer: self_attn q/k/v/out_proj with bias, layer_norm1, mlp fc1/fc2
 // with bias, layer_norm2; post_layernorm.
-ExtraTower clip_vision(ObjectReader& v, const VisionDefaults& d) {
-  const VisionShape s = read_vision_shape(v, d);
+ExtraTower clip_vision(ObjectReader& v, const VisionDefaults& d, VisionShape& s) {
+  s = read_vision_shape(v, d);
   const std::int64_t h = s.hidden;
   const std::int64_t ln = mul(2, h);
   const std::int64_t attention = mul(4, add(mul(h, h), h));
@@ -145,13 +145,24 @@ void parse_llava(ObjectReader& top, ModelConfig& m) {
     count_generically(top, m);
     return;
   }
-  ExtraTower tower = clip_vision(v, present ? kClipDefaults : kLlavaClipDefaults);
+  VisionShape shape{};
+  ExtraTower tower = clip_vision(v, present ? kClipDefaults : kLlavaClipDefaults, shape);
   const bool bias = top.boolean("multimodal_projector_bias", true);
   const std::int64_t in = mul(tower.stack.hidden_size, feature_layer_count(top));
   const std::int64_t text = m.text.hidden_size;
   const std::int64_t projector = add(add(mul(in, text), bias ? text : 0), add(mul(text, text), bias ? text : 0));
   tower.params = add(tower.params, projector);
   m.towers.push_back(tower);
+  // The image processor resizes to the tower's image_size; one class token runs with the patches.
+  VisionInputSpec& spec = m.vision_input;
+  spec.scheme = VisionScheme::fixed_grid;
+  spec.patch = shape.patch;
+  spec.channels = shape.channels;
+  spec.image_size = shape.image;
+  spec.class_tokens = 1;
+  spec.projector_in = in;
+  spec.projector_hidden = text;
+  spec.projector_out = text;
 }
 
 // Mistral3Config: vision_config PixtralVisionConfig, text_config MistralConfig, spatial_merge_size 2,

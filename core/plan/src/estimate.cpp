@@ -8,7 +8,9 @@
 
 #include "vramplan/estimate.hpp"
 #include "vramplan/memory.hpp"
+#include "vramplan/memory_media.hpp"
 #include "vramplan/text_format.hpp"
+#include "media_inputs.hpp"
 #include "train/train_terms.hpp"
 
 namespace vramplan {
@@ -59,7 +61,15 @@ std::optional<Error> check_tp_heads(const TransformerStack& s, std::int64_t tp, 
 // Training: every line is a Term of train/train_terms.hpp (bytes and formula text together); this only
 // orders them, applies the peak rule and sums the levels.
 
-Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& loss) {
+// The vision / audio towers over the sample's images and audio (memory_vision.cpp, memory_audio.cpp), as Terms.
+train::Term media_training_term(const train::TrainLayout& l, const MediaTokens& media, bool vision) {
+  const double samples = static_cast<double>(l.t.micro_batch_size);
+  MediaTerm m = vision ? vision_training_bytes(l.m, media, l.ac, samples, l.t.gradient_checkpointing)
+                       : audio_training_bytes(l.m, media, l.ac, samples, l.t.gradient_checkpointing);
+  return {m.bytes, std::move(m.formula), vision ? "Vision tower activations" : "Audio encoder activations"};
+}
+
+Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& loss, const MediaTokens& media) {
   using namespace train;
   Term master, grads, optimizer, lora;
   if (l.full) {
@@ -72,10 +82,12 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
   Term weights = weights_term(l), gathered = gathered_term(l), ddp = ddp_buckets_term(l);
   Term activations = activations_term(l), dispatch = moe_dispatch_term(l), logits = logits_term(l, loss);
   Term autocast = autocast_term(l);
+  Term vision = media_training_term(l, media, true), audio = media_training_term(l, media, false);
   const double persistent =
       weights.bytes + master.bytes + grads.bytes + optimizer.bytes + lora.bytes + gathered.bytes + ddp.bytes;
-  const double activation_bytes = activations.bytes + logits.bytes;
-  Peak peak = peak_rule(l, activations.bytes + logits.bytes + autocast.bytes + dispatch.bytes, optimizer_step_term(l));
+  const double activation_bytes = activations.bytes + logits.bytes + vision.bytes + audio.bytes;
+  Peak peak = peak_rule(l, activations.bytes + logits.bytes + autocast.bytes + dispatch.bytes + vision.bytes + audio.bytes,
+                        optimizer_step_term(l));
 
   Breakdown b;
   b.phase = "train";
@@ -93,6 +105,8 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
   if (!peak.step_peak) {
     add(b, "activations", std::move(activations), Level::transient);
     if (dispatch.bytes > 0) add(b, "moe_dispatch", std::move(dispatch), Level::transient);
+    if (vision.bytes > 0) add(b, "vision_activations", std::move(vision), Level::transient);
+    if (audio.bytes > 0) add(b, "audio_activations", std::move(audio), Level::transient);
     add(b, "logits", std::move(logits), Level::transient);
     if (autocast.bytes > 0) add(b, "autocast_cache", std::move(autocast), Level::transient);
   } else {
@@ -147,16 +161,18 @@ void add_expert_warnings(Breakdown& b, const ModelConfig& m, const ParamCounts& 
 
 }  // namespace
 
-Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCounts& params, const TrainSettings& train,
+Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCounts& params, const TrainSettings& given,
                                       std::int64_t gpus, const LossOptions& loss) {
   const TransformerStack& s = model.text;
+  const MediaTokens media = media_tokens(model, given.media);
+  const TrainSettings train = with_media_positions(given, media);
   if (auto e = check_tensor_parallel(s, train.tp, "/train/tp")) return *e;
   if (train.pp > s.layers) {
     return bad("/train/pp", format("must be at most the model's %lld layers, got %lld", static_cast<long long>(s.layers),
                                    static_cast<long long>(train.pp)));
   }
   const train::TrainLayout n(model, params, train, static_cast<double>(gpus));
-  Breakdown b = training_breakdown(n, loss);
+  Breakdown b = training_breakdown(n, loss, media);
   if (shards_params(train.sharding) || train.sharding != Sharding::none) {
     if (n.dp * static_cast<double>(train.cp) <= 1) {
       b.warnings.push_back(format("train.sharding \"%s\" over one data-parallel rank shards nothing; it needs gpus > "
@@ -186,9 +202,7 @@ Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCount
   if (train.attention == Attention::flash && model.kind == ModelKind::encoder) {
     b.warnings.push_back("FlashAttention is not available for this encoder in transformers; sdpa or eager applies");
   }
-  if (!model.towers.empty()) {
-    b.warnings.push_back("activations of vision/audio towers are not included (text stack only)");
-  }
+  add_media_warnings(b, model, media, given.media, "train");
   add_expert_warnings(b, model, params, train, n);
   if (auto e = check_total(b)) return *e;
   return b;
@@ -212,6 +226,9 @@ struct InferenceShape {
   double layer_token = 0;  // the larger of a dense and a MoE block's working set per token
   bool vllm = false;
   std::string weight_formula, kv_formula;
+  // Images and audio (plan/src/media_inputs.cpp): the towers' forward and Whisper's cross-attention cache
+  // per sequence.
+  MediaTerm tower, cross;
 };
 
 std::string inference_weight_formula(const TransformerStack& s, const InferenceSettings& inf, double quantized,
@@ -298,7 +315,7 @@ void hf_breakdown(Breakdown& b, InferenceStats& st, const TransformerStack& s, c
   double scores = inf.attention == Attention::eager ? eager_scores_bytes(s, x.batch, x.context, x.e, x.tp) : 0.0;
   const double logits = x.batch * x.vocab * 4.0 * 2.0;  // last-token logits upcast to fp32, + softmax in sampling
   act += scores;
-  const double transient = act + logits;
+  const double transient = act + logits + x.tower.bytes;
   train::Term allocator = train::allocator_term(transient);
   train::Term context = train::cuda_context_term(x.mp, "");
   add(b, "weights", format("Model weights (%s)", to_string(inf.weight_dtype)), x.weights, x.weight_formula);
@@ -309,10 +326,11 @@ void hf_breakdown(Breakdown& b, InferenceStats& st, const TransformerStack& s, c
              scores > 0 ? format(" + eager scores batch x heads x ctx^2 x (%.0f + 2 x 4 B) = %s", x.e, gib(scores).c_str()).c_str()
                         : ""),
       Level::transient);
+  add_media_inference_lines(b, x.tower, x.cross, x.batch / x.pp);
   add(b, "logits", "Next-token logits (fp32)", logits, format("%.0f sequences x %.0f vocab x 4 B x 2", x.batch, x.vocab),
       Level::transient);
   b.activation_bytes = transient;
-  b.allocated_bytes = x.weights + kv_bytes + transient;
+  b.allocated_bytes = x.weights + kv_bytes + x.cross.bytes * x.batch / x.pp + transient;
   b.reserved_bytes = b.allocated_bytes + allocator.bytes;
   b.device_bytes = b.reserved_bytes + context.bytes;
   add(b, "allocator", std::move(allocator), Level::cache);
@@ -352,6 +370,10 @@ train::Term vllm_profiling_reserve(const InferenceSettings& inf, const GpuSpec* 
 void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& inf, const GpuSpec* gpu,
                     const InferenceShape& x) {
   train::Term reserve = vllm_profiling_reserve(inf, gpu, x);
+  if (x.tower.bytes > reserve.bytes) {
+    reserve.bytes = x.tower.bytes;
+    reserve.formula += "; the vision/audio encoder's forward is larger: " + x.tower.formula;
+  }
   const double act = reserve.bytes;
   const double non_torch = kVllmNonTorchBytes + (x.mp > 1 ? kNcclBytes : 0.0);
   double pool = 0;
@@ -374,7 +396,7 @@ void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& i
   const double blocks = block_bytes > 0 ? std::floor(pool / block_bytes) : 0.0;
   st.kv_tokens = blocks * kVllmBlockSize;
   const double seq_tokens = std::ceil(x.context / kVllmBlockSize) * kVllmBlockSize;
-  const double seq_bytes = kv_cache_bytes(x.kv, 1.0, seq_tokens) / x.pp;
+  const double seq_bytes = (kv_cache_bytes(x.kv, 1.0, seq_tokens) + x.cross.bytes) / x.pp;
   st.max_concurrent_sequences = seq_bytes > 0 ? std::floor(blocks * block_bytes / seq_bytes) : 0.0;
   st.start_bytes = x.weights + act + non_torch + seq_bytes;
   if (gpu != nullptr && st.max_concurrent_sequences < x.batch) {
@@ -404,9 +426,11 @@ void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& i
 }  // namespace
 
 Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCounts& params,
-                                       const InferenceSettings& inf, std::int64_t gpus, const GpuSpec* gpu,
+                                       const InferenceSettings& given, std::int64_t gpus, const GpuSpec* gpu,
                                        InferenceStats* stats) {
   const TransformerStack& s = model.text;
+  const MediaTokens media = media_tokens(model, given.media);
+  const InferenceSettings inf = with_media_positions(given, media);
   if (auto e = check_tensor_parallel(s, inf.tp, "/inference/tp")) return *e;
   if (inf.pp > s.layers) {
     return bad("/inference/pp", format("must be at most the model's %lld layers, got %lld",
@@ -415,7 +439,9 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
   Breakdown b;
   b.phase = "inference";
   InferenceStats st;
-  const InferenceShape x = inference_shape(model, params, inf);
+  InferenceShape x = inference_shape(model, params, inf);
+  x.tower = media_inference_term(model, media, x.e, x.tp, inf.attention, x.vllm ? 1.0 : x.batch);
+  x.cross = cross_attention_cache_bytes(model, media, x.kv_elem, x.tp, 1.0);
   st.kv_bytes_per_token = x.kv_token;
   if (!x.vllm) {
     hf_breakdown(b, st, s, inf, x);
@@ -426,6 +452,11 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
     b.warnings.push_back(format("inference.context_len %lld exceeds the model's context of %lld tokens",
                                 static_cast<long long>(inf.context_len),
                                 static_cast<long long>(model.max_position_embeddings)));
+  }
+  add_media_warnings(b, model, media, given.media, "inference");
+  if (x.vllm && x.tower.bytes > 0) {
+    b.warnings.push_back("vLLM profiles its vision/audio encoder on dummy inputs of the processor's largest size; the "
+                         "reserve counts the encoder over one request's inputs as given");
   }
   (void)gpus;
   if (inf.ep > 1 && params.routed_experts == 0) b.warnings.push_back("inference.ep has no effect: the model has no routed experts");

@@ -1,8 +1,10 @@
 #include "vramplan/scenario.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
+#include "scenario_media.hpp"
 #include "scenario_workload.hpp"
 
 namespace vramplan {
@@ -76,12 +78,8 @@ E read_enum(ObjectReader& r, std::string_view key, const NameTable<E, N>& table,
 }
 
 bool iequals_ascii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string did_you_mean(const std::vector<std::string>& ids, const std::string& query) {
@@ -146,6 +144,7 @@ TrainSettings read_train(ObjectReader r) {
   t.etp = r.optional_integer("etp", 1, limits::kMaxParallel);
   t.offload_optimizer = r.boolean("offload_optimizer", t.offload_optimizer);
   t.offload_params = r.boolean("offload_params", t.offload_params);
+  t.media = read_media(r);
   t.mfu = r.optional_number("mfu", limits::kMinUtilisation, 1.0);
   r.reject_unknown_keys();
   return t;
@@ -199,6 +198,7 @@ InferenceSettings read_inference(ObjectReader r) {
   s.max_num_seqs = r.optional_integer("max_num_seqs", 1, limits::kMaxBatch);
   s.max_num_batched_tokens = r.optional_integer("max_num_batched_tokens", 1, limits::kMaxSeqLen);
   s.vllm_version = read_vllm_version(r);
+  s.media = read_media(r);
   s.mfu = r.optional_number("mfu", limits::kMinUtilisation, 1.0);
   s.decode_efficiency = r.optional_number("decode_efficiency", limits::kMinUtilisation, 1.0);
   r.reject_unknown_keys();
@@ -460,6 +460,7 @@ Json scenario_to_json(const Scenario& s) {
                           {"max_num_seqs", optional_to_json(i.max_num_seqs)},
                           {"max_num_batched_tokens", optional_to_json(i.max_num_batched_tokens)},
                           {"vllm_version", i.vllm_version.text}};
+  media_to_json(t.media, i.media, out);
   const RlSettings& rl = s.rl;
   const RolloutSettings& ro = rl.rollout;
   Json reward = rl.reward_model ? Json{{"model", model_to_json(rl.reward_model->model)},

@@ -27,6 +27,10 @@ bool starts_with(std::string_view text, std::string_view prefix) { return text.s
 Json workloads_of(const std::string& key) {
   const Json all{to_string(Workload::train), to_string(Workload::rl), to_string(Workload::inference)};
   if (key == "train.seq_len" || key == "dataset.tokens") return Json{to_string(Workload::train)};
+  // Images and audio are added to train.seq_len's sequence; RL's sequences come from the rollout.
+  if (key == "train.images_per_sample" || starts_with(key, "train.image_size") || key == "train.audio_seconds") {
+    return Json{to_string(Workload::train)};
+  }
   // The dataset and the cluster size the training run (docs/time-model.md "Run totals").
   if (starts_with(key, "dataset.") || starts_with(key, "cluster.")) {
     return Json{to_string(Workload::train), to_string(Workload::rl)};

@@ -7,35 +7,12 @@
 
 #include "vramplan/api.hpp"
 #include "vramplan/scenario.hpp"
+#include "estimate_test_support.hpp"
 
 using namespace vramplan;
+using namespace vramplan::estimate_test;
 
 namespace {
-
-Json run(const std::string& text) {
-  auto r = api::estimate(Json::parse(text));
-  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().line()));
-  return r.value();
-}
-
-std::string error_line(const std::string& text) {
-  auto r = api::estimate(Json::parse(text));
-  return r.ok() ? "(no error)" : r.error().line();
-}
-
-double component(const Json& result, const char* id) {
-  for (const Json& c : result.at("per_gpu").at("components")) {
-    if (c.at("id") == id) return c.at("bytes").get<double>();
-  }
-  return 0;
-}
-
-bool has_warning(const Json& result, const std::string& part) {
-  for (const Json& w : result.at("warnings")) {
-    if (w.get<std::string>().find(part) != std::string::npos) return true;
-  }
-  return false;
-}
 
 Json params(const char* id) {
   auto r = api::params_from_catalog_id(id);

@@ -7,6 +7,7 @@
 
 #include "vramplan/error.hpp"
 #include "vramplan/json_reader.hpp"
+#include "vramplan/media.hpp"
 
 namespace vramplan {
 
@@ -121,6 +122,9 @@ struct ModelConfig {
   // not built by transformers' DeepseekV3ForCausalLM, so not counted in the parameters.
   std::int64_t nextn_predict_layers = 0;
   std::vector<ExtraTower> towers;  // vision / audio encoders and projectors
+  // How images and audio become positions (media.hpp); scheme none: the model reads no such input.
+  VisionInputSpec vision_input;
+  AudioInputSpec audio_input;
   // How the parameters were counted: "exact" (a reader written from this model_type's transformers
   // modeling file) or "generic" (hf_generic.cpp: the standard config keys under stated assumptions).
   std::string counter = "exact";

@@ -96,6 +96,7 @@ void critic_model(const ModelConfig& policy, const ParamCounts& p, ModelConfig* 
 TrainSettings rl_train_settings(const Scenario& s) {
   TrainSettings train = s.train;
   train.seq_len = rl_scored_sequence_len(s);
+  train.media = MediaInput{};  // train.images_per_sample / audio_seconds are read by the train workload only
   if (s.rl.algorithm == RlAlgorithm::dpo) train.micro_batch_size *= 2;
   return train;
 }

@@ -94,6 +94,9 @@ struct TrainSettings {
   std::int64_t expert_tp() const { return etp.value_or(tp); }
   bool offload_optimizer = false;
   bool offload_params = false;
+  // Images and audio per sample (images_per_sample, image_size, audio_seconds): their positions are
+  // added to seq_len's text tokens (docs/scenario.md "Images and audio").
+  MediaInput media;
   // Model FLOPs utilisation of the training passes; absent: the GPU generation's band (docs/time-model.md).
   std::optional<double> mfu;
 };
@@ -124,6 +127,7 @@ struct InferenceSettings {
   std::optional<std::int64_t> max_num_seqs;
   std::optional<std::int64_t> max_num_batched_tokens;
   VllmVersion vllm_version;
+  MediaInput media;  // per request: image tokens join context_len's tokens in the KV cache
   // Time model: prefill MFU and decode memory-bandwidth efficiency; absent: the default bands.
   std::optional<double> mfu;
   std::optional<double> decode_efficiency;

@@ -1,0 +1,106 @@
+// The vision tower over the positions images become (docs/memory-model.md "Images and audio").
+//
+// A ViT block is a transformer block over the image's patches: its saved tensors per position are the
+// text block's (memory_activations.cpp layer_activation_bytes_per_token) with the tower's own shape
+// from vision_config (Qwen2_5_VisionTransformerPretrainedModel: RMSNorm, gated MLP, qkv bias;
+// CLIPEncoderLayer / SiglipEncoderLayer: LayerNorm, GELU MLP, biases). Attention runs within one image
+// (Qwen: cu_seqlens per image, or per window; CLIP/SigLIP: a batch of images), so eager attention's
+// scores are per image (the positions of one image squared; Qwen2.5-VL's windowed layers hold less:
+// counted as full-image attention). Every tower drops no hidden states (dropout 0 in all three configs).
+// The projector's saved tensors follow its modules:
+//   - Qwen2_5_VLPatchMerger: ln_q (RMSNorm, fp32 input kept; normalised output when trained) over every
+//     patch, then mlp Linear(h m^2, h m^2) -> GELU -> Linear(h m^2, out) over the merged tokens: inputs
+//     of both linears and GELU's input;
+//   - LlavaMultiModalProjector: linear_1 -> GELU -> linear_2 over the image tokens;
+//   - Gemma3MultiModalProjector: AvgPool2d (keeps nothing), mm_soft_emb_norm (RMSNorm) over the pooled
+//     tokens, a matmul reading the normalised tokens.
+// The processor's pixel_values are fp32 (kept by the batch) and cast to the compute dtype for the patch
+// embedding, which keeps that copy.
+#include <algorithm>
+#include <string>
+
+#include "vramplan/memory_media.hpp"
+#include "vramplan/text_format.hpp"
+
+namespace vramplan::memory {
+namespace {
+
+using text::format;
+using text::gib;
+
+// Projector bytes kept for backward for one image.
+double projector_bytes(const VisionInputSpec& v, const MediaTokens& t, double h, const ActivationConfig& c) {
+  const double e = c.compute;
+  const double positions = static_cast<double>(t.tower_positions);
+  const double image_tokens = static_cast<double>(t.tokens_per_image - v.marker_tokens);
+  const double in = static_cast<double>(v.projector_in);
+  const double hidden = static_cast<double>(v.projector_hidden);
+  const double rms = 4.0 + (c.full ? c.residual : 0.0);  // RMSNorm: fp32 input, + normalised when trained
+  switch (v.scheme) {
+    case VisionScheme::qwen_dynamic: return positions * h * rms + image_tokens * (in + 2.0 * hidden) * e;
+    case VisionScheme::fixed_grid: return image_tokens * (in + 2.0 * hidden) * e;
+    case VisionScheme::pooled_fixed: return image_tokens * h * (4.0 + e);
+    case VisionScheme::none: break;
+  }
+  return 0;
+}
+
+}  // namespace
+
+const ExtraTower* find_tower(const ModelConfig& model, const char* name) {
+  for (const ExtraTower& t : model.towers) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+MediaTerm vision_training_bytes(const ModelConfig& m, const MediaTokens& t, const ActivationConfig& c, double samples,
+                                bool checkpointing) {
+  MediaTerm out;
+  const ExtraTower* tower = find_tower(m, "vision");
+  if (tower == nullptr || tower->stack.layers <= 0 || t.images <= 0 || t.tower_positions <= 0) return out;
+  const TransformerStack& s = tower->stack;
+  ActivationConfig tc = c;
+  tc.dropout = false;
+  const double images = static_cast<double>(t.images) * samples;
+  const double positions = static_cast<double>(t.tower_positions);
+  const double h = static_cast<double>(s.hidden_size);
+  const double layers = static_cast<double>(s.layers);
+  const double per_position = layer_activation_bytes_per_token(s, tc, positions, false);
+  const double blocks = checkpointing ? positions * (layers * h * c.residual + per_position) : positions * layers * per_position;
+  const double pixels = positions * static_cast<double>(t.pixel_values_per_position) * (4.0 + c.compute);
+  const double projector = projector_bytes(m.vision_input, t, h, c);
+  out.bytes = images * (blocks + pixels + projector);
+  out.formula = format("%.0f images (%lld per sample x %.0f samples) x [%s: %.0f positions x %s + pixel_values %.0f x "
+                       "%lld x (4 + %.0f) B + projector %s] = %s per image; %s",
+                       images, static_cast<long long>(t.images), samples,
+                       checkpointing ? "checkpointed blocks" : "blocks", positions,
+                       checkpointing ? format("(%.0f layers x %.0f h x %.0f B + one block %.0f B)", layers, h, c.residual,
+                                              per_position).c_str()
+                                     : format("%.0f layers x %.0f B", layers, per_position).c_str(),
+                       positions, static_cast<long long>(t.pixel_values_per_position), c.compute, gib(projector).c_str(),
+                       gib(blocks + pixels + projector).c_str(), t.rule.c_str());
+  return out;
+}
+
+MediaTerm vision_inference_bytes(const ModelConfig& m, const MediaTokens& t, double compute_bytes, double tp,
+                                 Attention attention, double sequences) {
+  MediaTerm out;
+  const ExtraTower* tower = find_tower(m, "vision");
+  if (tower == nullptr || tower->stack.layers <= 0 || t.images <= 0 || t.tower_positions <= 0) return out;
+  const TransformerStack& s = tower->stack;
+  const double images = static_cast<double>(t.images) * sequences;
+  const double positions = static_cast<double>(t.tower_positions);
+  const double per_position = inference_layer_bytes_per_token(s, compute_bytes, tp, false);
+  const double pixels = positions * static_cast<double>(t.pixel_values_per_position) * (4.0 + compute_bytes);
+  const double scores = attention == Attention::eager ? eager_scores_bytes(s, 1.0, positions, compute_bytes, tp) : 0.0;
+  out.bytes = images * (positions * per_position + pixels + scores);
+  out.formula = format("%.0f images x (%.0f positions x %.0f B (one block's working set) + pixel_values %.0f x %lld x "
+                       "(4 + %.0f) B%s); %s",
+                       images, positions, per_position, positions, static_cast<long long>(t.pixel_values_per_position),
+                       compute_bytes, scores > 0 ? format(" + eager scores %s", gib(scores).c_str()).c_str() : "",
+                       t.rule.c_str());
+  return out;
+}
+
+}  // namespace vramplan::memory

@@ -1,0 +1,99 @@
+#pragma once
+// Images and audio as model inputs: how a model's own vision or audio front end turns them into
+// positions (issue 17 item 2). The readers (hf_*.cpp) fill the specs from config.json; media_tokens()
+// applies the family's image processor or feature extractor rule (core/model/src/media_tokens.cpp,
+// each rule cited there). The memory of those positions is core/memory (memory_vision.cpp,
+// memory_audio.cpp).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vramplan {
+
+// How a family's image processor and vision tower turn one image into positions.
+enum class VisionScheme {
+  none,          // no vision tower
+  qwen_dynamic,  // Qwen2-VL / Qwen2.5-VL: smart_resize to multiples of patch x merge within pixel bounds
+  fixed_grid,    // CLIP (LLaVA): resized to image_size; (image_size / patch)^2 patches (+ class token)
+  pooled_fixed,  // Gemma 3 (SigLIP): resized to image_size, pooled to mm_tokens_per_image tokens
+};
+
+struct VisionInputSpec {
+  VisionScheme scheme = VisionScheme::none;
+  std::int64_t patch = 0;
+  std::int64_t merge = 1;           // spatial merge (Qwen): merge^2 patches become one LM token
+  std::int64_t temporal = 1;        // temporal patch (Qwen): a still image is repeated this many times
+  std::int64_t channels = 3;
+  std::int64_t image_size = 0;      // fixed_grid / pooled_fixed: the processor's square resize target
+  std::int64_t class_tokens = 0;    // tower positions besides the patches (CLIP's class embedding)
+  std::int64_t tokens_per_image = 0;  // pooled_fixed: mm_tokens_per_image
+  std::int64_t marker_tokens = 0;   // tokens the processor adds around each image (Gemma 3 boi/eoi)
+  std::int64_t min_pixels = 0;      // qwen_dynamic: the checkpoint processor's bounds
+  std::int64_t max_pixels = 0;
+  // Projector (LLaVA linear-GELU-linear, Qwen patch merger, Gemma 3 pooling + linear): widths of its
+  // input per LM token, its hidden layer and its output, for its activations.
+  std::int64_t projector_in = 0, projector_hidden = 0, projector_out = 0;
+};
+
+enum class AudioScheme {
+  none,
+  whisper_windows,  // Whisper: 30 s windows of num_mel_bins x 3000 frames, conv stride 2 -> 1500 positions
+  conv_frames,      // wav2vec 2.0: the convolutional feature encoder's strides over the raw waveform
+};
+
+struct AudioInputSpec {
+  AudioScheme scheme = AudioScheme::none;
+  std::int64_t sampling_rate = 16000;
+  std::int64_t mel_bins = 0;            // whisper
+  std::int64_t window_positions = 0;    // whisper: max_source_positions (encoder positions per window)
+  std::vector<std::int64_t> conv_dim, conv_kernel, conv_stride;  // conv_frames
+  bool conv_norm_every_layer = false;   // wav2vec2 feat_extract_norm "layer" (else only after the first)
+};
+
+// What a scenario feeds the model besides text, per sample (training) or per request (inference).
+struct MediaInput {
+  std::int64_t images = 0;        // images_per_sample
+  std::int64_t image_width = 1024;
+  std::int64_t image_height = 1024;
+  double audio_seconds = 0;
+  bool empty() const { return images == 0 && audio_seconds <= 0; }
+};
+
+// The positions those inputs become.
+struct MediaTokens {
+  // Language model: positions added to every sequence (image tokens and markers), or, for an audio
+  // encoder that is the model itself (wav2vec2), the frames that replace the sequence.
+  std::int64_t llm_tokens = 0;
+  std::int64_t sequence_frames = 0;  // > 0: the text stack's sequence is these frames (wav2vec2)
+  // Vision: per image, the processor's resized size, the tower's positions and the LM tokens.
+  std::int64_t images = 0;
+  std::int64_t resized_width = 0, resized_height = 0;
+  std::int64_t tower_positions = 0;      // positions every ViT block runs over, per image
+  std::int64_t tokens_per_image = 0;     // LM positions per image (markers included)
+  std::int64_t pixel_values_per_position = 0;  // input elements per tower position (C x T x P x P)
+  // Audio: encoder windows per sample and positions per window (whisper), or frames (wav2vec2).
+  std::int64_t audio_windows = 0;
+  std::int64_t audio_positions = 0;      // per window: the encoder's positions
+  std::int64_t audio_input_frames = 0;   // per window: mel frames (whisper) or waveform samples (wav2vec2)
+  std::string rule;                      // how the counts were derived, with the numbers
+  std::vector<std::string> warnings;
+};
+
+struct ModelConfig;
+
+// The positions `input` becomes for `model`. Inputs the model cannot read (images for a text model)
+// give zero positions and a warning naming them.
+MediaTokens media_tokens(const ModelConfig& model, const MediaInput& input);
+
+// Qwen2VLImageProcessor smart_resize (transformers image_processing_qwen2_vl.py): {height, width}.
+struct ResizedImage {
+  std::int64_t height = 0, width = 0;
+};
+ResizedImage qwen_smart_resize(std::int64_t height, std::int64_t width, std::int64_t factor, std::int64_t min_pixels,
+                               std::int64_t max_pixels);
+
+// Wav2Vec2Model._get_feat_extract_output_lengths: floor((L - kernel) / stride) + 1 per conv layer.
+std::int64_t conv_output_length(std::int64_t samples, const std::vector<std::int64_t>& kernel,
+                                const std::vector<std::int64_t>& stride);
+
+}  // namespace vramplan

@@ -1,0 +1,181 @@
+// Images and audio -> positions, as each family's processor does it (media.hpp). Every rule cites the
+// transformers file it follows.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "vramplan/media.hpp"
+#include "vramplan/model.hpp"
+#include "vramplan/text_format.hpp"
+
+namespace vramplan {
+namespace {
+
+using text::format;
+
+long long ll(std::int64_t v) { return static_cast<long long>(v); }
+
+// Python's round(): to nearest, ties to even (std::nearbyint in the default rounding mode).
+std::int64_t round_by_factor(double number, std::int64_t factor) {
+  return static_cast<std::int64_t>(std::nearbyint(number / static_cast<double>(factor))) * factor;
+}
+std::int64_t floor_by_factor(double number, std::int64_t factor) {
+  return static_cast<std::int64_t>(std::floor(number / static_cast<double>(factor))) * factor;
+}
+std::int64_t ceil_by_factor(double number, std::int64_t factor) {
+  return static_cast<std::int64_t>(std::ceil(number / static_cast<double>(factor))) * factor;
+}
+
+// Qwen2-VL / Qwen2.5-VL (image_processing_qwen2_vl.py _preprocess): smart_resize with factor patch x
+// merge, then grid_h = height / patch, grid_w = width / patch patches (a still image is repeated
+// temporal_patch_size times, so grid_t = 1 and each patch holds C x T x P x P values); the vision
+// tower's blocks run over grid_h x grid_w patches and the PatchMerger gives grid_h x grid_w / merge^2
+// LM tokens (processing_qwen2_vl.py: image_grid_thw.prod() // merge_size**2 <|image_pad|> tokens).
+void qwen_dynamic(const VisionInputSpec& v, const MediaInput& in, MediaTokens& t) {
+  const std::int64_t factor = v.patch * v.merge;
+  if (std::max(in.image_width, in.image_height) > 200 * std::min(in.image_width, in.image_height)) {
+    t.warnings.push_back("the Qwen2-VL image processor refuses images with an aspect ratio above 200 (smart_resize)");
+  }
+  const ResizedImage r = qwen_smart_resize(in.image_height, in.image_width, factor, v.min_pixels, v.max_pixels);
+  t.resized_height = r.height;
+  t.resized_width = r.width;
+  t.tower_positions = (r.height / v.patch) * (r.width / v.patch);
+  t.tokens_per_image = t.tower_positions / (v.merge * v.merge);
+  t.pixel_values_per_position = v.channels * v.temporal * v.patch * v.patch;
+  t.rule = format("smart_resize(%lldx%lld, factor %lld, pixels %lld..%lld) = %lldx%lld; %lld x %lld patches of %lld; "
+                  "/ merge %lld^2 = %lld tokens per image",
+                  ll(in.image_width), ll(in.image_height), ll(factor), ll(v.min_pixels), ll(v.max_pixels), ll(r.width),
+                  ll(r.height), ll(r.width / v.patch), ll(r.height / v.patch), ll(v.patch), ll(v.merge),
+                  ll(t.tokens_per_image));
+}
+
+// CLIP in LLaVA (CLIPImageProcessor: resize shortest edge + center crop to image_size, whatever the
+// input size): (image_size / patch)^2 patches and the class embedding run through the tower; the
+// default vision_feature_select_strategy drops the class token, so (image_size / patch)^2 LM tokens
+// (processing_llava.py num_image_tokens; modeling_llava.py get_image_features).
+// Gemma 3 (Gemma3ImageProcessor resizes to image_size; Gemma3MultiModalProjector average-pools the
+// (image_size / patch)^2 SigLIP positions to mm_tokens_per_image; processing_gemma3.py wraps them in
+// boi and eoi tokens).
+void fixed_size(const VisionInputSpec& v, MediaTokens& t) {
+  const std::int64_t side = v.image_size / v.patch;
+  t.resized_height = t.resized_width = v.image_size;
+  t.tower_positions = side * side + v.class_tokens;
+  const std::int64_t image_tokens = v.scheme == VisionScheme::pooled_fixed ? v.tokens_per_image : side * side;
+  t.tokens_per_image = image_tokens + v.marker_tokens;
+  t.pixel_values_per_position = v.channels * v.patch * v.patch;
+  t.rule = format("resized to %lldx%lld (the vision config's image_size); (%lld / patch %lld)^2 = %lld patches%s; %lld "
+                  "tokens per image%s",
+                  ll(v.image_size), ll(v.image_size), ll(v.image_size), ll(v.patch), ll(side * side),
+                  v.class_tokens > 0 ? " + class token" : "", ll(image_tokens),
+                  v.marker_tokens > 0 ? format(" + %lld boi/eoi markers", ll(v.marker_tokens)).c_str() : "");
+}
+
+// Whisper (feature_extraction_whisper.py: chunk_length 30 s at 16 kHz, hop_length 160 -> 3000 mel
+// frames, shorter audio padded and longer audio truncated; modeling_whisper.py WhisperEncoder: conv1
+// stride 1, conv2 stride 2, and it requires exactly max_source_positions x 2 input frames).
+// Long-form generation transcribes window after window: one window per sequence is in memory.
+void whisper(const AudioInputSpec& a, const MediaInput& in, MediaTokens& t) {
+  t.audio_windows = 1;
+  t.audio_positions = a.window_positions;
+  t.audio_input_frames = a.window_positions * 2;
+  if (in.audio_seconds > 30.0) {
+    t.warnings.push_back(format("Whisper reads one 30 s window (%lld mel frames) at a time: the %.1f s of audio are "
+                                "truncated by the feature extractor in training, transcribed window after window by "
+                                "long-form generation",
+                                ll(t.audio_input_frames), in.audio_seconds));
+  }
+  t.rule = format("%.1f s padded/truncated to one 30 s window: %lld mel bins x %lld frames -> conv2 stride 2 -> %lld "
+                  "encoder positions",
+                  in.audio_seconds, ll(a.mel_bins), ll(t.audio_input_frames), ll(a.window_positions));
+}
+
+// wav2vec 2.0 (Wav2Vec2FeatureEncoder over the raw 16 kHz waveform; frame count by
+// _get_feat_extract_output_lengths): the frames are the transformer encoder's sequence.
+void conv_frames(const AudioInputSpec& a, const MediaInput& in, MediaTokens& t) {
+  const std::int64_t samples = static_cast<std::int64_t>(std::llround(in.audio_seconds * static_cast<double>(a.sampling_rate)));
+  t.audio_windows = 1;
+  t.audio_input_frames = samples;
+  t.audio_positions = conv_output_length(samples, a.conv_kernel, a.conv_stride);
+  t.sequence_frames = std::max<std::int64_t>(t.audio_positions, 0);
+  if (t.audio_positions < 1) {
+    t.warnings.push_back(format("%.4f s of audio is shorter than the convolutional feature encoder's receptive field: no "
+                                "frame",
+                                in.audio_seconds));
+  }
+  std::int64_t stride = 1;
+  for (std::int64_t s : a.conv_stride) stride *= s;
+  t.rule = format("%.1f s x %lld Hz = %lld samples -> conv feature encoder (total stride %lld) -> %lld frames",
+                  in.audio_seconds, ll(a.sampling_rate), ll(samples), ll(stride), ll(t.audio_positions));
+}
+
+}  // namespace
+
+ResizedImage qwen_smart_resize(std::int64_t height, std::int64_t width, std::int64_t factor, std::int64_t min_pixels,
+                               std::int64_t max_pixels) {
+  const double h = static_cast<double>(height);
+  const double w = static_cast<double>(width);
+  std::int64_t h_bar = std::max(factor, round_by_factor(h, factor));
+  std::int64_t w_bar = std::max(factor, round_by_factor(w, factor));
+  if (static_cast<double>(h_bar) * static_cast<double>(w_bar) > static_cast<double>(max_pixels)) {
+    const double beta = std::sqrt(h * w / static_cast<double>(max_pixels));
+    h_bar = std::max(factor, floor_by_factor(h / beta, factor));
+    w_bar = std::max(factor, floor_by_factor(w / beta, factor));
+  } else if (static_cast<double>(h_bar) * static_cast<double>(w_bar) < static_cast<double>(min_pixels)) {
+    const double beta = std::sqrt(static_cast<double>(min_pixels) / (h * w));
+    h_bar = ceil_by_factor(h * beta, factor);
+    w_bar = ceil_by_factor(w * beta, factor);
+  }
+  return {h_bar, w_bar};
+}
+
+std::int64_t conv_output_length(std::int64_t samples, const std::vector<std::int64_t>& kernel,
+                                const std::vector<std::int64_t>& stride) {
+  std::int64_t length = samples;
+  for (std::size_t i = 0; i < kernel.size() && i < stride.size(); ++i) {
+    if (length < kernel[i]) return 0;
+    length = (length - kernel[i]) / stride[i] + 1;
+  }
+  return length;
+}
+
+MediaTokens media_tokens(const ModelConfig& model, const MediaInput& input) {
+  MediaTokens t;
+  if (input.images > 0) {
+    const VisionInputSpec& v = model.vision_input;
+    if (v.scheme == VisionScheme::none) {
+      t.warnings.push_back(format("images_per_sample %lld ignored: %s has no vision tower vramplan reads images for",
+                                  ll(input.images), model.model_type.c_str()));
+    } else {
+      if (v.scheme == VisionScheme::qwen_dynamic) {
+        qwen_dynamic(v, input, t);
+      } else {
+        fixed_size(v, t);
+      }
+      t.images = input.images;
+      t.llm_tokens = t.images * t.tokens_per_image;
+    }
+  }
+  if (input.audio_seconds > 0) {
+    const AudioInputSpec& a = model.audio_input;
+    std::string audio_rule;
+    MediaTokens audio;
+    if (a.scheme == AudioScheme::whisper_windows) {
+      whisper(a, input, audio);
+    } else if (a.scheme == AudioScheme::conv_frames) {
+      conv_frames(a, input, audio);
+    } else {
+      t.warnings.push_back(format("audio_seconds %.1f ignored: %s has no audio encoder vramplan reads audio for",
+                                  input.audio_seconds, model.model_type.c_str()));
+    }
+    t.audio_windows = audio.audio_windows;
+    t.audio_positions = audio.audio_positions;
+    t.audio_input_frames = audio.audio_input_frames;
+    t.sequence_frames = audio.sequence_frames;
+    t.warnings.insert(t.warnings.end(), audio.warnings.begin(), audio.warnings.end());
+    if (!audio.rule.empty()) t.rule += (t.rule.empty() ? "" : "; ") + audio.rule;
+  }
+  return t;
+}
+
+}  // namespace vramplan
