@@ -30,7 +30,10 @@ Json scenario(const std::string& gpu, const char* workload, const char* method, 
 
 // Every quantity of a "time" object is finite and positive, low <= value <= high for seconds.
 void check_quantities(const Json& t) {
-  for (const auto& [key, v] : t.items()) {
+  // Named copies, not a structured binding: clang 14 cannot capture a binding in INFO's lambda.
+  for (const auto& item : t.items()) {
+    const std::string key = item.key();
+    const Json& v = item.value();
     if (!v.is_object()) continue;
     INFO(key);
     for (const char* end : {"value", "low", "high"}) {

@@ -50,7 +50,10 @@ Json import_document(const std::string& format, const config::ImportInput& input
 void check_recipes(const std::string& framework, std::vector<std::string> extra_words) {
   const Json expected = Json::parse(read_text(source("tests/frameworks/" + framework + "/expected.json")));
   REQUIRE(expected.size() >= 5);
-  for (const auto& [file, hand_written] : expected.items()) {
+  // Named copies, not a structured binding: clang 14 cannot capture a binding in CAPTURE's lambda.
+  for (const auto& item : expected.items()) {
+    const std::string file = item.key();
+    const Json& hand_written = item.value();
     CAPTURE(file);
     const Json imported = import_document(framework, input_of(read_text(source("tests/frameworks/" + framework + "/recipes/" + file)), extra_words));
     for (const auto& w : imported.at("warnings")) MESSAGE(file << ": " << w.get<std::string>());
