@@ -38,6 +38,13 @@ Json suggestions_json(config::Format format, const config::ImportResult& importe
   return out;
 }
 
+// A launch script's words reach the document as written (unmapped keys, warnings, the scenario's model id),
+// and a script may hold bytes that are not UTF-8 (found by fuzz_import, docs/hardening.md F13): they are
+// replaced by U+FFFD, as the serializer's replace mode writes them, so the document is valid UTF-8 JSON.
+Json valid_utf8(const Json& document) {
+  return Json::parse(document.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
 }  // namespace
 
 Expected<ImportOutcome> import_config(std::string_view format_text, const config::ImportInput& input) {
@@ -59,7 +66,7 @@ Expected<ImportOutcome> import_config(std::string_view format_text, const config
   if (!parsed.ok()) {
     document["scenario"] = imported->scenario;
     document["error"] = Json{{"pointer", parsed.error().pointer}, {"message", parsed.error().message}};
-    outcome.document = std::move(document);
+    outcome.document = valid_utf8(document);
     return outcome;
   }
   document["scenario"] = scenario_to_json(parsed.value());
@@ -69,7 +76,7 @@ Expected<ImportOutcome> import_config(std::string_view format_text, const config
   document["suggestions"] = suggestions_json(*format, imported.value(), parsed.value(), *catalog.value(), fix);
   outcome.fixed = config::apply_edits(*format, input, fix);
   document["fix"] = edits_json(fix);
-  outcome.document = std::move(document);
+  outcome.document = valid_utf8(document);
   return outcome;
 }
 

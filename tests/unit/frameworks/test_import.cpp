@@ -200,3 +200,15 @@ TEST_CASE("yaml_to_json reads yes/no/on/off as PyYAML does and keeps quoted ones
   // Emitted back, the string keeps its quotes so that a framework reads it as text.
   CHECK(cli::json_to_yaml(Json{{"c", "no"}}).find("\"no\"") != std::string::npos);
 }
+
+// F13 (docs/hardening.md), found by fuzz_import: a byte that is not UTF-8 in a script's key reached the
+// document (as an unmapped key) and the document could not be written as strict JSON.
+TEST_CASE("a script with bytes that are not UTF-8 gives a document that serialises strictly") {
+  config::ImportInput input;
+  input.words = config::shell_words(read_text(source("tests/frameworks/verl/recipes/grpo_trainer_run_qwen2-7b.sh")));
+  input.words.push_back("actor_rollout_ref.ref.fsdp_config.par\xe1" "am_offload=True");
+  auto outcome = api::import_config("verl", input);
+  REQUIRE(outcome.ok());
+  CHECK_NOTHROW((void)outcome->document.dump());
+  CHECK(outcome->document.dump().find("par\xef\xbf\xbd" "am_offload") != std::string::npos);
+}
