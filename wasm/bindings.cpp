@@ -146,7 +146,7 @@ std::string config(const std::string& scenario, const std::string& format) {
 }
 
 // `import` (docs/configs.md "Import"): `input` is the JSON text of a parsed YAML config (the page parses
-// YAML with the npm `yaml` package) or a command line / launch script. The value is the CLI's
+// YAML with js-yaml, web/import.js) or a command line / launch script. The value is the CLI's
 // `import --json` document plus the fixed config: "fixed_tree" (YAML formats) or "fixed_command".
 std::string import_config(const std::string& format, const std::string& input, const std::string& gpu) {
   return guarded([&] {

@@ -1,6 +1,6 @@
 #pragma once
 // `vramplan import`: a framework's own config (verl, NeMo RL, NeMo Automodel, TRL) read back into a
-// scenario. The core never parses YAML: the adapters (CLI: yaml-cpp, page: the npm `yaml` package) hand
+// scenario. The core never parses YAML: the adapters (CLI: yaml-cpp, page: js-yaml, Debian node-js-yaml) hand
 // it the parsed tree as JSON, and command lines as words. What the framework itself resolves is resolved
 // here: `defaults:` against the snapshot base configs (data/frameworks/, embedded), Hydra/OmegaConf
 // `key=value` overrides, `${...}` interpolations, verl launch scripts and TRL/accelerate flags.
