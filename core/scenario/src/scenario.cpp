@@ -376,8 +376,7 @@ Expected<ResolvedModel> resolve_model(const Json& value, const std::string& poin
       const std::string& id = value.get_ref<const std::string&>();
       const CatalogModel* entry = find_model(catalog, id);
       if (!entry) {
-        std::vector<std::string> ids;
-        for (const auto& m : catalog.models) ids.push_back(m.id);
+        const std::vector<std::string> ids = catalog.models.ids();
         fail(pointer, "unknown model " + describe_value(value) + did_you_mean(ids, id) +
                           " (see `vramplan models`, or give the model's config.json as an object)");
       }
@@ -413,7 +412,7 @@ Json scenario_schema_keys(const Catalog& catalog) {
   // included), recording what each accessor accepts: the schema cannot drift from the parser.
   Json keys = Json::array();
   if (catalog.models.empty()) return keys;
-  const std::string& id = catalog.models.front().id;
+  const std::string& id = catalog.models.id(0);
   const Json document{{"model", id}, {"rl", {{"reward_model", {{"model", id}}}}}};
   auto recorded = catch_input_errors<bool>([&] {
     read_scenario(document, catalog, &keys);
