@@ -327,6 +327,7 @@ Scenario read_scenario(const Json& document, const Catalog& catalog, Json* schem
   s.rl = read_rl(r.object("rl"), catalog);
   s.dataset = detail::read_dataset(r.object("dataset"));
   s.cluster = detail::read_cluster(r.object("cluster"));
+  s.config = detail::read_config(r.object("config"));
   r.reject_unknown_keys();
   check_parallel_layout(s);
   return s;

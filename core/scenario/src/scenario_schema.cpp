@@ -32,7 +32,8 @@ Json workloads_of(const std::string& key) {
     return Json{to_string(Workload::train)};
   }
   // The dataset and the cluster size the training run (docs/time-model.md "Run totals").
-  if (starts_with(key, "dataset.") || starts_with(key, "cluster.")) {
+  // config.framework_version: read by `vramplan config`, which writes training and RL configs only.
+  if (starts_with(key, "dataset.") || starts_with(key, "cluster.") || starts_with(key, "config.")) {
     return Json{to_string(Workload::train), to_string(Workload::rl)};
   }
   if (starts_with(key, "train.")) return Json{to_string(Workload::train), to_string(Workload::rl)};
@@ -157,7 +158,7 @@ std::vector<std::string> ignored_key_warnings(const Json& document, const Scenar
   plain.rl.critic = s.rl.algorithm == RlAlgorithm::ppo;
   const Json defaults = scenario_to_json(plain);
   const Json canonical = scenario_to_json(s);
-  for (const char* section : {"train", "inference", "rl", "dataset", "cluster"}) {
+  for (const char* section : {"train", "inference", "rl", "dataset", "cluster", "config"}) {
     const auto found = document.find(section);
     if (found == document.end() || !found->is_object()) continue;
     collect_ignored(*found, std::string("/") + section, canonical, defaults, s.workload, &out);

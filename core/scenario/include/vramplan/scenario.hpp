@@ -201,6 +201,13 @@ struct ClusterSettings {
   std::optional<double> inter_node_bytes_per_s;  // per GPU, one direction; absent: time::kInterNodeBytesPerS
 };
 
+// What `vramplan config` writes for (docs/configs.md "Framework versions"): the framework release, e.g.
+// "0.6" or "v0.6.0". Checked against the chosen format's accepted releases when a config is written;
+// absent: the release the snapshots in data/frameworks/ were taken from.
+struct ConfigSettings {
+  std::optional<std::string> framework_version;
+};
+
 struct Scenario {
   ResolvedModel model;
   Workload workload = Workload::train;
@@ -214,6 +221,7 @@ struct Scenario {
   RlSettings rl;
   DatasetSettings dataset;
   ClusterSettings cluster;
+  ConfigSettings config;
   // Keys given a value other than their default that change nothing for this scenario (another
   // workload's section, vLLM's knobs with the hf engine, LoRA settings with method full): one warning
   // each, naming the key (ignored_key_warnings).
