@@ -132,6 +132,7 @@ TrainSettings read_train(ObjectReader r) {
   t.precision = read_enum(r, "precision", kPrecisions, t.precision);
   t.optimizer = read_enum(r, "optimizer", kOptimizers, t.optimizer);
   t.micro_batch_size = r.integer("micro_batch_size", 1, limits::kMaxBatch, t.micro_batch_size);
+  t.gradient_accumulation_steps = r.integer("gradient_accumulation_steps", 1, limits::kMaxBatch, t.gradient_accumulation_steps);
   t.seq_len = r.integer("seq_len", 1, limits::kMaxSeqLen, t.seq_len);
   t.gradient_checkpointing = r.boolean("gradient_checkpointing", t.gradient_checkpointing);
   t.attention = read_enum(r, "attention", kAttentions, t.attention);

@@ -26,7 +26,10 @@ bool starts_with(std::string_view text, std::string_view prefix) { return text.s
 // max_response_len, core/plan/src/rl/), so train.seq_len changes nothing there.
 Json workloads_of(const std::string& key) {
   const Json all{to_string(Workload::train), to_string(Workload::rl), to_string(Workload::inference)};
-  if (key == "train.seq_len" || key == "dataset.tokens") return Json{to_string(Workload::train)};
+  // An RL train phase runs every rollout sequence in micro-batches (core/time rl_time): no accumulation key.
+  if (key == "train.seq_len" || key == "dataset.tokens" || key == "train.gradient_accumulation_steps") {
+    return Json{to_string(Workload::train)};
+  }
   // Images and audio are added to train.seq_len's sequence; RL's sequences come from the rollout.
   if (key == "train.images_per_sample" || starts_with(key, "train.image_size") || key == "train.audio_seconds") {
     return Json{to_string(Workload::train)};

@@ -53,6 +53,7 @@ Json or_null(const std::optional<T>& v) {
 
 void time_keys_to_json(const Scenario& s, Json& out) {
   out["train"]["mfu"] = or_null(s.train.mfu);
+  out["train"]["gradient_accumulation_steps"] = s.train.gradient_accumulation_steps;
   out["inference"]["mfu"] = or_null(s.inference.mfu);
   out["inference"]["decode_efficiency"] = or_null(s.inference.decode_efficiency);
   out["rl"]["steps"] = or_null(s.rl.steps);

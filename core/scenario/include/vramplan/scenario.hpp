@@ -78,6 +78,10 @@ struct TrainSettings {
   Precision precision = Precision::amp_bf16;
   Optimizer optimizer = Optimizer::adamw;
   std::int64_t micro_batch_size = 1;
+  // Micro-batches accumulated into one optimizer step on each data-parallel rank (HF TrainingArguments
+  // gradient_accumulation_steps; Megatron num_microbatches = global batch / (micro batch x dp)). The time
+  // model's step, pipeline bubble and collectives read it; memory holds one micro-batch either way.
+  std::int64_t gradient_accumulation_steps = 1;
   std::int64_t seq_len = 2048;
   bool gradient_checkpointing = false;
   Attention attention = Attention::flash;
