@@ -37,6 +37,7 @@ struct Row {
   bool held_out = false;  // added after the constants were set and never used to set one
   double band_low = 0, band_high = 0;  // peak_band of a device-level record, in the record's unit (0: none)
   double measured_value = 0;
+  std::string oom_verdict;  // level "oom": the verdict for a run that ran out of memory (should be `no`)
   std::string invalid;  // the error line of a record that could not be read
 };
 
@@ -143,6 +144,17 @@ Record read_record(const Json& document, const std::string& fallback_id) {
   return rec;
 }
 
+// A run that ran out of memory on its GPU (level "oom", the figure nvidia-smi showed when it failed): no
+// error is taken (the estimate has no peak to match), the verdict is judged. `fits` is the under-estimate
+// the issue fears; `tight` at least warns.
+Row oom_row(Row row, const Json& result, double measured_bytes, const std::string& unit) {
+  row.measured = "OOM at " + show(measured_bytes, unit);
+  row.estimated = show(result.at("per_gpu").at("device_bytes").get<double>(), unit);
+  row.oom_verdict = result.contains("fit") ? result.at("fit").at("verdict").get<std::string>() : "-";
+  row.error = row.oom_verdict == "fits" ? "verdict fits (wrong)" : "verdict " + row.oom_verdict;
+  return row;
+}
+
 Row validate_record(const std::string& path, std::vector<std::string>& details) {
   Row row;
   row.id = std::filesystem::path(path).stem().string();
@@ -183,6 +195,7 @@ Row validate_record(const std::string& path, std::vector<std::string>& details) 
     row.note = result.error().line();
     return row;
   }
+  if (row.level == "oom") return oom_row(row, result.value(), measured_value, unit);
   double estimated = 0;
   double override_measured = -1;
   if (!estimate_at_level(row.level, scenario, result.value(), &estimated, &override_measured)) {
@@ -279,6 +292,16 @@ void print_held_out(const ErrorSet& h) {
   print_coverage("held-out", h);
 }
 
+void print_oom(const std::vector<std::string>& fits, const std::vector<std::string>& tight,
+               const std::vector<std::string>& no) {
+  const std::size_t n = fits.size() + tight.size() + no.size();
+  if (n == 0) return;
+  std::string named;
+  for (const std::string& id : fits) named += " " + id;
+  std::printf("runs that ran out of memory (level \"oom\"): %zu; verdict no: %zu, tight: %zu, fits: %zu%s%s\n", n,
+              no.size(), tight.size(), fits.size(), fits.empty() ? "" : " (wrong:", fits.empty() ? "" : (named + ")").c_str());
+}
+
 // The memory records' table and summary; true when the calibration records (counted, not held out) pass
 // the thresholds. Unreadable records go to `invalid`.
 bool validate_memory(const std::vector<std::string>& files, std::vector<Error>& invalid) {
@@ -287,6 +310,7 @@ bool validate_memory(const std::vector<std::string>& files, std::vector<Error>& 
   std::vector<std::string> details;
   ErrorSet counted, held_out, compared;
   int counted_failures = 0;
+  std::vector<std::string> oom_fits, oom_tight, oom_no;
   for (const std::string& f : files) {
     Row row = validate_record(f, details);
     if (!row.invalid.empty()) invalid.push_back(Error{f, row.invalid});
@@ -295,7 +319,11 @@ bool validate_memory(const std::vector<std::string>& files, std::vector<Error>& 
     table.add_row({id, row.flag, row.match, row.level, row.measured, row.estimated, row.error, note});
     if (row.abs_error >= 0) compared.add(row);
     if (row.counted) (row.held_out ? held_out : counted).add(row);
-    if (!row.counted && row.flag == "measured" && row.match == "exact") ++counted_failures;  // not estimated
+    if (!row.oom_verdict.empty()) {
+      (row.oom_verdict == "fits" ? oom_fits : row.oom_verdict == "tight" ? oom_tight : oom_no).push_back(row.id);
+    } else if (!row.counted && row.flag == "measured" && row.match == "exact") {
+      ++counted_failures;  // not estimated
+    }
   }
   std::fputs(table.render().c_str(), stdout);
   if (!details.empty()) {
@@ -312,6 +340,7 @@ bool validate_memory(const std::vector<std::string>& files, std::vector<Error>& 
   print_direction("every compared record", compared.signed_errors, compared.ids);
   print_coverage("counted", counted);
   print_held_out(held_out);
+  print_oom(oom_fits, oom_tight, oom_no);
   std::printf("thresholds (counted records): median <= %.0f%%, every counted record <= %.0f%%\n", 100.0 * kMedianLimit,
               100.0 * kWorstLimit);
   const bool pass = !counted.abs.empty() && counted_failures == 0 && med <= kMedianLimit && counted.worst <= kWorstLimit;

@@ -121,6 +121,8 @@ cover=$(sed -n 's/^counted: peak_band covers \([0-9]*\) of \([0-9]*\) device-lev
 read -r covered device_records <<<"$cover"
 [ -n "$cover" ] && [ $((covered * 10)) -ge $((device_records * 9)) ] || { failed=$((failed + 1)); echo "FAIL: validate: band coverage of counted device records ($cover)"; }
 grep -q '^held-out ("sample": "held_out", never used to set a constant): [0-9]* records' "$tmp/out" && grep -q '^held-out: peak_band covers' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: held-out summary"; }
+# Runs that ran out of memory (level "oom", h075 on): none may be told `fits`.
+grep -q '^runs that ran out of memory (level "oom"): [1-9][0-9]*; verdict no: [0-9]*, tight: [0-9]*, fits: 0$' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: a run that ran out of memory is estimated to fit"; }
 "$cli" validate "$src/tests/validation" --only throughput >"$tmp/out" 2>&1
 ! grep -q '^counted (quality' "$tmp/out" && grep -q '^throughput (counted' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate --only throughput"; }
 expect "validate --only bad" 2 "error: --only: must be memory or throughput" -- validate "$src/tests/validation" --only speed

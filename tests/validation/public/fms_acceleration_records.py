@@ -6,8 +6,8 @@ Usage: python3 fms_acceleration_records.py A100_80GB_CSV OUT_DIR
   commit 24bdadb (not copied into this repository; SOURCE_URL below).
 
 One record per table row with a peak and per level: `allocated` (peak_torch_mem_alloc_in_bytes, the HF
-Trainer's memory metrics) and `device` (nvidia_mem_reserved, nvidia-smi memory.used). Rows that ran out of
-memory (no peak) are listed in docs/validation/accuracy.md, not written. GPTQ and fused-kernel ("foak")
+Trainer's memory metrics) and `device` (nvidia_mem_reserved, nvidia-smi memory.used), h001-h074; then one
+record per row that ran out of memory (no peak), level `oom`, h075 on: `validate` judges their verdict. GPTQ and fused-kernel ("foak")
 rows are skipped: the scenario cannot name AutoGPTQ training or the fused kernels. Every record is
 `"sample": "held_out"`: written after the band constants and never read by tools/band_derivation.py.
 """
@@ -29,25 +29,36 @@ SRC = ("foundation-model-stack/fms-acceleration scripts/benchmarks/refs/a100_80g
 rows = list(csv.DictReader(io.StringIO(CSV)))
 out = []
 n = 0
-for idx, r in enumerate(rows):
-    if not r['mem_peak_torch_mem_alloc_in_bytes']: continue
+def rows_of(oom):
+    """Rows with a peak (oom False) or rows that ran out of memory (no peak, oom True), in table order."""
+    for idx, r in enumerate(rows):
+        if bool(r['mem_peak_torch_mem_alloc_in_bytes']) == oom: continue
+        if oom and r['model_name_or_path'] not in MODEL: continue
+        yield idx, r
+
+
+for idx, r in list(rows_of(False)) + list(rows_of(True)):
+    oom = not r['mem_peak_torch_mem_alloc_in_bytes']
     cfg = r['framework_config']; peft = r['peft_method']
     gpus = int(r['num_gpus']); mb = int(r['per_device_train_batch_size'])
     seq = 2048 if "santacoder" in r["model_name_or_path"] else 4096
     train = {"micro_batch_size": mb, "seq_len": seq, "gradient_checkpointing": True, "attention": "flash", "optimizer": "adamw"}
-    tok = float(r['train_tokens_per_second']) / (float(r['train_samples_per_second']) / gpus)
-    assumed = ["seq_len %d: the Trainer's own count, train_tokens_per_second / per-device samples per second = %.0f tokens per sample (every sample padded to the model's length)" % (seq, tok)]
+    if oom:
+        assumed = ["seq_len %d: as every row of this model that ran (the Trainer's token count: every sample padded to the model's length)" % seq]
+    else:
+        tok = float(r['train_tokens_per_second']) / (float(r['train_samples_per_second']) / gpus)
+        assumed = ["seq_len %d: the Trainer's own count, train_tokens_per_second / per-device samples per second = %.0f tokens per sample (every sample padded to the model's length)" % (seq, tok)]
     if cfg == 'none' and not peft:
         train.update(method="full", precision="bf16"); task = "full fine-tune, bf16 weights without AMP"
-        assumed.append("precision bf16 stands for pure fp16 (torch_dtype bfloat16, no --fp16: fp16 weights, gradients and AdamW states; same bytes)")
+        assumed.append("precision bf16: torch_dtype bfloat16 without --bf16, so weights, gradients and torch AdamW states are bf16 (zeros_like(param))")
     elif cfg == 'none':
         train.update(method="lora", precision="bf16", lora={"rank": 16, "alpha": 16, "targets": ["q_proj","k_proj","v_proj","o_proj"]})
         task = "LoRA on a bf16 base without AMP"
-        assumed.append("precision bf16 stands for pure fp16 (torch_dtype bfloat16, no --fp16); adapters assumed 16-bit (r16 on q,k,v,o: under 0.1 GiB either way)")
+        assumed.append("precision bf16: torch_dtype bfloat16 without --bf16; adapters assumed 16-bit (PEFT 0.13 autocast_adapter_dtype may keep them fp32: r16 on q,k,v,o is under 0.2 GiB either way)")
     elif cfg in ('baseline-peft-bnb', 'accelerated-peft-bnb'):
         train.update(method="qlora", precision="amp-bf16", lora={"rank": 16, "alpha": 16, "targets": ["c_attn"] if "santacoder" in r["model_name_or_path"] else ["q_proj","k_proj","v_proj","o_proj"]})
         task = "QLoRA (bitsandbytes NF4, %s)" % cfg
-        assumed.append("amp-fp16: --fp16 with torch_dtype bfloat16; NF4 via bitsandbytes (sample-configurations/%s-nf4-sample-configuration.yaml)" % cfg)
+        assumed.append("amp-bf16: --bf16 with torch_dtype bfloat16 (bnb_4bit_compute_dtype bfloat16, double quant, nf4: plugins/accelerated-peft/src/fms_acceleration_peft/framework_plugin_bnb.py); sample-configurations/%s-nf4-sample-configuration.yaml" % cfg)
     else:
         continue
     if gpus > 1: train["sharding"] = "fsdp"
@@ -59,10 +70,13 @@ for idx, r in enumerate(rows):
                 "peft_module_casting_to_bf16; under FSDP (is_sharded_qlora) it skips both, which is why the 2-GPU rows equal "
                 "accelerated-peft-bnb's")
     scen = {"model": MODEL[r['model_name_or_path']], "workload": "train", "gpu": "A100-SXM-80GB", "gpus": gpus, "train": train}
-    for level in ("allocated", "device"):
+    for level in (("oom",) if oom else ("allocated", "device")):
         n += 1
         rid = "h%03d" % n
-        if level == "allocated":
+        if level == "oom":
+            meas = {"value": float(r['mem_nvidia_mem_reserved']), "unit": "MiB", "unit_as_printed": "MiB", "level": "oom",
+                    "what": "the run failed with CUDA out of memory (no peak in the table); nvidia_mem_reserved is what nvidia-smi showed, the GPU full"}
+        elif level == "allocated":
             val = float(r['mem_peak_torch_mem_alloc_in_bytes']) / 2**30
             meas = {"value": round(val, 3), "unit": "GiB", "unit_as_printed": "bytes", "level": "allocated",
                     "what": "peak_torch_mem_alloc_in_bytes: HF Trainer memory metrics (skip_memory_metrics false), before_init + init + train alloc delta + train peaked delta, rank 0",
@@ -73,13 +87,14 @@ for idx, r in enumerate(rows):
                     "what": "nvidia_mem_reserved: peak nvidia-smi memory.used per GPU during the run, minus the memory in use before it, averaged over the GPUs (benchmark.py --log_nvidia_smi)",
                     "mib": float(r['mem_nvidia_mem_reserved'])}
         rec = {"id": rid, "source": SRC, "source_url": URL, "source_row": idx + 2,
-               "model_id": r['model_name_or_path'], "task": task, "quality_flag": "measured", "kind": "peak",
+               "model_id": r['model_name_or_path'], "task": task, "quality_flag": "measured", "kind": "oom" if oom else "peak",
                "sample": "held_out", "sample_note": "added on 2026-12-05 after the band constants were set; no constant is set from it",
                "measured": meas, "match": match, "note": note, "scenario": scen,
                "assumed": assumed,
-               "also_measured": {"peak_torch_mem_alloc_bytes": float(r['mem_peak_torch_mem_alloc_in_bytes']),
-                                 "torch_mem_alloc_after_train_bytes": float(r['mem_torch_mem_alloc_in_bytes']),
-                                 "nvidia_mem_reserved_mib": float(r['mem_nvidia_mem_reserved'])}}
+               "also_measured": {} if oom else {
+                   "peak_torch_mem_alloc_bytes": float(r['mem_peak_torch_mem_alloc_in_bytes']),
+                   "torch_mem_alloc_after_train_bytes": float(r['mem_torch_mem_alloc_in_bytes']),
+                   "nvidia_mem_reserved_mib": float(r['mem_nvidia_mem_reserved'])}}
         out.append(rec)
 for rec in out:
     path = '%s/%s.json' % (OUT, rec['id'])
