@@ -1,6 +1,7 @@
 #pragma once
 // The built-in model and GPU catalogs (data/models.json, data/gpus.json), embedded in the binary
-// at build time and parsed once on first use. Ids match case-insensitively.
+// at build time: the GPUs parsed once on first use, each model entry on its own first lookup (ModelCatalog).
+// Ids match case-insensitively.
 #include <cstdint>
 #include <memory>
 #include <mutex>
