@@ -13,10 +13,13 @@
 //     of both linears and GELU's input;
 //   - LlavaMultiModalProjector: linear_1 -> GELU -> linear_2 over the image tokens;
 //   - Gemma3MultiModalProjector: AvgPool2d (keeps nothing), mm_soft_emb_norm (RMSNorm) over the pooled
-//     tokens, a matmul reading the normalised tokens.
+//     tokens, a matmul reading the normalised tokens;
+//   - Mistral3MultiModalProjector (modeling_mistral3.py): norm (RMSNorm) over every patch, patch_merger
+//     (unfold, merging_layer Linear(h m^2, h)), linear_1 -> GELU -> linear_2 over the merged tokens.
 // The processor's pixel_values are fp32 (kept by the batch) and cast to the compute dtype for the patch
 // embedding, which keeps that copy.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "vramplan/memory_media.hpp"
@@ -40,6 +43,12 @@ double projector_bytes(const VisionInputSpec& v, const MediaTokens& t, double h,
     case VisionScheme::qwen_dynamic: return positions * h * rms + image_tokens * (in + 2.0 * hidden) * e;
     case VisionScheme::fixed_grid: return image_tokens * (in + 2.0 * hidden) * e;
     case VisionScheme::pooled_fixed: return image_tokens * h * (4.0 + e);
+    case VisionScheme::pixtral: {
+      // Mistral3MultiModalProjector: norm over every patch, patch_merger.merging_layer over the merged
+      // tokens (its input: in = h m^2), linear_1 (input h) -> GELU -> linear_2 (input text hidden).
+      const double merged = positions / static_cast<double>(std::max<std::int64_t>(v.merge * v.merge, 1));
+      return positions * h * rms + merged * (in + h + 2.0 * hidden) * e;
+    }
     case VisionScheme::none: break;
   }
   return 0;

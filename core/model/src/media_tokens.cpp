@@ -71,6 +71,29 @@ void fixed_size(const VisionInputSpec& v, MediaTokens& t) {
                   v.marker_tokens > 0 ? format(" + %lld boi/eoi markers", ll(v.marker_tokens)).c_str() : "");
 }
 
+// Mistral 3 / Pixtral (processing_pixtral.py PixtralProcessor: the image processor gets patch_size x
+// spatial_merge_size as its patch; image_processing_pixtral.py get_resize_output_image_size): the image is
+// resized to pixtral_resize(); the Pixtral tower runs over (H / patch) x (W / patch) patches and the
+// Mistral3PatchMerger merges merge x merge of them, so the LM gets rows = H / (patch x merge) rows of
+// cols = W / (patch x merge) [IMG] tokens, each row followed by [IMG_BREAK], the last one replaced by
+// [IMG_END] (PixtralProcessor.replace_image_token): rows x (cols + 1) tokens.
+void pixtral(const VisionInputSpec& v, const MediaInput& in, MediaTokens& t) {
+  const std::int64_t factor = v.patch * v.merge;
+  const ResizedImage r = pixtral_resize(in.image_height, in.image_width, v.image_size, factor);
+  t.resized_height = r.height;
+  t.resized_width = r.width;
+  t.tower_positions = (r.height / v.patch) * (r.width / v.patch);
+  const std::int64_t rows = r.height / factor;
+  const std::int64_t cols = r.width / factor;
+  t.tokens_per_image = rows * (cols + 1);
+  t.pixel_values_per_position = v.channels * v.patch * v.patch;
+  t.rule = format("longest edge %lld, sides rounded up to multiples of patch %lld x merge %lld: %lldx%lld -> %lldx%lld; "
+                  "%lld x %lld patches; %lld rows x (%lld [IMG] + 1 [IMG_BREAK]/[IMG_END]) = %lld tokens per image",
+                  ll(v.image_size), ll(v.patch), ll(v.merge), ll(in.image_width), ll(in.image_height), ll(r.width),
+                  ll(r.height), ll(r.width / v.patch), ll(r.height / v.patch), ll(rows), ll(cols),
+                  ll(t.tokens_per_image));
+}
+
 // Whisper (feature_extraction_whisper.py: chunk_length 30 s at 16 kHz, hop_length 160 -> 3000 mel
 // frames, shorter audio padded and longer audio truncated; modeling_whisper.py WhisperEncoder: conv1
 // stride 1, conv2 stride 2, and it requires exactly max_source_positions x 2 input frames).
@@ -129,6 +152,25 @@ ResizedImage qwen_smart_resize(std::int64_t height, std::int64_t width, std::int
   return {h_bar, w_bar};
 }
 
+// get_resize_output_image_size: ratio = max(height / longest_edge, width / longest_edge); above 1 both sides
+// become floor(side / ratio) (floats, as Python computes them); then each side is rounded up to a whole
+// number of patches: ((side - 1) // factor + 1) x factor (_num_image_tokens).
+ResizedImage pixtral_resize(std::int64_t height, std::int64_t width, std::int64_t longest_edge, std::int64_t factor) {
+  double h = static_cast<double>(height);
+  double w = static_cast<double>(width);
+  const double edge = static_cast<double>(longest_edge);
+  const double ratio = std::max(h / edge, w / edge);
+  if (ratio > 1.0) {
+    h = std::floor(h / ratio);
+    w = std::floor(w / ratio);
+  }
+  const auto up = [factor](double side) {
+    const std::int64_t s = std::max<std::int64_t>(static_cast<std::int64_t>(side), 1);
+    return ((s - 1) / factor + 1) * factor;
+  };
+  return {up(h), up(w)};
+}
+
 std::int64_t conv_output_length(std::int64_t samples, const std::vector<std::int64_t>& kernel,
                                 const std::vector<std::int64_t>& stride) {
   std::int64_t length = samples;
@@ -149,6 +191,8 @@ MediaTokens media_tokens(const ModelConfig& model, const MediaInput& input) {
     } else {
       if (v.scheme == VisionScheme::qwen_dynamic) {
         qwen_dynamic(v, input, t);
+      } else if (v.scheme == VisionScheme::pixtral) {
+        pixtral(v, input, t);
       } else {
         fixed_size(v, t);
       }

@@ -16,6 +16,8 @@ enum class VisionScheme {
   qwen_dynamic,  // Qwen2-VL / Qwen2.5-VL: smart_resize to multiples of patch x merge within pixel bounds
   fixed_grid,    // CLIP (LLaVA): resized to image_size; (image_size / patch)^2 patches (+ class token)
   pooled_fixed,  // Gemma 3 (SigLIP): resized to image_size, pooled to mm_tokens_per_image tokens
+  pixtral,       // Mistral 3 (Pixtral): longest edge capped at image_size, sides rounded up to patch x merge,
+                 // one [IMG_BREAK] per row of merged patches, the last one [IMG_END]
 };
 
 struct VisionInputSpec {
@@ -24,7 +26,8 @@ struct VisionInputSpec {
   std::int64_t merge = 1;           // spatial merge (Qwen): merge^2 patches become one LM token
   std::int64_t temporal = 1;        // temporal patch (Qwen): a still image is repeated this many times
   std::int64_t channels = 3;
-  std::int64_t image_size = 0;      // fixed_grid / pooled_fixed: the processor's square resize target
+  std::int64_t image_size = 0;      // fixed_grid / pooled_fixed: the processor's square resize target;
+                                    // pixtral: the processor's longest_edge
   std::int64_t class_tokens = 0;    // tower positions besides the patches (CLIP's class embedding)
   std::int64_t tokens_per_image = 0;  // pooled_fixed: mm_tokens_per_image
   std::int64_t marker_tokens = 0;   // tokens the processor adds around each image (Gemma 3 boi/eoi)
@@ -91,6 +94,10 @@ struct ResizedImage {
 };
 ResizedImage qwen_smart_resize(std::int64_t height, std::int64_t width, std::int64_t factor, std::int64_t min_pixels,
                                std::int64_t max_pixels);
+
+// PixtralImageProcessor get_resize_output_image_size (transformers image_processing_pixtral.py) with the
+// processor's patch_size x spatial_merge_size as `factor`: {height, width}.
+ResizedImage pixtral_resize(std::int64_t height, std::int64_t width, std::int64_t longest_edge, std::int64_t factor);
 
 // Wav2Vec2Model._get_feat_extract_output_lengths: floor((L - kernel) / stride) + 1 per conv layer.
 std::int64_t conv_output_length(std::int64_t samples, const std::vector<std::int64_t>& kernel,
