@@ -125,8 +125,9 @@ TEST_CASE("qwen3_next (80B-A3B): 36 Gated DeltaNet + 12 gated-attention layers, 
 
 TEST_CASE("qwen3_next KV: 12 attention layers grow with the sequence, 36 DeltaNet layers keep a fixed state") {
   const ModelConfig m = fixture("qwen3-next-80b-a3b-instruct.json");
-  // bf16: 12 layers x 2 x 2 kv heads x 256 x 2 B = 24,576 B per token. State per DeltaNet layer: conv
-  // 3 x 8192 x 2 B = 49,152 + recurrent 32 x 128 x 128 x 4 B = 2,097,152; x36 = 77,266,944 B per sequence.
+  // bf16: 12 layers x 2 x 2 kv heads x 256 x 2 B = 24,576 B per token. State per DeltaNet layer
+  // (transformers: fp32 recurrent state): conv 3 x 8192 x 2 B = 49,152 + recurrent 32 x 128 x 128 x 4 B =
+  // 2,097,152; x36 = 77,266,944 B per sequence.
   const auto kv = vramplan::memory::kv_bytes_per_token(m.text, 2.0, 1.0, false);
   CHECK(kv.full_bytes == doctest::Approx(24'576.0));
   CHECK(kv.window_bytes == 0.0);
@@ -136,6 +137,10 @@ TEST_CASE("qwen3_next KV: 12 attention layers grow with the sequence, 36 DeltaNe
   const auto kv2 = vramplan::memory::kv_bytes_per_token(m.text, 2.0, 2.0, false);
   CHECK(kv2.full_bytes == doctest::Approx(12'288.0));
   CHECK(kv2.state_bytes == doctest::Approx(36.0 * (24'576.0 + 1'048'576.0)));
+  // vLLM keeps the recurrent state at the model dtype: 32 x 128 x 128 x 2 B = 1,048,576 per layer.
+  const auto vllm = vramplan::memory::kv_bytes_per_token(m.text, 2.0, 1.0, true);
+  CHECK(vllm.full_bytes == doctest::Approx(24'576.0));
+  CHECK(vllm.state_bytes == doctest::Approx(36.0 * (49'152.0 + 1'048'576.0)));
 }
 
 TEST_CASE("llama4 KV: chunked layers keep attention_chunk_size tokens") {
