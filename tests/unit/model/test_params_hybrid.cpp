@@ -152,3 +152,32 @@ TEST_CASE("llama4 KV: chunked layers keep attention_chunk_size tokens") {
   CHECK(kv.state_bytes == 0.0);
   CHECK(vramplan::memory::kv_cache_bytes(kv, 1.0, 100'000.0) == doctest::Approx(49'152.0 * 100'000.0 + 147'456.0 * 8'192.0));
 }
+
+TEST_CASE("hybrid families: bad keys are errors naming the field, never a wrong count") {
+  const auto error_of = [](const char* text) {
+    const auto m = vramplan::model_from_hf_config(vramplan::Json::parse(text), "/model");
+    REQUIRE(!m.ok());
+    return m.error().pointer;
+  };
+  // Qwen3NextGatedDeltaNet splits value heads over key heads (fix_query_key_value_ordering).
+  CHECK(error_of(R"({"model_type": "qwen3_next", "hidden_size": 64, "intermediate_size": 32, "num_hidden_layers": 4,
+    "linear_num_key_heads": 3, "linear_num_value_heads": 4})") == "/model/linear_num_value_heads");
+  CHECK(error_of(R"({"model_type": "qwen3_next", "hidden_size": 64, "intermediate_size": 32, "num_hidden_layers": 4,
+    "layer_types": ["linear_attention"]})") == "/model/layer_types");
+  CHECK(error_of(R"({"model_type": "llama4_text", "hidden_size": 64, "intermediate_size": 32, "num_hidden_layers": 4,
+    "no_rope_layers": [1, 0]})") == "/model/no_rope_layers");
+  CHECK(error_of(R"({"model_type": "llama4_text", "hidden_size": 64, "intermediate_size": 32, "num_hidden_layers": 4,
+    "no_rope_layers": [1, 1, 2, 0]})") == "/model/no_rope_layers/2");
+  CHECK(error_of(R"({"model_type": "internvl", "text_config": {"model_type": "qwen2", "hidden_size": 64,
+    "intermediate_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2},
+    "vision_config": {"image_size": []}})") == "/model/vision_config/image_size");
+  CHECK(error_of(R"({"model_type": "mllama", "text_config": {"hidden_size": 64, "intermediate_size": 32,
+    "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "cross_attention_layers": [9]}})") ==
+        "/model/text_config/cross_attention_layers/0");
+  // Huge linear-attention shapes overflow the count cleanly.
+  const auto huge = vramplan::model_from_hf_config(vramplan::Json::parse(R"({"model_type": "qwen3_next",
+    "hidden_size": 1048576, "intermediate_size": 32, "num_hidden_layers": 100000, "linear_num_key_heads": 65536,
+    "linear_num_value_heads": 65536, "linear_key_head_dim": 65536, "linear_value_head_dim": 65536})"), "");
+  REQUIRE(huge.ok());
+  CHECK(!vramplan::count_params(huge.value()).ok());
+}
