@@ -80,11 +80,26 @@ ExtraTower intern_vit(ObjectReader& v, const InternVitKeys& keys, std::int64_t& 
 // InternVLMultiModalProjector (mlp1 in InternVLChatModel): layer_norm LayerNorm(vision hidden x
 // (1 / downsample_ratio)^2), linear_1 Linear(that, text hidden), linear_2 Linear(text hidden, text
 // hidden), all with bias. InternVLConfig downsample_ratio default 0.5.
-std::int64_t internvl_projector(ObjectReader& top, std::int64_t vision_hidden, std::int64_t text_hidden) {
-  const double ratio = top.number("downsample_ratio", 0.0625, 1.0, 0.5);
-  const std::int64_t factor = static_cast<std::int64_t>(1.0 / ratio);  // int(1 / downsample_ratio)
-  const std::int64_t in = mul(vision_hidden, mul(factor, factor));
+std::int64_t internvl_projector(std::int64_t in, std::int64_t text_hidden) {
   return add(add(mul(2, in), add(mul(in, text_hidden), text_hidden)), add(mul(text_hidden, text_hidden), text_hidden));
+}
+
+// The image rule (media_tokens.cpp `tiles`): tiles of the vision image_size (448), 1 to 12 of them and a
+// thumbnail (InternVLChatConfig min_dynamic_patch / max_dynamic_patch / use_thumbnail; the -hf
+// checkpoints' GotOcr2ImageProcessor crop_to_patches with min_patches 1, max_patches 12, whose
+// crop_image_to_patches adds the thumbnail), (image_size / patch)^2 x downsample_ratio^2 tokens per tile
+// (InternVLConfig image_seq_length 256 at 448 / 14 and 0.5) and <img>, </img> (processing_internvl.py).
+void internvl_images(ObjectReader& top, std::int64_t image, std::int64_t patch, std::int64_t factor, VisionInputSpec& spec) {
+  spec.scheme = VisionScheme::tiles;
+  spec.image_size = image;
+  spec.patch = patch;
+  spec.class_tokens = 1;
+  const std::int64_t side = image / patch;
+  spec.tokens_per_image = (side / factor) * (side / factor);
+  spec.marker_tokens = 2;
+  spec.min_tiles = top.integer("min_dynamic_patch", 1, 1024, 1);
+  spec.max_tiles = top.integer("max_dynamic_patch", spec.min_tiles, 1024, 12);
+  spec.thumbnail = top.boolean("use_thumbnail", true);
 }
 
 void read_internvl(ObjectReader& top, ModelConfig& m, const char* text_key, const InternVitKeys& keys) {
@@ -97,8 +112,17 @@ void read_internvl(ObjectReader& top, ModelConfig& m, const char* text_key, cons
   ObjectReader v = top.object("vision_config");
   std::int64_t vision_hidden = 0;
   ExtraTower tower = intern_vit(v, keys, vision_hidden);
-  tower.params = add(tower.params, internvl_projector(top, vision_hidden, m.text.hidden_size));
+  const double ratio = top.number("downsample_ratio", 0.0625, 1.0, 0.5);
+  const std::int64_t factor = static_cast<std::int64_t>(1.0 / ratio);  // int(1 / downsample_ratio)
+  const std::int64_t in = mul(vision_hidden, mul(factor, factor));
+  tower.params = add(tower.params, internvl_projector(in, m.text.hidden_size));
   m.towers.push_back(tower);
+  VisionInputSpec& spec = m.vision_input;
+  internvl_images(top, side_of(v, "image_size", 448), side_of(v, "patch_size", 14), factor, spec);
+  spec.channels = v.integer("num_channels", 1, kMaxChannels, 3);
+  spec.projector_in = in;
+  spec.projector_hidden = m.text.hidden_size;
+  spec.projector_out = m.text.hidden_size;
 }
 
 }  // namespace

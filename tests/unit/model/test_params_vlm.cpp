@@ -126,3 +126,33 @@ TEST_CASE("mistral3 (Pixtral): longest_edge resize, patch x merge rounding, [IMG
   CHECK(w.tokens_per_image == 19 * 56);
   CHECK(w.tower_positions == 110 * 38);
 }
+
+TEST_CASE("internvl tiles: closest aspect-ratio grid of 448 tiles, thumbnail, 256 tokens per tile + <img></img>") {
+  // get_optimal_tiled_canvas over (w, h) grids of 1..12 tiles sorted by w x h:
+  //   1024 x 1024: aspect 1 ties (1,1), (2,2), (3,3); the area 1,048,576 exceeds 0.5 x 448^2 x 4 = 401,408 and
+  //   0.5 x 448^2 x 9 = 903,168, so (3,3): 9 tiles + thumbnail = 10 tiles of 1,025 positions, 2,562 tokens.
+  //   800 x 600: aspect 4/3; (1,1) 1/3 off, (2,2) ties and wins on area, (3,2) 1/6 off, (4,3) exact: 12 tiles +
+  //   thumbnail = 13, 13 x 256 + 2 = 3,330 tokens.
+  //   448 x 448: aspect 1; the area 200,704 is not above 401,408: (1,1), one tile, no thumbnail.
+  CHECK(vramplan::closest_tile_grid(1024, 1024, 448, 1, 12).width == 3);
+  const auto wide = vramplan::closest_tile_grid(600, 800, 448, 1, 12);
+  CHECK(wide.width == 4);
+  CHECK(wide.height == 3);
+  CHECK(vramplan::closest_tile_grid(448, 448, 448, 1, 12).width == 1);
+  CHECK(vramplan::closest_tile_grid(100, 5000, 448, 1, 12).width == 12);  // aspect 50: the widest grid, 12 x 1
+  const ModelConfig m = model_of(fixture_config("internvl2_5-4b.json"));
+  REQUIRE(m.vision_input.scheme == vramplan::VisionScheme::tiles);
+  vramplan::MediaInput in;
+  in.images = 1;
+  const auto t = vramplan::media_tokens(m, in);
+  CHECK(t.tiles == 10);
+  CHECK(t.tower_positions == 10 * 1025);
+  CHECK(t.tokens_per_image == 10 * 256 + 2);
+  in.image_width = 800;
+  in.image_height = 600;
+  CHECK(vramplan::media_tokens(m, in).tokens_per_image == 13 * 256 + 2);
+  in.image_width = in.image_height = 448;
+  const auto one = vramplan::media_tokens(m, in);
+  CHECK(one.tiles == 1);
+  CHECK(one.tokens_per_image == 258);
+}
