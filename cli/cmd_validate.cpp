@@ -34,6 +34,10 @@ struct Row {
   double abs_error = -1;  // < 0: not compared
   double signed_error = 0;  // (estimated - measured) / measured: negative is an under-estimate
   bool counted = false;
+  bool held_out = false;  // added after the constants were set and never used to set one
+  double band_low = 0, band_high = 0;  // peak_band of a device-level record, in the record's unit (0: none)
+  double measured_value = 0;
+  std::string oom_verdict;  // level "oom": the verdict for a run that ran out of memory (should be `no`)
   std::string invalid;  // the error line of a record that could not be read
 };
 
@@ -116,6 +120,7 @@ void print_direction(const char* what, const std::vector<double>& signed_errors,
 // an error naming the file and the field's JSON pointer, never an exception.
 struct Record {
   std::string id, flag, match, note, level, unit;
+  bool held_out = false;
   double value = 0;  // measured value in `unit`; 0 when the record has no figure
   Json scenario;     // null when the record has none
   Json breakdown;    // vLLM profile components, or null
@@ -127,6 +132,8 @@ Record read_record(const Json& document, const std::string& fallback_id) {
   rec.id = r.string("id", fallback_id, 128);
   rec.flag = r.string("quality_flag", "", 128);
   rec.match = r.choice("match", {"exact", "approximate", "none"}, "none");
+  // As the throughput records (cmd_validate_time.cpp): absent means a calibration record.
+  rec.held_out = r.choice("sample", {"in_sample", "held_out"}, "in_sample") == "held_out";
   rec.note = r.string("note", "", 65536);
   ObjectReader measured = r.object("measured");
   rec.level = measured.string("level", "-", 128);
@@ -135,6 +142,17 @@ Record read_record(const Json& document, const std::string& fallback_id) {
   if (const Json* scenario = r.find("scenario")) rec.scenario = *scenario;
   if (r.has("breakdown")) rec.breakdown = r.object("breakdown").raw();
   return rec;
+}
+
+// A run that ran out of memory on its GPU (level "oom", the figure nvidia-smi showed when it failed): no
+// error is taken (the estimate has no peak to match), the verdict is judged. `fits` is the under-estimate
+// the issue fears; `tight` at least warns.
+Row oom_row(Row row, const Json& result, double measured_bytes, const std::string& unit) {
+  row.measured = "OOM at " + show(measured_bytes, unit);
+  row.estimated = show(result.at("per_gpu").at("device_bytes").get<double>(), unit);
+  row.oom_verdict = result.contains("fit") ? result.at("fit").at("verdict").get<std::string>() : "-";
+  row.error = row.oom_verdict == "fits" ? "verdict fits (wrong)" : "verdict " + row.oom_verdict;
+  return row;
 }
 
 Row validate_record(const std::string& path, std::vector<std::string>& details) {
@@ -154,6 +172,7 @@ Row validate_record(const std::string& path, std::vector<std::string>& details) 
   }
   const Record& d = read.value();
   row.id = d.id;
+  row.held_out = d.held_out;
   row.flag = d.flag;
   row.match = d.match;
   row.level = d.level;
@@ -176,6 +195,7 @@ Row validate_record(const std::string& path, std::vector<std::string>& details) 
     row.note = result.error().line();
     return row;
   }
+  if (row.level == "oom") return oom_row(row, result.value(), measured_value, unit);
   double estimated = 0;
   double override_measured = -1;
   if (!estimate_at_level(row.level, scenario, result.value(), &estimated, &override_measured)) {
@@ -192,6 +212,11 @@ Row validate_record(const std::string& path, std::vector<std::string>& details) 
     row.abs_error = std::fabs(err);
     row.signed_error = err;
     row.counted = row.flag == "measured" && row.match == "exact";
+    row.measured_value = measured_value;
+    if (row.level == "device" && result->contains("peak_band")) {
+      row.band_low = result->at("peak_band").at("low_bytes").get<double>();
+      row.band_high = result->at("peak_band").at("high_bytes").get<double>();
+    }
   } else {
     row.error = "no figure";
   }
@@ -211,35 +236,93 @@ Row validate_record(const std::string& path, std::vector<std::string>& details) 
   return row;
 }
 
-// The memory records' table and summary; true when they pass the thresholds. Unreadable records go
-// to `invalid`.
+// Issue 20's bar for runs the estimate was never tuned to (docs/validation/accuracy.md): median and p90 of
+// the absolute error, and the share more than kUnderLimit under the measurement. Reported, not gated.
+constexpr double kHeldOutMedianGoal = 0.08;
+constexpr double kHeldOutP90Goal = 0.20;
+constexpr double kHeldOutUnderShareGoal = 0.05;
+
+// The counted records of one set (calibration or held-out): their errors and the band's coverage of the
+// device-level ones (measured within [peak_band.low, peak_band.high]).
+struct ErrorSet {
+  std::vector<double> abs, signed_errors;
+  std::vector<std::string> ids, above, below;
+  std::size_t device = 0;
+  double worst = 0;
+  std::string worst_id = "-";
+  void add(const Row& row) {
+    abs.push_back(row.abs_error);
+    signed_errors.push_back(row.signed_error);
+    ids.push_back(row.id);
+    if (row.abs_error > worst) worst = row.abs_error, worst_id = row.id;
+    if (row.band_high <= 0) return;
+    ++device;
+    if (row.measured_value > row.band_high) above.push_back(row.id);
+    if (row.measured_value < row.band_low) below.push_back(row.id);
+  }
+};
+
+void print_coverage(const char* what, const ErrorSet& set) {
+  if (set.device == 0) return;
+  auto list = [](const std::vector<std::string>& ids) {
+    std::string out;
+    for (const std::string& id : ids) out += (out.empty() ? "" : " ") + id;
+    return out.empty() ? std::string("-") : out;
+  };
+  std::printf("%s: peak_band covers %zu of %zu device-level records; above its high end: %s; below its low end: %s\n",
+              what, set.device - set.above.size() - set.below.size(), set.device, list(set.above).c_str(),
+              list(set.below).c_str());
+}
+
+void print_held_out(const ErrorSet& h) {
+  if (h.abs.empty()) return;
+  std::size_t under = 0;
+  for (double e : h.signed_errors) under += e < -kUnderLimit ? 1 : 0;
+  const double med = median_of(h.abs), p90 = quantile(h.abs, 0.9);
+  const double share = static_cast<double>(under) / static_cast<double>(h.abs.size());
+  std::printf("\nheld-out (\"sample\": \"held_out\", never used to set a constant): %zu records; median |error| %.1f%%, worst "
+              "%.1f%% (%s)\n",
+              h.abs.size(), 100.0 * med, 100.0 * h.worst, h.worst_id.c_str());
+  print_direction("held-out", h.signed_errors, h.ids);
+  const bool met = med <= kHeldOutMedianGoal && p90 <= kHeldOutP90Goal && share <= kHeldOutUnderShareGoal;
+  std::printf("held-out against issue 20 (median <= %.0f%%, p90 <= %.0f%%, at most %.0f%% more than %.0f%% under): %s "
+              "(information, not a gate)\n",
+              100.0 * kHeldOutMedianGoal, 100.0 * kHeldOutP90Goal, 100.0 * kHeldOutUnderShareGoal, 100.0 * kUnderLimit,
+              met ? "met" : "not met");
+  print_coverage("held-out", h);
+}
+
+void print_oom(const std::vector<std::string>& fits, const std::vector<std::string>& tight,
+               const std::vector<std::string>& no) {
+  const std::size_t n = fits.size() + tight.size() + no.size();
+  if (n == 0) return;
+  std::string named;
+  for (const std::string& id : fits) named += " " + id;
+  std::printf("runs that ran out of memory (level \"oom\"): %zu; verdict no: %zu, tight: %zu, fits: %zu%s%s\n", n,
+              no.size(), tight.size(), fits.size(), fits.empty() ? "" : " (wrong:", fits.empty() ? "" : (named + ")").c_str());
+}
+
+// The memory records' table and summary; true when the calibration records (counted, not held out) pass
+// the thresholds. Unreadable records go to `invalid`.
 bool validate_memory(const std::vector<std::string>& files, std::vector<Error>& invalid) {
   Table table({"record", "quality", "match", "level", "measured", "estimated", "error", "note"},
               {Align::left, Align::left, Align::left, Align::left, Align::right, Align::right, Align::right, Align::left});
   std::vector<std::string> details;
-  std::vector<double> counted, compared, counted_signed, compared_signed;
-  std::vector<std::string> counted_ids, compared_ids;
-  std::string worst_id, worst_all_id;
-  double worst = 0, worst_all = 0;
+  ErrorSet counted, held_out, compared;
   int counted_failures = 0;
+  std::vector<std::string> oom_fits, oom_tight, oom_no;
   for (const std::string& f : files) {
     Row row = validate_record(f, details);
     if (!row.invalid.empty()) invalid.push_back(Error{f, row.invalid});
     std::string note = row.note.size() > 110 ? row.note.substr(0, 107) + "..." : row.note;
-    table.add_row({row.id, row.flag, row.match, row.level, row.measured, row.estimated, row.error, note});
-    if (row.abs_error >= 0) {
-      compared.push_back(row.abs_error);
-      compared_signed.push_back(row.signed_error);
-      compared_ids.push_back(row.id);
-      if (row.abs_error > worst_all) worst_all = row.abs_error, worst_all_id = row.id;
-    }
-    if (row.counted) {
-      counted.push_back(row.abs_error);
-      counted_signed.push_back(row.signed_error);
-      counted_ids.push_back(row.id);
-      if (row.abs_error > worst) worst = row.abs_error, worst_id = row.id;
-    } else if (row.flag == "measured" && row.match == "exact") {
-      ++counted_failures;  // a counted record that could not be estimated
+    const std::string id = row.held_out ? row.id + " (held-out)" : row.id;
+    table.add_row({id, row.flag, row.match, row.level, row.measured, row.estimated, row.error, note});
+    if (row.abs_error >= 0) compared.add(row);
+    if (row.counted) (row.held_out ? held_out : counted).add(row);
+    if (!row.oom_verdict.empty()) {
+      (row.oom_verdict == "fits" ? oom_fits : row.oom_verdict == "tight" ? oom_tight : oom_no).push_back(row.id);
+    } else if (!row.counted && row.flag == "measured" && row.match == "exact") {
+      ++counted_failures;  // not estimated
     }
   }
   std::fputs(table.render().c_str(), stdout);
@@ -247,18 +330,20 @@ bool validate_memory(const std::vector<std::string>& files, std::vector<Error>& 
     std::puts("\nvLLM profile components (information):");
     for (const std::string& line : details) std::printf("  %s\n", line.c_str());
   }
-  const double med = median_of(counted);
-  std::printf("\ncounted (quality \"measured\", scenario matches exactly): %zu records; median |error| %.1f%%, "
-              "worst %.1f%% (%s)\n",
-              counted.size(), 100.0 * med, 100.0 * worst, worst_id.empty() ? "-" : worst_id.c_str());
+  const double med = median_of(counted.abs);
+  std::printf("\ncounted (quality \"measured\", scenario matches exactly): %zu records (held-out records apart, below); "
+              "median |error| %.1f%%, worst %.1f%% (%s)\n",
+              counted.abs.size(), 100.0 * med, 100.0 * counted.worst, counted.worst_id.c_str());
   std::printf("every compared record (information): %zu records; median |error| %.1f%%, worst %.1f%% (%s)\n",
-              compared.size(), 100.0 * median_of(compared), 100.0 * worst_all,
-              worst_all_id.empty() ? "-" : worst_all_id.c_str());
-  print_direction("counted", counted_signed, counted_ids);
-  print_direction("every compared record", compared_signed, compared_ids);
-  std::printf("thresholds: median <= %.0f%%, every counted record <= %.0f%%\n", 100.0 * kMedianLimit,
+              compared.abs.size(), 100.0 * median_of(compared.abs), 100.0 * compared.worst, compared.worst_id.c_str());
+  print_direction("counted", counted.signed_errors, counted.ids);
+  print_direction("every compared record", compared.signed_errors, compared.ids);
+  print_coverage("counted", counted);
+  print_held_out(held_out);
+  print_oom(oom_fits, oom_tight, oom_no);
+  std::printf("thresholds (counted records): median <= %.0f%%, every counted record <= %.0f%%\n", 100.0 * kMedianLimit,
               100.0 * kWorstLimit);
-  const bool pass = !counted.empty() && counted_failures == 0 && med <= kMedianLimit && worst <= kWorstLimit;
+  const bool pass = !counted.abs.empty() && counted_failures == 0 && med <= kMedianLimit && counted.worst <= kWorstLimit;
   if (counted_failures > 0) std::printf("%d counted record(s) could not be estimated\n", counted_failures);
   return pass;
 }

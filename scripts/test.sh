@@ -9,11 +9,11 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 jobs=$(nproc)
 
-echo "== native build and tests (preset dev: warnings as errors) =="
-cmake --preset dev >/dev/null
-cmake --build --preset dev -j "$jobs"
-ctest --preset dev -j "$jobs" -E "wasm_node|web_browser"
-cli=build/dev/cli/vramplan
+echo "== native build and tests (preset ci: the dev preset's warnings as errors, without debug info) =="
+cmake --preset ci >/dev/null
+cmake --build --preset ci -j "$jobs"
+ctest --preset ci -j "$jobs" -E "wasm_node|web_browser"
+cli=build/ci/cli/vramplan
 
 echo "== validation against measured runs =="
 "$cli" validate tests/validation --only memory

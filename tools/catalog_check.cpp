@@ -68,9 +68,11 @@ int main() {
   if (!catalog.ok()) return report("data/*.json", catalog.error().line());
 
   std::set<std::string> model_ids;
-  const auto& models = catalog.value()->models;
+  const auto entries = catalog.value()->models.every_entry();
+  if (!entries.ok()) return report("data/models.json", entries.error().line());
+  const auto& models = entries.value();
   for (std::size_t i = 0; i < models.size(); ++i) {
-    const auto& m = models[i];
+    const auto& m = *models[i];
     const std::string where = "data/models.json /models/" + std::to_string(i) + " (" + m.id + ")";
     if (!model_ids.insert(lower(m.id)).second) return report(where, "duplicate id");
     for (const auto& alias : m.aliases) {

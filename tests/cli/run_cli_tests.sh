@@ -115,6 +115,14 @@ grep -q '^throughput (counted: scenario matches exactly): [0-9]* records; median
 grep -q '^counted (quality "measured", scenario matches exactly): ' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: memory summary missing"; }
 grep -q '^throughput threshold: median |error| <= 20%' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: throughput threshold line"; }
 "$cli" validate "$src/tests/validation" --only memory >"$tmp/out" 2>&1 && ! grep -q '^throughput' "$tmp/out" && grep -q 'validation: PASS' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate --only memory"; }
+# The uncertainty band (docs/memory-model.md): its high end covers the calibration records' device-level
+# peaks it was derived from (at least 9 in 10), and the held-out records are reported apart, with coverage.
+cover=$(sed -n 's/^counted: peak_band covers \([0-9]*\) of \([0-9]*\) device-level records.*/\1 \2/p' "$tmp/out")
+read -r covered device_records <<<"$cover"
+[ -n "$cover" ] && [ $((covered * 10)) -ge $((device_records * 9)) ] || { failed=$((failed + 1)); echo "FAIL: validate: band coverage of counted device records ($cover)"; }
+grep -q '^held-out ("sample": "held_out", never used to set a constant): [0-9]* records' "$tmp/out" && grep -q '^held-out: peak_band covers' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: held-out summary"; }
+# Runs that ran out of memory (level "oom", h075 on): none may be told `fits`.
+grep -q '^runs that ran out of memory (level "oom"): [1-9][0-9]*; verdict no: [0-9]*, tight: [0-9]*, fits: 0$' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: a run that ran out of memory is estimated to fit"; }
 "$cli" validate "$src/tests/validation" --only throughput >"$tmp/out" 2>&1
 ! grep -q '^counted (quality' "$tmp/out" && grep -q '^throughput (counted' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate --only throughput"; }
 expect "validate --only bad" 2 "error: --only: must be memory or throughput" -- validate "$src/tests/validation" --only speed
@@ -151,7 +159,8 @@ bad "assumptions not strings" "/assumptions/1: must be a string" "{$base, \"assu
 bad "scenario not an object" "/scenario: must be an object" '{"source": "s", "quality_flag": "published", "sample": "held_out", "match": "exact", "scenario": [1], "measured": {"quantity": "time_to_first_token", "value": 1, "unit": "s"}}'
 bad "not JSON" "/: not valid JSON" '{"source": '
 # Issue 16: recommend ranks fitting options by cost per run (default), time per run or GPU count; a bad
-# --sort is invalid input. Each ranking is checked inside the groups the verdict and min_gpus make.
+# --sort is invalid input. Each ranking is checked inside the groups the verdict (fits, tight, no) and
+# min_gpus make (core/plan/src/recommend.cpp ranks the verdict first).
 echo '{"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "train", "gpu": "H100-SXM-80GB", "train": {"method": "lora", "seq_len": 2048}, "dataset": {"samples": 10000, "epochs": 2}}' >"$tmp/sized.json"
 expect "recommend bad --sort" 2 "error: --sort: must be one of cost, time, gpus, got \"price\"" -- recommend --sort price "$tmp/sized.json"
 expect "recommend --sort without value" 2 "error: --sort:" -- recommend "$tmp/sized.json" --sort
@@ -163,7 +172,7 @@ for key in cost time gpus; do
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")), key = process.argv[2];
     if (r.ranked_by !== key) throw new Error("ranked_by " + r.ranked_by);
     const of = (g) => key === "gpus" ? g.min_gpus : key === "time" ? g.time.run_seconds.value : g.time.cost_usd && g.time.cost_usd.value;
-    const group = (g) => (g.verdict === "no" ? 1 : 0) + ":" + (g.min_gpus > 0);
+    const group = (g) => g.verdict + ":" + (g.min_gpus > 0);  // recommend ranks fits, tight, no first
     let timed = 0;
     for (let i = 1; i < r.gpus.length; i++) {
       const a = r.gpus[i - 1], b = r.gpus[i];

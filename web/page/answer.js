@@ -104,7 +104,7 @@ function applyFix() {
 // Time and cost (the estimate's `time` object, docs/CONTRACT.md): each quantity is {value, low, high,
 // formula}; for seconds `low` is the fastest end of the band. Quantities the page does not know by name
 // are left to the JSON; a missing or unavailable object gives no words at all.
-const dollars = (v) => '$' + (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
+const dollars = (v) => '$' + (v >= 100 ? grouped(Math.round(v)) : v.toFixed(2));
 const TIME_WORDS = [
   ['step_seconds', 'per step', duration],
   ['epoch_seconds', 'per epoch', duration],

@@ -43,7 +43,7 @@ function renderSweep() {
   syncSweepSlider(key, current);
   box.append(el('p', { class: 'hint', text: 'Device memory per GPU for ' + (key === 'inference.batch_size' ? 'concurrent sequences' : 'micro batch sizes') +
     ' 1 to 256, the other settings as set. Lines mark GPU capacities.' }));
-  box.append(sweepChart(points, current, Math.max(320, Math.min(720, box.clientWidth || 640))));
+  box.append(sweepChart(points, current, chartWidth()));
   box.append(el('details', { class: 'sweep-data' }, el('summary', { text: 'Show the numbers' }),
     scrollTable(el('table', { class: 'data', id: 'sweep-table' }, el('caption', { text: 'Device memory per GPU by batch size' }),
       el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Batch' }), el('th', { scope: 'col', class: 'num', text: 'GiB per GPU' }))),

@@ -42,5 +42,16 @@ function count(n) {
   if (n >= 1e3) return (n / 1e3).toFixed(1) + ' K';
   return Number.isInteger(n) ? String(n) : n.toPrecision(3);  // rates such as tokens/s are not integers
 }
-function grouped(n) { return Number(n).toLocaleString('en-US'); }
+// Digits in groups of three ("302,660,531,200"), up to three decimals, as toLocaleString('en-US') writes
+// them; by hand because Intl's number formatting costs tens of ms on its first call, before the first result.
+function grouped(n) {
+  const v = Number(n);
+  if (!Number.isFinite(v) || Math.abs(v) >= 1e21) return String(v);
+  const [whole, fraction] = String(Math.round(Math.abs(v) * 1000) / 1000).split('.');
+  const sign = v < 0 && (whole !== '0' || fraction) ? '-' : '';
+  return sign + whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',') + (fraction ? '.' + fraction : '');
+}
+// The width a chart is drawn at (its viewBox; CSS scales it to the box): from the window, not the box, so
+// that drawing a chart never forces a layout of the page just rebuilt.
+function chartWidth() { return Math.max(320, Math.min(720, (window.innerWidth || 640) - 48)); }
 function pct(part, whole) { return whole > 0 ? (100 * part / whole).toFixed(1) + '%' : '–'; }

@@ -40,7 +40,7 @@ function update() {
     } else {
       renderRecommend();
       renderSweep();
-      renderConfig();
+      renderConfigWhenSeen();
     }
     document.documentElement.dataset.settled = String(Date.now());
   }, 0);
@@ -241,7 +241,24 @@ function renderRecommend() {
   state.suggestions = suggestions;
 }
 
+// The example config costs the module about a second on its first call in a slow browser (the frameworks
+// layer is compiled for size, and compiled by the browser on first use), so it is drawn when its panel
+// comes near the screen, and then on each change while it is there.
+function renderConfigWhenSeen() {
+  state.configDirty = true;
+  if (typeof IntersectionObserver !== 'function') { renderConfig(); return; }
+  if (!state.configObserver) {
+    state.configObserver = new IntersectionObserver((entries) => {
+      state.configSeen = entries.some((e) => e.isIntersecting);
+      if (state.configSeen && state.configDirty) renderConfig();
+    }, { rootMargin: '300px' });
+    state.configObserver.observe($('config-panel'));
+  }
+  if (state.configSeen) renderConfig();
+}
+
 function renderConfig() {
+  state.configDirty = false;
   for (const tab of document.querySelectorAll('#config-tabs [role=tab]')) {
     const selected = tab.dataset.format === state.configFormat;
     tab.setAttribute('aria-selected', String(selected));

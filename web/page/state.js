@@ -16,6 +16,9 @@ const state = {
   embed: false,
   fragment: null,   // the fragment last written or read
   configFormat: 'nemo-rl',
+  configDirty: false,  // the example config no longer matches the scenario (results.js renderConfigWhenSeen)
+  configSeen: false,
+  configObserver: null,
   paramsCache: new Map(),
   constants: new Map(),  // the core's empirical constants by name (the estimate's `constants`)
   later: 0,         // timer of the deferred panes

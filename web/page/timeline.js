@@ -74,5 +74,5 @@ function renderPhases(r, capacity) {
   if (!phases.length) return;
   box.append(el('h3', { text: 'Memory over one RL step' }),
     el('p', { class: 'hint', text: 'Each phase on its own, coloured by role; the peak above is the highest. The line is the GPU’s capacity.' }),
-    rlTimeline(phases, capacity, Math.max(320, Math.min(720, box.clientWidth || 640))), timelineLegend(phases), phaseTable(phases, capacity));
+    rlTimeline(phases, capacity, chartWidth()), timelineLegend(phases), phaseTable(phases, capacity));
 }

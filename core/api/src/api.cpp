@@ -4,6 +4,7 @@
 #include "vramplan/catalog.hpp"
 #include "vramplan/params.hpp"
 
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -44,16 +45,15 @@ Expected<Json> params_of(const ModelConfig& model) {
   return out;
 }
 
-// params_of() of every catalog model, computed on first use: the page asks for a catalog model's
-// counts whenever the model changes, and the answer never changes. Indexed as catalog.models.
-const std::vector<Expected<Json>>& catalog_params(const Catalog& catalog) {
-  static const std::vector<Expected<Json>> kParams = [&catalog] {
-    std::vector<Expected<Json>> all;
-    all.reserve(catalog.models.size());
-    for (const CatalogModel& m : catalog.models) all.push_back(params_of(m.config));
-    return all;
-  }();
-  return kParams;
+// params_of() of a catalog model, computed on its first request and kept: the page asks for a catalog
+// model's counts whenever the model changes, and the answer never changes. Indexed as catalog.models.
+const Expected<Json>& catalog_params(const Catalog& catalog, std::size_t index, const CatalogModel& model) {
+  static std::mutex lock;
+  static std::vector<std::optional<Expected<Json>>> computed;
+  const std::lock_guard<std::mutex> hold(lock);
+  if (computed.size() != catalog.models.size()) computed.resize(catalog.models.size());
+  if (!computed[index]) computed[index].emplace(params_of(model.config));
+  return *computed[index];
 }
 
 Json model_listing(const CatalogModel& m) {
@@ -223,7 +223,8 @@ Expected<Json> params_from_catalog_id(std::string_view id) {
   if (!resolved.ok()) return resolved.error();
   // resolve_model found the entry by its id or an alias; its catalog id (resolved->id) finds it again.
   const CatalogModel* entry = resolved->from_catalog ? find_model(c, resolved->id) : nullptr;
-  auto counts = entry ? catalog_params(c)[static_cast<std::size_t>(entry - c.models.data())] : params_of(resolved->config);
+  const auto index = entry ? c.models.index_of(entry->id) : std::nullopt;
+  auto counts = index ? catalog_params(c, *index, *entry) : params_of(resolved->config);
   if (counts.ok() && !resolved->resolution_note.empty()) counts.value()["note"] = resolved->resolution_note;
   return counts;
 }
@@ -231,8 +232,10 @@ Expected<Json> params_from_catalog_id(std::string_view id) {
 Expected<Json> models() {
   auto catalog = load_catalog();
   if (!catalog.ok()) return catalog.error();
+  auto entries = catalog.value()->models.every_entry();
+  if (!entries.ok()) return entries.error();
   Json list = Json::array();
-  for (const auto& m : catalog.value()->models) list.push_back(model_listing(m));
+  for (const CatalogModel* m : entries.value()) list.push_back(model_listing(*m));
   return Json{{"models", list}};
 }
 

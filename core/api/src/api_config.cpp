@@ -23,6 +23,8 @@ Expected<std::string> config(const Json& scenario, std::string_view format) {
                  "config covers training and RL workloads (\"train\", \"rl\"), got \"inference\"; serve with "
                  "`vllm serve MODEL --tensor-parallel-size N --gpu-memory-utilization F --max-model-len L`"};
   }
+  // config.framework_version must be a release line this format writes for (docs/configs.md "Framework versions").
+  if (const auto version = config::resolve_version(s, *parsed_format); !version.ok()) return version.error();
   try {
     const config::EstimateNotes notes = config::collect_estimate_notes(s, *catalog.value());
     // A scenario `estimate` rejects (tp not dividing the heads, pp above the layers ...) is rejected here

@@ -21,6 +21,23 @@ std::optional<Format> parse_format(std::string_view text) {
   return std::nullopt;
 }
 
+RunLimits run_limits(const Scenario& s, bool whole, std::vector<std::string>& notes) {
+  RunLimits out;
+  if (s.workload == Workload::rl) out.steps = s.rl.steps;
+  const bool sized = s.dataset.tokens || s.dataset.samples;
+  if (!sized && s.dataset.epochs == 1) return out;
+  out.epochs = s.dataset.epochs;
+  if (whole && s.dataset.epochs != std::ceil(s.dataset.epochs)) {
+    out.epochs = std::ceil(s.dataset.epochs);
+    char epochs[32];
+    std::snprintf(epochs, sizeof epochs, "%g", s.dataset.epochs);
+    notes.push_back(std::string("dataset.epochs ") + epochs +
+                    ": the framework counts whole epochs, so this runs " + std::to_string(static_cast<std::int64_t>(*out.epochs)) +
+                    (s.workload == Workload::rl ? "; give rl.steps for a partial epoch" : ""));
+  }
+  return out;
+}
+
 const char* to_string(Format format) {
   switch (format) {
     case Format::nemo_rl: return "nemo-rl";

@@ -20,7 +20,21 @@ Range cuda_context_range(double context_bytes) {
   return {kCudaContextLazyLowBytes + others, kCudaContextEagerBytes + others};
 }
 
-Range allocator_range(double bytes) { return {0.0, bytes * kAllocatorHighFraction / kAllocatorTransientFraction}; }
+Range allocator_range(double bytes) {
+  return {bytes * kBandAllocatorLowFraction / kAllocatorTransientFraction,
+          bytes * kBandAllocatorHighFraction / kAllocatorTransientFraction};
+}
+
+Range band_range(BandKind kind, double bytes) {
+  switch (kind) {
+    case BandKind::params: return {bytes * (1 - kBandParamsLowFraction), bytes * (1 + kBandParamsHighFraction)};
+    case BandKind::activations:
+      return {bytes * (1 - kBandActivationsLowFraction), bytes * (1 + kBandActivationsHighFraction)};
+    case BandKind::logits: return {bytes * (1 - kBandLogitsLowFraction), bytes};
+    case BandKind::exact: break;
+  }
+  return {bytes, bytes};
+}
 
 double vllm_sampler_fp32_copies(const VllmVersion& version) {
   const bool legacy = version.major == 0 && version.minor < kVllmSamplerChangeMinor;
@@ -29,20 +43,50 @@ double vllm_sampler_fp32_copies(const VllmVersion& version) {
 
 }  // namespace memory
 
-const std::vector<ConstantInfo>& memory_constants() {
+namespace {
+
+// The uncertainty band's ends (docs/memory-model.md "Uncertainty band", tools/band_derivation.py).
+std::vector<ConstantInfo> band_constants() {
   using namespace memory;
-  static const std::vector<ConstantInfo> kConstants = {
-      {"kCudaContextBytes", kCudaContextBytes, "bytes",
-       "CUDA context + kernels + cuBLAS/cuDNN workspaces with lazy module loading; reference README (0.3-0.6 GiB "
-       "on recent drivers); old eager-loading stacks: kCudaContextEagerBytes (cuda_module_loading eager)"},
+  return {
       {"kCudaContextLazyLowBytes", kCudaContextLazyLowBytes, "bytes",
        "uncertainty band, low end of the CUDA context: lazy module loading after one tensor op, 287,047,680 B "
        "(pytorch/pytorch PR #86509)"},
       {"kCudaContextEagerBytes", kCudaContextEagerBytes, "bytes",
        "uncertainty band, high end of the CUDA context: eager module loading (PyTorch < 1.13 or CUDA < 11.7), 1343 MB "
        "(transformers docs model_memory_anatomy.md; '>1000MB', pytorch issue #107667)"},
-      {"kAllocatorHighFraction", kAllocatorHighFraction, "fraction",
-       "uncertainty band, high end of the allocator's cache as a fraction of transient memory: m125 (24%); low end 0"},
+      {"kBandParamsLowFraction", kBandParamsLowFraction, "fraction",
+       "uncertainty band, low end of parameter lines (weights, adapters, gradients, optimizer states), below the "
+       "line: largest weights over-estimate of the calibration records, g11a -3.3% (tools/band_derivation.py)"},
+      {"kBandParamsHighFraction", kBandParamsHighFraction, "fraction",
+       "uncertainty band, high end of parameter lines: largest weights under-estimate, g12a +1.8%"},
+      {"kBandActivationsLowFraction", kBandActivationsLowFraction, "fraction",
+       "uncertainty band, low end of activations (and an HF generate KV cache), below the line: g11a -53.4%"},
+      {"kBandActivationsHighFraction", kBandActivationsHighFraction, "fraction",
+       "uncertainty band, high end of activations: g19a +22.9% (Gemma-2 generate growth)"},
+      {"kBandLogitsLowFraction", kBandLogitsLowFraction, "fraction",
+       "uncertainty band, low end of logits / log-prob tensors, below the line: g23a -32.8%; no high end (no "
+       "calibration record has more logits memory than estimated; largest g07a -3.8%)"},
+      {"kBandAllocatorLowFraction", kBandAllocatorLowFraction, "fraction",
+       "uncertainty band, low end of the allocator's cache as a fraction of transient memory: g10a 5.3%"},
+      {"kBandAllocatorHighFraction", kBandAllocatorHighFraction, "fraction",
+       "uncertainty band, high end of the allocator's cache: g05a 79.2% (g07a 79%, eager attention)"},
+  };
+}
+
+std::vector<ConstantInfo> with_band(std::vector<ConstantInfo> constants) {
+  for (ConstantInfo& c : band_constants()) constants.push_back(c);
+  return constants;
+}
+
+}  // namespace
+
+const std::vector<ConstantInfo>& memory_constants() {
+  using namespace memory;
+  static const std::vector<ConstantInfo> kConstants = with_band({
+      {"kCudaContextBytes", kCudaContextBytes, "bytes",
+       "CUDA context + kernels + cuBLAS/cuDNN workspaces with lazy module loading; reference README (0.3-0.6 GiB "
+       "on recent drivers); old eager-loading stacks: kCudaContextEagerBytes (cuda_module_loading eager)"},
       {"kNcclBytes", kNcclBytes, "bytes",
        "NCCL communicator buffers and custom all-reduce workspace for > 1 GPU; vLLM non-torch memory TP=2 minus "
        "TP=1 (m114 - m113, m117 - m118)"},
@@ -106,7 +150,7 @@ const std::vector<ConstantInfo>& memory_constants() {
       {"kSelectiveLogitCopies", kSelectiveLogitCopies, "copies",
        "TRL RL training: fp32 [positions x vocab] tensors at the loss's peak (selective_log_softmax row loop: "
        "logits + saved log_softmax outputs, or their gradient and its stack)"},
-  };
+  });
   return kConstants;
 }
 

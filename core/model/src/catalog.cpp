@@ -5,7 +5,12 @@
 
 namespace vramplan {
 namespace embedded {
-extern const char kModelsJson[];
+// cmake/EmbedCatalogs.cmake: data/models.json one entry per literal, with its id and its aliases (one per
+// line); data/gpus.json whole.
+extern const std::size_t kModelCount;
+extern const char* const kModelIds[];
+extern const char* const kModelAliases[];
+extern const char* const kModelTexts[];
 extern const char kGpusJson[];
 }  // namespace embedded
 
@@ -208,28 +213,109 @@ Expected<std::vector<GpuSpec>> parse_gpu_catalog(std::string_view json_text) {
       [&] { return parse_list<GpuSpec>(json_text, "data/gpus.json", "gpus", parse_gpu_entry); });
 }
 
-Expected<const Catalog*> load_catalog() {
-  // Parsed once; a function-local static is thread-safe to initialise.
-  static const Expected<Catalog> kCatalog = []() -> Expected<Catalog> {
-    auto models = parse_model_catalog(embedded::kModelsJson);
-    if (!models.ok()) {
-      Error e = models.error();
-      e.message = "data/models.json: " + e.message;
-      return e;
+ModelCatalog::ModelCatalog(std::vector<CatalogModel> parsed) {
+  slots_.reserve(parsed.size());
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    Slot slot(parsed[i].id, parsed[i].aliases, {}, pointer_append("/models", i));
+    slot.parsed.emplace(std::move(parsed[i]));
+    slots_.push_back(std::move(slot));
+  }
+}
+
+void ModelCatalog::add_text(std::string id, std::vector<std::string> aliases, std::string_view json, std::string pointer) {
+  slots_.emplace_back(std::move(id), std::move(aliases), json, std::move(pointer));
+}
+
+std::vector<std::string> ModelCatalog::ids() const {
+  std::vector<std::string> out;
+  out.reserve(slots_.size());
+  for (const Slot& slot : slots_) out.push_back(slot.id);
+  return out;
+}
+
+std::optional<std::size_t> ModelCatalog::index_of(std::string_view id_or_alias) const {
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (iequals(slots_[i].id, id_or_alias)) return i;
+  }
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    for (const auto& alias : slots_[i].aliases) {
+      if (iequals(alias, id_or_alias)) return i;
     }
+  }
+  return std::nullopt;
+}
+
+Expected<const CatalogModel*> ModelCatalog::entry(std::size_t index) const {
+  const Slot& slot = slots_.at(index);
+  std::call_once(*slot.once, [&slot] {
+    if (slot.parsed) return;  // parsed from the start
+    slot.parsed.emplace(catch_input_errors<CatalogModel>(
+        [&slot] { return parse_model_entry(parse_document(slot.json, "data/models.json"), slot.pointer); }));
+  });
+  if (!slot.parsed->ok()) {
+    Error e = slot.parsed->error();
+    e.message = "data/models.json: " + e.message;
+    return e;
+  }
+  return &slot.parsed->value();
+}
+
+Expected<std::vector<const CatalogModel*>> ModelCatalog::every_entry() const {
+  std::vector<const CatalogModel*> out;
+  out.reserve(slots_.size());
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    auto model = entry(i);
+    if (!model.ok()) return model.error();
+    out.push_back(model.value());
+  }
+  return out;
+}
+
+namespace {
+
+std::vector<std::string> alias_lines(std::string_view text) {
+  std::vector<std::string> out;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    if (end > start) out.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+ModelCatalog embedded_models() {
+  ModelCatalog models;
+  for (std::size_t i = 0; i < embedded::kModelCount; ++i) {
+    models.add_text(embedded::kModelIds[i], alias_lines(embedded::kModelAliases[i]), embedded::kModelTexts[i],
+                    pointer_append("/models", i));
+  }
+  return models;
+}
+
+}  // namespace
+
+Expected<const Catalog*> load_catalog() {
+  // Read once; a function-local static is thread-safe to initialise. The models' entries are parsed
+  // on first use (ModelCatalog::entry), the GPUs here.
+  static const Expected<Catalog> kCatalog = []() -> Expected<Catalog> {
     auto gpus = parse_gpu_catalog(embedded::kGpusJson);
     if (!gpus.ok()) {
       Error e = gpus.error();
       e.message = "data/gpus.json: " + e.message;
       return e;
     }
-    return Catalog{std::move(models).value(), std::move(gpus).value()};
+    return Catalog{embedded_models(), std::move(gpus).value()};
   }();
   if (!kCatalog.ok()) return kCatalog.error();
   return &kCatalog.value();
 }
 
-const CatalogModel* find_model(const Catalog& catalog, std::string_view id) { return find_by_id(catalog.models, id); }
+const CatalogModel* find_model(const Catalog& catalog, std::string_view id) {
+  const auto index = catalog.models.index_of(id);
+  if (!index) return nullptr;
+  const auto model = catalog.models.entry(*index);
+  return model.ok() ? model.value() : nullptr;
+}
 
 const GpuSpec* find_gpu(const Catalog& catalog, std::string_view id) { return find_by_id(catalog.gpus, id); }
 

@@ -92,12 +92,21 @@ Breakdown scoring_phase(const Scenario& s, const Roles& r) {
   f.tp = r.at.tp;
   f.gathers = r.at.unit_wise;  // offloaded or phase-offloaded references come in unit by unit too
   f.kernel = s.rl.logprob_kernel;
-  std::vector<Part> parts{offloaded_for(s, r.policy.resident, "scoring"), frozen_forward("", r.policy.config, r.policy.params, f)};
-  if (r.reference) {
-    Part ref = *r.reference;
-    ref.transient = frozen_forward("reference", r.policy.config, r.policy.params, f).transient;
-    parts.push_back(ref);
+  Part forward = frozen_forward("", r.policy.config, r.policy.params, f);
+  std::optional<Part> ref = r.reference;
+  if (ref) {
+    // The reference runs the policy's forward on the same micro-batch: the same lines under its own
+    // name, copied rather than estimated (and formatted) a second time.
+    ref->transient.clear();
+    for (const Component& c : forward.transient) {
+      Component line = c;
+      line.id = prefixed("reference", c.id);
+      line.label = label_for("reference", c.label);
+      ref->transient.push_back(std::move(line));
+    }
   }
+  std::vector<Part> parts{offloaded_for(s, r.policy.resident, "scoring"), std::move(forward)};
+  if (ref) parts.push_back(std::move(*ref));
   if (r.critic) {
     Part critic = offloaded_for(s, r.critic->resident, "scoring");
     ForwardSpec values = f;

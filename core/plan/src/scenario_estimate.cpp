@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace vramplan {
 namespace {
@@ -21,11 +22,39 @@ const char* to_string(Verdict v) {
   return "no";
 }
 
-PeakBand peak_band(const Breakdown& peak, bool vllm_serving, bool context_known) {
+namespace {
+
+bool ends_with(const std::string& id, const char* tail) {
+  const std::string t(tail);
+  return id.size() >= t.size() && id.compare(id.size() - t.size(), t.size(), t) == 0;
+}
+
+// The band kind of a modelled line (tools/band_derivation.py kind_of says the same). Ids may carry an RL
+// role prefix ("policy.logits").
+memory::BandKind band_kind(const Component& c, bool vllm_pool) {
+  using memory::BandKind;
+  switch (c.level) {
+    case Level::persistent:
+    case Level::optimizer: return BandKind::params;
+    case Level::step:
+      if (ends_with(c.id, "kv_cache") || ends_with(c.id, "activations")) {
+        return vllm_pool ? BandKind::exact : BandKind::activations;
+      }
+      return BandKind::params;  // gradients, gathered units, DDP buckets, a forward's cross-attention cache
+    case Level::transient: return ends_with(c.id, "logits") ? BandKind::logits : BandKind::activations;
+    case Level::cache:
+    case Level::context: break;
+  }
+  return BandKind::exact;
+}
+
+}  // namespace
+
+PeakBand peak_band(const Breakdown& peak, bool vllm_serving, bool context_known, bool vllm_pool) {
   PeakBand band{peak.device_bytes, peak.device_bytes, peak.device_bytes};
   if (vllm_serving) return band;
   for (const Component& c : peak.components) {
-    memory::Range r{c.bytes, c.bytes};
+    memory::Range r = memory::band_range(band_kind(c, vllm_pool), c.bytes);
     if (c.level == Level::context && c.id == "cuda_context" && !context_known) r = memory::cuda_context_range(c.bytes);
     if (c.level == Level::cache) r = memory::allocator_range(c.bytes);
     band.low_bytes += std::min(r.low, c.bytes) - c.bytes;
@@ -59,7 +88,10 @@ Expected<ScenarioEstimate> estimate_scenario(const Scenario& s) {
     load_modules_eagerly(e.value().peak);
     for (Breakdown& phase : e.value().phases) load_modules_eagerly(phase);
   }
-  if (e.ok()) e.value().band = peak_band(e.value().peak, vllm_serving, s.cuda_module_loading == ModuleLoading::eager);
+  const bool vllm_pool = s.workload == Workload::rl && s.rl.rollout.engine == Engine::vllm;
+  if (e.ok()) {
+    e.value().band = peak_band(e.value().peak, vllm_serving, s.cuda_module_loading == ModuleLoading::eager, vllm_pool);
+  }
   return e;
 }
 

@@ -132,6 +132,7 @@ TrainSettings read_train(ObjectReader r) {
   t.precision = read_enum(r, "precision", kPrecisions, t.precision);
   t.optimizer = read_enum(r, "optimizer", kOptimizers, t.optimizer);
   t.micro_batch_size = r.integer("micro_batch_size", 1, limits::kMaxBatch, t.micro_batch_size);
+  t.gradient_accumulation_steps = r.integer("gradient_accumulation_steps", 1, limits::kMaxBatch, t.gradient_accumulation_steps);
   t.seq_len = r.integer("seq_len", 1, limits::kMaxSeqLen, t.seq_len);
   t.gradient_checkpointing = r.boolean("gradient_checkpointing", t.gradient_checkpointing);
   t.attention = read_enum(r, "attention", kAttentions, t.attention);
@@ -327,6 +328,7 @@ Scenario read_scenario(const Json& document, const Catalog& catalog, Json* schem
   s.rl = read_rl(r.object("rl"), catalog);
   s.dataset = detail::read_dataset(r.object("dataset"));
   s.cluster = detail::read_cluster(r.object("cluster"));
+  s.config = detail::read_config(r.object("config"));
   r.reject_unknown_keys();
   check_parallel_layout(s);
   return s;
@@ -376,8 +378,7 @@ Expected<ResolvedModel> resolve_model(const Json& value, const std::string& poin
       const std::string& id = value.get_ref<const std::string&>();
       const CatalogModel* entry = find_model(catalog, id);
       if (!entry) {
-        std::vector<std::string> ids;
-        for (const auto& m : catalog.models) ids.push_back(m.id);
+        const std::vector<std::string> ids = catalog.models.ids();
         fail(pointer, "unknown model " + describe_value(value) + did_you_mean(ids, id) +
                           " (see `vramplan models`, or give the model's config.json as an object)");
       }
@@ -413,7 +414,7 @@ Json scenario_schema_keys(const Catalog& catalog) {
   // included), recording what each accessor accepts: the schema cannot drift from the parser.
   Json keys = Json::array();
   if (catalog.models.empty()) return keys;
-  const std::string& id = catalog.models.front().id;
+  const std::string& id = catalog.models.id(0);
   const Json document{{"model", id}, {"rl", {{"reward_model", {{"model", id}}}}}};
   auto recorded = catch_input_errors<bool>([&] {
     read_scenario(document, catalog, &keys);

@@ -26,13 +26,17 @@ bool starts_with(std::string_view text, std::string_view prefix) { return text.s
 // max_response_len, core/plan/src/rl/), so train.seq_len changes nothing there.
 Json workloads_of(const std::string& key) {
   const Json all{to_string(Workload::train), to_string(Workload::rl), to_string(Workload::inference)};
-  if (key == "train.seq_len" || key == "dataset.tokens") return Json{to_string(Workload::train)};
+  // An RL train phase runs every rollout sequence in micro-batches (core/time rl_time): no accumulation key.
+  if (key == "train.seq_len" || key == "dataset.tokens" || key == "train.gradient_accumulation_steps") {
+    return Json{to_string(Workload::train)};
+  }
   // Images and audio are added to train.seq_len's sequence; RL's sequences come from the rollout.
   if (key == "train.images_per_sample" || starts_with(key, "train.image_size") || key == "train.audio_seconds") {
     return Json{to_string(Workload::train)};
   }
   // The dataset and the cluster size the training run (docs/time-model.md "Run totals").
-  if (starts_with(key, "dataset.") || starts_with(key, "cluster.")) {
+  // config.framework_version: read by `vramplan config`, which writes training and RL configs only.
+  if (starts_with(key, "dataset.") || starts_with(key, "cluster.") || starts_with(key, "config.")) {
     return Json{to_string(Workload::train), to_string(Workload::rl)};
   }
   if (starts_with(key, "train.")) return Json{to_string(Workload::train), to_string(Workload::rl)};
@@ -157,7 +161,7 @@ std::vector<std::string> ignored_key_warnings(const Json& document, const Scenar
   plain.rl.critic = s.rl.algorithm == RlAlgorithm::ppo;
   const Json defaults = scenario_to_json(plain);
   const Json canonical = scenario_to_json(s);
-  for (const char* section : {"train", "inference", "rl", "dataset", "cluster"}) {
+  for (const char* section : {"train", "inference", "rl", "dataset", "cluster", "config"}) {
     const auto found = document.find(section);
     if (found == document.end() || !found->is_object()) continue;
     collect_ignored(*found, std::string("/") + section, canonical, defaults, s.workload, &out);

@@ -1,5 +1,6 @@
 // dataset {tokens | samples, epochs} and cluster {inter_node_bytes_per_s}: the job's size and the
-// network between nodes, read only by the time model (core/time, docs/time-model.md "Run totals").
+// network between nodes, read only by the time model (core/time, docs/time-model.md "Run totals");
+// config {framework_version}, read only by `vramplan config`.
 #include "scenario_workload.hpp"
 
 namespace vramplan::detail {
@@ -24,6 +25,25 @@ ClusterSettings read_cluster(ObjectReader r) {
   return c;
 }
 
+// config.framework_version: a release as the framework tags it ("0.6", "0.6.1", "v0.6.0"). Only its form is
+// checked here; which releases a format accepts is known where the config is written
+// (core/frameworks/src/framework_version.cpp), and `vramplan config` refuses the others there.
+ConfigSettings read_config(ObjectReader r) {
+  ConfigSettings c;
+  r.describe("framework_version", Json{{"type", "version"}, {"default", nullptr}, {"pattern", "major.minor[.patch], v prefix allowed"}});
+  if (const Json* v = r.find("framework_version")) {
+    const std::string pointer = r.pointer_of("framework_version");
+    if (!v->is_string()) fail(pointer, "must be a release string such as \"0.6\" or \"v0.6.0\", got " + describe_value(*v));
+    const std::string& text = v->get_ref<const std::string&>();
+    const bool shaped = !text.empty() && text.size() <= 32 && text.find_first_not_of("v0123456789.") == std::string::npos &&
+                        text.find('.') != std::string::npos;
+    if (!shaped) fail(pointer, "must be a release such as \"0.6\" or \"v0.6.0\" (digits and dots), got " + describe_value(*v));
+    c.framework_version = text;
+  }
+  r.reject_unknown_keys();
+  return c;
+}
+
 namespace {
 template <class T>
 Json or_null(const std::optional<T>& v) {
@@ -33,6 +53,7 @@ Json or_null(const std::optional<T>& v) {
 
 void time_keys_to_json(const Scenario& s, Json& out) {
   out["train"]["mfu"] = or_null(s.train.mfu);
+  out["train"]["gradient_accumulation_steps"] = s.train.gradient_accumulation_steps;
   out["inference"]["mfu"] = or_null(s.inference.mfu);
   out["inference"]["decode_efficiency"] = or_null(s.inference.decode_efficiency);
   out["rl"]["steps"] = or_null(s.rl.steps);
@@ -40,6 +61,7 @@ void time_keys_to_json(const Scenario& s, Json& out) {
                         {"samples", or_null(s.dataset.samples)},
                         {"epochs", s.dataset.epochs}};
   out["cluster"] = Json{{"inter_node_bytes_per_s", or_null(s.cluster.inter_node_bytes_per_s)}};
+  out["config"] = Json{{"framework_version", or_null(s.config.framework_version)}};
 }
 
 std::vector<std::string> dataset_warnings(const Json& document, const Scenario& s) {

@@ -10,8 +10,9 @@ namespace vramplan::detail {
 
 DatasetSettings read_dataset(ObjectReader r);
 ClusterSettings read_cluster(ObjectReader r);
+ConfigSettings read_config(ObjectReader r);
 // Adds the time-model keys (train.mfu, inference.mfu, inference.decode_efficiency, rl.steps, dataset,
-// cluster) to a canonical scenario whose train/inference/rl objects are already written.
+// cluster, config) to a canonical scenario whose train/inference/rl objects are already written.
 void time_keys_to_json(const Scenario& s, Json& out);
 // Keys of `dataset` that change nothing in this scenario beyond what ignored_key_warnings sees: epochs
 // without a size, samples overridden by rl.steps.

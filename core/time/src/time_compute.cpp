@@ -37,6 +37,27 @@ double ring_seconds(double bytes, double ranks, double passes, double link_bytes
 // backward, reduce-scatter gradients (3; Rajbhandari et al. 2020 §7.2.2: 1.5x DDP; Zhao et al. 2023 §3.2).
 double data_parallel_passes(int zero_stage) { return zero_stage >= 3 ? 3.0 : 2.0; }
 
+// Sources in vramplan/time.hpp: FSDP2/DeepSpeed stage 3 gather and reduce-scatter in every micro-batch,
+// ZeRO-2 reduce-scatters in every backward, DDP/ZeRO-1 reduce once per optimizer step.
+double data_parallel_step_bytes(int zero_stage, double param_bytes, double grad_bytes, double microbatches) {
+  const double m = std::max(1.0, microbatches);
+  if (zero_stage >= 3) return m * ((data_parallel_passes(3) - 1) * param_bytes + grad_bytes);
+  if (zero_stage == 2) return m * grad_bytes + grad_bytes;
+  return data_parallel_passes(zero_stage) * grad_bytes;
+}
+
+// NVIDIA/nccl src/graph/tuning.cc: latency = baseLat + nsteps x hwLat with nsteps = 2 (n - 1) for a ring
+// all-reduce, time = latency + bytes / algorithm bandwidth (ncclTopoGetAlgoTime); the bandwidth part as
+// ring_seconds.
+double small_all_reduce_seconds(double bytes, double ranks, double step_latency, double link_bytes_per_s) {
+  if (ranks <= 1) return 0.0;
+  return kCollectiveBaseLatencySeconds + 2 * (ranks - 1) * step_latency + ring_seconds(bytes, ranks, 2.0, link_bytes_per_s);
+}
+
+double memory_bound_seconds(double bytes, double bandwidth, double efficiency) {
+  return safe_div(bytes, bandwidth * efficiency);
+}
+
 // Zhao et al. 2023 (PyTorch FSDP) §3.3: backward/forward prefetch overlap the next unit's all-gather and
 // the previous unit's reduce-scatter with compute; what does not fit under compute, and the part that
 // cannot overlap (first gather, last reduce-scatter, kCommOverlapFraction), is exposed.

@@ -7,40 +7,35 @@
 #include <string>
 
 #include "vramplan/text_format.hpp"
-#include "vramplan/time_estimate.hpp"
+#include "time_parts.hpp"
 
 namespace vramplan::time {
-namespace {
-
-using text::format;
-
-struct Hardware {
-  double peak = 0;       // dense FLOP/s per GPU in the compute dtype
-  double bandwidth = 0;  // HBM bytes/s per GPU
-  double intra = 0;      // intra-node collective link, bytes/s per GPU (0: catalog has none)
-  double inter = 0;      // inter-node link per GPU (cluster.inter_node_bytes_per_s or kInterNodeBytesPerS)
-  std::string arch;
-  std::string link;      // the catalog's interconnect kind ("NVLink 4 (SXM)")
-};
-
-struct Shape {
-  double n = 0;        // parameters a token's matmuls pass through (active for MoE)
-  double layers = 0;
-  double width = 0;    // num_heads x head_dim
-};
 
 // The LM head multiplies every token (2 d V), the input embedding is a lookup: count the matmul
 // parameters as active - embedding + vocab x hidden (Kaplan 2020 §2.1 excludes embeddings from N;
 // the output projection is a real GEMM, as Narayanan 2021's V/(16 l h) term counts it).
-Shape shape_of(const Scenario& s, const ParamCounts& p) {
+detail::Shape detail::shape_of(const Scenario& s, const ParamCounts& p) {
   const TransformerStack& t = s.model.config.text;
   Shape sh;
   const double head = static_cast<double>(s.model.config.vocab_size) * static_cast<double>(t.hidden_size);
   sh.n = std::max(0.0, static_cast<double>(p.active - p.embedding) + head);
   sh.layers = static_cast<double>(t.layers);
   sh.width = static_cast<double>(t.num_heads * t.head_dim);
+  sh.hidden = static_cast<double>(t.hidden_size);
   return sh;
 }
+
+namespace {
+
+using detail::Hardware;
+using detail::Shape;
+using detail::moe_routing_seconds;
+using detail::narrow_experts;
+using detail::optimizer_seconds;
+using detail::refit_seconds;
+using detail::routed_share;
+using detail::shape_of;
+using text::format;
 
 // fp32 training runs the GEMMs in TF32 on Ampere and later: half the bf16 tensor rate (NVIDIA A100
 // whitepaper: TF32 156 vs BF16 312 TFLOPS dense), stated as an assumption. The collective links come
@@ -48,8 +43,10 @@ Shape shape_of(const Scenario& s, const ParamCounts& p) {
 // direction, or the PCIe slot for PCIe cards) and, across nodes, from the cluster key or the NIC constant.
 Hardware hardware_of(const Scenario& s, bool fp32) {
   const GpuSpec& g = *s.gpu;
+  const bool nvlink = g.interconnect_kind.rfind("NVLink", 0) == 0;
   return {fp32 ? g.bf16_dense_flops / 2 : g.bf16_dense_flops, g.bandwidth_bytes_per_s, g.intra_node_bytes_per_s,
-          s.cluster.inter_node_bytes_per_s.value_or(kInterNodeBytesPerS), g.architecture, g.interconnect_kind};
+          s.cluster.inter_node_bytes_per_s.value_or(kInterNodeBytesPerS), g.architecture, g.interconnect_kind,
+          nvlink ? kCollectiveNvlinkStepLatencySeconds : kCollectivePcieStepLatencySeconds};
 }
 
 // A utilisation the scenario sets (train.mfu, inference.mfu, inference.decode_efficiency) replaces the
@@ -76,22 +73,23 @@ double flops_per_training_token(const Scenario& s, const Shape& sh, double train
   return f;
 }
 
-// Data-parallel collectives of one step at the default utilisation (they do not depend on the MFU).
-double comm_seconds(const Scenario& s, const ParamCounts& p, const Hardware& hw, double dp, TimeEstimate& out) {
+// Data-parallel collectives of one optimizer step of `microbatches` accumulated micro-batches, at the
+// default utilisation (they do not depend on the MFU).
+double comm_seconds(const Scenario& s, const ParamCounts& p, const Hardware& hw, double dp, double microbatches,
+                    TimeEstimate& out) {
   if (dp <= 1) return 0.0;
   const int stage = s.train.sharding == Sharding::zero3 || s.train.sharding == Sharding::fsdp ? 3
                     : s.train.sharding == Sharding::none                                      ? 0
+                    : s.train.sharding == Sharding::zero1                                     ? 1
                                                                                               : 2;
   const double bytes_per = s.train.precision == Precision::fp32 ? 4.0 : 2.0;
   const double model_split = static_cast<double>(s.train.tp * s.train.pp);
   // DDP/ZeRO-1/2 move only the gradients of trainable parameters; FSDP/ZeRO-3 also gathers the
   // frozen base under LoRA (it is sharded like the rest).
-  const double passes = data_parallel_passes(stage);
   const double trainable = s.train.method == Method::full ? static_cast<double>(p.total) : 0.0;
   const double grads = std::max(trainable, 1.0) * bytes_per;
-  // ZeRO-3/FSDP: (passes - 1) all-gathers of the whole (sharded) model, one reduce-scatter of gradients.
-  const double bytes = (stage == 3 ? (passes - 1) * static_cast<double>(p.total) * bytes_per + grads
-                                   : passes * grads) / model_split;
+  const double bytes =
+      data_parallel_step_bytes(stage, static_cast<double>(p.total) * bytes_per, grads, microbatches) / model_split;
   const double gpus = static_cast<double>(s.gpus);
   const double link = collective_link_bytes_per_s(gpus, hw.intra, hw.inter);
   if (hw.intra <= 0) {
@@ -109,6 +107,7 @@ double comm_seconds(const Scenario& s, const ParamCounts& p, const Hardware& hw,
   return ring_seconds(bytes, dp, 1.0, link);
 }
 
+
 }  // namespace
 
 namespace {
@@ -120,23 +119,26 @@ Range with_comm(Range compute, double comm) {
   return {total(compute.value), total(compute.low), total(compute.high)};
 }
 
-// Seconds of a training pass over `tokens` tokens of `seq` on `gpus` GPUs, communication included.
+// Data-parallel ranks of the training layout (gpus / (tp x pp x cp)).
+double data_parallel_ranks(const Scenario& s, double gpus) {
+  return std::max(1.0, std::floor(gpus / static_cast<double>(s.train.tp * s.train.pp * s.train.cp)));
+}
+
+// Seconds of a training pass over `tokens` tokens of `seq` on `gpus` GPUs in one optimizer step of
+// `microbatches` micro-batches per data-parallel rank: compute (MoE experts at their grouped-GEMM rate),
+// the pipeline bubble, QLoRA's dequantisation, MoE routing traffic, the optimizer step and the exposed
+// data-parallel communication.
 Range training_seconds(const Scenario& s, const TimeInputs& in, const Hardware& hw, double tokens, double seq,
-                       double gpus, TimeEstimate& out) {
+                       double gpus, double microbatches, TimeEstimate& out) {
   const Shape sh = shape_of(s, *in.params);
   const Band mfu = given_or(s.train.mfu, default_training_mfu(hw.arch, false, seq));
   out.utilisation = mfu.value;
-  const double model_split = static_cast<double>(s.train.tp * s.train.pp * s.train.cp);
-  const double dp = std::max(1.0, std::floor(gpus / model_split));
-  // Micro-batches per pipeline flush (Narayanan 2021 s2.2.1: bubble (p-1)/m): the step's sequences over
-  // the data-parallel ranks' micro-batches. One for a train step (no gradient-accumulation key); an RL
-  // train phase runs every rollout sequence through micro_batch_size slices (NeMo RL / verl
-  // train_micro_batch_size), so its m is sequences / (dp x micro_batch_size).
-  const double sequences = seq > 0 ? tokens / seq : 1.0;
-  const double microbatches =
-      std::max(1.0, std::floor(sequences / (dp * static_cast<double>(std::max<std::int64_t>(1, s.train.micro_batch_size)))));
+  const double dp = data_parallel_ranks(s, gpus);
+  // Micro-batches per pipeline flush (Narayanan 2021 s2.2.1: bubble (p-1)/m): the accumulated micro-batches
+  // of one optimizer step on each data-parallel rank.
   const double bubble = pipeline_bubble_fraction(static_cast<double>(s.train.pp), microbatches);
-  const double flops = flops_per_training_token(s, sh, in.trainable_params, seq) * tokens;
+  const double flops = flops_per_training_token(s, sh, in.trainable_params, seq) * tokens *
+                       moe_compute_factor(routed_share(s, *in.params, sh), narrow_experts(s));
   Range compute = seconds_range(compute_seconds(flops, gpus, hw.peak, 1.0) * (1 + bubble), mfu);
   if (s.train.method == Method::qlora) {
     const double passes = s.train.gradient_checkpointing ? 3.0 : 2.0;
@@ -145,11 +147,14 @@ Range training_seconds(const Scenario& s, const TimeInputs& in, const Hardware& 
                                        kDecodeBandwidthEfficiency);
     compute = add(compute, {deq, deq, deq});
   }
+  const double fixed = moe_routing_seconds(s, *in.params, hw, tokens, gpus, true, out) +
+                       optimizer_seconds(s, in, hw, dp, out);
+  compute = add(compute, {fixed, fixed, fixed});
   if (bubble > 0) {
     out.assumptions.push_back(format("pipeline bubble (pp-1)/m = %.3f with m = %.0f micro-batch(es) per data-parallel "
                                      "rank and step", bubble, microbatches));
   }
-  return with_comm(compute, comm_seconds(s, *in.params, hw, dp, out));
+  return with_comm(compute, comm_seconds(s, *in.params, hw, dp, microbatches, out));
 }
 
 void push(TimeEstimate& out, const char* id, Range r, std::string formula) {
@@ -158,21 +163,22 @@ void push(TimeEstimate& out, const char* id, Range r, std::string formula) {
 
 void training_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEstimate& out) {
   const double gpus = static_cast<double>(s.gpus);
-  const double dp = std::max(1.0, std::floor(gpus / static_cast<double>(s.train.tp * s.train.pp * s.train.cp)));
+  const double dp = data_parallel_ranks(s, gpus);
   const double seq = static_cast<double>(s.train.seq_len);
-  const double tokens = static_cast<double>(s.train.micro_batch_size) * seq * dp;
-  const Range step = training_seconds(s, in, hw, tokens, seq, gpus, out);
+  const double accum = static_cast<double>(s.train.gradient_accumulation_steps);
+  const double tokens = static_cast<double>(s.train.micro_batch_size) * seq * dp * accum;
+  const Range step = training_seconds(s, in, hw, tokens, seq, gpus, accum, out);
   out.tokens_per_step = tokens;
   push(out, "step_seconds", step,
-       format("training FLOPs per token (%s) x %.0f tokens / (%.0f GPUs x %.1f TFLOP/s x MFU %.2f), plus exposed "
-              "communication",
+       format("training FLOPs per token (%s) x %.0f tokens / (%.0f GPUs x %.1f TFLOP/s x MFU %.2f), plus the optimizer "
+              "step and exposed communication",
               s.train.method == Method::full ? "6N + 12 L h s" : "4N + 12 L h s + 6 x adapters", tokens, gpus,
               hw.peak / 1e12, out.utilisation));
   push(out, "tokens_per_second", rate_range(tokens, step), "tokens per step / step_seconds");
   push(out, "tokens_per_second_per_gpu", rate_range(tokens / gpus, step), "tokens_per_second / GPUs");
-  out.assumptions.push_back("one step = micro_batch_size x seq_len tokens on each of the " +
-                            std::to_string(static_cast<long long>(dp)) +
-                            " data-parallel ranks (no gradient accumulation); every token is a real token");
+  out.assumptions.push_back(format("one optimizer step = micro_batch_size x seq_len x gradient_accumulation_steps (%.0f) "
+                                   "tokens on each of the %.0f data-parallel ranks; every token is a real token",
+                                   accum, dp));
   if (s.train.gradient_checkpointing) out.assumptions.push_back("gradient checkpointing recomputes one forward");
 }
 
@@ -195,8 +201,19 @@ Serving serve(const Shape& sh, const Hardware& hw, const DecodeCase& c) {
   const double ctx = c.prompt + c.output / 2;
   const double bytes = c.weight_bytes + c.batch * c.kv_bytes_per_token * ctx;
   const double flops = c.batch * inference_flops_per_token(sh.n, sh.layers, sh.width, ctx) / c.gpus_per_engine;
-  auto step = [&](double e, double m) { return decode_step_seconds(bytes, flops, hw.bandwidth, e, hw.peak, m); };
-  return {ttft, {step(eff.value, pre.value), step(eff.high, pre.high), step(eff.low, pre.low)}};
+  // Tensor parallelism: two all-reduces of tokens x hidden x 2 bytes per layer (Megatron row-parallel
+  // attention output and MLP down projection; vLLM RowParallelLinear -> tensor_model_parallel_all_reduce),
+  // latency bound at decode (NCCL tuning model), bandwidth bound in a long prefill. Not overlapped.
+  const double tp = c.gpus_per_engine;
+  const double link = hw.intra > 0 ? hw.intra : kFallbackIntraNodeBytesPerS;
+  auto reduces = [&](double tokens) {
+    return tp > 1 ? 2 * sh.layers * small_all_reduce_seconds(tokens * sh.hidden * 2, tp, hw.step_latency, link) : 0.0;
+  };
+  const double pre_ar = reduces(c.prompt), dec_ar = reduces(c.batch);
+  auto step = [&](double e, double m) {
+    return decode_step_seconds(bytes, flops, hw.bandwidth, e, hw.peak, m) + dec_ar;
+  };
+  return {add(ttft, {pre_ar, pre_ar, pre_ar}), {step(eff.value, pre.value), step(eff.high, pre.high), step(eff.low, pre.low)}};
 }
 
 // fp8 weights run fp8 GEMMs (W8A8) on GPUs with fp8 tensor cores, compute capability >= 8.9; older GPUs
@@ -235,6 +252,10 @@ void serving_time(const Scenario& s, const TimeInputs& in, const Hardware& bf16_
               c.batch, c.prompt + c.output / 2, c.decode.value));
   push(out, "output_tokens_per_second", scale(rate_range(c.batch, r.tpot), engines),
        format("%.0f sequences / time_per_output_token x %.0f engine(s)", c.batch, engines));
+  if (inf.tp > 1) {
+    out.assumptions.push_back(format("tensor parallel %lld: 2 all-reduces of tokens x hidden per layer in every step "
+                                     "(NCCL's latency model), not overlapped", static_cast<long long>(inf.tp)));
+  }
   out.assumptions.push_back(format("a request is %.0f prompt tokens then %.0f output tokens (context_len split "
                                    "in half); %.0f sequences decode at once (batch_size%s)",
                                    c.prompt, c.output, c.batch,
@@ -280,18 +301,26 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
   const double sequences = static_cast<double>(r.prompts_per_step * r.generations_per_prompt);
   const double tokens = sequences * packed_len;
   const double train_gpus = std::max(1.0, in.train_gpus);
-  const Range gen = generation_seconds(s, in, hw, prompt, response);
+  const double refit = refit_seconds(s, *in.params, hw, out);
+  const Range gen = add(generation_seconds(s, in, hw, prompt, response), {refit, refit, refit});
   // Scoring: forwards of the policy (old log-probs), the reference and the critic over every sequence.
   const Shape sh = shape_of(s, *in.params);
   const double passes = 1.0 + (s.rl.reference ? 1.0 : 0.0) + (s.rl.critic ? 1.0 : 0.0);
   const double score_flops = passes * tokens * inference_flops_per_token(sh.n, sh.layers, sh.width, packed_len / 2);
-  const Range score = seconds_range(compute_seconds(score_flops, train_gpus, hw.peak, 1.0),
-                                    given_or(s.train.mfu, default_training_mfu(hw.arch, false, packed_len)));
-  Range train = training_seconds(s, in, hw, tokens, packed_len, train_gpus, out);
+  const double moe = moe_compute_factor(routed_share(s, *in.params, sh), narrow_experts(s));
+  Range score = seconds_range(compute_seconds(score_flops * moe, train_gpus, hw.peak, 1.0),
+                              given_or(s.train.mfu, default_training_mfu(hw.arch, false, packed_len)));
+  const double score_routing = passes * moe_routing_seconds(s, *in.params, hw, tokens, train_gpus, false, out);
+  score = add(score, {score_routing, score_routing, score_routing});
+  // An RL train phase runs every rollout sequence through micro_batch_size slices (NeMo RL / verl
+  // train_micro_batch_size): m = sequences / (dp x micro_batch_size) per optimizer step.
+  const double micro = static_cast<double>(std::max<std::int64_t>(1, s.train.micro_batch_size));
+  const double rl_microbatches = std::max(1.0, std::floor(sequences / (data_parallel_ranks(s, train_gpus) * micro)));
+  Range train = training_seconds(s, in, hw, tokens, packed_len, train_gpus, rl_microbatches, out);
   if (s.rl.critic) train = scale(train, 2.0);
-  out.phases.push_back({"rollout", gen, format("%.0f sequences of %.0f + %.0f tokens in waves of what the KV pool "
-                                                  "holds: prefill + %.0f decode steps each",
-                                                  sequences, prompt, response, response)});
+  out.phases.push_back({"rollout", gen, format("refit of the new weights (%.2f s), then %.0f sequences of %.0f + %.0f "
+                                                  "tokens in waves of what the KV pool holds: prefill + %.0f decode "
+                                                  "steps each", refit, sequences, prompt, response, response)});
   out.phases.push_back({"scoring", score, format("%.0f forward pass(es) x 2N + 2 L ctx h per token over %.0f tokens",
                                                  passes, tokens)});
   out.phases.push_back({"train", train, s.rl.critic ? "policy and critic training steps over the batch"
@@ -304,7 +333,7 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
        "tokens_per_second / GPUs (NeMo RL's tokens/sec/GPU)");
   out.assumptions.push_back("the rollout generates mean lengths (rl.rollout.mean_*_len, else the maxima), then waits "
                             "for its longest answers: steps from the mean response to max_response_len at batch 1; no "
-                            "reward-model forward, refit or weight-sync time is counted");
+                            "reward-model forward or engine wake-up/sleep time is counted");
 }
 
 void given_utilisation_assumptions(const Scenario& s, TimeEstimate& out) {

@@ -68,6 +68,24 @@ const std::vector<ConstantInfo>& time_constants() {
       {"kFallbackIntraNodeBytesPerS", kFallbackIntraNodeBytesPerS, "bytes/s per GPU",
        "PCIe 4.0 x16 one direction, when the GPU catalog has no interconnect entry"},
       {"kGpusPerNode", kGpusPerNode, "GPUs", "DGX/HGX nodes of 8 GPUs"},
+      {"kCollectiveBaseLatencySeconds", kCollectiveBaseLatencySeconds, "s",
+       "small all-reduce base latency, NCCL src/graph/tuning.cc baseLat (Ring/LL); tensor-parallel all-reduces of decode"},
+      {"kCollectiveNvlinkStepLatencySeconds", kCollectiveNvlinkStepLatencySeconds, "s",
+       "latency per ring step on NVLink, NCCL tuning.cc hwLat (Ring/LL); an all-reduce takes 2 (n-1) steps"},
+      {"kCollectivePcieStepLatencySeconds", kCollectivePcieStepLatencySeconds, "s",
+       "latency per ring step on PCIe, NCCL tuning.cc hwLat (Ring/LL)"},
+      {"kRefitBytesPerS", kRefitBytesPerS, "bytes/s",
+       "RL refit into a colocated engine by CUDA IPC, end to end: XTuner docs IPC update table (Qwen3-8B 1.1 s, "
+       "Qwen3-30B-A3B 3.7 s)"},
+      {"kMoeAllToAllPassesPerLayer", kMoeAllToAllPassesPerLayer, "passes",
+       "expert-parallel all-to-all per MoE layer: dispatch + combine, forward + backward (Megatron-Core "
+       "MoEAlltoAllTokenDispatcher)"},
+      {"kMoeNarrowExpertEfficiency", kMoeNarrowExpertEfficiency, "factor",
+       "grouped-GEMM rate of experts narrower than the hidden size vs dense: Megatron-Core MoE on H100, Qwen2-57B-A14B "
+       "39.0% / Mixtral-8x22B 49.3% MFU (arXiv 2504.14960)"},
+      {"kMoePermuteCopiesPerLayer", kMoePermuteCopiesPerLayer, "copies",
+       "router token permutation per MoE layer: permute + unpermute, read + write, forward + backward (Megatron-Core "
+       "moe_utils.py permute/unpermute)"},
   };
   return kConstants;
 }

@@ -133,7 +133,10 @@ TEST_CASE("parse_json_text: shallow text parses to the same document, the depth 
 TEST_CASE("params_from_catalog_id: the cached counts are the counts of the catalog entry") {
   const auto catalog = vramplan::load_catalog();
   REQUIRE(catalog.ok());
-  for (const vramplan::CatalogModel& m : catalog.value()->models) {
+  const auto entries = catalog.value()->models.every_entry();
+  REQUIRE(entries.ok());
+  for (const vramplan::CatalogModel* entry : entries.value()) {
+    const vramplan::CatalogModel& m = *entry;
     const auto by_id = api::params_from_catalog_id(m.id);
     REQUIRE(by_id.ok());
     Json fresh = api::params_from_config(m.raw_config).value();

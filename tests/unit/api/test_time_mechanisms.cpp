@@ -21,9 +21,16 @@ Json rl_scenario(int tp, int pp) {
           {"rl", {{"rollout", {{"prompts_per_step", 8}, {"generations_per_prompt", 4}}}}}};
 }
 
+double value_of(const Json& result, const char* term) {
+  return result.at("time").at(term).at("value").get<double>();
+}
+
+// The train phase without its optimizer step (memory bound, no bubble).
 double train_phase_seconds(const Json& result) {
   for (const Json& p : result.at("phases")) {
-    if (p.at("id").get<std::string>() == "train") return p.at("time").at("seconds").at("value").get<double>();
+    if (p.at("id").get<std::string>() == "train") {
+      return p.at("time").at("seconds").at("value").get<double>() - value_of(result, "optimizer_step_seconds");
+    }
   }
   FAIL("no train phase");
   return 0;
@@ -62,4 +69,70 @@ TEST_CASE("fp8 serving weights compute at the fp8 peak only where the GPU has on
   CHECK(prefill("H100-SXM-80GB", "bf16") / prefill("H100-SXM-80GB", "fp8") == doctest::Approx(1979.0 / 989.4));
   // A100 has no fp8 tensor cores: vLLM runs fp8 weight-only (FP8 Marlin), prefill at the bf16 rate.
   CHECK(prefill("A100-SXM-80GB", "fp8") == doctest::Approx(prefill("A100-SXM-80GB", "bf16")));
+}
+
+namespace {
+Json train_scenario(int accumulation, int pp, const char* sharding, int gpus) {
+  return {{"model", "meta-llama/Llama-3.1-8B"},
+          {"workload", "train"},
+          {"gpu", "H100-SXM-80GB"},
+          {"gpus", gpus},
+          {"train",
+           {{"micro_batch_size", 2}, {"seq_len", 2048}, {"pp", pp}, {"sharding", sharding},
+            {"gradient_accumulation_steps", accumulation}}}};
+}
+}  // namespace
+
+TEST_CASE("gradient accumulation: tokens per step, the pipeline bubble over its micro-batches, one optimizer step") {
+  // pp 4 on 4 GPUs (one data-parallel rank, no data-parallel traffic): 8 micro-batches per step make the
+  // compute 8 x (1 + 3/8) of one micro-batch's at m = 1 ... (1 + 3/1): ratio 8 x 1.375 / 4 = 2.75.
+  const Json one = time_of(train_scenario(1, 4, "none", 4));
+  const Json eight = time_of(train_scenario(8, 4, "none", 4));
+  const double opt = value_of(one, "optimizer_step_seconds");
+  CHECK(value_of(eight, "optimizer_step_seconds") == doctest::Approx(opt));  // once per step, not per micro-batch
+  CHECK((value_of(eight, "step_seconds") - opt) / (value_of(one, "step_seconds") - opt) == doctest::Approx(2.75));
+  // Tokens per step: 2 x 2048 x 8 micro-batches x 1 rank.
+  CHECK(value_of(eight, "tokens_per_second") * value_of(eight, "step_seconds") == doctest::Approx(32768));
+  // The run's steps divide by the accumulation (HF num_update_steps_per_epoch).
+  Json sized = train_scenario(8, 4, "none", 4);
+  sized["dataset"] = {{"tokens", 327680}};
+  CHECK(value_of(time_of(sized), "steps") == doctest::Approx(10));
+}
+
+TEST_CASE("gradient accumulation: DDP reduces once per optimizer step, FSDP gathers in every micro-batch") {
+  // 8 GPUs: with DDP the exposed traffic stays that of one step; with FSDP it grows with the micro-batches,
+  // so 4 accumulated micro-batches cost FSDP more than 4x DDP's extra time over pure compute.
+  auto extra = [](const char* sharding, int accumulation) {
+    const Json r = time_of(train_scenario(accumulation, 1, sharding, 8));
+    return value_of(r, "step_seconds") - value_of(r, "optimizer_step_seconds");
+  };
+  const double ddp1 = extra("none", 1), ddp4 = extra("none", 4), fsdp1 = extra("fsdp", 1), fsdp4 = extra("fsdp", 4);
+  CHECK(ddp4 < 4 * ddp1);                                  // DDP's one all-reduce is amortised
+  CHECK(fsdp4 == doctest::Approx(4 * fsdp1).epsilon(1e-9));  // FSDP's traffic scales with the micro-batches
+}
+
+TEST_CASE("gradient_accumulation_steps: range checked with a JSON pointer; train only") {
+  auto bad = api::estimate(train_scenario(0, 1, "none", 1));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().line().find("/train/gradient_accumulation_steps") != std::string::npos);
+  CHECK(bad.error().line().find("1 to 65536") != std::string::npos);
+  Json rl = rl_scenario(1, 1);
+  rl["train"]["gradient_accumulation_steps"] = 4;
+  bool warned = false;
+  const Json result = time_of(rl);
+  for (const Json& w : result.at("warnings")) {
+    warned = warned || w.get<std::string>().find("/train/gradient_accumulation_steps is set but has no effect") !=
+                           std::string::npos;
+  }
+  CHECK(warned);
+}
+
+TEST_CASE("RL refit: the bf16 weights into the colocated engine at kRefitBytesPerS, else over the link") {
+  Json colocated = rl_scenario(1, 1);
+  const Json r = time_of(colocated);
+  const double total = r.at("model").at("params").get<double>();
+  CHECK(value_of(r, "refit_seconds") == doctest::Approx(total * 2 / 15e9));
+  colocated["rl"]["rollout"]["colocated"] = false;
+  // Separate engines: an NCCL broadcast over NVLink 4 (450 GB/s per GPU, data/gpus.json) at 80%.
+  CHECK(value_of(time_of(colocated), "refit_seconds") == doctest::Approx(total * 2 / (450e9 * 0.8)));
 }

@@ -67,8 +67,11 @@ TEST_CASE("train run totals by hand: 1000 samples x 2048 tokens, 3 epochs, train
   s["dataset"] = {{"samples", 1000}, {"epochs", 3}};
   const Json t = time_of(s);
   const Counts c = counts();
-  // One step: 2 x 2048 tokens x (6N + 12 L h s) / (989.4 TFLOP/s x 0.5), no communication on one GPU.
-  const double step = 4096 * (6 * c.n + c.attn * 2048) / (kH100Peak * 0.5);
+  // One step: 2 x 2048 tokens x (6N + 12 L h s) / (989.4 TFLOP/s x 0.5), no communication on one GPU,
+  // plus one AdamW step under amp-bf16: 28 bytes per parameter over 3.35 TB/s x 0.70.
+  const double opt = c.total * 28 / (3.35e12 * 0.7);
+  CHECK(value(t, "optimizer_step_seconds") == doctest::Approx(opt));
+  const double step = 4096 * (6 * c.n + c.attn * 2048) / (kH100Peak * 0.5) + opt;
   CHECK(value(t, "step_seconds") == doctest::Approx(step));
   // 1000 x 2048 / 4096 = 500 steps per epoch, 1500 in the run.
   CHECK(value(t, "steps") == 1500);
@@ -137,7 +140,8 @@ TEST_CASE("FSDP on 8 H100 SXM: the collective runs over NVLink 4 at 450 GB/s (ca
   const Counts c = counts();
   const Json t = time_of(train(8, 1));
   // Compute: 8 x 2048 tokens x (6N + 12 L h s) / (8 x 989.4 TFLOP/s x 0.5).
-  const double compute = 8 * 2048 * (6 * c.n + c.attn * 2048) / (8 * kH100Peak * 0.5);
+  // Compute plus one AdamW step over the GPU's 1/8 shard (28 bytes per parameter, memory bound).
+  const double compute = 8 * 2048 * (6 * c.n + c.attn * 2048) / (8 * kH100Peak * 0.5) + c.total / 8 * 28 / (3.35e12 * 0.7);
   // FSDP: 2 all-gathers of the bf16 parameters + 1 reduce-scatter of bf16 gradients, ring (n-1)/n over
   // 450 GB/s at the NCCL efficiency 0.8; 80% of it can hide under compute.
   const double comm = 3 * c.total * 2 * 7.0 / 8.0 / (450e9 * 0.8);

@@ -175,9 +175,10 @@ TEST_CASE("trl: grpo, sft and dpo command lines") {
   const std::string dpo = generate(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "rl",
       "rl": {"algorithm": "dpo", "reference": false}})", "trl");
   CHECK(contains(dpo, "\ntrl dpo \\\n"));
-  // Regression (issue 18): DPOConfig lost reference_free in 2026 and TRL's parser rejects unknown flags.
+  // Regression (issue 18): DPOConfig lost reference_free in TRL 0.29 and TRL's parser rejects unknown flags; no
+  // reference copy in memory is precompute_ref_log_probs (every release from 0.18).
   CHECK_FALSE(contains(dpo, "--reference_free"));
-  CHECK(contains(dpo, "# note: rl.reference is false: TRL's DPOConfig has no reference-free flag"));
+  CHECK(contains(dpo, "--precompute_ref_log_probs true \\"));
 
   const std::string server = generate(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "rl", "gpus": 8,
       "rl": {"rollout": {"colocated": false, "tp": 4}}})", "trl");

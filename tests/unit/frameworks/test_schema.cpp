@@ -46,6 +46,11 @@ const std::vector<std::string> kScenarios = {
         "offload_params": true, "gradient_checkpointing": true, "optimizer": "sgd"}})",
     R"({"model": "Qwen/Qwen2.5-7B-Instruct", "gpus": 2, "train": {"sharding": "none", "optimizer": "adafactor",
         "precision": "amp-fp16", "method": "lora"}})",
+    // The run's length (issue 18): epochs and steps keys.
+    R"({"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "rl", "gpus": 8, "rl": {"steps": 200},
+        "dataset": {"samples": 7000, "epochs": 2}})",
+    R"({"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "rl", "gpus": 8, "rl": {"algorithm": "dpo", "steps": 50}})",
+    R"({"model": "Qwen/Qwen2.5-7B-Instruct", "gpus": 2, "dataset": {"tokens": 100000000, "epochs": 3}})",
 };
 
 std::string type_of(const Json& v) {

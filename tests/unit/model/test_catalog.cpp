@@ -125,7 +125,10 @@ TEST_CASE("a seed's misnamed id maps to the real model and says so") {
 TEST_CASE("every catalog model's parameter count matches its published count") {
   int exact = 0;
   int rounded = 0;
-  for (const CatalogModel& m : catalog().models) {
+  const auto entries = catalog().models.every_entry();
+  REQUIRE(entries.ok());
+  for (const CatalogModel* entry : entries.value()) {
+    const CatalogModel& m = *entry;
     CAPTURE(m.id);
     const auto counts = count_params(m.config);
     REQUIRE(counts.ok());

@@ -23,8 +23,10 @@ namespace {
 const vramplan::CatalogModel& entry(const std::string& id) {
   const auto catalog = vramplan::load_catalog();
   REQUIRE(catalog.ok());
-  for (const auto& m : catalog.value()->models) {
-    if (m.id == id) return m;
+  const auto entries = catalog.value()->models.every_entry();
+  REQUIRE(entries.ok());
+  for (const auto* m : entries.value()) {
+    if (m->id == id) return *m;
   }
   FAIL("no catalog entry " << id);
   throw 0;  // unreachable: FAIL throws

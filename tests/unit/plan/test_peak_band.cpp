@@ -4,6 +4,9 @@
 #include "rl_test_support.hpp"
 #include "vramplan/memory.hpp"
 
+#include <algorithm>
+#include <string>
+
 using namespace vramplan;
 using rl_test::catalog;
 using rl_test::component;
@@ -12,20 +15,65 @@ namespace {
 
 ScenarioEstimate run(const char* text) { return rl_test::run(rl_test::scenario(text)); }
 
+// A line's bytes, 0 when the breakdown has none.
+double line(const Breakdown& b, const char* id) { return std::max(0.0, component(b, id)); }
+
 }  // namespace
 
-TEST_CASE("band: the context at lazy / eager loading and the allocator cache at 0 / kAllocatorHighFraction") {
+TEST_CASE("band: each line at its kind's ends (parameters, activations, logits, allocator, context)") {
   using namespace memory;
   const ScenarioEstimate e = run(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "train": {"micro_batch_size": 4, "seq_len": 1024}})");
-  const double device = e.peak.device_bytes;
-  const double context = component(e.peak, "cuda_context");
-  const double allocator = component(e.peak, "allocator");
-  REQUIRE(context == doctest::Approx(kCudaContextBytes));  // one GPU: no NCCL
+  const Breakdown& b = e.peak;
+  const double device = b.device_bytes;
+  const double params = line(b, "weights") + line(b, "gradients") + line(b, "optimizer") + line(b, "master_weights");
+  const double activations = line(b, "activations") + line(b, "optimizer_step") + line(b, "autocast_cache");
+  const double logits = line(b, "logits");
+  const double allocator = line(b, "allocator");
+  REQUIRE(line(b, "cuda_context") == doctest::Approx(kCudaContextBytes));  // one GPU: no NCCL
+  REQUIRE(params > 0);
+  REQUIRE(activations + logits > 0);
   REQUIRE(allocator > 0);
   CHECK(e.band.expected_bytes == device);
-  // By hand: 287,047,680 B instead of 0.5 GiB and no cache; 1343 MiB and 2.4x the 10% cache.
-  CHECK(e.band.low_bytes == doctest::Approx(device - (0.5 * kGiB - 287047680.0) - allocator));
-  CHECK(e.band.high_bytes == doctest::Approx(device + (1343.0 * 1024 * 1024 - 0.5 * kGiB) + allocator * 1.4));
+  // By hand from the named fractions: parameters -3.5% / +2%, activations -54% / +23%, logits -33% / none,
+  // the cache 5% / 80% of the transient memory (the line is 10% of it), the context 287,047,680 B / 1343 MiB.
+  const double low = device - 0.035 * params - 0.54 * activations - 0.33 * logits - allocator * 0.5 -
+                     (0.5 * kGiB - 287047680.0);
+  const double high = device + 0.02 * params + 0.23 * activations + allocator * 7.0 + (1343.0 * 1024 * 1024 - 0.5 * kGiB);
+  CHECK(e.band.low_bytes == doctest::Approx(low));
+  CHECK(e.band.high_bytes == doctest::Approx(high));
+}
+
+TEST_CASE("band: a KV cache is spread as activations under HF generate, not as a vLLM engine's pool") {
+  Breakdown b;
+  b.components = {Component{"kv_cache", "KV cache", 10.0 * memory::kGiB, "", Level::step},
+                  Component{"policy.logits", "Logits", 4.0 * memory::kGiB, "", Level::transient}};
+  b.device_bytes = 14.0 * memory::kGiB;
+  const PeakBand hf = peak_band(b, false, true, false);
+  CHECK(hf.high_bytes == doctest::Approx(b.device_bytes + memory::kBandActivationsHighFraction * 10.0 * memory::kGiB));
+  CHECK(hf.low_bytes ==
+        doctest::Approx(b.device_bytes - (memory::kBandActivationsLowFraction * 10.0 + memory::kBandLogitsLowFraction * 4.0) * memory::kGiB));
+  const PeakBand pool = peak_band(b, false, true, true);
+  CHECK(pool.high_bytes == doctest::Approx(b.device_bytes));  // the pool fills the budget whatever its error
+  CHECK(pool.low_bytes == doctest::Approx(b.device_bytes - memory::kBandLogitsLowFraction * 4.0 * memory::kGiB));
+}
+
+TEST_CASE("band constants: ordered around the estimate, and listed with their derivation") {
+  using namespace memory;
+  for (double f : {kBandParamsLowFraction, kBandParamsHighFraction, kBandActivationsLowFraction,
+                   kBandActivationsHighFraction, kBandLogitsLowFraction}) {
+    CHECK(f > 0);
+    CHECK(f < 1);
+  }
+  CHECK(kBandAllocatorLowFraction < kAllocatorTransientFraction);
+  CHECK(kBandAllocatorHighFraction > kAllocatorTransientFraction);
+  for (const char* name : {"kBandParamsLowFraction", "kBandParamsHighFraction", "kBandActivationsLowFraction",
+                           "kBandActivationsHighFraction", "kBandLogitsLowFraction",
+                           "kBandAllocatorLowFraction", "kBandAllocatorHighFraction"}) {
+    CAPTURE(name);
+    bool listed = false;
+    for (const ConstantInfo& c : memory_constants()) listed = listed || std::string(c.name) == name;
+    CHECK(listed);
+  }
 }
 
 TEST_CASE("band: NCCL buffers stay at both ends; a vLLM server's band is its budget") {
@@ -82,7 +130,12 @@ TEST_CASE("cuda_module_loading eager: the context is kCudaContextEagerBytes, kno
   const double more = memory::kCudaContextEagerBytes - memory::kCudaContextBytes;
   CHECK(e.peak.device_bytes == doctest::Approx(l.peak.device_bytes + more));
   CHECK(component(e.peak, "cuda_context") == doctest::Approx(memory::kCudaContextEagerBytes));
-  CHECK(e.band.high_bytes - e.band.expected_bytes == doctest::Approx(component(e.peak, "allocator") * 1.4));
+  // Known context: the high end spreads the modelled lines and the cache only (the 80% / 10% cache).
+  const Breakdown& p = e.peak;
+  const double params = line(p, "weights") + line(p, "gradients") + line(p, "optimizer") + line(p, "master_weights");
+  const double acts = line(p, "activations") + line(p, "optimizer_step") + line(p, "autocast_cache");
+  CHECK(e.band.high_bytes - e.band.expected_bytes ==
+        doctest::Approx(0.02 * params + 0.23 * acts + line(p, "allocator") * 7.0));
   // The canonical echo keeps it; a wrong value names the key.
   const Json echoed = scenario_to_json(rl_test::scenario(eager_doc.dump()));
   CHECK(echoed.at("cuda_module_loading") == "eager");

@@ -446,24 +446,26 @@ TEST_CASE("rl: the new constants are listed with their sources") {
 // settings of verl's examples/tuning/*.sh, and NeMo RL's recipes (examples/configs/recipes/llm/), as
 // scenarios in tests/rl/ (every value's origin in tests/rl/README.md). The verdicts are what vramplan
 // computes; the two rows it does not reproduce (3B, 7B: vLLM's profiling reserve) are explained in the doc.
+// `tight` where the estimate fits with 10% headroom but the uncertainty band's high end does not
+// (docs/memory-model.md "Uncertainty band").
 TEST_CASE("rl: verl resource table and NeMo RL recipes") {
   struct Case {
     const char* file;
     Verdict verdict;
   };
   const Case cases[] = {
-      {"verl-qwen2.5-0.5b-grpo-lora-1xh100.json", Verdict::fits},
-      {"verl-qwen2.5-1.5b-grpo-lora-1xh100.json", Verdict::fits},
+      {"verl-qwen2.5-0.5b-grpo-lora-1xh100.json", Verdict::tight},
+      {"verl-qwen2.5-1.5b-grpo-lora-1xh100.json", Verdict::tight},
       {"verl-qwen2.5-3b-grpo-lora-1xh100.json", Verdict::no},
       {"verl-qwen2.5-7b-grpo-lora-1xh100.json", Verdict::no},
       {"verl-qwen2.5-14b-grpo-lora-2xh100.json", Verdict::tight},
       {"verl-qwen2.5-32b-grpo-lora-4xh100.json", Verdict::tight},
-      {"verl-qwen2.5-72b-grpo-lora-8xh100.json", Verdict::fits},
+      {"verl-qwen2.5-72b-grpo-lora-8xh100.json", Verdict::tight},
       {"verl-qwen2-7b-grpo-2xh800.json", Verdict::tight},
       {"verl-qwen2.5-14b-grpo-4xh800.json", Verdict::tight},
       {"nemo-rl-grpo-llama3.2-1b-instruct-1n8g-fsdp2tp1.json", Verdict::fits},
       {"nemo-rl-grpo-qwen2.5-7b-instruct-4n8g-fsdp2tp4sp.json", Verdict::fits},
-      {"nemo-rl-dpo-llama3.1-8b-instruct-4n8g-fsdp2tp1.json", Verdict::fits},
+      {"nemo-rl-dpo-llama3.1-8b-instruct-4n8g-fsdp2tp1.json", Verdict::tight},
   };
   for (const Case& c : cases) {
     std::ifstream in(std::string(VRAMPLAN_SOURCE_DIR) + "/tests/rl/" + c.file);

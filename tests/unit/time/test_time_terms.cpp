@@ -90,3 +90,51 @@ TEST_CASE("default MFU bands by generation, fp8 and long context; constants list
   }
   CHECK(found);
 }
+
+TEST_CASE("collectives per optimizer step with gradient accumulation, by ZeRO stage") {
+  const double params = 100, grads = 10;  // bytes
+  // ZeRO-3/FSDP: 2 all-gathers + 1 reduce-scatter in each of 4 micro-batches = 4 x (200 + 10).
+  CHECK(data_parallel_step_bytes(3, params, grads, 4) == doctest::Approx(840));
+  // ZeRO-2: a reduce-scatter per micro-batch + one all-gather after the step = 4 x 10 + 10.
+  CHECK(data_parallel_step_bytes(2, params, grads, 4) == doctest::Approx(50));
+  // DDP / ZeRO-1: one all-reduce (2 passes) per optimizer step, whatever the accumulation.
+  CHECK(data_parallel_step_bytes(1, params, grads, 4) == doctest::Approx(20));
+  CHECK(data_parallel_step_bytes(0, params, grads, 32) == doctest::Approx(20));
+  // One micro-batch: the passes of data_parallel_passes.
+  CHECK(data_parallel_step_bytes(3, params, grads, 1) == doctest::Approx(210));
+  CHECK(data_parallel_step_bytes(2, params, grads, 1) == doctest::Approx(data_parallel_passes(2) * grads));
+}
+
+TEST_CASE("NCCL's latency model for a small all-reduce, and the memory-bound optimizer step") {
+  // 4 ranks on NVLink: 3.6 us + 2 x 3 x 0.47 us = 6.42 us, plus 8 x 8192 x 2 bytes x 2 x 3/4 / (450e9 x 0.8).
+  const double bytes = 8.0 * 8192 * 2;
+  const double expected = 3.6e-6 + 6 * 0.47e-6 + bytes * 2 * 0.75 / (450e9 * 0.8);
+  CHECK(small_all_reduce_seconds(bytes, 4, kCollectiveNvlinkStepLatencySeconds, 450e9) == doctest::Approx(expected));
+  CHECK(small_all_reduce_seconds(bytes, 1, kCollectiveNvlinkStepLatencySeconds, 450e9) == 0.0);
+  // AdamW under mixed-bf16: grad 2 + states 2 x 8 + master 2 x 4 + bf16 copy 2 = 28 bytes; amp-bf16
+  // (fp32 weights and grads, no master): 4 + 16 + 8 = 28; 8-bit states: 2 + 2 x 2 + 8 + 2 = 16.
+  CHECK(optimizer_step_bytes_per_param(2, 2, 4, 8) == doctest::Approx(28));
+  CHECK(optimizer_step_bytes_per_param(4, 4, 0, 8) == doctest::Approx(28));
+  CHECK(optimizer_step_bytes_per_param(2, 2, 4, 2) == doctest::Approx(16));
+  // 1e9 params x 28 bytes / (3.35e12 x 0.7) = 11.94 ms.
+  CHECK(memory_bound_seconds(28e9, 3.35e12, 0.7) == doctest::Approx(0.0119403).epsilon(1e-4));
+  CHECK(memory_bound_seconds(28e9, 0, 0.7) == 0.0);
+}
+
+TEST_CASE("MoE training terms: narrow experts' GEMM rate, all-to-all and permutation bytes") {
+  // Half of the active FLOPs in narrow experts: 0.5 + 0.5 / 0.79.
+  CHECK(moe_compute_factor(0.5, true) == doctest::Approx(0.5 + 0.5 / kMoeNarrowExpertEfficiency));
+  CHECK(moe_compute_factor(0.5, false) == 1.0);
+  CHECK(moe_compute_factor(2.0, true) == doctest::Approx(1.0 / kMoeNarrowExpertEfficiency));  // clamped share
+  // Qwen3-30B-A3B: 48 MoE layers, top-8, hidden 2048, ep 8, 4 passes:
+  // 48 x 8 x 2048 x 2 bytes x 4 x 7/8 = 5,505,024 bytes per token.
+  CHECK(moe_all_to_all_bytes_per_token(48, 8, 2048, 8, 4) == doctest::Approx(5505024));
+  CHECK(moe_all_to_all_bytes_per_token(48, 8, 2048, 1, 4) == 0.0);
+  // Permutation: 48 x 8 copies x 8 x 2048 x 2 = 12,582,912 bytes per token.
+  CHECK(moe_permute_bytes_per_token(48, 8, 2048, 8) == doctest::Approx(12582912));
+  for (const char* name : {"kMoeNarrowExpertEfficiency", "kRefitBytesPerS", "kCollectiveBaseLatencySeconds"}) {
+    bool listed = false;
+    for (const ConstantInfo& c : time_constants()) listed = listed || std::string(c.name) == name;
+    CHECK_MESSAGE(listed, name);
+  }
+}

@@ -25,6 +25,25 @@ inline constexpr Format kFormats[] = {Format::nemo_rl, Format::nemo_automodel, F
 std::optional<Format> parse_format(std::string_view text);
 const char* to_string(Format format);
 
+// A framework release line (major.minor) that `config.framework_version` selects (docs/configs.md
+// "Framework versions"; core/frameworks/src/framework_version.cpp).
+struct Version {
+  int major = 0;
+  int minor = 0;
+  bool at_least(int at_major, int at_minor) const {
+    return major > at_major || (major == at_major && minor >= at_minor);
+  }
+};
+// The release lines a format writes for, oldest first; the last is the default (the snapshot's release).
+const std::vector<Version>& accepted_versions(Format format);
+std::string version_text(Version v);         // "0.7"
+const char* framework_name(Format format);  // "NeMo RL"
+// config.framework_version for `format`: absent -> the default; "0.6", "0.6.1", "v0.6.0" -> 0.6; a line the
+// format does not accept -> an Error at /config/framework_version that lists the accepted ones.
+Expected<Version> resolve_version(const Scenario& scenario, Format format);
+// The header line saying which release the output is written for.
+std::string version_line(Format format, Version v);
+
 // What `estimate` and `recommend` said about the scenario, for the "from the estimate" comments.
 // When the estimate is rejected the flags stay false and the generated config carries the error as a note
 // instead of estimate comments.
@@ -73,6 +92,16 @@ struct ModelReference {
   std::string note;
 };
 ModelReference model_reference(const Scenario& scenario);
+
+// The run's length as the frameworks write it (docs/configs.md "Run length"): rl.steps for RL, and the epochs
+// when the scenario says something about them (a dataset size, or epochs other than 1); otherwise the
+// framework's own default stays. `whole`: the framework counts whole epochs (verl, NeMo RL, Automodel), so a
+// fractional one is rounded up with a note.
+struct RunLimits {
+  std::optional<std::int64_t> steps;
+  std::optional<double> epochs;
+};
+RunLimits run_limits(const Scenario& scenario, bool whole, std::vector<std::string>& notes);
 
 // Data-parallel size: gpus / (tp x pp x cp) of the trained model.
 std::int64_t data_parallel_size(const Scenario& scenario);

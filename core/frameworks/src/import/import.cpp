@@ -40,6 +40,10 @@ std::optional<std::string> ImportContext::text(std::string_view key) {
   return value->get<std::string>();
 }
 
+bool ImportContext::set_by_user(std::string_view key) const {
+  return std::find(user_keys_.begin(), user_keys_.end(), key) != user_keys_.end();
+}
+
 namespace {
 
 bool matches(const std::string& key, const std::string& pattern) {

@@ -44,6 +44,9 @@ class ImportContext {
   // Marks keys as understood without mapping them (they change no memory).
   void mark(std::string_view key) { read_.insert(std::string(key)); }
 
+  // Whether the user's file or overrides set `key` (not only the framework's base config).
+  bool set_by_user(std::string_view key) const;
+
   void set(std::string_view scenario_key, Json value) { set_dotted(scenario_, scenario_key, std::move(value)); }
   void warn(std::string text) { warnings_.push_back(std::move(text)); }
 
@@ -67,6 +70,19 @@ Expected<ImportResult> import_verl(const ImportInput& input);
 Expected<ImportResult> import_nemo_rl(const ImportInput& input);
 Expected<ImportResult> import_nemo_automodel(const ImportInput& input);
 Expected<ImportResult> import_trl(const ImportInput& input);
+
+// The run's length (docs/scenario.md rl.steps, dataset.epochs) from the framework's epoch and step limits, read
+// where the user's config sets them: the example bases' limits are placeholders the other limit reaches first
+// (grpo_math_1B.yaml's max_num_steps 1000000). `rl`: the steps are rl.steps; training runs are sized by their
+// dataset in vramplan, so a step limit there is a warning that names the dataset.samples it stands for
+// (`sequences_per_step` sequences each). A step limit of 0 or less (TRL's max_steps -1) means none.
+struct RunLength {
+  std::string epochs_key;
+  std::string steps_key;
+  bool rl = false;
+  std::int64_t sequences_per_step = 0;
+};
+void map_run_length(ImportContext& context, const RunLength& run);
 
 // Preflight checks shared by the formats: rollout TP dividing the heads, vLLM's max_model_len.
 void check_heads_divisible(ImportContext& context, const std::string& model_id, std::int64_t tp, const std::string& key);

@@ -14,7 +14,7 @@ namespace {
 const std::vector<std::string> kHarmless = {
     "recipe", "rng", "dist_env", "checkpoint", "loss_fn", "dataset", "validation_dataset", "dataloader",
     "validation_dataloader", "step_scheduler.ckpt_every_steps", "step_scheduler.val_every_steps",
-    "step_scheduler.max_steps", "step_scheduler.num_epochs", "optimizer.lr", "optimizer.betas", "optimizer.eps",
+    "optimizer.lr", "optimizer.betas", "optimizer.eps",
     "optimizer.weight_decay", "optimizer.min_lr", "lr_scheduler", "ci", "wandb", "mlflow", "model._target_",
     "model.backend", "distributed.dp_size", "distributed.pipeline", "distributed.mp_policy", "peft._target_",
     "quantization.bnb_4bit_compute_dtype", "quantization.bnb_4bit_use_double_quant", "quantization.bnb_4bit_quant_type",
@@ -151,6 +151,9 @@ Expected<ImportResult> import_nemo_automodel(const ImportInput& input) {
   if (mapped == nullptr) c.warn("optimizer._target_=" + optimizer + ": modelled as AdamW");
   c.set("train.optimizer", mapped == nullptr ? "adamw" : mapped);
   check_batches(c, gpus);
+  // StepScheduler: max_steps caps num_epochs x the epoch's steps (one step: global_batch_size sequences).
+  map_run_length(c, RunLength{"step_scheduler.num_epochs", "step_scheduler.max_steps", false,
+                              c.integer("step_scheduler.global_batch_size").value_or(0)});
   return c.finish(kHarmless);
 }
 

@@ -2,6 +2,7 @@
 // Key names and nesting are those of examples/configs/grpo_math_1B.yaml, ppo_math_1B.yaml, sft.yaml and
 // dpo.yaml (snapshots in data/frameworks/nemo-rl/, checked by tests/unit/frameworks/test_schema.cpp); the
 // `defaults:` form is the one used by every recipe under examples/configs/recipes/llm/.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -101,14 +102,19 @@ struct Flavor {
   std::string name;    // GRPO, PPO, DPO, SFT
 };
 
-// Runner names as of NeMo RL 2026: run_grpo_math.py became run_grpo.py; PPO has run_ppo.py.
-Flavor flavor_of(const Scenario& s) {
+// Runners: examples/run_grpo.py from NeMo RL 0.5 (7e5df0cc8, #1506, 2025-12-13), run_grpo_math.py before it
+// (removed in 0.6 by 4b4824887, #1841); PPO from 0.7 (run_ppo.py 857b11522 #2530, ppo_math_1B.yaml 4c0c268ad
+// #2837, 2026-06).
+Flavor flavor_of(const Scenario& s, Version v) {
   Flavor f;
   const bool rl = s.workload == Workload::rl;
   f.grpo = rl && s.rl.algorithm == RlAlgorithm::grpo;
   f.ppo = rl && s.rl.algorithm == RlAlgorithm::ppo;
   f.dpo = rl && s.rl.algorithm == RlAlgorithm::dpo;
-  if (f.grpo) f = Flavor{true, false, false, "grpo_math_1B.yaml", "examples/run_grpo.py", "docs/guides/grpo.md", "GRPO"};
+  if (f.grpo) {
+    f = Flavor{true, false, false, "grpo_math_1B.yaml", v.at_least(0, 5) ? "examples/run_grpo.py" : "examples/run_grpo_math.py",
+               "docs/guides/grpo.md", "GRPO"};
+  }
   if (f.ppo) f = Flavor{false, true, false, "ppo_math_1B.yaml", "examples/run_ppo.py", "docs/guides/ppo.md", "PPO"};
   if (f.dpo) f = Flavor{false, false, true, "dpo.yaml", "examples/run_dpo.py", "docs/guides/dpo.md", "DPO"};
   if (!rl) f = Flavor{false, false, false, "sft.yaml", "examples/run_sft.py", "docs/guides/sft.md", "SFT"};
@@ -214,10 +220,41 @@ void set_value_model(yaml::Document& doc, const Scenario& s) {
   doc.set("/value/dtensor_cfg/context_parallel_size", t.cp);
 }
 
+// What a release cannot run: PPO before 0.7; LoRA (policy.dtensor_cfg.lora_cfg) for SFT before 0.5
+// (32f5bef5e, #1556), for GRPO (dacac7e0c, #1797) and DPO (c9db94684, #1826) and the Megatron SFT path
+// (megatron_cfg.peft, 480976524, #1629) before 0.6. Older releases ignore the keys: a silent full fine-tune.
+std::optional<Error> unsupported(const Scenario& s, const Flavor& f, Version v) {
+  const std::string release = "NeMo RL " + version_text(v);
+  if (f.ppo && !v.at_least(0, 7)) {
+    return Error{"/rl/algorithm", release + " has no PPO (examples/run_ppo.py and ppo_math_1B.yaml came in 0.7): "
+                                            "give config.framework_version 0.7 or use --format verl, got \"ppo\""};
+  }
+  if (s.train.method == Method::full) return std::nullopt;
+  const bool sft_dtensor = !f.grpo && !f.ppo && !f.dpo && s.train.pp == 1;
+  const Version needed = sft_dtensor ? Version{0, 5} : Version{0, 6};
+  if (v.at_least(needed.major, needed.minor)) return std::nullopt;
+  return Error{"/train/method", release + " has no LoRA for " + f.name + (s.train.pp > 1 ? " with Megatron" : "") +
+                                    " (policy." + (s.train.pp > 1 ? "megatron_cfg.peft" : "dtensor_cfg.lora_cfg") +
+                                    " came in " + version_text(needed) + "): give config.framework_version " +
+                                    version_text(needed) + " or later, got \"" + to_string(s.train.method) + "\""};
+}
+
+// {grpo,ppo,dpo,sft}.max_num_epochs / max_num_steps: NeMo RL stops at whichever comes first.
+void set_run_length(yaml::Document& doc, const Scenario& s, const Flavor& f, std::vector<std::string>& notes) {
+  const RunLimits run = run_limits(s, true, notes);
+  const std::string section = f.grpo ? "/grpo" : f.ppo ? "/ppo" : f.dpo ? "/dpo" : "/sft";
+  if (run.epochs) doc.set(section + "/max_num_epochs", static_cast<std::int64_t>(*run.epochs), {}, "dataset.epochs");
+  if (run.steps) doc.set(section + "/max_num_steps", *run.steps, {}, "rl.steps");
+}
+
 }  // namespace
 
 Expected<std::string> nemo_rl_config(const Scenario& s, const EstimateNotes& estimate) {
-  const Flavor f = flavor_of(s);
+  const auto version = resolve_version(s, Format::nemo_rl);
+  if (!version.ok()) return version.error();
+  const Version v = version.value();
+  const Flavor f = flavor_of(s, v);
+  if (auto refused = unsupported(s, f, v)) return *refused;
   const ModelReference model = model_reference(s);
   const ClusterShape cluster = cluster_shape(s.gpus);
   std::vector<std::string> notes;
@@ -225,6 +262,7 @@ Expected<std::string> nemo_rl_config(const Scenario& s, const EstimateNotes& est
   yaml::Document doc;
   doc.set("/defaults", f.base, "every key not set below keeps its value from examples/configs/" + f.base);
   set_algorithm(doc, s, f, notes);
+  set_run_length(doc, s, f, notes);
   doc.set("/policy/model_name", model.path, model.note);
   doc.set("/policy/tokenizer/name", model.path);
   set_policy_batches(doc, s, f, estimate);
@@ -243,6 +281,7 @@ Expected<std::string> nemo_rl_config(const Scenario& s, const EstimateNotes& est
       "Save it in examples/configs/ of a NeMo RL checkout (or fix the relative path in `defaults`), then run:",
       "  uv run " + f.runner + " --config <this file>",
       "Keys: examples/configs/" + f.base + " and " + f.guide + " in github.com/NVIDIA-NeMo/RL.",
+      version_line(Format::nemo_rl, v),
   };
   return render_with_header(std::move(doc), std::move(header), s, estimate, notes);
 }

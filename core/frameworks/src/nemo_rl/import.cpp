@@ -208,6 +208,11 @@ Expected<ImportResult> scenario_of(ImportContext& c, const std::string& base) {
     if (dpo) c.set("rl.algorithm", "dpo");
     c.set("train.seq_len", c.integer("policy.max_total_sequence_length").value_or(1024));
   }
+  // <algorithm>.max_num_epochs / max_num_steps: the run ends at whichever comes first (sft.yaml's comment).
+  const std::string section = grpo ? "grpo" : ppo ? "ppo" : base.rfind("dpo", 0) == 0 ? "dpo" : "sft";
+  const bool rl = section != "sft";
+  map_run_length(c, RunLength{section + ".max_num_epochs", section + ".max_num_steps", rl,
+                              rl ? 0 : c.integer("policy.train_global_batch_size").value_or(0)});
   check_global_batch(c, per_node * nodes);
   return c.finish(kHarmless);
 }

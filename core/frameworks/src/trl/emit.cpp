@@ -33,29 +33,31 @@ void add(std::vector<Argument>& args, std::string flag, std::string value) {
   args.push_back({std::move(flag), {std::move(value)}});
 }
 
-// Precision as TRL spells it: the dtype the model is loaded in (ModelConfig `dtype`) and the
-// autocast flags of TrainingArguments (GRPOConfig and SFTConfig default bf16 to true).
-void add_precision(std::vector<Argument>& args, Precision precision, std::vector<std::string>& notes) {
+// Precision as TRL spells it: the dtype the model is loaded in (ModelConfig `dtype`, `torch_dtype` before TRL
+// 0.23: 208e9f7df, #4000, 2025-09-03) and the autocast flags of TrainingArguments (GRPOConfig and SFTConfig
+// default bf16 to true).
+void add_precision(std::vector<Argument>& args, Precision precision, Version v, std::vector<std::string>& notes) {
+  const std::string dtype = v.at_least(0, 23) ? "dtype" : "torch_dtype";
   switch (precision) {
     case Precision::fp32:
-      add(args, "dtype", "float32");
+      add(args, dtype, "float32");
       add(args, "bf16", "false");
       break;
     case Precision::amp_bf16:
-      add(args, "dtype", "float32");
+      add(args, dtype, "float32");
       add(args, "bf16", "true");
       break;
     case Precision::amp_fp16:
-      add(args, "dtype", "float32");
+      add(args, dtype, "float32");
       add(args, "bf16", "false");
       add(args, "fp16", "true");
       break;
     case Precision::bf16:
-      add(args, "dtype", "bfloat16");
+      add(args, dtype, "bfloat16");
       add(args, "bf16", "true");
       break;
     case Precision::mixed_bf16:
-      add(args, "dtype", "bfloat16");
+      add(args, dtype, "bfloat16");
       add(args, "bf16", "true");
       notes.push_back("train.precision mixed-bf16: bf16 weights with an fp32 master copy is what DeepSpeed's bf16 "
                       "mode keeps; without DeepSpeed this trains in pure bf16");
@@ -94,7 +96,8 @@ void add_launch(std::vector<Argument>& args, const Scenario& s, std::vector<std:
       if (s.gpus > 1) add(args, "accelerate_config", "multi_gpu");
       break;
     case Sharding::zero1: add(args, "accelerate_config", "zero1"); break;
-    // TRL ships trl/accelerate_configs/zero2.yaml since 2026 (snapshot: data/frameworks/trl/accelerate_configs/).
+    // trl/accelerate_configs/zero2.yaml ships with the CLI's presets since TRL 0.18 (1954c02d8, #3409, 2025-05-06;
+    // snapshot: data/frameworks/trl/accelerate_configs/).
     case Sharding::zero2: add(args, "accelerate_config", "zero2"); break;
     case Sharding::zero3: add(args, "accelerate_config", "zero3"); break;
     case Sharding::fsdp: add(args, "accelerate_config", "fsdp2"); break;
@@ -133,7 +136,7 @@ std::string render(const std::string& command, const std::vector<Argument>& args
 }
 
 // GRPOConfig: generations per prompt, completion length, KL beta and the vLLM engine.
-void add_grpo(std::vector<Argument>& args, const Scenario& s, std::vector<std::string>& notes) {
+void add_grpo(std::vector<Argument>& args, const Scenario& s, Version v, std::vector<std::string>& notes) {
   const TrainSettings& t = s.train;
   const RolloutSettings& r = s.rl.rollout;
   const std::int64_t completions = r.prompts_per_step * r.generations_per_prompt;
@@ -147,6 +150,10 @@ void add_grpo(std::vector<Argument>& args, const Scenario& s, std::vector<std::s
   }
   add(args, "num_generations", std::to_string(r.generations_per_prompt));
   add(args, "max_completion_length", std::to_string(r.max_response_len));
+  // GRPOConfig.max_prompt_length (default 512, prompts cut to it) until TRL 0.28 removed it (89070d241, #4847,
+  // 2026-01-17); before 0.26 it also sized the colocated vLLM (max_model_len = max_prompt_length +
+  // max_completion_length, grpo_trainer.py v0.25.0).
+  if (!v.at_least(0, 28)) add(args, "max_prompt_length", std::to_string(r.max_prompt_len));
   add(args, "beta", s.rl.reference ? "0.001" : "0.0");
   if (r.engine == Engine::vllm) {
     add(args, "use_vllm", "true");
@@ -154,7 +161,8 @@ void add_grpo(std::vector<Argument>& args, const Scenario& s, std::vector<std::s
     if (r.colocated) {
       add(args, "vllm_gpu_memory_utilization", number_text(r.gpu_memory_utilization));
       add(args, "vllm_tensor_parallel_size", std::to_string(r.tp));
-      add(args, "vllm_max_model_length", std::to_string(r.max_prompt_len + r.max_response_len));
+      // GRPOConfig.vllm_max_model_length from TRL 0.26 (ca21dd94c, #4300, 2025-12-08).
+      if (v.at_least(0, 26)) add(args, "vllm_max_model_length", std::to_string(r.max_prompt_len + r.max_response_len));
     }
   } else {
     add(args, "use_vllm", "false");
@@ -169,18 +177,32 @@ void add_grpo(std::vector<Argument>& args, const Scenario& s, std::vector<std::s
   }
 }
 
-// SFTConfig / DPOConfig. DPOConfig lost `reference_free` in early 2026 (the parser rejects unknown flags):
-// without a reference the DPO loss cannot be written as a flag any more, so it is a note.
-void add_offline(std::vector<Argument>& args, const Scenario& s, bool dpo, std::vector<std::string>& notes) {
+// SFTConfig / DPOConfig. Without a reference, DPO keeps no reference copy in memory with
+// precompute_ref_log_probs: the reference log-probs are computed once, before training, with the policy's
+// own initial weights (DPOTrainer: ref_model None when precompute_ref_log_probs; every release from 0.18).
+// `reference_free` was deprecated in 0.28 (a0e5f2656, #4969) and removed in 0.29 (e3b7897c8, #3906,
+// 2026-02-19; CPOTrainer is the reference-free objective now); it changed the loss only, TRL still loaded
+// the reference copy, so it is not what rl.reference false means.
+void add_offline(std::vector<Argument>& args, const Scenario& s, bool dpo, Version v, std::vector<std::string>& notes) {
   add(args, "gradient_accumulation_steps", "1");
   add(args, "max_length", std::to_string(s.train.seq_len));
   if (!dpo) return;
   add(args, "beta", "0.1");
   if (!s.rl.reference) {
-    notes.push_back("rl.reference is false: TRL's DPOConfig has no reference-free flag any more (reference_free was "
-                    "removed in 2026); with --use_peft the reference is the base model with the adapter disabled "
-                    "(no extra copy), otherwise TRL loads a reference copy");
+    add(args, "precompute_ref_log_probs", "true");
+    if (!v.at_least(0, 29) && s.train.sharding == Sharding::zero3) {
+      notes.push_back("TRL " + version_text(v) + " refuses precompute_ref_log_probs with DeepSpeed ZeRO-3 (a "
+                      "ValueError in DPOTrainer until 0.29); use zero2 or fsdp2, or TRL 0.29 or later");
+    }
   }
+}
+
+// --max_steps (rl.steps: optimizer steps, one per RL step here) and --num_train_epochs (TrainingArguments:
+// max_steps > 0 overrides the epochs).
+void add_run_length(std::vector<Argument>& args, const Scenario& s, std::vector<std::string>& notes) {
+  const RunLimits run = run_limits(s, false, notes);
+  if (run.epochs) add(args, "num_train_epochs", number_text(*run.epochs));
+  if (run.steps) add(args, "max_steps", std::to_string(*run.steps));
 }
 
 // The comment lines above the command: what it is, the estimate, the vLLM server, the notes.
@@ -213,6 +235,9 @@ std::vector<std::string> command_comments(const Scenario& s, const EstimateNotes
 }  // namespace
 
 Expected<std::string> trl_command(const Scenario& s, const EstimateNotes& estimate) {
+  const auto version = resolve_version(s, Format::trl);
+  if (!version.ok()) return version.error();
+  const Version v = version.value();
   const bool rl = s.workload == Workload::rl;
   if (rl && s.rl.algorithm == RlAlgorithm::ppo) {
     return Error{"/rl/algorithm",
@@ -234,12 +259,13 @@ Expected<std::string> trl_command(const Scenario& s, const EstimateNotes& estima
   add(args, "per_device_train_batch_size", std::to_string(t.micro_batch_size));
 
   if (grpo) {
-    add_grpo(args, s, notes);
+    add_grpo(args, s, v, notes);
   } else {
-    add_offline(args, s, dpo, notes);
+    add_offline(args, s, dpo, v, notes);
   }
+  add_run_length(args, s, notes);
   add(args, "gradient_checkpointing", bool_text(t.gradient_checkpointing));
-  add_precision(args, t.precision, notes);
+  add_precision(args, t.precision, v, notes);
   add_peft(args, t);
   add_launch(args, s, notes);
   if (t.optimizer != Optimizer::adamw) {
@@ -248,7 +274,8 @@ Expected<std::string> trl_command(const Scenario& s, const EstimateNotes& estima
   }
 
   const std::string command = grpo ? "trl grpo" : dpo ? "trl dpo" : "trl sft";
-  const std::vector<std::string> comments = command_comments(s, estimate, command, notes);
+  std::vector<std::string> comments = command_comments(s, estimate, command, notes);
+  comments.insert(comments.begin() + 1, version_line(Format::trl, v));
   return render(command, args, comments);
 }
 

@@ -23,7 +23,7 @@ constexpr std::int64_t kPresetProcesses = 8;
 
 const std::vector<std::string> kHarmless = {
     "dataset_name", "dataset_config", "dataset_train_split", "dataset_test_split", "dataset_streaming", "output_dir",
-    "learning_rate", "num_train_epochs", "max_steps", "logging_steps", "save_steps", "eval_steps", "eval_strategy",
+    "learning_rate", "logging_steps", "save_steps", "eval_steps", "eval_strategy",
     "report_to", "run_name", "push_to_hub", "hub_model_id", "reward_funcs", "reward_weights", "temperature", "top_p",
     "top_k", "seed", "lr_scheduler_type", "warmup_ratio", "warmup_steps", "weight_decay", "loss_type", "config",
     "lora_dropout", "lora_task_type", "model_revision", "trust_remote_code", "log_completions", "epsilon", "scale_rewards",
@@ -87,7 +87,8 @@ const char* optimizer_of(const std::string& optim) {
 }
 
 const char* precision_of(ImportContext& c) {
-  const std::string dtype = c.text("dtype").value_or("float32");
+  // ModelConfig.dtype; torch_dtype before TRL 0.23 (208e9f7df).
+  const std::string dtype = c.text("dtype").value_or(c.text("torch_dtype").value_or("float32"));
   const bool fp16 = c.flag("fp16", false);
   const bool bf16 = c.flag("bf16", !fp16);  // _BaseConfig: bf16 None -> on unless fp16
   if (dtype == "bfloat16" || dtype == "auto") return bf16 ? "bf16" : "fp32";
@@ -154,7 +155,13 @@ void map_grpo(ImportContext& c, std::int64_t gpus) {
   c.set("rl.rollout.prompts_per_step", std::max<std::int64_t>(1, completions / generations));
   c.set("rl.rollout.max_response_len", response);
   const auto model_len = c.integer("vllm_max_model_length");
-  if (model_len && *model_len > response) c.set("rl.rollout.max_prompt_len", *model_len - response);
+  // GRPOConfig.max_prompt_length until TRL 0.28 (89070d241): the prompt's cut.
+  const auto prompt = c.integer("max_prompt_length");
+  if (model_len && *model_len > response) {
+    c.set("rl.rollout.max_prompt_len", *model_len - response);
+  } else if (prompt && *prompt > 0) {
+    c.set("rl.rollout.max_prompt_len", *prompt);
+  }
   c.set("rl.reference", c.number("beta").value_or(0.0) != 0.0);
   const bool vllm = c.flag("use_vllm", false);
   c.set("rl.rollout.engine", vllm ? "vllm" : "hf");
@@ -166,6 +173,17 @@ void map_grpo(ImportContext& c, std::int64_t gpus) {
   c.set("rl.sequence_packing", c.flag("padding_free", false));
   // GRPOTrainer computes log-probs with trl's selective_log_softmax (docs/scenario.md rl.logprob_kernel).
   c.set("rl.logprob_kernel", "selective");
+}
+
+// DPO: precompute_ref_log_probs keeps no reference copy (the policy's initial weights score the data once,
+// before training). reference_free (until TRL 0.28) changed the loss only: the copy was still loaded.
+void map_dpo_reference(ImportContext& c) {
+  c.set("rl.algorithm", "dpo");
+  c.set("rl.reference", !c.flag("precompute_ref_log_probs", false));
+  if (c.flag("reference_free", false)) {
+    c.warn("reference_free=true (TRL 0.28 and earlier): it changes the DPO loss only; TRL still loads the reference "
+           "copy unless precompute_ref_log_probs or --use_peft, so the reference is counted");
+  }
 }
 
 }  // namespace
@@ -196,8 +214,13 @@ Expected<ImportResult> import_trl(const ImportInput& input) {
     c.set("train.seq_len", c.integer("max_length").value_or(kTrlMaxLength));
     c.mark("gradient_accumulation_steps");
     c.mark("beta");
-    if (command == "dpo") c.set("rl.algorithm", "dpo");
+    if (command == "dpo") map_dpo_reference(c);
   }
+  // TrainingArguments: max_steps > 0 overrides num_train_epochs. One optimizer step takes
+  // per_device x processes x accumulation sequences.
+  const std::int64_t per_step = c.integer("per_device_train_batch_size").value_or(kTrainingArgumentsBatch) *
+                                gpu_count(c) * c.integer("gradient_accumulation_steps").value_or(1);
+  map_run_length(c, RunLength{"num_train_epochs", "max_steps", command != "sft", per_step});
   return c.finish(kHarmless);
 }
 

@@ -16,7 +16,7 @@ namespace {
 // Keys that change no memory (logging, paths, optimiser schedule, checkpoint cadence, sampling).
 const std::vector<std::string> kHarmless = {
     "trainer.project_name", "trainer.experiment_name", "trainer.logger", "trainer.save_freq", "trainer.test_freq",
-    "trainer.total_epochs", "trainer.total_training_steps", "trainer.critic_warmup", "trainer.val_before_train",
+    "trainer.critic_warmup", "trainer.val_before_train",
     "trainer.default_local_dir", "trainer.resume_mode", "data.train_files", "data.val_files", "data.truncation",
     "data.filter_overlong_prompts", "data.return_raw_chat", "data.shuffle", "data.seed", "data.prompt_key",
     "*.optim.lr", "*.optim.lr_warmup_steps_ratio", "*.optim.weight_decay", "*.optim.warmup_style",
@@ -199,6 +199,8 @@ Expected<ImportResult> rl_scenario(ImportContext& c) {
   check_heads_divisible(c, *path, tp, "actor_rollout_ref.rollout.tensor_model_parallel_size");
   check_max_model_len(c, c.integer("actor_rollout_ref.rollout.max_model_len"), prompt + response,
                       "actor_rollout_ref.rollout.max_model_len");
+  // ray_trainer.py: total_training_steps, when set, replaces len(dataloader) x total_epochs.
+  map_run_length(c, RunLength{"trainer.total_epochs", "trainer.total_training_steps", true, 0});
   return c.finish(kHarmless);
 }
 
@@ -220,7 +222,9 @@ Expected<ImportResult> sft_scenario(ImportContext& c) {
   map_lora(c, "model");
   const auto sp = c.integer("ulysses_sequence_parallel_size");
   if (sp && *sp > 1) c.set("train.cp", *sp);
-  c.mark("data.train_batch_size");
+  // fsdp_sft_trainer.py: total_training_steps, when set, replaces steps_per_epoch x total_epochs.
+  map_run_length(c, RunLength{"trainer.total_epochs", "trainer.total_training_steps", false,
+                              c.integer("data.train_batch_size").value_or(0)});
   return c.finish(kHarmless);
 }
 

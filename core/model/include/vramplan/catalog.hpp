@@ -2,9 +2,12 @@
 // The built-in model and GPU catalogs (data/models.json, data/gpus.json), embedded in the binary
 // at build time and parsed once on first use. Ids match case-insensitively.
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "vramplan/error.hpp"
@@ -52,8 +55,45 @@ struct CatalogModel {
   Json raw_config;                 // the config.json as stored
 };
 
+// The model catalog. The embedded one is read entry by entry on first use: load_catalog() reads only the
+// ids and aliases (written beside each entry at build time by cmake/EmbedCatalogs.cmake), so a command or
+// the page's first estimate converts the one config.json it needs, not a hundred (docs/benchmarks.md).
+// The build checks every entry (tools/catalog_check), so a parse error here is a broken build, reported.
+class ModelCatalog {
+ public:
+  ModelCatalog() = default;
+  // Entries already parsed (parse_model_catalog).
+  explicit ModelCatalog(std::vector<CatalogModel> parsed);
+  // An entry as JSON text, parsed on first use; `pointer` names it in errors ("/models/12").
+  void add_text(std::string id, std::vector<std::string> aliases, std::string_view json, std::string pointer);
+
+  std::size_t size() const { return slots_.size(); }
+  bool empty() const { return slots_.empty(); }
+  const std::string& id(std::size_t index) const { return slots_[index].id; }
+  std::vector<std::string> ids() const;
+  // Case-insensitive: ids first, then aliases.
+  std::optional<std::size_t> index_of(std::string_view id_or_alias) const;
+  // The entry, parsed on first use (and kept).
+  Expected<const CatalogModel*> entry(std::size_t index) const;
+  // Every entry, in catalog order (parses those not yet parsed).
+  Expected<std::vector<const CatalogModel*>> every_entry() const;
+
+ private:
+  struct Slot {
+    Slot(std::string id_, std::vector<std::string> aliases_, std::string_view json_, std::string pointer_)
+        : id(std::move(id_)), aliases(std::move(aliases_)), json(json_), pointer(std::move(pointer_)) {}
+    std::string id;
+    std::vector<std::string> aliases;
+    std::string_view json;  // empty when parsed from the start
+    std::string pointer;
+    std::shared_ptr<std::once_flag> once = std::make_shared<std::once_flag>();
+    mutable std::optional<Expected<CatalogModel>> parsed;
+  };
+  std::vector<Slot> slots_;
+};
+
 struct Catalog {
-  std::vector<CatalogModel> models;
+  ModelCatalog models;
   std::vector<GpuSpec> gpus;
 };
 
@@ -66,7 +106,8 @@ Expected<const Catalog*> load_catalog();
 Expected<std::vector<CatalogModel>> parse_model_catalog(std::string_view json_text);
 Expected<std::vector<GpuSpec>> parse_gpu_catalog(std::string_view json_text);
 
-// Case-insensitive lookups; aliases included. nullptr when absent.
+// Case-insensitive lookups; aliases included. nullptr when absent (or, for a model, when its entry does
+// not parse: see ModelCatalog::entry for the error).
 const CatalogModel* find_model(const Catalog& catalog, std::string_view id);
 const GpuSpec* find_gpu(const Catalog& catalog, std::string_view id);
 

@@ -11,18 +11,20 @@
 
 namespace vramplan {
 
-// The peak's uncertainty band (docs/memory-model.md "Uncertainty band"): the device bytes with each
-// stack-dependent line at its documented low and high end (CUDA context lazy / eager module loading,
-// the allocator's cache 0 / kAllocatorHighFraction); every other line as estimated. A vLLM server fills
-// its budget whatever the stack, so its band is the estimate itself.
+// The peak's uncertainty band (docs/memory-model.md "Uncertainty band"): the device bytes with every line
+// at the low and high end of its kind's validation errors (memory::band_range: parameters, activations,
+// logits; the allocator's cache kBandAllocator*Fraction of the transient memory; the CUDA context at
+// lazy / eager module loading). A vLLM engine's KV pool and profiling reserve fill its budget whatever
+// their errors (they move the pool's size, not the peak); a vLLM server's band is the estimate itself.
 struct PeakBand {
   double low_bytes = 0;
   double expected_bytes = 0;  // = peak.device_bytes
   double high_bytes = 0;
 };
 // `context_known`: the scenario names the module loading (cuda_module_loading eager), so the context
-// line is not spread.
-PeakBand peak_band(const Breakdown& peak, bool vllm_serving, bool context_known);
+// line is not spread. `vllm_pool`: the Level::step activations / KV lines are a vLLM engine's budget (an
+// RL rollout on vLLM); otherwise a step KV cache is HF generate's, spread as activations.
+PeakBand peak_band(const Breakdown& peak, bool vllm_serving, bool context_known, bool vllm_pool = false);
 
 struct ScenarioEstimate {
   Breakdown peak;                 // the phase with the largest device memory

@@ -78,6 +78,10 @@ struct TrainSettings {
   Precision precision = Precision::amp_bf16;
   Optimizer optimizer = Optimizer::adamw;
   std::int64_t micro_batch_size = 1;
+  // Micro-batches accumulated into one optimizer step on each data-parallel rank (HF TrainingArguments
+  // gradient_accumulation_steps; Megatron num_microbatches = global batch / (micro batch x dp)). The time
+  // model's step, pipeline bubble and collectives read it; memory holds one micro-batch either way.
+  std::int64_t gradient_accumulation_steps = 1;
   std::int64_t seq_len = 2048;
   bool gradient_checkpointing = false;
   Attention attention = Attention::flash;
@@ -201,6 +205,13 @@ struct ClusterSettings {
   std::optional<double> inter_node_bytes_per_s;  // per GPU, one direction; absent: time::kInterNodeBytesPerS
 };
 
+// What `vramplan config` writes for (docs/configs.md "Framework versions"): the framework release, e.g.
+// "0.6" or "v0.6.0". Checked against the chosen format's accepted releases when a config is written;
+// absent: the release the snapshots in data/frameworks/ were taken from.
+struct ConfigSettings {
+  std::optional<std::string> framework_version;
+};
+
 struct Scenario {
   ResolvedModel model;
   Workload workload = Workload::train;
@@ -214,6 +225,7 @@ struct Scenario {
   RlSettings rl;
   DatasetSettings dataset;
   ClusterSettings cluster;
+  ConfigSettings config;
   // Keys given a value other than their default that change nothing for this scenario (another
   // workload's section, vLLM's knobs with the hf engine, LoRA settings with method full): one warning
   // each, naming the key (ignored_key_warnings).

@@ -63,6 +63,37 @@ inline constexpr double kInterNodeBytesPerS = 50e9;
 inline constexpr double kFallbackIntraNodeBytesPerS = 32e9;
 // GPUs in one node when the job spans more than one (DGX/HGX: 8).
 inline constexpr double kGpusPerNode = 8;
+// Latency of one small collective, NCCL's own tuning model (NVIDIA/nccl src/graph/tuning.cc, baseLat and
+// hwLat, Ring/LL protocol, the one NCCL picks for small messages): base 3.6 us plus 0.47 us per ring step
+// on NVLink (1.0 us on PCIe); an all-reduce takes 2 (n - 1) steps. Used for the tensor-parallel all-reduces
+// of a decode step, whose messages (batch x hidden x 2 bytes) are latency bound.
+inline constexpr double kCollectiveBaseLatencySeconds = 3.6e-6;
+inline constexpr double kCollectiveNvlinkStepLatencySeconds = 0.47e-6, kCollectivePcieStepLatencySeconds = 1.0e-6;
+// RL refit: the new policy weights reach the rollout engine after every step. Effective rate of a
+// colocated CUDA-IPC weight update, end to end (offload of the trainer, onload and load of the engine's
+// weights), from XTuner's published table (InternLM/xtuner docs, "Checkpoint Engine" section 3, IPC
+// column): Qwen3-8B 16.4 GB in 1.1 s, Qwen3-30B-A3B 61 GB in 3.7 s, i.e. 15-16.5 GB/s of bf16 weights.
+inline constexpr double kRefitBytesPerS = 15e9;
+// MoE token routing under expert parallelism: each routed token's hidden vector is sent to the ranks of
+// its top-k experts and its output sent back (dispatch + combine all-to-all), in forward and again in
+// backward (Megatron-Core moe/token_dispatcher.py MoEAlltoAllTokenDispatcher: token_permutation /
+// token_unpermutation; GShard, Lepikhin et al. 2020 s3.2). A fraction (ep-1)/ep of the copies leave the
+// rank. Megatron-Core overlaps it only with --overlap-moe-expert-parallel-comm (MCore v0.14), so it is
+// counted as exposed.
+inline constexpr double kMoeAllToAllPassesPerLayer = 4;  // dispatch + combine, forward + backward
+// Grouped-GEMM efficiency of narrow routed experts relative to the dense GEMMs the MFU band describes.
+// Megatron-Core MoE on H100 (Liu et al. 2025, "MoE Parallel Folding", arXiv 2504.14960, abstract): 49.3%
+// MFU for Mixtral-8x22B, whose 8 experts are 16,384 wide (2.7x its hidden 6,144), and 39.0% for
+// Qwen2-57B-A14B, whose 64 experts are 2,560 wide (0.71x its hidden 3,584): per-expert GEMMs with few
+// tokens and a narrow N run below the dense rate. 39.0 / 49.3 = 0.79 divides the routed experts' FLOPs
+// of models whose experts are narrower than their hidden size. The two runs' MFUs also include their
+// all-to-all, counted separately here, so this errs slow (the safe side).
+inline constexpr double kMoeNarrowExpertEfficiency = 0.79;
+// Router and token permutation (Megatron-Core moe/moe_utils.py permute / unpermute; torchtitan
+// moe.py TokenReorderer): each token's hidden vector is copied top-k times into expert order and back,
+// read and written, in forward and backward: memory-bound traffic of 2 x 2 x 2 x top-k x hidden x 2 bytes
+// per token and MoE layer at the streaming efficiency (kDecodeBandwidthEfficiency).
+inline constexpr double kMoePermuteCopiesPerLayer = 8;
 
 // An MFU (or efficiency) with its band, for the low/high range of every time.
 struct Band {
@@ -117,6 +148,42 @@ double data_parallel_passes(int zero_stage);
 double exposed_comm_seconds(double comm, double compute, double overlap_fraction);
 // Pipeline bubble fraction (pp-1)/m of 1F1B (Narayanan 2021, §2.2.1; GPipe, Huang 2019).
 double pipeline_bubble_fraction(double pp, double microbatches);
+// Bytes one data-parallel rank's collectives carry over an optimizer step of `microbatches` accumulated
+// micro-batches (params and grads in bytes, per model-parallel shard):
+//   ZeRO-3/FSDP: two all-gathers of the parameters and one reduce-scatter of the gradients in every
+//     micro-batch (FSDP2 reshards after each forward/backward and reduce-scatters while
+//     requires_gradient_sync is on, its default; DeepSpeed stage3 the same);
+//   ZeRO-2: a reduce-scatter of the gradients in every micro-batch's backward (DeepSpeed
+//     stage_1_and_2.py: partition_gradients installs create_reduce_and_remove_grad_hooks), one
+//     all-gather of the updated parameters per step;
+//   DDP / ZeRO-1: one all-reduce (2 passes) per optimizer step (DDP no_sync during accumulation;
+//     Megatron's distributed optimizer reduce-scatters once, at the last micro-batch).
+double data_parallel_step_bytes(int zero_stage, double param_bytes, double grad_bytes, double microbatches);
+// A latency-bound all-reduce of `bytes` over `ranks` (NCCL tuning model, Ring/LL): 2 (n-1) steps of
+// `step_latency` after kCollectiveBaseLatencySeconds, plus the bytes at the link's rate.
+double small_all_reduce_seconds(double bytes, double ranks, double step_latency, double link_bytes_per_s);
+// One optimizer step is memory bound: `bytes` of parameters, gradients and states read and written
+// (torch/optim/adamw.py _fused_adamw / _multi_tensor_adamw: one pass over param, grad, exp_avg,
+// exp_avg_sq) at `efficiency` of the HBM bandwidth.
+double memory_bound_seconds(double bytes, double bandwidth, double efficiency);
+// Bytes an optimizer step moves per trainable parameter: the gradient read, the optimizer states and the
+// master (or only) weights read and written, and the compute copy written when a master copy exists
+// (Megatron DistributedOptimizer copies the fp32 main params back to the bf16 model params). AdamW with
+// fp32 states under mixed-bf16: 2 + 2 x 8 + 2 x 4 + 2 = 28 bytes.
+double optimizer_step_bytes_per_param(double weight, double grad, double master, double state_bytes);
+
+// ---------------------------------------------------------------------------------------------
+// MoE training (core/time/src/time_moe.cpp); sources at the constants above.
+
+// Compute-time factor when a share `routed_share` of the active matmul FLOPs runs in routed experts at
+// kMoeNarrowExpertEfficiency (narrow experts) or at the dense rate: (1 - f) + f / efficiency.
+double moe_compute_factor(double routed_share, bool narrow_experts);
+// All-to-all bytes one token sends over the expert-parallel group in `passes` (dispatch/combine each
+// way): moe_layers x top-k x hidden x 2 bytes x passes x (ep - 1) / ep.
+double moe_all_to_all_bytes_per_token(double moe_layers, double top_k, double hidden, double ep, double passes);
+// Permutation traffic of the router's token reordering per token: moe_layers x copies x top-k x hidden x 2.
+double moe_permute_bytes_per_token(double moe_layers, double top_k, double hidden, double copies);
+
 // The link a data-parallel group uses: the intra-node bandwidth while it fits one node, else the
 // inter-node one.
 double collective_link_bytes_per_s(double gpus, double intra_node, double inter_node);

@@ -1,0 +1,76 @@
+// The embedded model catalog is split per entry at build time (cmake/EmbedCatalogs.cmake) and each entry is
+// parsed on first use (ModelCatalog): the split must keep every value of data/models.json, and a lookup
+// must parse only the entry it finds.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "vramplan/catalog.hpp"
+#include "vramplan/params.hpp"
+
+using namespace vramplan;
+
+namespace {
+
+std::string read_source(const std::string& relative) {
+  std::ifstream in(std::string(VRAMPLAN_SOURCE_DIR) + "/" + relative);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("every embedded entry equals the entry parsed from data/models.json itself") {
+  const auto from_file = parse_model_catalog(read_source("data/models.json"));
+  REQUIRE(from_file.ok());
+  const auto catalog = load_catalog();
+  REQUIRE(catalog.ok());
+  const auto embedded = catalog.value()->models.every_entry();
+  REQUIRE(embedded.ok());
+  REQUIRE(embedded->size() == from_file->size());
+  for (std::size_t i = 0; i < embedded->size(); ++i) {
+    const CatalogModel& a = *embedded.value()[i];
+    const CatalogModel& b = from_file.value()[i];
+    CAPTURE(b.id);
+    CHECK(a.id == b.id);
+    CHECK(a.aliases == b.aliases);
+    CHECK(a.name == b.name);
+    CHECK(a.published_params == b.published_params);
+    CHECK(a.raw_config == b.raw_config);  // every value, nested, as nlohmann compares them
+    const auto pa = count_params(a.config);
+    const auto pb = count_params(b.config);
+    REQUIRE(pa.ok());
+    REQUIRE(pb.ok());
+    CHECK(pa->total == pb->total);
+    CHECK(pa->active == pb->active);
+  }
+}
+
+TEST_CASE("a catalog given as text parses an entry only when it is asked for") {
+  ModelCatalog models;
+  models.add_text("org/good", {"org/alias"}, R"({"id": "org/good", "name": "Good", "family": "F", "variant": "base",
+    "gated": false, "source": "test", "config": {"model_type": "llama", "hidden_size": 64, "intermediate_size": 128,
+    "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 4, "vocab_size": 1000}})", "/models/0");
+  models.add_text("org/broken", {}, R"({"id": "org/broken", "name": "Broken"})", "/models/1");
+  CHECK(models.size() == 2);
+  CHECK(models.index_of("ORG/ALIAS") == std::optional<std::size_t>{0});
+  CHECK(models.index_of("org/BROKEN") == std::optional<std::size_t>{1});
+  CHECK_FALSE(models.index_of("org/missing").has_value());
+  const auto good = models.entry(0);
+  REQUIRE(good.ok());
+  CHECK(good.value()->name == "Good");
+  REQUIRE(count_params(good.value()->config).ok());
+  CHECK(models.entry(0).value() == good.value());  // parsed once, kept
+  // The broken entry's error names the catalog file and the entry's pointer; the good one still works.
+  const auto broken = models.entry(1);
+  REQUIRE_FALSE(broken.ok());
+  CHECK(broken.error().line().find("data/models.json") != std::string::npos);
+  CHECK(broken.error().line().find("/models/1/") != std::string::npos);
+  CHECK_FALSE(models.every_entry().ok());
+  const Catalog catalog{std::move(models), {}};
+  CHECK(find_model(catalog, "org/alias") != nullptr);
+  CHECK(find_model(catalog, "org/broken") == nullptr);
+}
