@@ -106,11 +106,9 @@ TEST_CASE("mistral3 (Pixtral): longest_edge resize, patch x merge rounding, [IMG
   CHECK(vramplan::pixtral_resize(1, 1, 1540, 28).width == 28);
   const auto catalog = vramplan::load_catalog();
   REQUIRE(catalog.ok());
-  const ModelConfig* m = nullptr;
-  for (const auto& e : catalog.value()->models) {
-    if (e.id == "mistralai/Mistral-Small-3.1-24B-Instruct-2503") m = &e.config;
-  }
-  REQUIRE(m != nullptr);
+  const vramplan::CatalogModel* entry = vramplan::find_model(*catalog.value(), "mistralai/Mistral-Small-3.1-24B-Instruct-2503");
+  REQUIRE(entry != nullptr);
+  const ModelConfig* m = &entry->config;
   REQUIRE(m->vision_input.scheme == vramplan::VisionScheme::pixtral);
   CHECK(m->vision_input.image_size == 1540);
   vramplan::MediaInput in;
