@@ -148,6 +148,7 @@ Json warnings_json(const Scenario& s, const ScenarioEstimate& e) {
   if (const std::string generic = generic_count_warning(s.model.config); !generic.empty()) {
     warnings.push_back(generic);
   }
+  for (const std::string& w : s.model.config.model_warnings) warnings.push_back(w);
   for (const std::string& w : e.peak.warnings) warnings.push_back(w);
   for (const std::string& w : s.warnings) warnings.push_back(w);
   return warnings;

@@ -13,10 +13,15 @@
 //     of both linears and GELU's input;
 //   - LlavaMultiModalProjector: linear_1 -> GELU -> linear_2 over the image tokens;
 //   - Gemma3MultiModalProjector: AvgPool2d (keeps nothing), mm_soft_emb_norm (RMSNorm) over the pooled
-//     tokens, a matmul reading the normalised tokens.
+//     tokens, a matmul reading the normalised tokens;
+//   - InternVLMultiModalProjector (modeling_internvl.py): layer_norm, linear_1 -> GELU -> linear_2 over the
+//     image tokens;
+//   - Mistral3MultiModalProjector (modeling_mistral3.py): norm (RMSNorm) over every patch, patch_merger
+//     (unfold, merging_layer Linear(h m^2, h)), linear_1 -> GELU -> linear_2 over the merged tokens.
 // The processor's pixel_values are fp32 (kept by the batch) and cast to the compute dtype for the patch
 // embedding, which keeps that copy.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "vramplan/memory_media.hpp"
@@ -40,6 +45,15 @@ double projector_bytes(const VisionInputSpec& v, const MediaTokens& t, double h,
     case VisionScheme::qwen_dynamic: return positions * h * rms + image_tokens * (in + 2.0 * hidden) * e;
     case VisionScheme::fixed_grid: return image_tokens * (in + 2.0 * hidden) * e;
     case VisionScheme::pooled_fixed: return image_tokens * h * (4.0 + e);
+    // InternVLMultiModalProjector: layer_norm (LayerNorm over the pixel-shuffled in = h / ratio^2 features),
+    // linear_1 (input in) -> GELU -> linear_2 (input text hidden), over the image tokens.
+    case VisionScheme::tiles: return image_tokens * (2.0 * in + 2.0 * hidden) * e;
+    case VisionScheme::pixtral: {
+      // Mistral3MultiModalProjector: norm over every patch, patch_merger.merging_layer over the merged
+      // tokens (its input: in = h m^2), linear_1 (input h) -> GELU -> linear_2 (input text hidden).
+      const double merged = positions / static_cast<double>(std::max<std::int64_t>(v.merge * v.merge, 1));
+      return positions * h * rms + merged * (in + h + 2.0 * hidden) * e;
+    }
     case VisionScheme::none: break;
   }
   return 0;
@@ -66,7 +80,9 @@ MediaTerm vision_training_bytes(const ModelConfig& m, const MediaTokens& t, cons
   const double positions = static_cast<double>(t.tower_positions);
   const double h = static_cast<double>(s.hidden_size);
   const double layers = static_cast<double>(s.layers);
-  const double per_position = layer_activation_bytes_per_token(s, tc, positions, false);
+  // Attention runs within one tile (InternVL: the tiles are a batch of crops): its span is positions / tiles.
+  const double span = positions / static_cast<double>(std::max<std::int64_t>(t.tiles, 1));
+  const double per_position = layer_activation_bytes_per_token(s, tc, span, false);
   const double blocks = checkpointing ? positions * (layers * h * c.residual + per_position) : positions * layers * per_position;
   const double pixels = positions * static_cast<double>(t.pixel_values_per_position) * (4.0 + c.compute);
   const double projector = projector_bytes(m.vision_input, t, h, c);
@@ -93,7 +109,9 @@ MediaTerm vision_inference_bytes(const ModelConfig& m, const MediaTokens& t, dou
   const double positions = static_cast<double>(t.tower_positions);
   const double per_position = inference_layer_bytes_per_token(s, compute_bytes, tp, false);
   const double pixels = positions * static_cast<double>(t.pixel_values_per_position) * (4.0 + compute_bytes);
-  const double scores = attention == Attention::eager ? eager_scores_bytes(s, 1.0, positions, compute_bytes, tp) : 0.0;
+  const double crops = static_cast<double>(std::max<std::int64_t>(t.tiles, 1));
+  const double scores =
+      attention == Attention::eager ? eager_scores_bytes(s, crops, positions / crops, compute_bytes, tp) : 0.0;
   out.bytes = images * (positions * per_position + pixels + scores);
   out.formula = format("%.0f images x (%.0f positions x %.0f B (one block's working set) + pixel_values %.0f x %lld x "
                        "(4 + %.0f) B%s); %s",

@@ -37,6 +37,17 @@ void add_mlp(LinearInventory& inv, const TransformerStack& s, double width, doub
   add_module(inv, kModDown, width, h, count);
 }
 
+void add_linear_attention(LinearInventory& inv, const TransformerStack& s) {
+  const LinearAttentionConfig& l = s.linear_attention;
+  const double h = static_cast<double>(s.hidden_size);
+  const double key_dim = static_cast<double>(l.num_k_heads * l.head_k_dim);
+  const double value_dim = static_cast<double>(l.num_v_heads * l.head_v_dim);
+  const double n = static_cast<double>(l.layers);
+  add_module(inv, 0, h, 2.0 * key_dim + 2.0 * value_dim, n);
+  add_module(inv, 0, h, 2.0 * static_cast<double>(l.num_v_heads), n);
+  add_module(inv, 0, value_dim, h, n);
+}
+
 }  // namespace
 
 // The nn.Linear layers of one block, as in the modeling files cited in core/model/src/params.cpp
@@ -48,7 +59,10 @@ LinearInventory linear_inventory(const TransformerStack& s) {
   const double layers = static_cast<double>(s.layers);
   const double h = static_cast<double>(s.hidden_size);
   const double heads = static_cast<double>(s.num_heads);
-  const double attn_blocks = layers * (s.cross_attention ? 2.0 : 1.0);
+  // Gated DeltaNet layers (Qwen3-Next) have no q/k/v/o: their in_proj_qkvz, in_proj_ba and out_proj
+  // (modeling_qwen3_next.py) are listed under no LoRA kind (kind 0), so they count as weights only.
+  const double attn_blocks = (layers - static_cast<double>(s.linear_attention.layers)) * (s.cross_attention ? 2.0 : 1.0);
+  add_linear_attention(inv, s);
   if (s.attention == AttentionKind::mla) {
     const MlaConfig& a = s.mla;
     const double qk = static_cast<double>(a.qk_nope_head_dim + a.qk_rope_head_dim);
@@ -65,7 +79,7 @@ LinearInventory linear_inventory(const TransformerStack& s) {
   } else {
     const double q_dim = heads * static_cast<double>(s.head_dim);
     const double kv_dim = static_cast<double>(s.num_kv_heads) * static_cast<double>(s.head_dim);
-    add_module(inv, kModQ, h, q_dim, attn_blocks);
+    add_module(inv, kModQ, h, s.attn_output_gate ? 2.0 * q_dim : q_dim, attn_blocks);
     add_module(inv, kModK, h, kv_dim, attn_blocks);
     add_module(inv, kModV, h, kv_dim, attn_blocks);
     add_module(inv, kModO, q_dim, h, attn_blocks);

@@ -61,10 +61,14 @@ void read_decoder_common(ObjectReader& r, const DecoderDefaults& d, ModelConfig&
 // Counts entries of `layer_types` (transformers >= 4.53 writes it) equal to "sliding_attention";
 // -1 when the key is absent.
 std::int64_t count_sliding_layer_types(ObjectReader& r, std::int64_t layers) {
+  return count_layer_types(r, layers, "sliding_attention");
+}
+
+std::int64_t count_layer_types(ObjectReader& r, std::int64_t layers, const char* type) {
   const Json* v = r.find("layer_types");
   if (!v) return -1;
   const std::string p = r.pointer_of("layer_types");
-  if (!v->is_array()) fail(p, "must be an array of \"sliding_attention\" / \"full_attention\", got " + describe_value(*v));
+  if (!v->is_array()) fail(p, "must be an array of layer type names such as \"full_attention\", got " + describe_value(*v));
   if (static_cast<std::int64_t>(v->size()) != layers) {
     fail(p, "must have one entry per layer (" + str(layers) + "), got " + std::to_string(v->size()));
   }
@@ -72,7 +76,7 @@ std::int64_t count_sliding_layer_types(ObjectReader& r, std::int64_t layers) {
   for (std::size_t i = 0; i < v->size(); ++i) {
     const Json& e = (*v)[i];
     if (!e.is_string()) fail(pointer_append(p, i), "must be a string, got " + describe_value(e));
-    if (e.get_ref<const std::string&>() == "sliding_attention") ++n;
+    if (e.get_ref<const std::string&>() == type) ++n;
   }
   return n;
 }
@@ -106,6 +110,17 @@ TransformerStack mha_stack(std::int64_t layers, std::int64_t hidden, std::int64_
   s.head_dim = head_dim;
   s.intermediate_size = intermediate;
   return s;
+}
+
+ExtraTower vit_tower(std::int64_t params, std::int64_t block, std::int64_t layers, std::int64_t hidden,
+                     std::int64_t heads, std::int64_t head_dim, std::int64_t intermediate) {
+  ExtraTower tower;
+  tower.name = "vision";
+  tower.params = params;
+  tower.block_params = block;
+  tower.stack = mha_stack(layers, hidden, heads, head_dim, intermediate);
+  use_biased_layernorm_block(tower.stack);
+  return tower;
 }
 
 // Layer indices listed in e.g. mlp_only_layers, each checked to be a layer index.

@@ -51,6 +51,8 @@ void check_kv_heads(ObjectReader& r, std::int64_t heads, std::int64_t kv);
 void read_decoder_common(ObjectReader& r, const DecoderDefaults& d, ModelConfig& m, bool honor_head_dim = true);
 // Entries of `layer_types` (transformers >= 4.53) equal to "sliding_attention"; -1 when absent.
 std::int64_t count_sliding_layer_types(ObjectReader& r, std::int64_t layers);
+// Entries of `layer_types` equal to `type` ("chunked_attention", "linear_attention"); -1 when absent.
+std::int64_t count_layer_types(ObjectReader& r, std::int64_t layers, const char* type);
 std::int64_t read_sliding_window(ObjectReader& r, std::int64_t fallback);
 void check_top_k(ObjectReader& r, const char* key, const MoeConfig& moe);
 // Norms are LayerNorms, the MLP is plain (up, down) and every projection has a bias: GPT-2, BERT,
@@ -59,6 +61,10 @@ void use_biased_layernorm_block(TransformerStack& s);
 // A stack of multi-head (not grouped) attention blocks: kv heads = heads.
 TransformerStack mha_stack(std::int64_t layers, std::int64_t hidden, std::int64_t heads, std::int64_t head_dim,
                            std::int64_t intermediate);
+// A ViT tower of `layers` biased-LayerNorm blocks (SigLIP, Llama 4's and InternVL's ViTs) named "vision",
+// with its parameter count and one block's.
+ExtraTower vit_tower(std::int64_t params, std::int64_t block, std::int64_t layers, std::int64_t hidden,
+                     std::int64_t heads, std::int64_t head_dim, std::int64_t intermediate);
 // Layer indices listed under `key` (e.g. mlp_only_layers), each checked to be below `layers`.
 std::vector<bool> read_layer_set(ObjectReader& r, const char* key, std::int64_t layers);
 

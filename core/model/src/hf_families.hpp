@@ -28,6 +28,11 @@ void parse_qwen2_moe(ObjectReader& r, ModelConfig& m);
 void parse_qwen3(ObjectReader& r, ModelConfig& m);
 void parse_qwen3_moe(ObjectReader& r, ModelConfig& m);
 void parse_qwen_vl(ObjectReader& top, ModelConfig& m, bool v2_5);
+void parse_qwen3_next(ObjectReader& r, ModelConfig& m);
+
+// hf_llama4.cpp
+void parse_llama4(ObjectReader& top, ModelConfig& m);
+void parse_llama4_text(ObjectReader& r, ModelConfig& m);
 
 // hf_gemma.cpp
 void parse_gemma(ObjectReader& r, ModelConfig& m);
@@ -57,6 +62,14 @@ void parse_gpt_oss(ObjectReader& r, ModelConfig& m);
 // hf_vision.cpp
 void parse_llava(ObjectReader& top, ModelConfig& m);
 void parse_mistral3(ObjectReader& top, ModelConfig& m);
+void parse_phi3_v(ObjectReader& r, ModelConfig& m);
+
+// hf_internvl.cpp
+void parse_internvl(ObjectReader& top, ModelConfig& m);
+void parse_internvl_chat(ObjectReader& top, ModelConfig& m);
+
+// hf_mllama.cpp
+void parse_mllama(ObjectReader& top, ModelConfig& m);
 
 // hf_encoder.cpp
 void parse_bert(ObjectReader& r, ModelConfig& m);

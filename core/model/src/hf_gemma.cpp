@@ -55,13 +55,7 @@ ExtraTower parse_siglip_with_gemma3_projector(ObjectReader& v, std::int64_t text
   spec.projector_in = h;   // Gemma3MultiModalProjector: AvgPool2d, mm_soft_emb_norm, matmul to text hidden
   spec.projector_out = text_hidden;
 
-  ExtraTower tower;
-  tower.name = "vision";
-  tower.params = total;
-  tower.block_params = block;
-  tower.stack = mha_stack(layers, h, heads, head_dim, inter);
-  use_biased_layernorm_block(tower.stack);
-  return tower;
+  return vit_tower(total, block, layers, h, heads, head_dim, inter);
 }
 
 }  // namespace

@@ -40,6 +40,25 @@ std::int64_t count_qwen_moe_layers(ObjectReader& r, std::int64_t layers) {
   return n;
 }
 
+// Class defaults of the Qwen sparse block with a gated shared expert.
+struct SharedMoeDefaults {
+  std::int64_t top_k, expert_intermediate, shared_intermediate;
+};
+
+// Qwen2MoeSparseMoeBlock / Qwen3NextSparseMoeBlock: gate Linear(hidden, experts, bias=False), experts of
+// moe_intermediate_size, one shared expert of shared_expert_intermediate_size and shared_expert_gate
+// Linear(hidden, 1, bias=False), on the layers count_qwen_moe_layers finds. num_experts is read before.
+void read_qwen_shared_moe(ObjectReader& r, ModelConfig& m, const SharedMoeDefaults& d) {
+  MoeConfig& moe = m.text.moe;
+  moe.experts_per_token = r.integer("num_experts_per_tok", 1, kMaxExperts, d.top_k);
+  check_top_k(r, "num_experts_per_tok", moe);
+  moe.expert_intermediate = r.integer("moe_intermediate_size", 1, kMaxIntermediate, d.expert_intermediate);
+  moe.shared_intermediate = r.integer("shared_expert_intermediate_size", 1, kMaxIntermediate, d.shared_intermediate);
+  moe.shared_experts = 1;
+  moe.shared_expert_gate = true;
+  moe.moe_layers = count_qwen_moe_layers(r, m.text.layers);
+}
+
 // Qwen2-VL vision (Qwen2VLVisionConfig: depth 32, embed_dim 1280, hidden_size 3584, mlp_ratio 4,
 // num_heads 16, in_channels 3, patch_size 14, spatial_merge_size 2, temporal_patch_size 2) and
 // Qwen2.5-VL vision (Qwen2_5_VLVisionConfig: depth 32, hidden_size 3584, intermediate_size 3420,
@@ -145,15 +164,8 @@ void parse_qwen2_moe(ObjectReader& r, ModelConfig& m) {
   read_decoder_common(r, {151936, 16, 16, 0, 32768, false}, m);
   m.text.qkv_bias = r.boolean("qkv_bias", true);
   read_qwen_sliding(r, m, 28);
-  MoeConfig& moe = m.text.moe;
-  moe.num_experts = r.integer("num_experts", 1, kMaxExperts, 60);
-  moe.experts_per_token = r.integer("num_experts_per_tok", 1, kMaxExperts, 4);
-  check_top_k(r, "num_experts_per_tok", moe);
-  moe.expert_intermediate = r.integer("moe_intermediate_size", 1, kMaxIntermediate, 1408);
-  moe.shared_intermediate = r.integer("shared_expert_intermediate_size", 1, kMaxIntermediate, 5632);
-  moe.shared_experts = 1;
-  moe.shared_expert_gate = true;
-  moe.moe_layers = count_qwen_moe_layers(r, m.text.layers);
+  m.text.moe.num_experts = r.integer("num_experts", 1, kMaxExperts, 60);
+  read_qwen_shared_moe(r, m, {4, 1408, 5632});
 }
 
 // Qwen3Config: vocab 151936, heads 32, kv 32, head_dim 128, max_pos 32768, tie False, attention_bias
@@ -199,6 +211,49 @@ void parse_qwen_vl(ObjectReader& top, ModelConfig& m, bool v2_5) {
   read_qwen_sliding(r, m, 80);
   ObjectReader v = top.object("vision_config");
   m.towers.push_back(parse_qwen_vl_vision(v, v2_5, m.vision_input));
+}
+
+}  // namespace vramplan::hf
+
+namespace vramplan::hf {
+
+// Qwen3NextConfig (configuration_qwen3_next.py): vocab 151936, heads 16, kv 2, head_dim 256, max_pos 32768,
+// tie False, attention_bias False, linear_conv_kernel_dim 4, linear_key_head_dim / linear_value_head_dim
+// 128, linear_num_key_heads 16, linear_num_value_heads 32, num_experts 512, top-k 10,
+// moe_intermediate_size 512, shared_expert_intermediate_size 512, decoder_sparse_step 1; layer_types
+// default: "full_attention" when (i + 1) % full_attention_interval == 0 (interval 4), else
+// "linear_attention". Qwen3NextDecoderLayer (modeling_qwen3_next.py): input_layernorm +
+// post_attention_layernorm; linear_attn Qwen3NextGatedDeltaNet or self_attn Qwen3NextAttention (q_proj
+// doubled for the output gate, q_norm/k_norm Qwen3NextRMSNorm(head_dim)); mlp Qwen3NextSparseMoeBlock
+// (gate router experts x hidden, experts, shared_expert, shared_expert_gate Linear(hidden, 1)) on the
+// Qwen2-MoE layer pattern, else Qwen3NextMLP(intermediate_size).
+void parse_qwen3_next(ObjectReader& r, ModelConfig& m) {
+  read_decoder_common(r, {151936, 16, 2, 256, 32768, false}, m);
+  TransformerStack& s = m.text;
+  const bool attention_bias = r.boolean("attention_bias", false);
+  s.qkv_bias = attention_bias;
+  s.o_bias = attention_bias;
+  s.qk_norm = true;
+  s.attn_output_gate = true;
+  LinearAttentionConfig& l = s.linear_attention;
+  l.layers = count_layer_types(r, s.layers, "linear_attention");
+  if (l.layers < 0) l.layers = s.layers - s.layers / r.integer("full_attention_interval", 1, kMaxLayers, 4);
+  l.num_k_heads = r.integer("linear_num_key_heads", 1, kMaxHeads, 16);
+  l.num_v_heads = r.integer("linear_num_value_heads", 1, kMaxHeads, 32);
+  if (l.num_v_heads % l.num_k_heads != 0) {
+    fail(r.pointer_of("linear_num_value_heads"),
+         "must be a multiple of linear_num_key_heads (" + str(l.num_k_heads) + "), got " + str(l.num_v_heads));
+  }
+  l.head_k_dim = r.integer("linear_key_head_dim", 1, kMaxHeadDim, 128);
+  l.head_v_dim = r.integer("linear_value_head_dim", 1, kMaxHeadDim, 128);
+  l.conv_kernel = r.integer("linear_conv_kernel_dim", 1, 1024, 4);
+  s.moe.num_experts = r.integer("num_experts", 0, kMaxExperts, 512);
+  if (s.moe.num_experts > 0) read_qwen_shared_moe(r, m, {10, 512, 512});
+  if (l.layers > 0) {
+    m.model_warnings.push_back(
+        "Qwen3-Next: the " + str(l.layers) + " Gated DeltaNet layers keep a fixed recurrent state per sequence "
+        "(counted in the KV cache); their training activations are estimated with an attention layer's shape");
+  }
 }
 
 }  // namespace vramplan::hf

@@ -1,5 +1,6 @@
-// Vision-language wrappers around a known language model: LLaVA (CLIP vision tower) and Mistral 3
-// (Mistral Small 3.1: Pixtral vision tower and patch-merging projector).
+// Vision-language wrappers around a known language model: LLaVA (CLIP vision tower), Mistral 3
+// (Mistral Small 3.1: Pixtral vision tower and patch-merging projector) and Phi-3-vision (CLIP tower and
+// the HD-transform projector).
 // Every default is the transformers configuration class default named beside it (hf_config.cpp says why).
 #include <cstdint>
 #include <string>
@@ -81,8 +82,8 @@ ExtraTower clip_vision(ObjectReader& v, const VisionDefaults& d, VisionShape& s)
 // PixtralVisionModel (modeling_pixtral.py): patch_conv Conv2d(channels, hidden, patch, bias=False),
 // ln_pre PixtralRMSNorm; PixtralAttentionLayer: attention_norm, q/k/v/o_proj without bias, ffn_norm,
 // feed_forward gate/up/down_proj without bias (rotary positions: no table).
-ExtraTower pixtral_vision(ObjectReader& v) {
-  const VisionShape s = read_vision_shape(v, kPixtralDefaults);
+ExtraTower pixtral_vision(ObjectReader& v, VisionShape& s) {
+  s = read_vision_shape(v, kPixtralDefaults);
   const std::int64_t h = s.hidden;
   const std::int64_t q_dim = mul(s.heads, s.head_dim);
   const std::int64_t attention = mul(mul(4, h), q_dim);
@@ -174,7 +175,8 @@ void parse_mistral3(ObjectReader& top, ModelConfig& m) {
   if (!read_wrapped_text(top, m, "mistral")) return;
   m.tie_word_embeddings = top.boolean("tie_word_embeddings", m.tie_word_embeddings);
   ObjectReader v = top.object("vision_config");
-  ExtraTower tower = pixtral_vision(v);
+  VisionShape shape{};
+  ExtraTower tower = pixtral_vision(v, shape);
   const std::int64_t merge = top.integer("spatial_merge_size", 1, 1024, 2);
   const bool bias = top.boolean("multimodal_projector_bias", false);
   const std::int64_t vh = tower.stack.hidden_size;
@@ -183,6 +185,53 @@ void parse_mistral3(ObjectReader& top, ModelConfig& m) {
   std::int64_t projector = add(vh, mul(mul(mul(vh, merge), merge), vh));  // norm + merging_layer
   projector = add(projector, add(mul(in, text), bias ? text : 0));       // linear_1
   projector = add(projector, add(mul(text, text), bias ? text : 0));     // linear_2
+  tower.params = add(tower.params, projector);
+  m.towers.push_back(tower);
+  // PixtralProcessor (processing_pixtral.py): the image processor's longest_edge is the vision config's
+  // image_size in the Mistral 3 checkpoints (mistralai/Mistral-Small-3.1-24B-Instruct-2503:
+  // preprocessor_config.json size.longest_edge 1540, vision_config.image_size 1540), patch_size the
+  // tower's, spatial_merge_size the config's.
+  VisionInputSpec& spec = m.vision_input;
+  spec.scheme = VisionScheme::pixtral;
+  spec.patch = shape.patch;
+  spec.merge = merge;
+  spec.channels = shape.channels;
+  spec.image_size = shape.image;
+  spec.projector_in = mul(mul(vh, merge), merge);
+  spec.projector_hidden = text;
+  spec.projector_out = text;
+}
+
+}  // namespace vramplan::hf
+
+namespace vramplan::hf {
+
+// Phi3VConfig (microsoft/Phi-3-vision-128k-instruct, microsoft/Phi-3.5-vision-instruct, remote code
+// configuration_phi3_v.py): the Phi-3 text fields at the top level; img_processor {image_dim_out,
+// model_name "openai/clip-vit-large-patch14-336"}; embd_layer {projection_cls, use_hd_transform,
+// with_learnable_separator}. Phi3ImageEmbedding (image_embedding_phi3_v.py): img_processor =
+// CLIPVisionModel(CLIP_VIT_LARGE_PATCH14_336_CONFIG), the whole model (ViT-L/14 at 336 pixels, as LLaVA's
+// default); glb_GN and sub_GN (image_dim_out x 4 each) with the learnable separator; img_projection
+// Linear(image_dim_out x 4, hidden) -> GELU -> Linear(hidden, hidden) for "mlp" with the HD transform,
+// Linear(image_dim_out, hidden) -> GELU -> Linear(hidden, hidden) for "mlp" without it, else
+// Linear(image_dim_out, hidden); all with bias.
+void parse_phi3_v(ObjectReader& r, ModelConfig& m) {
+  parse_phi3(r, m);
+  ObjectReader img = r.object("img_processor");
+  const std::int64_t dim_out = img.integer("image_dim_out", 1, kMaxHidden, 1024);
+  ObjectReader e = r.object("embd_layer");
+  const bool hd = e.boolean("use_hd_transform", false);
+  const bool separator = e.boolean("with_learnable_separator", false);
+  const std::string projection = e.string("projection_cls", "linear", 64);
+  const Json clip_config = Json::object();  // CLIP_VIT_LARGE_PATCH14_336_CONFIG: not in config.json
+  ObjectReader clip(clip_config, r.pointer_of("img_processor"));
+  VisionShape shape{};
+  ExtraTower tower = clip_vision(clip, kLlavaClipDefaults, shape);
+  const std::int64_t h = m.text.hidden_size;
+  const std::int64_t in = projection == "mlp" && hd ? mul(4, dim_out) : dim_out;
+  std::int64_t projector = add(mul(in, h), h);
+  if (projection == "mlp") projector = add(projector, add(mul(h, h), h));
+  if (separator) projector = add(projector, mul(8, dim_out));
   tower.params = add(tower.params, projector);
   m.towers.push_back(tower);
 }

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "vramplan/media.hpp"
 #include "vramplan/model.hpp"
@@ -71,6 +74,51 @@ void fixed_size(const VisionInputSpec& v, MediaTokens& t) {
                   v.marker_tokens > 0 ? format(" + %lld boi/eoi markers", ll(v.marker_tokens)).c_str() : "");
 }
 
+// Mistral 3 / Pixtral (processing_pixtral.py PixtralProcessor: the image processor gets patch_size x
+// spatial_merge_size as its patch; image_processing_pixtral.py get_resize_output_image_size): the image is
+// resized to pixtral_resize(); the Pixtral tower runs over (H / patch) x (W / patch) patches and the
+// Mistral3PatchMerger merges merge x merge of them, so the LM gets rows = H / (patch x merge) rows of
+// cols = W / (patch x merge) [IMG] tokens, each row followed by [IMG_BREAK], the last one replaced by
+// [IMG_END] (PixtralProcessor.replace_image_token): rows x (cols + 1) tokens.
+void pixtral(const VisionInputSpec& v, const MediaInput& in, MediaTokens& t) {
+  const std::int64_t factor = v.patch * v.merge;
+  const ResizedImage r = pixtral_resize(in.image_height, in.image_width, v.image_size, factor);
+  t.resized_height = r.height;
+  t.resized_width = r.width;
+  t.tower_positions = (r.height / v.patch) * (r.width / v.patch);
+  const std::int64_t rows = r.height / factor;
+  const std::int64_t cols = r.width / factor;
+  t.tokens_per_image = rows * (cols + 1);
+  t.pixel_values_per_position = v.channels * v.patch * v.patch;
+  t.rule = format("longest edge %lld, sides rounded up to multiples of patch %lld x merge %lld: %lldx%lld -> %lldx%lld; "
+                  "%lld x %lld patches; %lld rows x (%lld [IMG] + 1 [IMG_BREAK]/[IMG_END]) = %lld tokens per image",
+                  ll(v.image_size), ll(v.patch), ll(v.merge), ll(in.image_width), ll(in.image_height), ll(r.width),
+                  ll(r.height), ll(r.width / v.patch), ll(r.height / v.patch), ll(rows), ll(cols),
+                  ll(t.tokens_per_image));
+}
+
+// InternVL (processing_internvl.py with GotOcr2ImageProcessor crop_image_to_patches; the original
+// InternVL dynamic_preprocess): the image is resized to the closest_tile_grid() canvas and cut into its
+// tiles of image_size, plus a thumbnail of the whole image when there is more than one; every tile runs
+// through the tower on its own ((image_size / patch)^2 patches + the class token) and gives
+// tokens_per_image LM tokens (image_seq_length), wrapped once in <img> ... </img>.
+void tiles(const VisionInputSpec& v, const MediaInput& in, MediaTokens& t) {
+  const ResizedImage grid = closest_tile_grid(in.image_height, in.image_width, v.image_size, v.min_tiles, v.max_tiles);
+  const std::int64_t crops = grid.height * grid.width;
+  t.tiles = crops + (v.thumbnail && crops != 1 ? 1 : 0);
+  t.resized_height = grid.height * v.image_size;
+  t.resized_width = grid.width * v.image_size;
+  const std::int64_t side = v.image_size / v.patch;
+  t.tower_positions = t.tiles * (side * side + v.class_tokens);
+  t.tokens_per_image = t.tiles * v.tokens_per_image + v.marker_tokens;
+  t.pixel_values_per_position = v.channels * v.patch * v.patch;
+  t.rule = format("%lldx%lld -> a %lld x %lld grid of %lld-pixel tiles (closest aspect ratio, %lld..%lld tiles)%s = %lld "
+                  "tiles of %lld positions; %lld tokens per tile + <img></img> = %lld tokens per image",
+                  ll(in.image_width), ll(in.image_height), ll(grid.width), ll(grid.height), ll(v.image_size),
+                  ll(v.min_tiles), ll(v.max_tiles), t.tiles > crops ? " + thumbnail" : "", ll(t.tiles),
+                  ll(side * side + v.class_tokens), ll(v.tokens_per_image), ll(t.tokens_per_image));
+}
+
 // Whisper (feature_extraction_whisper.py: chunk_length 30 s at 16 kHz, hop_length 160 -> 3000 mel
 // frames, shorter audio padded and longer audio truncated; modeling_whisper.py WhisperEncoder: conv1
 // stride 1, conv2 stride 2, and it requires exactly max_source_positions x 2 input frames).
@@ -129,6 +177,55 @@ ResizedImage qwen_smart_resize(std::int64_t height, std::int64_t width, std::int
   return {h_bar, w_bar};
 }
 
+// get_resize_output_image_size: ratio = max(height / longest_edge, width / longest_edge); above 1 both sides
+// become floor(side / ratio) (floats, as Python computes them); then each side is rounded up to a whole
+// number of patches: ((side - 1) // factor + 1) x factor (_num_image_tokens).
+ResizedImage pixtral_resize(std::int64_t height, std::int64_t width, std::int64_t longest_edge, std::int64_t factor) {
+  double h = static_cast<double>(height);
+  double w = static_cast<double>(width);
+  const double edge = static_cast<double>(longest_edge);
+  const double ratio = std::max(h / edge, w / edge);
+  if (ratio > 1.0) {
+    h = std::floor(h / ratio);
+    w = std::floor(w / ratio);
+  }
+  const auto up = [factor](double side) {
+    const std::int64_t s = std::max<std::int64_t>(static_cast<std::int64_t>(side), 1);
+    return ((s - 1) / factor + 1) * factor;
+  };
+  return {up(h), up(w)};
+}
+
+// get_all_supported_aspect_ratios(min, max): (w, h) for w, h in 1..max with min <= w h <= max, in that order,
+// then stably sorted by w h; the first grid with the smallest |width/height - w/h| wins, and a later grid
+// with the same difference replaces it while the image's area exceeds half the grid's (0.5 x tile^2 x w h).
+ResizedImage closest_tile_grid(std::int64_t height, std::int64_t width, std::int64_t tile, std::int64_t min_tiles,
+                               std::int64_t max_tiles) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> grids;
+  for (std::int64_t w = 1; w <= max_tiles; ++w) {
+    for (std::int64_t h = 1; h <= max_tiles / w; ++h) {
+      if (w * h >= min_tiles && w * h <= max_tiles) grids.emplace_back(w, h);
+    }
+  }
+  std::stable_sort(grids.begin(), grids.end(),
+                   [](const auto& a, const auto& b) { return a.first * a.second < b.first * b.second; });
+  const double aspect = static_cast<double>(width) / static_cast<double>(height);
+  const double area = static_cast<double>(width) * static_cast<double>(height);
+  double best_diff = std::numeric_limits<double>::infinity();
+  std::pair<std::int64_t, std::int64_t> best{1, 1};
+  for (const auto& g : grids) {
+    const double diff = std::fabs(aspect - static_cast<double>(g.first) / static_cast<double>(g.second));
+    if (diff < best_diff) {
+      best_diff = diff;
+      best = g;
+    } else if (diff == best_diff &&
+               area > 0.5 * static_cast<double>(tile) * static_cast<double>(tile) * static_cast<double>(g.first * g.second)) {
+      best = g;
+    }
+  }
+  return {best.second, best.first};
+}
+
 std::int64_t conv_output_length(std::int64_t samples, const std::vector<std::int64_t>& kernel,
                                 const std::vector<std::int64_t>& stride) {
   std::int64_t length = samples;
@@ -149,6 +246,10 @@ MediaTokens media_tokens(const ModelConfig& model, const MediaInput& input) {
     } else {
       if (v.scheme == VisionScheme::qwen_dynamic) {
         qwen_dynamic(v, input, t);
+      } else if (v.scheme == VisionScheme::pixtral) {
+        pixtral(v, input, t);
+      } else if (v.scheme == VisionScheme::tiles) {
+        tiles(v, input, t);
       } else {
         fixed_size(v, t);
       }

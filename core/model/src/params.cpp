@@ -42,7 +42,8 @@ std::int64_t linear(std::int64_t in, std::int64_t out, bool bias) {
 std::int64_t mha_params(const TransformerStack& s) {
   const std::int64_t q_dim = mul(s.num_heads, s.head_dim);
   const std::int64_t kv_dim = mul(s.num_kv_heads, s.head_dim);
-  std::int64_t n = linear(s.hidden_size, q_dim, s.qkv_bias);
+  // Qwen3NextAttention: q_proj Linear(hidden, heads * head_dim * 2) when the output is gated.
+  std::int64_t n = linear(s.hidden_size, s.attn_output_gate ? mul(2, q_dim) : q_dim, s.qkv_bias);
   n = add(n, linear(s.hidden_size, kv_dim, s.qkv_bias && s.k_bias));
   n = add(n, linear(s.hidden_size, kv_dim, s.qkv_bias));
   n = add(n, linear(q_dim, s.hidden_size, s.o_bias));
@@ -145,6 +146,41 @@ std::int64_t count_moe_layers(const TransformerStack& s) {
   return upto - below;
 }
 
+// Qwen3NextGatedDeltaNet (modeling_qwen3_next.py): conv1d Conv1d(conv_dim, conv_dim, kernel, groups=conv_dim,
+// bias=False) with conv_dim = 2 key_dim + value_dim; in_proj_qkvz Linear(hidden, 2 key_dim + 2 value_dim),
+// in_proj_ba Linear(hidden, 2 v_heads), both without bias; dt_bias and A_log (v_heads each); norm
+// Qwen3NextRMSNormGated(head_v_dim); out_proj Linear(value_dim, hidden, bias=False).
+std::int64_t linear_attention_params(const TransformerStack& s) {
+  const LinearAttentionConfig& l = s.linear_attention;
+  const std::int64_t key_dim = mul(l.num_k_heads, l.head_k_dim);
+  const std::int64_t value_dim = mul(l.num_v_heads, l.head_v_dim);
+  const std::int64_t conv_dim = add(mul(2, key_dim), value_dim);
+  std::int64_t n = mul(conv_dim, l.conv_kernel);
+  n = add(n, mul(s.hidden_size, add(mul(2, key_dim), mul(2, value_dim))));
+  n = add(n, mul(s.hidden_size, mul(2, l.num_v_heads)));
+  n = add(n, add(mul(2, l.num_v_heads), l.head_v_dim));
+  return add(n, mul(value_dim, s.hidden_size));
+}
+
+// What the layers with another token mixer add to (or take from) `layers` x the attention block: Gated
+// DeltaNet in place of attention, Mllama's cross-attention layers' extra norms and gates. `largest` grows
+// by the largest per-layer difference, so that it stays the biggest block.
+std::int64_t mixer_adjustment(const TransformerStack& s, std::int64_t& largest) {
+  std::int64_t total = 0;
+  std::int64_t grow = 0;
+  if (s.linear_attention.layers > 0) {
+    const std::int64_t delta = sub(linear_attention_params(s), attention_params(s));
+    total = add(total, mul(s.linear_attention.layers, delta));
+    grow = std::max(grow, delta);
+  }
+  if (s.cross_attention_layers > 0) {
+    total = add(total, mul(s.cross_attention_layers, s.cross_layer_extra_params));
+    grow = std::max(grow, s.cross_layer_extra_params);
+  }
+  largest = add(largest, grow);
+  return total;
+}
+
 void push(std::vector<ParamGroup>& groups, const char* id, std::int64_t params) {
   if (params > 0) groups.push_back(ParamGroup{id, params});
 }
@@ -172,10 +208,11 @@ ParamCounts count(const ModelConfig& m) {
     c.routed_experts = mul(moe_layers, c.routed_experts_per_layer);
     c.per_layer = std::max(c.per_layer, moe_block);
   }
+  layers_total = add(layers_total, mixer_adjustment(s, c.per_layer));
 
   // Token embeddings (nn.Embedding(vocab, hidden)); learned position tables (GPT-2 wpe, BERT/DistilBERT
   // position_embeddings and BERT token_type_embeddings, Whisper decoder embed_positions).
-  const std::int64_t token_embedding = m.token_embeddings ? mul(m.vocab_size, h) : 0;
+  const std::int64_t token_embedding = m.token_embeddings ? mul(add(m.vocab_size, m.extra_embedding_rows), h) : 0;
   const std::int64_t positions = add(mul(m.learned_position_embeddings, h), mul(m.token_type_embeddings, h));
   // BertEmbeddings.LayerNorm / DistilBERT Embeddings.LayerNorm.
   const std::int64_t embedding_norm = m.embedding_norm ? norm_params(s.norm, h) : 0;
@@ -187,7 +224,7 @@ ParamCounts count(const ModelConfig& m) {
   // with the MLM head (BertLMPredictionHead.decoder, DistilBERT vocab_projector).
   const bool has_output = m.kind != ModelKind::encoder || m.mlm_head;
   std::int64_t lm_head = 0;
-  if (has_output && !m.tie_word_embeddings) lm_head = token_embedding;
+  if (has_output && !m.tie_word_embeddings && m.token_embeddings) lm_head = mul(m.vocab_size, h);
   if (m.kind != ModelKind::encoder && m.lm_head_bias) lm_head = add(lm_head, m.vocab_size);
   // BertOnlyMLMHead: transform.dense Linear(hidden, hidden) + transform.LayerNorm + decoder bias (vocab);
   // DistilBertForMaskedLM: vocab_transform + vocab_layer_norm + vocab_projector bias.

@@ -260,7 +260,8 @@ std::string kv_formula_of(const TransformerStack& s, const InferenceShape& x) {
           : "",
       s.attention == AttentionKind::mla ? (x.vllm ? " [MLA latent: kv_lora_rank + qk_rope_head_dim]"
                                                   : " [MLA decompressed per-head keys and values]")
-                                        : "");
+                                        : "") +
+         (x.kv.state_bytes > 0 ? format(" + %.0f B fixed state per sequence (memory_kv.cpp)", x.kv.state_bytes) : "");
 }
 
 InferenceShape inference_shape(const ModelConfig& model, const ParamCounts& params, const InferenceSettings& inf) {

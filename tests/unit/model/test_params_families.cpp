@@ -9,11 +9,14 @@
 #include <cstdint>
 #include <string>
 
+#include "model/params_test_support.hpp"
 #include "vramplan/catalog.hpp"
 #include "vramplan/model.hpp"
 #include "vramplan/params.hpp"
 
 using vramplan::ParamCounts;
+using vramplan::params_test::check_published;
+using vramplan::params_test::group;
 
 namespace {
 
@@ -32,25 +35,7 @@ const vramplan::CatalogModel& entry(const std::string& id) {
 ParamCounts counts_of(const std::string& id) {
   const auto& m = entry(id);
   CHECK(m.config.counter == "exact");
-  const auto counts = vramplan::count_params(m.config);
-  REQUIRE(counts.ok());
-  std::int64_t sum = 0;
-  for (const auto& g : counts.value().groups) sum += g.params;
-  CHECK(sum == counts.value().total);
-  return counts.value();
-}
-
-std::int64_t group(const ParamCounts& c, const std::string& id) {
-  for (const auto& g : c.groups) {
-    if (g.id == id) return g.params;
-  }
-  return 0;
-}
-
-void check_published(std::int64_t exact, double published, double unit) {
-  const double tolerance = std::max(0.005 * published, unit / 2);
-  INFO("exact " << exact << " vs published " << published);
-  CHECK(std::fabs(static_cast<double>(exact) - published) <= tolerance);
+  return vramplan::params_test::counts(m.config);
 }
 
 }  // namespace

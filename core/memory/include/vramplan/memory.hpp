@@ -298,11 +298,14 @@ struct KvPerToken {
   double full_bytes = 0;     // per token over layers without a sliding window
   double window_bytes = 0;   // per token over sliding-window layers
   double window = 0;         // their window (tokens)
+  // Per sequence, whatever its length: Gated DeltaNet layers' recurrent and convolution state
+  // (Qwen3-Next), Mllama cross-attention layers' K/V over one image.
+  double state_bytes = 0;
 };
 // Per GPU, for kv_dtype bytes; `latent`: cache DeepSeek MLA's compressed latent
 // (kv_lora_rank + qk_rope_head_dim per token per layer) instead of per-head keys and values.
 KvPerToken kv_bytes_per_token(const TransformerStack& s, double kv_bytes, double tp, bool latent);
-// KV bytes for `sequences` sequences of `tokens` tokens each.
+// KV bytes for `sequences` sequences of `tokens` tokens each (fixed per-sequence state included).
 double kv_cache_bytes(const KvPerToken& kv, double sequences, double tokens);
 
 

@@ -16,6 +16,10 @@ enum class VisionScheme {
   qwen_dynamic,  // Qwen2-VL / Qwen2.5-VL: smart_resize to multiples of patch x merge within pixel bounds
   fixed_grid,    // CLIP (LLaVA): resized to image_size; (image_size / patch)^2 patches (+ class token)
   pooled_fixed,  // Gemma 3 (SigLIP): resized to image_size, pooled to mm_tokens_per_image tokens
+  pixtral,       // Mistral 3 (Pixtral): longest edge capped at image_size, sides rounded up to patch x merge,
+                 // one [IMG_BREAK] per row of merged patches, the last one [IMG_END]
+  tiles,         // InternVL: cut into a grid of image_size tiles of the closest aspect ratio (min..max tiles),
+                 // plus a thumbnail; each tile gives tokens_per_image tokens
 };
 
 struct VisionInputSpec {
@@ -24,9 +28,12 @@ struct VisionInputSpec {
   std::int64_t merge = 1;           // spatial merge (Qwen): merge^2 patches become one LM token
   std::int64_t temporal = 1;        // temporal patch (Qwen): a still image is repeated this many times
   std::int64_t channels = 3;
-  std::int64_t image_size = 0;      // fixed_grid / pooled_fixed: the processor's square resize target
+  std::int64_t image_size = 0;      // fixed_grid / pooled_fixed: the processor's square resize target;
+                                    // pixtral: the processor's longest_edge
   std::int64_t class_tokens = 0;    // tower positions besides the patches (CLIP's class embedding)
-  std::int64_t tokens_per_image = 0;  // pooled_fixed: mm_tokens_per_image
+  std::int64_t tokens_per_image = 0;  // pooled_fixed: mm_tokens_per_image; tiles: per tile
+  std::int64_t min_tiles = 1, max_tiles = 1;  // tiles: the processor's min_patches / max_patches
+  bool thumbnail = false;           // tiles: a whole-image tile is added when the grid has more than one
   std::int64_t marker_tokens = 0;   // tokens the processor adds around each image (Gemma 3 boi/eoi)
   std::int64_t min_pixels = 0;      // qwen_dynamic: the checkpoint processor's bounds
   std::int64_t max_pixels = 0;
@@ -69,6 +76,7 @@ struct MediaTokens {
   std::int64_t images = 0;
   std::int64_t resized_width = 0, resized_height = 0;
   std::int64_t tower_positions = 0;      // positions every ViT block runs over, per image
+  std::int64_t tiles = 1;                // crops the tower attends within separately (tower_positions / tiles each)
   std::int64_t tokens_per_image = 0;     // LM positions per image (markers included)
   std::int64_t pixel_values_per_position = 0;  // input elements per tower position (C x T x P x P)
   // Audio: encoder windows per sample and positions per window (whisper), or frames (wav2vec2).
@@ -91,6 +99,16 @@ struct ResizedImage {
 };
 ResizedImage qwen_smart_resize(std::int64_t height, std::int64_t width, std::int64_t factor, std::int64_t min_pixels,
                                std::int64_t max_pixels);
+
+// PixtralImageProcessor get_resize_output_image_size (transformers image_processing_pixtral.py) with the
+// processor's patch_size x spatial_merge_size as `factor`: {height, width}.
+ResizedImage pixtral_resize(std::int64_t height, std::int64_t width, std::int64_t longest_edge, std::int64_t factor);
+
+// GotOcr2ImageProcessor get_optimal_tiled_canvas (transformers image_processing_got_ocr2.py, the InternVL
+// processor; InternVL's dynamic_preprocess find_closest_aspect_ratio is the same rule): the grid
+// {width tiles, height tiles} returned as {height, width} in tiles.
+ResizedImage closest_tile_grid(std::int64_t height, std::int64_t width, std::int64_t tile, std::int64_t min_tiles,
+                               std::int64_t max_tiles);
 
 // Wav2Vec2Model._get_feat_extract_output_lengths: floor((L - kernel) / stride) + 1 per conv layer.
 std::int64_t conv_output_length(std::int64_t samples, const std::vector<std::int64_t>& kernel,

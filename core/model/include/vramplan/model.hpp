@@ -58,6 +58,15 @@ struct MoeConfig {
   bool is_dense() const { return num_experts == 0; }
 };
 
+// Gated DeltaNet linear attention (Qwen3-Next, transformers modeling_qwen3_next.py Qwen3NextGatedDeltaNet):
+// the layers that use it instead of softmax attention keep a fixed-size state per sequence (a short
+// convolution window and a recurrent matrix per value head), not K/V that grow with the sequence.
+struct LinearAttentionConfig {
+  std::int64_t layers = 0;  // how many of the stack's layers use it (0: none)
+  std::int64_t num_k_heads = 0, num_v_heads = 0, head_k_dim = 0, head_v_dim = 0;
+  std::int64_t conv_kernel = 0;  // linear_conv_kernel_dim
+};
+
 // One stack of transformer blocks of identical shape.
 struct TransformerStack {
   std::int64_t layers = 0;
@@ -75,6 +84,8 @@ struct TransformerStack {
   bool o_bias = false;                  // output projection bias
   bool mlp_bias = false;                // MLP projection biases
   bool qk_norm = false;                 // per-head RMSNorm on q and k (Qwen3, Gemma 3)
+  bool attn_output_gate = false;        // q_proj also emits a sigmoid gate over the attention output,
+                                        // doubling its width (Qwen3NextAttention)
   bool qk_norm_full_width = false;      // with qk_norm: q_norm spans heads*head_dim and k_norm
                                         // kv_heads*head_dim instead of one head_dim each (OLMo 2)
   bool k_bias = true;                   // with qkv_bias: whether k_proj has a bias (Whisper's has none)
@@ -90,6 +101,13 @@ struct TransformerStack {
   // Parameters of one block that the fields above do not describe, set by the family reader that knows
   // them: gpt-oss attention sinks (one per head), StableLM's per-head q/k LayerNorms without bias.
   std::int64_t extra_block_params = 0;
+  LinearAttentionConfig linear_attention;  // layers with Gated DeltaNet instead of attention
+  // Mllama (Llama 3.2 Vision): layers whose attention is cross-attention to the image instead of
+  // self-attention. Their K/V are the image's positions (cross_attention_positions per image), fixed per
+  // sequence; each such layer has cross_layer_extra_params more parameters than a self-attention block.
+  std::int64_t cross_attention_layers = 0;
+  std::int64_t cross_attention_positions = 0;
+  std::int64_t cross_layer_extra_params = 0;
 };
 
 // Extra parameters outside the text stack (vision tower and projector, audio encoder), counted
@@ -108,6 +126,9 @@ struct ModelConfig {
   ModelKind kind = ModelKind::decoder;
   TransformerStack text;      // the language model (the decoder of an encoder-decoder)
   std::int64_t vocab_size = 0;
+  // Token-embedding rows beyond vocab_size that the LM head does not have (MllamaTextModel embed_tokens:
+  // vocab_size + 8).
+  std::int64_t extra_embedding_rows = 0;
   std::int64_t max_position_embeddings = 0;
   std::int64_t learned_position_embeddings = 0;  // rows of a learned position table (GPT-2, BERT, Whisper decoder)
   std::int64_t token_type_embeddings = 0;        // BERT token_type_ids rows
@@ -133,6 +154,9 @@ struct ModelConfig {
   std::int64_t num_labels = 0;  // classifier outputs (id2label / num_labels) when the head is a classifier
   bool classifier_dense = false;  // RobertaClassificationHead: a dense hidden x hidden layer before out_proj
   std::string torch_dtype;       // as in config.json ("bfloat16", ...), "" when absent
+  // What the exact reader knows the estimate approximates for this architecture (every result carries
+  // them as warnings): e.g. Gated DeltaNet layers' activations taken as an attention layer's.
+  std::vector<std::string> model_warnings;
 };
 
 // Builds a ModelConfig from a raw Hugging Face config.json (multimodal `text_config` included).
