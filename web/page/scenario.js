@@ -30,6 +30,8 @@
     { id: 'inference', legend: 'Serving', holds: (k) => k.startsWith('inference.') },
     // The run's size, for its time and cost (docs/scenario.md "dataset and cluster").
     { id: 'run', legend: 'The run: time and cost', holds: (k) => k.startsWith('dataset.') || k.startsWith('cluster.') },
+    // Which framework release the example configs are written for (docs/configs.md "Framework versions").
+    { id: 'config', legend: 'Example configs', holds: (k) => k.startsWith('config.') },
   ];
   const DTYPE_WORDS = { auto: 'auto (the compute dtype)' };
   const ATTENTION_WORDS = { flash: 'FlashAttention', sdpa: 'PyTorch SDPA', eager: 'eager (materialises scores)' };
@@ -43,6 +45,8 @@
       'amp-fp16': 'AMP fp16', bf16: 'pure bf16 (no fp32 master)', 'mixed-bf16': 'bf16 + fp32 master (Megatron, DeepSpeed)', fp32: 'fp32' } },
     'train.optimizer': { label: 'Optimizer', options: { adamw: 'AdamW', 'adamw-8bit': 'AdamW 8-bit', sgd: 'SGD with momentum', adafactor: 'Adafactor' } },
     'train.micro_batch_size': { label: 'Micro batch size', unit: 'sequences', hint: 'Sequences per GPU per forward/backward pass.' },
+    'train.gradient_accumulation_steps': { label: 'Gradient accumulation steps', unit: 'micro-batches', hint: 'Micro-batches per optimizer step: changes time per step, not memory.' },
+    'config.framework_version': { label: 'Framework release', hint: 'The release the example configs below are written for, e.g. 0.6. Empty: the release vramplan’s snapshot was taken from.' },
     'train.seq_len': { label: 'Sequence length', unit: 'tokens' },
     'train.gradient_checkpointing': { label: 'Gradient checkpointing', hint: 'Recompute activations in the backward pass instead of keeping them.' },
     'train.attention': { label: 'Attention kernel', options: ATTENTION_WORDS },
