@@ -8,8 +8,6 @@
 namespace vramplan::cli {
 namespace {
 
-void print_text(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-
 std::int64_t int_at(const Json& j, const char* key) { return j.value(key, std::int64_t{0}); }
 
 void print_params_table(const Json& counts) {

@@ -10,7 +10,6 @@
 namespace vramplan::cli {
 namespace {
 
-void print_text(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
 double bytes_at(const Json& j, const char* key) { return j.value(key, 0.0); }
 

@@ -35,6 +35,8 @@ int report(const Error& error);
 
 // Prints one JSON document on stdout.
 void print_json(const Json& document);
+// Prints text as it is (no newline added) on stdout.
+void print_text(const std::string& text);
 
 int run_params(const std::vector<std::string>& args);
 int run_models(const std::vector<std::string>& args);

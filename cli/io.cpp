@@ -101,6 +101,8 @@ int report(const Error& error) {
   return kExitInvalid;
 }
 
+void print_text(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
 void print_json(const Json& document) {
   const std::string text = document.dump(2, ' ', false, Json::error_handler_t::replace);
   std::fwrite(text.data(), 1, text.size(), stdout);

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "api_bytes.hpp"
 #include "api_time.hpp"
 #include "vramplan/api.hpp"
 #include "vramplan/estimate.hpp"
@@ -24,7 +25,6 @@
 namespace vramplan::api {
 namespace {
 
-std::int64_t to_bytes(double v) { return static_cast<std::int64_t>(std::llround(v)); }
 
 // An empty object and its map, to emplace members into (the map keeps keys sorted, as every
 // nlohmann object does, so the serialised text is the same whatever the insertion order).

@@ -6,13 +6,13 @@
 #include <optional>
 #include <string>
 
+#include "api_bytes.hpp"
 #include "vramplan/api.hpp"
 #include "vramplan/recommend.hpp"
 
 namespace vramplan::api {
 namespace {
 
-std::int64_t to_bytes(double v) { return static_cast<std::int64_t>(std::llround(v)); }
 
 Json range_json(const time::Range& r) { return Json{{"value", r.value}, {"low", r.low}, {"high", r.high}}; }
 

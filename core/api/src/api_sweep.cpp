@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "api_bytes.hpp"
 #include "vramplan/api.hpp"
 #include "vramplan/recommend.hpp"
 #include "vramplan/scenario_time.hpp"
@@ -13,7 +14,6 @@ namespace {
 constexpr std::size_t kMaxSweepPoints = 256;
 constexpr std::size_t kMaxKeyDepth = 4;
 
-std::int64_t to_bytes(double v) { return static_cast<std::int64_t>(std::llround(v)); }
 
 std::vector<std::string> split(std::string_view text, char separator) {
   std::vector<std::string> parts;

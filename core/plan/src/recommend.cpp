@@ -12,7 +12,7 @@ namespace vramplan {
 namespace {
 
 // Suggestions and layouts speak in tenths of a GiB.
-std::string gib(double bytes) { return text::gib(bytes, 1); }
+std::string tenths_gib(double bytes) { return text::gib(bytes, 1); }
 
 // The batch-like setting a workload's memory grows with.
 struct BatchKnob {
@@ -365,7 +365,7 @@ std::optional<Suggestion> evaluate_candidate(const Scenario& s, const Candidate&
   if (after >= base_bytes) return std::nullopt;
   Suggestion out{c.id, c.change, base_bytes - after, after, e->peak.host_bytes, std::nullopt, c.patch};
   if (s.gpu) out.fits_after = assess_fit(e.value(), changed.value(), *s.gpu).fits();
-  if (out.host_bytes_after > 0) out.change += " (needs " + gib(out.host_bytes_after) + " of host RAM per GPU)";
+  if (out.host_bytes_after > 0) out.change += " (needs " + tenths_gib(out.host_bytes_after) + " of host RAM per GPU)";
   return out;
 }
 
@@ -375,7 +375,7 @@ std::optional<Suggestion> bigger_gpu(const Scenario& s, const Recommendation& re
   for (const GpuOption& o : rec.gpus) {  // sorted: fitting first, cheapest first
     if (o.fit.verdict == Verdict::fits && o.gpu->memory_bytes > s.gpu->memory_bytes) {
       Suggestion out{"bigger_gpu",
-                     "use " + o.gpu->name + " (" + gib(static_cast<double>(o.gpu->memory_bytes)) + ") instead of " + s.gpu->name,
+                     "use " + o.gpu->name + " (" + tenths_gib(static_cast<double>(o.gpu->memory_bytes)) + ") instead of " + s.gpu->name,
                      0, o.device_bytes, 0, true, Json{{"gpu", o.gpu->id}}};
       return out;
     }

@@ -64,7 +64,7 @@ bool count_steps(const Scenario& s, double tokens_per_step, StepCount& c) {
   return true;
 }
 
-void push(TimeEstimate& out, const char* id, Range r, std::string formula) {
+void push_total(TimeEstimate& out, const char* id, Range r, std::string formula) {
   out.terms.push_back({id, r, std::move(formula)});
 }
 
@@ -72,7 +72,7 @@ void push(TimeEstimate& out, const char* id, Range r, std::string formula) {
 void add_cost(const Scenario& s, TimeEstimate& out, const Range& run_seconds, bool sized) {
   const double gpus = static_cast<double>(s.gpus);
   if (sized) {
-    push(out, "gpu_hours", times(run_seconds, gpus / kSecondsPerHour), format("run_seconds x %.0f GPUs / 3600", gpus));
+    push_total(out, "gpu_hours", times(run_seconds, gpus / kSecondsPerHour), format("run_seconds x %.0f GPUs / 3600", gpus));
   }
   if (!s.gpu->price_usd_per_gpu_hour) {
     out.assumptions.push_back("the GPU catalog has no indicative price for " + s.gpu->id + ": no cost is given");
@@ -81,14 +81,14 @@ void add_cost(const Scenario& s, TimeEstimate& out, const Range& run_seconds, bo
   const double price = *s.gpu->price_usd_per_gpu_hour;
   const std::string priced = format("$%.3g per GPU-hour (indicative, ", price) + s.gpu->price_date + ")";
   if (sized) {
-    push(out, "cost_usd", times(run_seconds, gpus * price / kSecondsPerHour), "gpu_hours x " + priced);
+    push_total(out, "cost_usd", times(run_seconds, gpus * price / kSecondsPerHour), "gpu_hours x " + priced);
   }
   const bool serving = s.workload == Workload::inference;
   const TimeTerm* rate = find_term(out, serving ? "output_tokens_per_second" : "tokens_per_second");
   if (rate == nullptr || !(rate->range.low > 0)) return;
   // $ per million tokens = GPUs x price / (tokens/s x 3600) x 1e6; the fastest rate gives the low cost.
   const double k = gpus * price / kSecondsPerHour * 1e6;
-  push(out, "cost_per_million_tokens_usd", {k / rate->range.value, k / rate->range.high, k / rate->range.low},
+  push_total(out, "cost_per_million_tokens_usd", {k / rate->range.value, k / rate->range.high, k / rate->range.low},
        format("%.0f GPUs x ", gpus) + priced + (serving ? " / output tokens per hour x 1e6" : " / tokens per hour x 1e6"));
   out.assumptions.push_back("costs use the catalog's indicative on-demand price of " + s.gpu->id + " (" + priced +
                             "; its source: vramplan gpus --json) for every GPU of the scenario over the whole run");
@@ -103,10 +103,10 @@ void add_run_totals(const Scenario& s, TimeEstimate& out) {
   Range run;
   if (sized) {
     const Range step_range = step->range;
-    push(out, "steps", {c.run, c.run, c.run}, c.formula);
-    if (c.per_epoch > 0) push(out, "epoch_seconds", times(step_range, c.per_epoch), format("%.0f steps x step_seconds", c.per_epoch));
+    push_total(out, "steps", {c.run, c.run, c.run}, c.formula);
+    if (c.per_epoch > 0) push_total(out, "epoch_seconds", times(step_range, c.per_epoch), format("%.0f steps x step_seconds", c.per_epoch));
     run = times(step_range, c.run);
-    push(out, "run_seconds", run, format("%.0f steps x step_seconds", c.run));
+    push_total(out, "run_seconds", run, format("%.0f steps x step_seconds", c.run));
   }
   add_cost(s, out, run, sized);
 }
