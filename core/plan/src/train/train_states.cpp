@@ -160,10 +160,13 @@ double host_bytes(const TrainLayout& l) {
 // FSDP keeps its root unit (what no block holds: embeddings, an untied lm_head, the final norm)
 // unsharded from the forward to the end of the backward: torch/distributed/fsdp/_runtime_utils.py
 // _post_forward_reshard does not free the root's flat parameter ("with the intention that they are
-// immediately used for backward computation"), so under fsdp the root is counted whole beside the
-// kGatheredUnits blocks, with its full gradient in full training (the lm_head's gradient is made first
-// in the backward and reduce-scattered only at the root's post-backward, at its end). QLoRA's blocks
-// gather the 4-bit codes (0.5 B per NF4 param in bnb_4bit_quant_storage); the root stays 16-bit.
+// immediately used for backward computation"); FSDP2's fully_shard documents the same for its root
+// ("The root FSDP state has its value specially set to False as a heuristic since its parameters would
+// typically be immediately all-gathered for backward", reshard_after_forward). So under fsdp the root
+// is counted whole beside the kGatheredUnits blocks, with its full gradient in full training (the
+// lm_head's gradient is made first in the backward and reduce-scattered only at the root's
+// post-backward, at its end). QLoRA's blocks gather the 4-bit codes (0.5 B per NF4 param in
+// bnb_4bit_quant_storage); the root stays 16-bit.
 Term gathered_term(const TrainLayout& l) {
   if (!l.params_sharded && !l.t.offload_params) return {};
   // With expert parallelism a MoE block gathers only the rank's local experts (one expert-parallel
