@@ -113,10 +113,13 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
     add(b, "optimizer_step", std::move(peak.optimizer_step), Level::transient);
   }
   add(b, "allocator", peak.allocator, Level::cache);
+  Term pending = fsdp_pending_frees_term(l);
+  const double pending_bytes = pending.bytes;
+  if (pending_bytes > 0) add(b, "fsdp_pending_frees", std::move(pending), Level::cache);
   add(b, "cuda_context", peak.context, Level::context);
   b.activation_bytes = activation_bytes;
   b.allocated_bytes = persistent + peak.transient;
-  b.reserved_bytes = b.allocated_bytes + peak.allocator.bytes;
+  b.reserved_bytes = b.allocated_bytes + peak.allocator.bytes + pending_bytes;
   b.device_bytes = b.reserved_bytes + peak.context.bytes;
   b.host_bytes = host_bytes(l);
   return b;

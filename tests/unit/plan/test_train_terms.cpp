@@ -122,3 +122,35 @@ TEST_CASE("ZeRO-3 gathers the largest unit (here a block) twice; FSDP adds its u
   CHECK(line(with("fsdp"), "gathered_params").at("bytes").get<double>() ==
         doctest::Approx(root * (2 + 2) + block * (2 * 2 + 2)).epsilon(1e-9));
 }
+
+TEST_CASE("FSDP1's freed gathered blocks are reserved, not allocated; ZeRO-3 and one GPU have none") {
+  // Mistral-7B LoRA, bf16 base: kFsdpPendingFreeUnits blocks of 218,112,000 params x 2 B wait on the
+  // unshard stream for their record_stream event (torch fsdp _limiter_utils.py, CUDACachingAllocator).
+  auto with = [](int gpus, const char* sharding, const char* method) {
+    return run(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": )") + std::to_string(gpus) +
+               R"(, "train": {"method": ")" + method + R"(", "precision": "amp-bf16", "micro_batch_size": 1,
+      "seq_len": 512, "gradient_checkpointing": true, "sharding": ")" + sharding + R"("}})");
+  };
+  const double block = 218112000.0;
+  const Json fsdp = with(2, "fsdp", "lora");
+  const Json& pending = line(fsdp, "fsdp_pending_frees");
+  CHECK(pending.at("bytes").get<double>() == doctest::Approx(memory::kFsdpPendingFreeUnits * block * 2).epsilon(1e-9));
+  CHECK(says(pending, "kFsdpPendingFreeUnits 2 x largest block 218112000 params x 2 B"));
+  // Reserved, not allocated: the allocated level is unchanged by it, the reserved level holds it.
+  const Json& g = fsdp.at("per_gpu");
+  CHECK(g.at("reserved_bytes").get<double>() ==
+        doctest::Approx(g.at("allocated_bytes").get<double>() + line(fsdp, "allocator").at("bytes").get<double>() +
+                        pending.at("bytes").get<double>()));
+  // QLoRA's blocks gather their 4-bit codes stored as 16-bit elements: 0.5 B per weight.
+  CHECK(line(with(2, "fsdp", "qlora"), "fsdp_pending_frees").at("bytes").get<double>() ==
+        doctest::Approx(memory::kFsdpPendingFreeUnits * block * 0.5).epsilon(1e-9));
+  for (const Json& c : with(2, "zero3", "lora").at("per_gpu").at("components")) CHECK(c.at("id") != "fsdp_pending_frees");
+  for (const Json& c : with(1, "none", "lora").at("per_gpu").at("components")) CHECK(c.at("id") != "fsdp_pending_frees");
+  // One rank: FSDP1 switches FULL_SHARD to NO_SHARD and gathers nothing.
+  for (const Json& c : with(1, "fsdp", "lora").at("per_gpu").at("components")) CHECK(c.at("id") != "fsdp_pending_frees");
+  // mixed-bf16 full training stores fp32 weights but gathers MixedPrecision's 16-bit copy.
+  const Json mixed = run(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"precision": "mixed-bf16",
+      "micro_batch_size": 1, "seq_len": 512, "gradient_checkpointing": true, "sharding": "fsdp"}})");
+  CHECK(line(mixed, "fsdp_pending_frees").at("bytes").get<double>() ==
+        doctest::Approx(memory::kFsdpPendingFreeUnits * block * 2).epsilon(1e-9));
+}

@@ -167,15 +167,20 @@ double host_bytes(const TrainLayout& l) {
 // lm_head's gradient is made first in the backward and reduce-scattered only at the root's
 // post-backward, at its end). QLoRA's blocks gather the 4-bit codes (0.5 B per NF4 param in
 // bnb_4bit_quant_storage); the root stays 16-bit.
-Term gathered_term(const TrainLayout& l) {
-  if (!l.params_sharded && !l.t.offload_params) return {};
-  // With expert parallelism a MoE block gathers only the rank's local experts (one expert-parallel
-  // shard of the routed experts) besides its dense part.
+// Parameters of the largest block one rank all-gathers. With expert parallelism a MoE block gathers only
+// the rank's local experts (one expert-parallel shard of the routed experts) besides its dense part.
+double gathered_block_params(const TrainLayout& l) {
   const ParamCounts& p = l.p;
   const double routed_layer = static_cast<double>(p.routed_experts_per_layer);
-  const double layer = p.largest_layer == p.per_layer && routed_layer > 0
-                           ? (static_cast<double>(p.largest_layer) - routed_layer) / l.mp + routed_layer * l.sh.expert_model_share
-                           : static_cast<double>(p.largest_layer) / l.mp;
+  return p.largest_layer == p.per_layer && routed_layer > 0
+             ? (static_cast<double>(p.largest_layer) - routed_layer) / l.mp + routed_layer * l.sh.expert_model_share
+             : static_cast<double>(p.largest_layer) / l.mp;
+}
+
+Term gathered_term(const TrainLayout& l) {
+  if (!l.params_sharded && !l.t.offload_params) return {};
+  const ParamCounts& p = l.p;
+  const double layer = gathered_block_params(l);
   const double unit_grad = l.full ? l.pb.grad : 0.0;
   const char* moe_note = l.expert_layout ? " (a MoE block's dense part / tp x pp + its local experts / etp)" : "";
   if (l.t.sharding == Sharding::fsdp && !l.t.offload_params) {
@@ -194,6 +199,25 @@ Term gathered_term(const TrainLayout& l) {
           format("largest unit %.0f params x (kGatheredUnits %.0f x %.3f B + %.0f B unit gradient)%s", unit,
                  kGatheredUnits, l.weight_bpp, unit_grad, moe_note),
           "All-gathered units (ZeRO-3 / FSDP)"};
+}
+
+// FSDP1's freed gathered blocks that wait for their record_stream event: reserved on the unshard stream,
+// not allocated (kFsdpPendingFreeUnits in vramplan/memory.hpp). Blocks only: the root stays unsharded
+// from forward to backward. Under QLoRA a block gathers its 4-bit codes stored as 16-bit elements, 0.5 B
+// per weight (bnb_4bit_quant_storage); under mixed-bf16 FSDP1 gathers the MixedPrecision param_dtype copy
+// (_flat_param.py _use_low_precision_shard before the all-gather), 16-bit whatever the stored dtype. Over
+// one rank FSDP1 switches FULL_SHARD to NO_SHARD ("FSDP is switching to use NO_SHARD", _init_utils.py):
+// nothing is gathered.
+Term fsdp_pending_frees_term(const TrainLayout& l) {
+  if (l.t.sharding != Sharding::fsdp || !l.params_sharded || l.t.offload_params || l.div.params <= 1) return {};
+  const double layer = gathered_block_params(l);
+  const double bpp = l.qlora ? 0.5 : (l.t.precision == Precision::mixed_bf16 ? l.pb.compute : l.weight_bpp);
+  return {kFsdpPendingFreeUnits * layer * bpp,
+          format("kFsdpPendingFreeUnits %.0f x largest block %.0f params x %.3g B: FSDP1 frees a gathered block with "
+                 "record_stream, so the allocator reuses it only after the compute stream passes it "
+                 "(limit_all_gathers: at most 2 such frees in flight); FSDP2 does not, and holds none",
+                 kFsdpPendingFreeUnits, layer, bpp),
+          "FSDP1 gathered blocks awaiting reuse (reserved - allocated)"};
 }
 
 // DDP without sharding: gradient buckets are a second copy of the gradients
