@@ -40,7 +40,7 @@ def kind_of(component_id, level_hint=None):
         return "weights"
     if cid in ("optimizer", "master_weights", "gradients", "gathered_params", "ddp_buckets"):
         return "optimizer"
-    if cid == "allocator":
+    if cid in ("allocator", "fsdp_pending_frees"):  # reserved - allocated (FSDP1's pending frees too)
         return "allocator"
     if cid in ("cuda_context", "non_torch"):
         return "context"

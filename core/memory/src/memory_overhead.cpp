@@ -100,6 +100,9 @@ const std::vector<ConstantInfo>& memory_constants() {
        "torch.optim.AdamW foreach step temporary (exp_avg_sq_sqrt), torch/optim/adam.py _multi_tensor_adam"},
       {"kGatheredUnits", kGatheredUnits, "units",
        "ZeRO-3/FSDP all-gathered units: the one computing + the prefetched one (FSDP BACKWARD_PRE prefetch)"},
+      {"kFsdpPendingFreeUnits", kFsdpPendingFreeUnits, "units",
+       "FSDP1: freed all-gathered blocks awaiting their record_stream event, reserved on the unshard stream "
+       "(torch fsdp _limiter_utils.py _max_num_inflight_all_gathers = 2; CUDACachingAllocator free/insert_events)"},
       {"kMoeDispatchBuffers", kMoeDispatchBuffers, "copies",
        "expert-parallel all-to-all: the permuted top-k tokens of one MoE layer in the send and the receive "
        "buffer (Megatron-Core MoEAlltoAllTokenDispatcher), balanced routing"},

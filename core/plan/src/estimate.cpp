@@ -113,10 +113,18 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
     add(b, "optimizer_step", std::move(peak.optimizer_step), Level::transient);
   }
   add(b, "allocator", peak.allocator, Level::cache);
+  Term pending = fsdp_pending_frees_term(l);
+  const double pending_bytes = pending.bytes;
+  if (pending_bytes > 0) {
+    add(b, "fsdp_pending_frees", std::move(pending), Level::cache);
+    // No scenario key tells FSDP1 from FSDP2 (fully_shard: TRL's fsdp2 preset, torchtune, NeMo's DTensor path).
+    b.warnings.push_back(format("train.sharding \"fsdp\" is counted as FSDP1 (record_stream frees, %s reserved); "
+                                "FSDP2 (fully_shard) holds none of it", gib(pending_bytes).c_str()));
+  }
   add(b, "cuda_context", peak.context, Level::context);
   b.activation_bytes = activation_bytes;
   b.allocated_bytes = persistent + peak.transient;
-  b.reserved_bytes = b.allocated_bytes + peak.allocator.bytes;
+  b.reserved_bytes = b.allocated_bytes + peak.allocator.bytes + pending_bytes;
   b.device_bytes = b.reserved_bytes + peak.context.bytes;
   b.host_bytes = host_bytes(l);
   return b;

@@ -106,18 +106,18 @@ TEST_CASE("DeepSeek-V3 on 256 H100s with FSDP: a gathered block holds the local 
   const double block = p["per_layer"].get<double>();
   const double routed_layer = p["routed_experts_per_layer"].get<double>();
   const Json without = run(base + "}}");
-  // 2 gathered units x 2 B + one unit's 2 B gradient over the whole block, all 256 experts.
-  CHECK(component(without, "gathered_params") == doctest::Approx(block * (2 * 2 + 2)));
+  // FSDP's root unit (embeddings + the untied lm_head) stays unsharded from forward to backward with its
+  // 2 B gradient, beside 2 gathered blocks x 2 B + one block's 2 B gradient, all 256 experts.
+  const double root = p["embedding"].get<double>();
+  CHECK(root == doctest::Approx(2.0 * 129280 * 7168));
+  CHECK(component(without, "gathered_params") == doctest::Approx(root * (2 + 2) + block * (2 * 2 + 2)));
   CHECK(without["fit"]["fits"] == false);
   CHECK(has_warning(without, "without expert parallelism gathers every MoE block with all 256"));
 
   const Json with = run(base + R"(, "ep": 64}})");
-  // The block shrinks to its dense part + 4 local experts, below the 129280 x 7168 embedding, which is then
-  // the largest unit.
+  // The block shrinks to its dense part + 4 local experts; the root unit is unchanged.
   const double local_block = block - routed_layer + routed_layer / 64;
-  const double embedding = 129280.0 * 7168;
-  CHECK(local_block < embedding);
-  CHECK(component(with, "gathered_params") == doctest::Approx(embedding * (2 * 2 + 2)));
+  CHECK(component(with, "gathered_params") == doctest::Approx(root * (2 + 2) + local_block * (2 * 2 + 2)));
   // FSDP shards everything over all 256 ranks either way: ep moves the experts, not the total.
   CHECK(component(with, "weights") == doctest::Approx(component(without, "weights")));
   // All-to-all: 2 buffers x 4096 tokens x top-8 x 7168 x 2 B.

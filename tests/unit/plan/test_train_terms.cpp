@@ -83,3 +83,74 @@ TEST_CASE("QLoRA's unquantized weights are counted and described in the compute 
   CHECK(line(fp32, "weights").at("bytes").get<double>() - line(bf16, "weights").at("bytes").get<double>() ==
         doctest::Approx(rest * 2.0));
 }
+
+TEST_CASE("FSDP QLoRA: the quant state stays whole on every rank, the root unit stays unsharded") {
+  // Llama-2-70B: 80 blocks of 855,638,016 linear params (q, o 8192^2; k, v 8192 x 1024; MLP 3 x 8192 x
+  // 28672) = 68,451,041,280 NF4 weights; a block with its 2 norms is 855,654,400; 2 x 32000 x 8192
+  // embedding + lm_head and 161 x 8192 norms stay 16-bit.
+  const double nf4 = 68451041280.0, plain = 525606912.0, block = 855654400.0, root = 2.0 * 32000 * 8192;
+  const double state = memory::nf4_bytes_per_param(true) - 0.5;  // absmax + double-quantized absmax
+  auto with = [](int gpus, const char* sharding) {
+    return run(std::string(R"({"model": "meta-llama/Llama-2-70b-hf", "gpus": )") + std::to_string(gpus) +
+               R"(, "train": {"method": "qlora", "precision": "amp-bf16", "micro_batch_size": 1, "seq_len": 512,
+      "gradient_checkpointing": true, "sharding": ")" + sharding + R"("}})");
+  };
+  const Json one = with(1, "none"), fsdp = with(2, "fsdp");
+  CHECK(line(one, "weights").at("bytes").get<double>() ==
+        doctest::Approx(nf4 * memory::nf4_bytes_per_param(true) + plain * 2).epsilon(1e-9));
+  // The codes and the 16-bit rest are split in two; the quant state (a Params4bit attribute, not a
+  // parameter) is not.
+  CHECK(line(fsdp, "weights").at("bytes").get<double>() ==
+        doctest::Approx((nf4 * 0.5 + plain * 2) / 2 + nf4 * state).epsilon(1e-9));
+  CHECK(says(line(fsdp, "weights"), "the quant state"));
+  // The root unit (embeddings + lm_head, 16-bit) whole, beside 2 gathered blocks of 4-bit codes.
+  CHECK(line(fsdp, "gathered_params").at("bytes").get<double>() ==
+        doctest::Approx(root * 2 + block * memory::kGatheredUnits * 0.5).epsilon(1e-9));
+  CHECK(says(line(fsdp, "gathered_params"), "FSDP root unit 524288000 params"));
+}
+
+TEST_CASE("ZeRO-3 gathers the largest unit (here a block) twice; FSDP adds its unsharded root") {
+  // Mistral-7B full training, bf16: a block is 218,112,000 params, the root (embeddings + lm_head)
+  // 2 x 32000 x 4096 = 262,144,000; each with its 2 B gradient in full training.
+  auto with = [](const char* sharding) {
+    return run(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"precision": "bf16",
+      "micro_batch_size": 1, "seq_len": 512, "gradient_checkpointing": true, "sharding": ")") + sharding + R"("}})");
+  };
+  const double block = 218112000.0, root = 262144000.0;
+  CHECK(line(with("zero3"), "gathered_params").at("bytes").get<double>() ==
+        doctest::Approx(block * (2 * 2 + 2)).epsilon(1e-9));
+  CHECK(line(with("fsdp"), "gathered_params").at("bytes").get<double>() ==
+        doctest::Approx(root * (2 + 2) + block * (2 * 2 + 2)).epsilon(1e-9));
+}
+
+TEST_CASE("FSDP1's freed gathered blocks are reserved, not allocated; ZeRO-3 and one GPU have none") {
+  // Mistral-7B LoRA, bf16 base: kFsdpPendingFreeUnits blocks of 218,112,000 params x 2 B wait on the
+  // unshard stream for their record_stream event (torch fsdp _limiter_utils.py, CUDACachingAllocator).
+  auto with = [](int gpus, const char* sharding, const char* method) {
+    return run(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": )") + std::to_string(gpus) +
+               R"(, "train": {"method": ")" + method + R"(", "precision": "amp-bf16", "micro_batch_size": 1,
+      "seq_len": 512, "gradient_checkpointing": true, "sharding": ")" + sharding + R"("}})");
+  };
+  const double block = 218112000.0;
+  const Json fsdp = with(2, "fsdp", "lora");
+  const Json& pending = line(fsdp, "fsdp_pending_frees");
+  CHECK(pending.at("bytes").get<double>() == doctest::Approx(memory::kFsdpPendingFreeUnits * block * 2).epsilon(1e-9));
+  CHECK(says(pending, "kFsdpPendingFreeUnits 2 x largest block 218112000 params x 2 B"));
+  // Reserved, not allocated: the allocated level is unchanged by it, the reserved level holds it.
+  const Json& g = fsdp.at("per_gpu");
+  CHECK(g.at("reserved_bytes").get<double>() ==
+        doctest::Approx(g.at("allocated_bytes").get<double>() + line(fsdp, "allocator").at("bytes").get<double>() +
+                        pending.at("bytes").get<double>()));
+  // QLoRA's blocks gather their 4-bit codes stored as 16-bit elements: 0.5 B per weight.
+  CHECK(line(with(2, "fsdp", "qlora"), "fsdp_pending_frees").at("bytes").get<double>() ==
+        doctest::Approx(memory::kFsdpPendingFreeUnits * block * 0.5).epsilon(1e-9));
+  for (const Json& c : with(2, "zero3", "lora").at("per_gpu").at("components")) CHECK(c.at("id") != "fsdp_pending_frees");
+  for (const Json& c : with(1, "none", "lora").at("per_gpu").at("components")) CHECK(c.at("id") != "fsdp_pending_frees");
+  // One rank: FSDP1 switches FULL_SHARD to NO_SHARD and gathers nothing.
+  for (const Json& c : with(1, "fsdp", "lora").at("per_gpu").at("components")) CHECK(c.at("id") != "fsdp_pending_frees");
+  // mixed-bf16 full training stores fp32 weights but gathers MixedPrecision's 16-bit copy.
+  const Json mixed = run(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"precision": "mixed-bf16",
+      "micro_batch_size": 1, "seq_len": 512, "gradient_checkpointing": true, "sharding": "fsdp"}})");
+  CHECK(line(mixed, "fsdp_pending_frees").at("bytes").get<double>() ==
+        doctest::Approx(memory::kFsdpPendingFreeUnits * block * 2).epsilon(1e-9));
+}

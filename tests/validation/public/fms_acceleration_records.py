@@ -59,6 +59,8 @@ for idx, r in list(rows_of(False)) + list(rows_of(True)):
         train.update(method="qlora", precision="amp-bf16", lora={"rank": 16, "alpha": 16, "targets": ["c_attn"] if "santacoder" in r["model_name_or_path"] else ["q_proj","k_proj","v_proj","o_proj"]})
         task = "QLoRA (bitsandbytes NF4, %s)" % cfg
         assumed.append("amp-bf16: --bf16 with torch_dtype bfloat16 (bnb_4bit_compute_dtype bfloat16, double quant, nf4: plugins/accelerated-peft/src/fms_acceleration_peft/framework_plugin_bnb.py); sample-configurations/%s-nf4-sample-configuration.yaml" % cfg)
+        if gpus > 1:
+            assumed.append("FSDP QLoRA: framework_plugin_bnb.py model_loader sets bnb_4bit_quant_storage = torch_dtype (bfloat16) when ACCELERATE_USE_FSDP and world_size > 1, so the 4-bit codes are flat-parameter elements FSDP shards; the quant state (Params4bit.quant_state) is not a parameter and stays whole on each rank")
     else:
         continue
     if gpus > 1: train["sharding"] = "fsdp"
@@ -79,12 +81,19 @@ for idx, r in list(rows_of(False)) + list(rows_of(True)):
         elif level == "allocated":
             val = float(r['mem_peak_torch_mem_alloc_in_bytes']) / 2**30
             meas = {"value": round(val, 3), "unit": "GiB", "unit_as_printed": "bytes", "level": "allocated",
-                    "what": "peak_torch_mem_alloc_in_bytes: HF Trainer memory metrics (skip_memory_metrics false), before_init + init + train alloc delta + train peaked delta, rank 0",
+                    "what": ("peak_torch_mem_alloc_in_bytes: benchmark.py extract_gpu_memory_metrics adds before_init_mem_gpu, the init and train stages' "
+                             "gpu alloc deltas and train's peaked delta; transformers trainer_utils.py TrainerMemoryTracker resets the peak stats at each "
+                             "stage's start and reports peaked = max_memory_allocated - memory_allocated at its end, so the sum is "
+                             "torch.cuda.max_memory_allocated() during Trainer.train(); rank 0 only (benchmark.py --log_memory_hf: 'for distributed runs "
+                             "only rank 0 is measured')"),
                     "bytes": float(r['mem_peak_torch_mem_alloc_in_bytes'])}
         else:
             val = float(r['mem_nvidia_mem_reserved']) / 1024
             meas = {"value": round(val, 3), "unit": "GiB", "unit_as_printed": "MiB", "level": "device",
-                    "what": "nvidia_mem_reserved: peak nvidia-smi memory.used per GPU during the run, minus the memory in use before it, averaged over the GPUs (benchmark.py --log_nvidia_smi)",
+                    "what": ("nvidia_mem_reserved: benchmark.py runs nvidia-smi --query-gpu timestamp,name,index,memory.used --loop 1 beside the run; "
+                             "get_peak_mem_usage_by_device_id takes each GPU's largest memory.used minus its first reading (taken as the run starts) "
+                             "and the mean over the GPUs: the processes' whole device memory (CUDA context, NCCL, the caching allocator's reserve) "
+                             "sampled once a second, so a peak shorter than a second can be missed"),
                     "mib": float(r['mem_nvidia_mem_reserved'])}
         rec = {"id": rid, "source": SRC, "source_url": URL, "source_row": idx + 2,
                "model_id": r['model_name_or_path'], "task": task, "quality_flag": "measured", "kind": "oom" if oom else "peak",

@@ -48,6 +48,18 @@ inline constexpr double kAdamForeachTempStates = 1;
 // all-gathered in full (FSDP BackwardPrefetch.BACKWARD_PRE and forward prefetch; DeepSpeed
 // stage3_prefetch_bucket_size), and the unit's full gradient exists before its reduce-scatter.
 inline constexpr double kGatheredUnits = 2;
+// FSDP1 (torch.distributed.fsdp.FullyShardedDataParallel: accelerate's fsdp_version 1, the HF Trainer's and
+// TRL's FSDP, verl's "fsdp" strategy) frees a block's all-gathered flat parameter with record_stream on the
+// compute stream (torch/distributed/fsdp/_flat_param.py FlatParamHandle._free_unsharded_flat_param:
+// _no_dispatch_record_stream, then _free_storage). The caching allocator lowers allocated_bytes at free()
+// but keeps a block with stream uses out of its pool until the recorded event completes (c10/cuda/
+// CUDACachingAllocator.cpp DeviceCachingAllocator::free -> insert_events), and gives a free block only to
+// an allocation on the stream that made it (get_free_block: (*it)->stream != p.stream() -> not found).
+// With limit_all_gathers (accelerate's default) the CPU runs at most this many freed units ahead of the
+// GPU before _unshard waits on the oldest free event (torch/distributed/fsdp/_limiter_utils.py
+// _FreeEventQueue._max_num_inflight_all_gathers = 2): the unshard stream's pool holds them besides the
+// gathered units, reserved but not allocated. FSDP2 (fully_shard) does not use record_stream.
+inline constexpr double kFsdpPendingFreeUnits = 2;
 // CUDA context, kernel images and library workspaces (cuBLAS, cuDNN) that nvidia-smi shows beyond
 // PyTorch's reserved memory, with lazy module loading (CUDA >= 11.7, PyTorch >= 2.0 default).
 // Source: reference/README.md "0.3-0.6 GiB on recent drivers"; vLLM's profiler reports 0.13-0.14 GiB

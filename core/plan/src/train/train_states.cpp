@@ -68,9 +68,22 @@ const char* optimizer_shape(Optimizer o) {
 
 }  // namespace
 
+// QLoRA's quantization state (absmax and the double-quantized absmax) per GPU when parameters are
+// sharded. bitsandbytes keeps it as an attribute of Params4bit (bitsandbytes/nn/modules.py
+// Params4bit.quant_state), not as a parameter or buffer; FSDP flattens and shards module parameters
+// only (torch/distributed/fsdp/_flat_param.py FlatParamHandle), and DeepSpeed ZeRO-3 partitions
+// parameters only, so every data-parallel rank keeps the whole state: the NF4 codes are divided by
+// dp, the state is not (fms-acceleration A100 table: Llama-2-70B QLoRA on 2 GPUs keeps 17.94 GiB
+// after training where the codes and 16-bit rest split in two come to 17.42 GiB with the adapters).
+double replicated_quant_state_bytes(const TrainLayout& l) {
+  if (!l.qlora || l.div.params <= 1 || l.t.offload_params) return 0.0;
+  return l.quantized * (nf4_bytes_per_param(true) - 0.5) * (l.sh.model - l.sh.params);
+}
+
 Term weights_term(const TrainLayout& l) {
   const TrainSettings& t = l.t;
-  Term out{t.offload_params ? 0.0 : model_weight_bytes(l) * l.sh.params, "", ""};
+  const double replicated = replicated_quant_state_bytes(l);
+  Term out{t.offload_params ? 0.0 : model_weight_bytes(l) * l.sh.params + replicated, "", ""};
   const char* offloaded = t.offload_params ? "; offloaded to host" : "";
   if (l.qlora) {
     out.label = "Base weights (NF4 + 16-bit rest, frozen)";
@@ -79,6 +92,11 @@ Term weights_term(const TrainLayout& l) {
                          l.quantized, nf4_bytes_per_param(true), kNf4BlockSize, kNf4BlockSize, kNf4SecondBlockSize,
                          l.plain, l.pb.compute, l.shard.c_str(), dp_note(l, false).c_str(), offloaded,
                          expert_note(l).c_str());
+    if (replicated > 0) {
+      out.formula += format("; the quant state (absmax, %.6f B per NF4 param) is not a parameter and stays whole "
+                            "on every rank: + %s",
+                            nf4_bytes_per_param(true) - 0.5, gib(replicated).c_str());
+    }
   } else {
     out.label = format("Model weights (%s%s)", dtype_name(l.weight_bpp), l.full ? "" : ", frozen");
     out.formula = format("%.0f params x %.0f B%s%s%s%s", l.total, l.weight_bpp, l.shard.c_str(), dp_note(l, true).c_str(),
@@ -138,23 +156,68 @@ double host_bytes(const TrainLayout& l) {
 }
 
 // ZeRO-3 / FSDP: kGatheredUnits units gathered in full plus one unit's full gradient. A unit is the
-// largest block, or the embedding / lm_head matrix when larger (FSDP wraps them in the root unit).
-Term gathered_term(const TrainLayout& l) {
-  if (!l.params_sharded && !l.t.offload_params) return {};
-  // With expert parallelism a MoE block gathers only the rank's local experts (one expert-parallel
-  // shard of the routed experts) besides its dense part.
+// largest block, or the embedding / lm_head matrix when larger (ZeRO-3 gathers them like any module).
+// FSDP keeps its root unit (what no block holds: embeddings, an untied lm_head, the final norm)
+// unsharded from the forward to the end of the backward: torch/distributed/fsdp/_runtime_utils.py
+// _post_forward_reshard does not free the root's flat parameter ("with the intention that they are
+// immediately used for backward computation"); FSDP2's fully_shard documents the same for its root
+// ("The root FSDP state has its value specially set to False as a heuristic since its parameters would
+// typically be immediately all-gathered for backward", reshard_after_forward). So under fsdp the root
+// is counted whole beside the kGatheredUnits blocks, with its full gradient in full training (the
+// lm_head's gradient is made first in the backward and reduce-scattered only at the root's
+// post-backward, at its end). QLoRA's blocks gather the 4-bit codes (0.5 B per NF4 param in
+// bnb_4bit_quant_storage); the root stays 16-bit.
+// Parameters of the largest block one rank all-gathers. With expert parallelism a MoE block gathers only
+// the rank's local experts (one expert-parallel shard of the routed experts) besides its dense part.
+double gathered_block_params(const TrainLayout& l) {
   const ParamCounts& p = l.p;
   const double routed_layer = static_cast<double>(p.routed_experts_per_layer);
-  const double layer = p.largest_layer == p.per_layer && routed_layer > 0
-                           ? (static_cast<double>(p.largest_layer) - routed_layer) / l.mp + routed_layer * l.sh.expert_model_share
-                           : static_cast<double>(p.largest_layer) / l.mp;
-  const double unit = std::max({layer, group_params(p, "embedding") / l.mp, group_params(p, "lm_head") / l.mp});
+  return p.largest_layer == p.per_layer && routed_layer > 0
+             ? (static_cast<double>(p.largest_layer) - routed_layer) / l.mp + routed_layer * l.sh.expert_model_share
+             : static_cast<double>(p.largest_layer) / l.mp;
+}
+
+Term gathered_term(const TrainLayout& l) {
+  if (!l.params_sharded && !l.t.offload_params) return {};
+  const ParamCounts& p = l.p;
+  const double layer = gathered_block_params(l);
   const double unit_grad = l.full ? l.pb.grad : 0.0;
+  const char* moe_note = l.expert_layout ? " (a MoE block's dense part / tp x pp + its local experts / etp)" : "";
+  if (l.t.sharding == Sharding::fsdp && !l.t.offload_params) {
+    const double root = static_cast<double>(p.embedding) / l.mp;
+    const double root_bpp = l.qlora ? l.pb.compute : l.weight_bpp;
+    const double layer_bpp = l.qlora ? 0.5 : l.weight_bpp;
+    return {root * (root_bpp + unit_grad) + layer * (kGatheredUnits * layer_bpp + unit_grad),
+            format("FSDP root unit %.0f params (embeddings, lm_head) x (%.3g B + %.0f B gradient), unsharded from "
+                   "forward to backward, + largest block %.0f params x (kGatheredUnits %.0f x %.3g B + %.0f B unit "
+                   "gradient)%s",
+                   root, root_bpp, unit_grad, layer, kGatheredUnits, layer_bpp, unit_grad, moe_note),
+            "All-gathered units (ZeRO-3 / FSDP)"};
+  }
+  const double unit = std::max({layer, group_params(p, "embedding") / l.mp, group_params(p, "lm_head") / l.mp});
   return {unit * (kGatheredUnits * l.weight_bpp + unit_grad),
           format("largest unit %.0f params x (kGatheredUnits %.0f x %.3f B + %.0f B unit gradient)%s", unit,
-                 kGatheredUnits, l.weight_bpp, unit_grad,
-                 l.expert_layout ? " (a MoE block's dense part / tp x pp + its local experts / etp)" : ""),
+                 kGatheredUnits, l.weight_bpp, unit_grad, moe_note),
           "All-gathered units (ZeRO-3 / FSDP)"};
+}
+
+// FSDP1's freed gathered blocks that wait for their record_stream event: reserved on the unshard stream,
+// not allocated (kFsdpPendingFreeUnits in vramplan/memory.hpp). Blocks only: the root stays unsharded
+// from forward to backward. Under QLoRA a block gathers its 4-bit codes stored as 16-bit elements, 0.5 B
+// per weight (bnb_4bit_quant_storage); under mixed-bf16 FSDP1 gathers the MixedPrecision param_dtype copy
+// (_flat_param.py _use_low_precision_shard before the all-gather), 16-bit whatever the stored dtype. Over
+// one rank FSDP1 switches FULL_SHARD to NO_SHARD ("FSDP is switching to use NO_SHARD", _init_utils.py):
+// nothing is gathered.
+Term fsdp_pending_frees_term(const TrainLayout& l) {
+  if (l.t.sharding != Sharding::fsdp || !l.params_sharded || l.t.offload_params || l.div.params <= 1) return {};
+  const double layer = gathered_block_params(l);
+  const double bpp = l.qlora ? 0.5 : (l.t.precision == Precision::mixed_bf16 ? l.pb.compute : l.weight_bpp);
+  return {kFsdpPendingFreeUnits * layer * bpp,
+          format("kFsdpPendingFreeUnits %.0f x largest block %.0f params x %.3g B: FSDP1 frees a gathered block with "
+                 "record_stream, so the allocator reuses it only after the compute stream passes it "
+                 "(limit_all_gathers: at most 2 such frees in flight); FSDP2 does not, and holds none",
+                 kFsdpPendingFreeUnits, layer, bpp),
+          "FSDP1 gathered blocks awaiting reuse (reserved - allocated)"};
 }
 
 // DDP without sharding: gradient buckets are a second copy of the gradients

@@ -60,6 +60,7 @@ Term lora_term(const TrainLayout& l);            // LoRA / QLoRA adapters: weigh
 double host_bytes(const TrainLayout& l);         // offloaded optimizer side and parameters, host RAM per GPU
 Term gathered_term(const TrainLayout& l);        // ZeRO-3 / FSDP all-gathered units (0 otherwise)
 Term ddp_buckets_term(const TrainLayout& l);     // DDP gradient buckets (0 with sharding or one rank)
+Term fsdp_pending_frees_term(const TrainLayout& l);  // FSDP1 freed gathered blocks still reserved (cache level)
 
 // The step's transients.
 Term activations_term(const TrainLayout& l);
