@@ -154,7 +154,14 @@ std::string format(const char* f, ...) {
   return out;
 }
 
-std::string gib(double bytes, int decimals) { return format("%.*f GiB", decimals, bytes / kBytesPerGiB); }
+// format("%.*f GiB") without parsing a format: the RL estimate writes about fifteen of these.
+std::string gib(double bytes, int decimals) {
+  std::string out;
+  out.reserve(24);
+  const double x = bytes / kBytesPerGiB;
+  if (!append_fixed(out, x, decimals)) return format("%.*f GiB", decimals, x);
+  return out.append(" GiB");
+}
 
 std::string join(const std::vector<std::string>& lines) {
   std::string out;

@@ -375,6 +375,8 @@ TimeEstimate estimate_time(const Scenario& s, const TimeInputs& in) {
     return out;
   }
   out.available = true;
+  out.terms.reserve(12);  // the quantities and run totals of one workload, without regrowing
+  out.assumptions.reserve(8);
   const bool fp32 = s.workload != Workload::inference && s.train.precision == Precision::fp32;
   const Hardware hw = hardware_of(s, fp32);
   if (fp32) out.assumptions.push_back("fp32 training runs its GEMMs in TF32 at half the bf16 peak");

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -77,4 +78,20 @@ TEST_CASE("the other conversions and literal text go through unchanged") {
   CHECK(format("%s", long_text.c_str()).size() == 1023);
   CHECK(vramplan::text::gib(1.5 * vramplan::kBytesPerGiB) == "1.50 GiB");
   CHECK(vramplan::text::gib(1.25 * vramplan::kBytesPerGiB, 1) == printf_of("%.1f GiB", 1.25));
+}
+
+TEST_CASE("gib writes what printf's \"%.*f GiB\" writes: ties, negatives, huge and non-finite values") {
+  using vramplan::kBytesPerGiB;
+  using vramplan::text::gib;
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> exponent(-3, 18);
+  for (int k = 0; k < 20000; ++k) {
+    const double bytes = std::pow(10.0, exponent(rng)) * (k % 3 == 0 ? -1 : 1);
+    const int decimals = k % 4;
+    CHECK(gib(bytes, decimals) == printf_of("%.*f GiB", decimals, bytes / kBytesPerGiB));
+  }
+  CHECK(gib(0.125 * kBytesPerGiB, 2) == printf_of("%.2f GiB", 0.125));  // a tie: printf's rounding
+  CHECK(gib(-0.001, 1) == printf_of("%.1f GiB", -0.001 / kBytesPerGiB));
+  CHECK(gib(1e30) == printf_of("%.2f GiB", 1e30 / kBytesPerGiB));
+  CHECK(gib(std::numeric_limits<double>::infinity()) == "inf GiB");
 }
