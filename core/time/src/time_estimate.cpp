@@ -33,6 +33,7 @@ using detail::moe_routing_seconds;
 using detail::narrow_experts;
 using detail::optimizer_seconds;
 using detail::refit_seconds;
+using detail::engine_sleep_seconds;
 using detail::routed_share;
 using detail::shape_of;
 using text::format;
@@ -319,7 +320,8 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
   const double sequences = static_cast<double>(r.prompts_per_step * r.generations_per_prompt);
   const double tokens = sequences * packed_len;
   const double train_gpus = std::max(1.0, in.train_gpus);
-  const double refit = refit_seconds(s, *in.params, hw, out);
+  const double sleep = engine_sleep_seconds(s, *in.params, out);
+  const double refit = refit_seconds(s, *in.params, hw, out) + sleep;
   const Range gen = add(generation_seconds(s, in, hw, prompt, response), {refit, refit, refit});
   // Scoring: forwards of the policy (old log-probs), the reference and the critic over every sequence.
   const Shape sh = shape_of(s, *in.params);
@@ -336,9 +338,11 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
   const double rl_microbatches = std::max(1.0, std::floor(sequences / (data_parallel_ranks(s, train_gpus) * micro)));
   Range train = training_seconds(s, in, hw, tokens, packed_len, train_gpus, rl_microbatches, out);
   if (s.rl.critic) train = scale(train, 2.0);
-  out.phases.push_back({"rollout", gen, format("refit of the new weights (%.2f s), then %.0f sequences of %.0f + %.0f "
-                                                  "tokens in waves of what the KV pool holds: prefill + %.0f decode "
-                                                  "steps each", refit, sequences, prompt, response, response)});
+  out.phases.push_back({"rollout", gen, format("refit of the new weights%s (%.2f s), then "
+                                                  "%.0f sequences of %.0f + %.0f tokens in waves of what the KV pool "
+                                                  "holds: prefill + %.0f decode steps each",
+                                                  sleep > 0 ? " and the engine's sleep/wake" : "", refit, sequences,
+                                                  prompt, response, response)});
   out.phases.push_back({"scoring", score, format("%.0f forward pass(es) x 2N + 2 L ctx h per token over %.0f tokens",
                                                  passes, tokens)});
   out.phases.push_back({"train", train, s.rl.critic ? "policy and critic training steps over the batch"
@@ -351,7 +355,7 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
        "tokens_per_second / GPUs (NeMo RL's tokens/sec/GPU)");
   out.assumptions.push_back("the rollout generates mean lengths (rl.rollout.mean_*_len, else the maxima), then waits "
                             "for its longest answers: steps from the mean response to max_response_len at batch 1; no "
-                            "reward-model forward or engine wake-up/sleep time is counted");
+                            "reward-model forward is counted");
 }
 
 void given_utilisation_assumptions(const Scenario& s, TimeEstimate& out) {
