@@ -17,9 +17,9 @@ cli=build/ci/cli/vramplan
 
 echo "== validation against measured runs =="
 "$cli" validate tests/validation --only memory
-# The throughput records (issue 16) are reported, not yet a gate: their median error is above the 20% goal
-# (docs/validation/throughput.md explains each outlier), and a failing gate would hide every later stage.
-"$cli" validate tests/validation --only throughput || echo "throughput: the 20% median goal is not met yet (reported above)"
+# The throughput records (issue 16) gate on the counted median <= 20% (met on branch tput2: 16.5%; the
+# held-out median, 28.2%, is reported beside it; docs/validation/throughput.md explains each outlier).
+"$cli" validate tests/validation --only throughput
 
 echo "== the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (preset asan) =="
 cmake --preset asan >/dev/null

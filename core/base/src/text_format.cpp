@@ -39,6 +39,49 @@ bool append_fixed(std::string& out, double x, int decimals) {
   return true;
 }
 
+// "%.Pg" without flags or width, for 1e-4 <= |x| < 1e15 and P in 1..6: the value rounded to P significant
+// digits as an integer (the same tie rule as append_fixed: within 1e-6 of a tie, printf decides), then
+// printf's %g layout: fixed when -4 <= exponent < P, else d.ddde+XX, trailing zeros and a bare point
+// removed (C11 7.21.6.1 "g"). The time model's texts write three of these per RL estimate.
+bool append_general(std::string& out, double x, int precision) {
+  static constexpr double kPow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  const int p = precision == 0 ? 1 : precision;
+  const double ax = std::fabs(x);
+  if (p < 1 || p > 6 || !std::isfinite(x) || !(ax >= 1e-4) || !(ax < 1e15)) return false;
+  int exp10 = static_cast<int>(std::floor(std::log10(ax)));
+  const int shift = exp10 - p + 1;  // rounded x 10^shift is the value; -9 <= shift <= 14
+  const double scaled = shift >= 0 ? ax / kPow10[shift] : ax * kPow10[-shift];
+  const double whole = std::floor(scaled);
+  if (std::fabs(scaled - whole - 0.5) < 1e-6) return false;
+  auto rounded = static_cast<std::uint64_t>(scaled - whole > 0.5 ? whole + 1 : whole);
+  const auto limit = static_cast<std::uint64_t>(kPow10[p]);
+  if (rounded < limit / 10 || rounded > limit) return false;  // log10 landed on the wrong side of a power of ten
+  if (rounded == limit) rounded /= 10, ++exp10;              // 9.995 -> 10.0: one more digit before the point
+  char digits[8];
+  for (int i = p - 1; i >= 0; --i) digits[i] = static_cast<char>('0' + rounded % 10), rounded /= 10;
+  int used = p;
+  if (std::signbit(x)) out += '-';
+  if (exp10 < -4 || exp10 >= p) {
+    while (used > 1 && digits[used - 1] == '0') --used;
+    out += digits[0];
+    if (used > 1) out.append(1, '.').append(digits + 1, static_cast<std::size_t>(used - 1));
+    out += exp10 < 0 ? "e-" : "e+";
+    const int e = exp10 < 0 ? -exp10 : exp10;
+    if (e < 10) out += '0';
+    out += std::to_string(e);
+    return true;
+  }
+  const int before = exp10 + 1;  // digits before the point (<= 0: "0." and zeros first)
+  while (used > std::max(before, 0) && digits[used - 1] == '0') --used;
+  if (before <= 0) {
+    out.append("0.").append(static_cast<std::size_t>(-before), '0').append(digits, static_cast<std::size_t>(used));
+  } else {
+    out.append(digits, static_cast<std::size_t>(std::min(before, used)));
+    if (used > before) out.append(1, '.').append(digits + before, static_cast<std::size_t>(used - before));
+  }
+  return true;
+}
+
 // One conversion "%[flags][width][.precision][length]conv" parsed from the format string.
 struct Spec {
   const char* begin = nullptr;  // at '%'
@@ -74,6 +117,13 @@ Spec parse_spec(const char* p) {
   s.conv = *p;
   s.end = *p ? p + 1 : p;
   return s;
+}
+
+// A value a fast path leaves to printf ("%.*f" or "%.*g").
+void append_printf(std::string& out, const char* spec, int precision, double x) {
+  char buffer[512];
+  const int n = std::snprintf(buffer, sizeof buffer, spec, precision, x);
+  if (n > 0) out.append(buffer, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buffer - 1));
 }
 
 // Anything the fast paths do not take: the spec alone through snprintf, its argument read by type.
@@ -135,11 +185,10 @@ std::string format(const char* f, ...) {
     const int precision = s.star_precision ? va_arg(args, int) : s.precision;
     if (s.plain && s.conv == 'f' && s.length == 0) {
       const double x = va_arg(args, double);
-      if (!append_fixed(out, x, precision < 0 ? 6 : precision)) {
-        char buffer[512];
-        const int n = std::snprintf(buffer, sizeof buffer, "%.*f", precision < 0 ? 6 : precision, x);
-        if (n > 0) out.append(buffer, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buffer - 1));
-      }
+      if (!append_fixed(out, x, precision < 0 ? 6 : precision)) append_printf(out, "%.*f", precision < 0 ? 6 : precision, x);
+    } else if (s.plain && s.conv == 'g' && s.length == 0 && s.precision >= 0) {
+      const double x = va_arg(args, double);
+      if (!append_general(out, x, precision)) append_printf(out, "%.*g", precision, x);
     } else if (s.plain && s.conv == 's' && s.precision < 0 && s.length == 0) {
       const char* text = va_arg(args, const char*);
       out += text != nullptr ? text : "(null)";
@@ -154,7 +203,14 @@ std::string format(const char* f, ...) {
   return out;
 }
 
-std::string gib(double bytes, int decimals) { return format("%.*f GiB", decimals, bytes / kBytesPerGiB); }
+// format("%.*f GiB") without parsing a format: the RL estimate writes about fifteen of these.
+std::string gib(double bytes, int decimals) {
+  std::string out;
+  out.reserve(24);
+  const double x = bytes / kBytesPerGiB;
+  if (!append_fixed(out, x, decimals)) return format("%.*f GiB", decimals, x);
+  return out.append(" GiB");
+}
 
 std::string join(const std::vector<std::string>& lines) {
   std::string out;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rl/rl_roles.hpp"
@@ -59,6 +60,15 @@ Expected<Roles> estimate_roles(const Scenario& s, const ParamCounts& params) {
   return r;
 }
 
+// A phase's parts, moved in (an initializer list would copy each of them).
+template <typename... Parts>
+std::vector<Part> parts_of(Parts&&... first) {
+  std::vector<Part> parts;
+  parts.reserve(6);
+  (parts.push_back(std::forward<Parts>(first)), ...);
+  return parts;
+}
+
 // rl.phase_offload: every resident state in host RAM while generating, the optimizer side while scoring.
 Part offloaded_for(const Scenario& s, const Part& resident_states, const char* phase) {
   if (!s.rl.phase_offload) return resident_states;
@@ -67,18 +77,18 @@ Part offloaded_for(const Scenario& s, const Part& resident_states, const char* p
 }
 
 Breakdown rollout_phase(const Scenario& s, const Roles& r) {
-  const Part engine = generating(*r.rollout);
+  Part engine = generating(*r.rollout);
   if (!s.rl.rollout.colocated) {
-    Breakdown b = combine("rollout", {engine});
+    Breakdown b = combine("rollout", parts_of(std::move(engine)));
     b.warnings.push_back(format("rollout phase on the %lld rollout GPU(s) (one engine of rollout.tp); the other %lld GPUs train",
                                 static_cast<long long>(r.at.rollout_gpus), static_cast<long long>(r.at.train_gpus)));
     return b;
   }
-  std::vector<Part> parts{offloaded_for(s, r.policy.resident, "rollout"), engine};
+  std::vector<Part> parts = parts_of(offloaded_for(s, r.policy.resident, "rollout"), std::move(engine));
   if (r.critic) parts.push_back(offloaded_for(s, r.critic->resident, "rollout"));
   if (r.reference) parts.push_back(*r.reference);
   if (reward_colocated(s, r)) parts.push_back(resident(*r.reward, "reward"));
-  return combine("rollout", parts);
+  return combine("rollout", std::move(parts));
 }
 
 // Log-probabilities of the policy (old) and reference, rewards, values: frozen forwards of one log-prob
@@ -105,22 +115,23 @@ Breakdown scoring_phase(const Scenario& s, const Roles& r) {
       ref->transient.push_back(std::move(line));
     }
   }
-  std::vector<Part> parts{offloaded_for(s, r.policy.resident, "scoring"), std::move(forward)};
+  std::vector<Part> parts = parts_of(offloaded_for(s, r.policy.resident, "scoring"), std::move(forward));
   if (ref) parts.push_back(std::move(*ref));
   if (r.critic) {
     Part critic = offloaded_for(s, r.critic->resident, "scoring");
     ForwardSpec values = f;
     values.values = true;
     critic.transient = frozen_forward("critic", r.critic->config, r.critic->params, values).transient;
-    parts.push_back(critic);
+    parts.push_back(std::move(critic));
   }
   if (reward_colocated(s, r)) parts.push_back(forwarding(*r.reward, "reward"));
   if (r.rollout && s.rl.rollout.colocated && !s.rl.rollout.sleep_mode) parts.push_back(waiting(*r.rollout));
-  return combine("scoring", parts);
+  return combine("scoring", std::move(parts));
 }
 
-Breakdown train_phase(const Scenario& s, const Roles& r) {
-  std::vector<Part> parts{computing(r.policy.train, "")};
+// The last phase to read the policy's training breakdown: its lines are moved into the phase.
+Breakdown train_phase(const Scenario& s, Roles& r) {
+  std::vector<Part> parts = parts_of(computing(std::move(r.policy.train), ""));
   if (r.critic) parts.push_back(computing(r.critic->train, "critic"));
   if (r.reference) parts.push_back(*r.reference);
   if (reward_colocated(s, r)) parts.push_back(resident(*r.reward, "reward"));
@@ -129,13 +140,13 @@ Breakdown train_phase(const Scenario& s, const Roles& r) {
       // Sleep level 1: weights to host, KV cache discarded (vllm LLM.sleep(level=1)).
       Part sleeping;
       sleeping.host = r.rollout->weights_bytes;
-      parts.push_back(sleeping);
+      parts.push_back(std::move(sleeping));
     } else if (s.rl.rollout.colocated) {
       parts.push_back(waiting(*r.rollout));
     }
     parts.push_back(refit_buffer(r.policy.params, r.at));
   }
-  return combine("train", parts);
+  return combine("train", std::move(parts));
 }
 
 // Notes on how the mean lengths are used (the scenario is valid either way).
@@ -203,8 +214,9 @@ std::int64_t rl_logit_positions(const Scenario& s) {
 Expected<RlEstimate> estimate_rl(const Scenario& s, const ParamCounts& params) {
   auto roles = estimate_roles(s, params);
   if (!roles.ok()) return roles.error();
-  const Roles& r = roles.value();
+  Roles& r = roles.value();
   RlEstimate out;
+  const double trainable = r.policy.train.trainable_params;
   if (r.rollout) {
     out.rollout = r.rollout->stats;
     out.phases.push_back(rollout_phase(s, r));
@@ -215,11 +227,11 @@ Expected<RlEstimate> estimate_rl(const Scenario& s, const ParamCounts& params) {
   out.phases.push_back(scoring_phase(s, r));
   out.phases.push_back(train_phase(s, r));
   if (r.reward && !reward_colocated(s, r)) {
-    out.phases.push_back(combine("reward", {computing(*r.reward, "reward")}));
+    out.phases.push_back(combine("reward", parts_of(computing(*r.reward, "reward"))));
     out.phases.back().warnings.push_back("reward phase on the reward model's own GPU (reward_model.colocated false)");
   }
   for (std::size_t i = 0; i < out.phases.size(); ++i) {
-    out.phases[i].trainable_params = r.policy.train.trainable_params;
+    out.phases[i].trainable_params = trainable;
     if (out.phases[i].device_bytes > out.phases[out.peak].device_bytes) out.peak = i;
     if (!std::isfinite(out.phases[i].device_bytes) || out.phases[i].device_bytes > kMaxReportableBytes) {
       return Error{"", "the estimate exceeds 1 EiB per GPU; the model or batch is far beyond any device",

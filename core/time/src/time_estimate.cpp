@@ -33,6 +33,7 @@ using detail::moe_routing_seconds;
 using detail::narrow_experts;
 using detail::optimizer_seconds;
 using detail::refit_seconds;
+using detail::engine_sleep_seconds;
 using detail::routed_share;
 using detail::shape_of;
 using text::format;
@@ -131,7 +132,7 @@ double data_parallel_ranks(const Scenario& s, double gpus) {
 Range training_seconds(const Scenario& s, const TimeInputs& in, const Hardware& hw, double tokens, double seq,
                        double gpus, double microbatches, TimeEstimate& out) {
   const Shape sh = shape_of(s, *in.params);
-  const Band mfu = given_or(s.train.mfu, default_training_mfu(hw.arch, false, seq));
+  const Band mfu = given_or(s.train.mfu, default_training_mfu(hw.arch, false, seq, s.train.gradient_checkpointing));
   out.utilisation = mfu.value;
   const double dp = data_parallel_ranks(s, gpus);
   // Micro-batches per pipeline flush (Narayanan 2021 s2.2.1: bubble (p-1)/m): the accumulated micro-batches
@@ -216,6 +217,18 @@ Serving serve(const Shape& sh, const Hardware& hw, const DecodeCase& c) {
   return {add(ttft, {pre_ar, pre_ar, pre_ar}), {step(eff.value, pre.value), step(eff.high, pre.high), step(eff.low, pre.low)}};
 }
 
+// Continuous batching at a steady concurrency B: a request's `output` decode steps share the engine with
+// the prefills of the B - 1 others, one each per request lifetime. vLLM's V1 scheduler
+// (vllm/v1/core/sched/scheduler.py schedule(): waiting requests' prompt tokens go into the same step as the
+// running decodes, up to max_num_batched_tokens) runs such a step at the prefill's compute time, so each one
+// lengthens the step by (TTFT - decode step) (Agrawal et al. 2024, Sarathi-Serve, OSDI, s2.3 "generation
+// stalls"). Spread over the output: TPOT + (B - 1) x max(0, TTFT - TPOT) / output.
+Range with_other_prefills(const Serving& r, const DecodeCase& c) {
+  if (c.batch <= 1 || c.output <= 0) return r.tpot;
+  auto at = [&](double ttft, double tpot) { return tpot + (c.batch - 1) * std::max(0.0, ttft - tpot) / c.output; };
+  return {at(r.ttft.value, r.tpot.value), at(r.ttft.low, r.tpot.low), at(r.ttft.high, r.tpot.high)};
+}
+
 // fp8 weights run fp8 GEMMs (W8A8) on GPUs with fp8 tensor cores, compute capability >= 8.9; older GPUs
 // run them weight-only (W8A16, FP8 Marlin) at the bf16 rate (vLLM docs/features/quantization/fp8.md). The
 // catalog's fp8 peak marks the former.
@@ -241,15 +254,17 @@ void serving_time(const Scenario& s, const TimeInputs& in, const Hardware& bf16_
   c.batch = std::max(1.0, std::min(static_cast<double>(inf.batch_size), pool));
   c.prefill = given_or(inf.mfu, c.prefill);
   c.decode = given_or(inf.decode_efficiency, c.decode);
-  const Serving r = serve(shape_of(s, *in.params), hw, c);
+  Serving r = serve(shape_of(s, *in.params), hw, c);
+  if (inf.engine == Engine::vllm) r.tpot = with_other_prefills(r, c);
   out.utilisation = c.decode.value;
   const double engines = std::max(1.0, std::floor(static_cast<double>(s.gpus) / per_engine));
   push(out, "time_to_first_token_seconds", r.ttft,
        format("prefill of %.0f prompt tokens x (2N + 2 L ctx h) / (%.0f GPUs x peak x prefill MFU %.2f)", c.prompt,
               c.gpus_per_engine, c.prefill.value));
   push(out, "time_per_output_token_seconds", r.tpot,
-       format("max((weights + %.0f sequences x KV at %.0f tokens) / (bandwidth x %.2f), FLOPs / (peak x MFU))",
-              c.batch, c.prompt + c.output / 2, c.decode.value));
+       format("max((weights + %.0f sequences x KV at %.0f tokens) / (bandwidth x %.2f), FLOPs / (peak x MFU))%s",
+              c.batch, c.prompt + c.output / 2, c.decode.value,
+              inf.engine == Engine::vllm && c.batch > 1 ? " + (B - 1) x (TTFT - step) / output tokens" : ""));
   push(out, "output_tokens_per_second", scale(rate_range(c.batch, r.tpot), engines),
        format("%.0f sequences / time_per_output_token x %.0f engine(s)", c.batch, engines));
   if (inf.tp > 1) {
@@ -260,6 +275,10 @@ void serving_time(const Scenario& s, const TimeInputs& in, const Hardware& bf16_
                                    "in half); %.0f sequences decode at once (batch_size%s)",
                                    c.prompt, c.output, c.batch,
                                    inf.engine == Engine::vllm ? ", at most what the KV pool holds" : ""));
+  if (inf.engine == Engine::vllm && c.batch > 1) {
+    out.assumptions.push_back("steady continuous batching: each request's decode steps also carry the other "
+                              "requests' prefills (one each per request), counted in time_per_output_token");
+  }
 }
 
 // Generation: each engine decodes its sequences in waves of what its KV pool holds; every wave is one
@@ -301,7 +320,8 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
   const double sequences = static_cast<double>(r.prompts_per_step * r.generations_per_prompt);
   const double tokens = sequences * packed_len;
   const double train_gpus = std::max(1.0, in.train_gpus);
-  const double refit = refit_seconds(s, *in.params, hw, out);
+  const double sleep = engine_sleep_seconds(s, *in.params, out);
+  const double refit = refit_seconds(s, *in.params, hw, out) + sleep;
   const Range gen = add(generation_seconds(s, in, hw, prompt, response), {refit, refit, refit});
   // Scoring: forwards of the policy (old log-probs), the reference and the critic over every sequence.
   const Shape sh = shape_of(s, *in.params);
@@ -318,9 +338,11 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
   const double rl_microbatches = std::max(1.0, std::floor(sequences / (data_parallel_ranks(s, train_gpus) * micro)));
   Range train = training_seconds(s, in, hw, tokens, packed_len, train_gpus, rl_microbatches, out);
   if (s.rl.critic) train = scale(train, 2.0);
-  out.phases.push_back({"rollout", gen, format("refit of the new weights (%.2f s), then %.0f sequences of %.0f + %.0f "
-                                                  "tokens in waves of what the KV pool holds: prefill + %.0f decode "
-                                                  "steps each", refit, sequences, prompt, response, response)});
+  out.phases.push_back({"rollout", gen, format("refit of the new weights%s (%.2f s), then "
+                                                  "%.0f sequences of %.0f + %.0f tokens in waves of what the KV pool "
+                                                  "holds: prefill + %.0f decode steps each",
+                                                  sleep > 0 ? " and the engine's sleep/wake" : "", refit, sequences,
+                                                  prompt, response, response)});
   out.phases.push_back({"scoring", score, format("%.0f forward pass(es) x 2N + 2 L ctx h per token over %.0f tokens",
                                                  passes, tokens)});
   out.phases.push_back({"train", train, s.rl.critic ? "policy and critic training steps over the batch"
@@ -333,7 +355,7 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
        "tokens_per_second / GPUs (NeMo RL's tokens/sec/GPU)");
   out.assumptions.push_back("the rollout generates mean lengths (rl.rollout.mean_*_len, else the maxima), then waits "
                             "for its longest answers: steps from the mean response to max_response_len at batch 1; no "
-                            "reward-model forward or engine wake-up/sleep time is counted");
+                            "reward-model forward is counted");
 }
 
 void given_utilisation_assumptions(const Scenario& s, TimeEstimate& out) {
@@ -357,6 +379,8 @@ TimeEstimate estimate_time(const Scenario& s, const TimeInputs& in) {
     return out;
   }
   out.available = true;
+  out.terms.reserve(12);  // the quantities and run totals of one workload, without regrowing
+  out.assumptions.reserve(8);
   const bool fp32 = s.workload != Workload::inference && s.train.precision == Precision::fp32;
   const Hardware hw = hardware_of(s, fp32);
   if (fp32) out.assumptions.push_back("fp32 training runs its GEMMs in TF32 at half the bf16 peak");

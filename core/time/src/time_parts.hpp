@@ -36,5 +36,7 @@ double moe_routing_seconds(const Scenario& s, const ParamCounts& p, const Hardwa
 double optimizer_seconds(const Scenario& s, const TimeInputs& in, const Hardware& hw, double dp, TimeEstimate& out);
 // RL refit of the new weights into the rollout engine (adds the refit_seconds term).
 double refit_seconds(const Scenario& s, const ParamCounts& p, const Hardware& hw, TimeEstimate& out);
+// vLLM sleep mode around a colocated rollout (adds the engine_sleep_seconds term; 0 when it does not apply).
+double engine_sleep_seconds(const Scenario& s, const ParamCounts& p, TimeEstimate& out);
 
 }  // namespace vramplan::time::detail

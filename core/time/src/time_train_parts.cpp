@@ -124,4 +124,22 @@ double refit_seconds(const Scenario& s, const ParamCounts& p, const Hardware& hw
   return seconds;
 }
 
+// A colocated vLLM engine in sleep mode (rl.rollout.sleep_mode) sleeps at level 1 while the trainer runs:
+// vllm/device_allocator/cumem.py CuMemAllocator.sleep(offload_tags=("weights",)) copies every allocation
+// tagged "weights" into a pinned host tensor (cpu_backup_tensor) and unmaps it, discarding the KV cache;
+// wake_up maps the memory again and copies the weights back. Two copies of the engine's bf16 weights per
+// GPU over the host link (data/gpus.json interconnect.pcie_bytes_per_s, one direction), at the link's
+// peak: a lower bound (the KV pool's re-mapping and the trainer's own offload are not counted).
+double engine_sleep_seconds(const Scenario& s, const ParamCounts& p, TimeEstimate& out) {
+  const RolloutSettings& r = s.rl.rollout;
+  if (r.engine != Engine::vllm || !r.colocated || !r.sleep_mode || !s.gpu || !(s.gpu->pcie_bytes_per_s > 0)) return 0.0;
+  const double bytes = static_cast<double>(p.total) * 2.0 / static_cast<double>(r.tp);
+  const double seconds = 2.0 * bytes / s.gpu->pcie_bytes_per_s;
+  out.terms.push_back({"engine_sleep_seconds", {seconds, seconds, seconds},
+                       format("2 x %.1f GB of bf16 engine weights per GPU to host RAM and back (vLLM sleep level 1, "
+                              "wake_up) at the host link's %.0f GB/s",
+                              bytes / 1e9, s.gpu->pcie_bytes_per_s / 1e9)});
+  return seconds;
+}
+
 }  // namespace vramplan::time::detail

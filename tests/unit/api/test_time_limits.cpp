@@ -124,12 +124,49 @@ TEST_CASE("training step on one H100 by hand: (6N + 12 L h s) x tokens / (peak x
   CHECK(r.value().at("time").at("optimizer_step_seconds").at("value").get<double>() == doctest::Approx(opt));
   CHECK(step.at("value").get<double>() == doctest::Approx(flops * 4096 / (989.4e12 * 0.40) + opt));
   CHECK(step.at("low").get<double>() == doctest::Approx(flops * 4096 / (989.4e12 * 0.48) + opt));
-  // Gradient checkpointing adds one forward: 8N + 16 L h s.
+  // Gradient checkpointing adds one forward, 8N + 16 L h s, at the checkpointed hardware rate: the band
+  // x kCheckpointHfuGain 1.2 (llm-foundry HFU with / without checkpointing).
   s["train"]["gradient_checkpointing"] = true;
   auto gc = api::estimate(s);
   REQUIRE(gc.ok());
   CHECK(gc.value().at("time").at("step_seconds").at("value").get<double>() ==
-        doctest::Approx(flops * 4 / 3 * 4096 / (989.4e12 * 0.40) + opt));
+        doctest::Approx(flops * 4 / 3 * 4096 / (989.4e12 * 0.40 * 1.2) + opt));
+  CHECK(gc.value().at("time").at("step_seconds").at("high").get<double>() ==
+        doctest::Approx(flops * 4 / 3 * 4096 / (989.4e12 * 0.30 * 1.2) + opt));
+  // A train.mfu the scenario gives is the rate itself: no gain on top.
+  s["train"]["mfu"] = 0.5;
+  auto given = api::estimate(s);
+  REQUIRE(given.ok());
+  CHECK(given.value().at("time").at("step_seconds").at("value").get<double>() ==
+        doctest::Approx(flops * 4 / 3 * 4096 / (989.4e12 * 0.5) + opt));
+}
+
+TEST_CASE("steady continuous batching: each decode step carries the other requests' prefills, by hand") {
+  // batch 16 on vLLM: TPOT = decode step + 15 x (TTFT - step) / 4096 output tokens; hf has no such term.
+  Json v = scenario("H100-SXM-80GB", "inference", "vllm", 1);
+  v["inference"]["context_len"] = 8192;  // 4096 prompt tokens: a prefill far longer than a decode step
+  v["inference"]["batch_size"] = 16;
+  Json h = v;
+  h["inference"]["engine"] = "hf";
+  Json one = v;
+  one["inference"]["batch_size"] = 1;
+  auto rv = api::estimate(v), rh = api::estimate(h), r1 = api::estimate(one);
+  REQUIRE(rv.ok());
+  REQUIRE(rh.ok());
+  REQUIRE(r1.ok());
+  const Json& tv = rv.value().at("time");
+  const double ttft = tv.at("time_to_first_token_seconds").at("value").get<double>();
+  const double tpot = tv.at("time_per_output_token_seconds").at("value").get<double>();
+  // Without the term, vLLM's step equals hf's (same batch: the pool holds 16 sequences of 8k on an H100).
+  const double step = rh.value().at("time").at("time_per_output_token_seconds").at("value").get<double>();
+  REQUIRE(ttft > step);
+  CHECK(tpot == doctest::Approx(step + 15 * (ttft - step) / 4096));
+  const double low = tv.at("time_per_output_token_seconds").at("low").get<double>();
+  CHECK(low <= tpot);
+  // A batch of one has no other request: the decode step alone.
+  const Json& t1 = r1.value().at("time");
+  CHECK(t1.at("time_per_output_token_seconds").at("formula").get<std::string>().find("TTFT") == std::string::npos);
+  CHECK(tv.at("time_per_output_token_seconds").at("formula").get<std::string>().find("(B - 1)") != std::string::npos);
 }
 
 TEST_CASE("decode step by hand: a batch of one on vLLM reads the weights and its KV at the mean context") {

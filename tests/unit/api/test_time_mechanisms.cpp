@@ -136,3 +136,24 @@ TEST_CASE("RL refit: the bf16 weights into the colocated engine at kRefitBytesPe
   // Separate engines: an NCCL broadcast over NVLink 4 (450 GB/s per GPU, data/gpus.json) at 80%.
   CHECK(value_of(time_of(colocated), "refit_seconds") == doctest::Approx(total * 2 / (450e9 * 0.8)));
 }
+
+TEST_CASE("vLLM sleep mode: the engine's bf16 weights to host RAM and back over the host link, by hand") {
+  Json colocated = rl_scenario(1, 1);
+  const Json r = time_of(colocated);
+  const double total = r.at("model").at("params").get<double>();
+  // Qwen2.5-0.5B, rollout tp 1 on an H100 SXM: 2 x (params x 2 B) / 64 GB/s (PCIe 5.0 x16, data/gpus.json).
+  CHECK(value_of(r, "engine_sleep_seconds") == doctest::Approx(2 * total * 2 / 64e9));
+  // The rollout phase counts it with the refit.
+  double rollout = 0;
+  for (const Json& p : r.at("phases")) {
+    if (p.at("id").get<std::string>() == "rollout") rollout = p.at("time").at("seconds").at("value").get<double>();
+  }
+  CHECK(rollout > value_of(r, "engine_sleep_seconds") + value_of(r, "refit_seconds"));
+  // Without sleep mode, or with a separate engine, there is no such copy and no term.
+  Json awake = colocated;
+  awake["rl"]["rollout"]["sleep_mode"] = false;
+  CHECK_FALSE(time_of(awake).at("time").contains("engine_sleep_seconds"));
+  Json separate = colocated;
+  separate["rl"]["rollout"]["colocated"] = false;
+  CHECK_FALSE(time_of(separate).at("time").contains("engine_sleep_seconds"));
+}

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -77,4 +78,42 @@ TEST_CASE("the other conversions and literal text go through unchanged") {
   CHECK(format("%s", long_text.c_str()).size() == 1023);
   CHECK(vramplan::text::gib(1.5 * vramplan::kBytesPerGiB) == "1.50 GiB");
   CHECK(vramplan::text::gib(1.25 * vramplan::kBytesPerGiB, 1) == printf_of("%.1f GiB", 1.25));
+}
+
+TEST_CASE("gib writes what printf's \"%.*f GiB\" writes: ties, negatives, huge and non-finite values") {
+  using vramplan::kBytesPerGiB;
+  using vramplan::text::gib;
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> exponent(-3, 18);
+  for (int k = 0; k < 20000; ++k) {
+    const double bytes = std::pow(10.0, exponent(rng)) * (k % 3 == 0 ? -1 : 1);
+    const int decimals = k % 4;
+    CHECK(gib(bytes, decimals) == printf_of("%.*f GiB", decimals, bytes / kBytesPerGiB));
+  }
+  CHECK(gib(0.125 * kBytesPerGiB, 2) == printf_of("%.2f GiB", 0.125));  // a tie: printf's rounding
+  CHECK(gib(-0.001, 1) == printf_of("%.1f GiB", -0.001 / kBytesPerGiB));
+  CHECK(gib(1e30) == printf_of("%.2f GiB", 1e30 / kBytesPerGiB));
+  CHECK(gib(std::numeric_limits<double>::infinity()) == "inf GiB");
+}
+
+TEST_CASE("%.Ng fast path: printf's digits and layout, fixed and exponent forms, near powers of ten") {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> exponent(-7, 17);
+  for (int k = 0; k < 100000; ++k) {
+    const double v = std::pow(10.0, exponent(rng)) * (k % 5 == 0 ? -1 : 1);
+    const int p = k % 7;  // 0 (taken as 1) to 6
+    CHECK(format("%.*g|%.3g", p, v, v) == printf_of("%.*g|%.3g", p, v, v));
+  }
+  for (double v : {9.995, 99.95, 999.5, 9995.0, 0.0001, 0.00009999, 0.000099996, 1e15, 999999999999999.0, 123456.0,
+                   1234567.0, 0.5, 1.0, 10.0, 100.0, 4.02e9, 3.49, 2.0, 0.125, -0.0, 0.0}) {
+    for (int p = 0; p <= 7; ++p) CHECK(format("%.*g", p, v) == printf_of("%.*g", p, v));
+  }
+  for (int decade = -5; decade <= 15; ++decade) {
+    const double ten = std::pow(10.0, decade);
+    for (double v : {ten, std::nextafter(ten, 0.0), std::nextafter(ten, 1e300), ten * 9.9995, ten * 0.99995}) {
+      CHECK(format("%.3g %.1g %.6g", v, v, v) == printf_of("%.3g %.1g %.6g", v, v, v));
+    }
+  }
+  CHECK(format("%.3g", std::numeric_limits<double>::infinity()) == "inf");
+  CHECK(format("%.3g", std::nan("")) == printf_of("%.3g", std::nan("")));
 }

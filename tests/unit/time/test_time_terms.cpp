@@ -80,6 +80,15 @@ TEST_CASE("default MFU bands by generation, fp8 and long context; constants list
   CHECK(default_training_mfu("Ada Lovelace", false, 4096).value == kMfuOther);
   CHECK(default_training_mfu("Hopper", true, 4096).value == kMfuFp8);
   CHECK(default_training_mfu("Hopper", false, 32768).value == doctest::Approx(kMfuHopper * kLongContextMfuScale));
+  // Full activation checkpointing scales the whole band (value, low, high) by kCheckpointHfuGain, and the
+  // long-context scale applies on top of it.
+  const Band ac = default_training_mfu("Hopper", false, 4096, true);
+  CHECK(ac.value == doctest::Approx(kMfuHopper * kCheckpointHfuGain));
+  CHECK(ac.low == doctest::Approx(kMfuHopperLow * kCheckpointHfuGain));
+  CHECK(ac.high == doctest::Approx(kMfuHopperHigh * kCheckpointHfuGain));
+  CHECK(ac.high < 1.0);
+  CHECK(default_training_mfu("Ampere", false, 65536, true).value ==
+        doctest::Approx(kMfuAmpere * kCheckpointHfuGain * kLongContextMfuScale));
   CHECK(default_decode_efficiency().value == kDecodeBandwidthEfficiency);
   CHECK(default_prefill_mfu().high <= 1.0);
   bool found = false;

@@ -2,6 +2,8 @@
 #include "rl_parts.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <utility>
 
 #include "vramplan/memory.hpp"
 #include "vramplan/text_format.hpp"
@@ -20,12 +22,19 @@ std::string role_label(const std::string& role) {
   return role;
 }
 
+// The line under the role's id and label, built in place (no copy of the old id and label to overwrite).
 Component renamed(const Component& c, const std::string& role, const std::string& note) {
-  Component out = c;
-  out.id = prefixed(role, c.id);
-  if (!role.empty()) out.label = role_label(role) + ": " + c.label;
-  if (!note.empty()) out.formula += note;
+  if (role.empty() && note.empty()) return c;
+  Component out{prefixed(role, c.id), label_for(role, c.label), c.bytes, std::string(), c.level};
+  out.formula.reserve(c.formula.size() + note.size());
+  out.formula.append(c.formula).append(note);
   return out;
+}
+
+// The policy's own lines keep their ids and labels: moved, not copied, when the breakdown is not needed after.
+Component renamed(Component&& c, const std::string& role) {
+  if (role.empty()) return std::move(c);
+  return renamed(static_cast<const Component&>(c), role, std::string());
 }
 
 // Sums a part's lines, the allocator cache included or not.
@@ -52,22 +61,34 @@ Part part_with_host(const Breakdown& b) {
 
 }  // namespace
 
-std::string prefixed(const std::string& role, const std::string& id) { return role.empty() ? id : role + "." + id; }
-
-std::string label_for(const std::string& role, const std::string& label) {
-  return role.empty() ? label : role_label(role) + ": " + label;
+std::string prefixed(const std::string& role, const std::string& id) {
+  if (role.empty()) return id;
+  std::string out;
+  out.reserve(role.size() + 1 + id.size());
+  return out.append(role).append(1, '.').append(id);
 }
 
-Part computing(const Breakdown& b, const std::string& role) {
-  Part p = part_with_host(b);
-  for (const Component& c : b.components) {
+std::string label_for(const std::string& role, const std::string& label) {
+  if (role.empty()) return label;
+  std::string out = role_label(role);
+  out.reserve(out.size() + 2 + label.size());
+  return out.append(": ").append(label);
+}
+
+Part computing(const Breakdown& b, const std::string& role) { return computing(Breakdown(b), role); }
+
+Part computing(Breakdown&& b, const std::string& role) {
+  Part p;
+  p.host = b.host_bytes;
+  p.warnings = std::move(b.warnings);
+  for (Component& c : b.components) {
     switch (c.level) {
       case Level::context: p.context = std::max(p.context, c.bytes); break;
       case Level::transient:
-      case Level::cache: p.transient.push_back(renamed(c, role, {})); break;
+      case Level::cache: p.transient.push_back(renamed(std::move(c), role)); break;
       case Level::persistent:
       case Level::optimizer:
-      case Level::step: p.persistent.push_back(renamed(c, role, {})); break;
+      case Level::step: p.persistent.push_back(renamed(std::move(c), role)); break;
     }
   }
   return p;
@@ -128,17 +149,20 @@ Part moved_to_host(Part p, HostShare share, const char* phase) {
   return p;
 }
 
-Breakdown combine(const char* phase, const std::vector<Part>& parts) {
+// The parts are taken by value and their lines moved into the phase: a phase's lines are copied once,
+// from the roles' breakdowns into the parts, never again (the RL estimate's speed, docs/benchmarks.md).
+Breakdown combine(const char* phase, std::vector<Part> parts) {
   Breakdown b;
   b.phase = phase;
   double persistent = 0, context = 0, chosen_transient = -1;
-  const Part* chosen = nullptr;
-  for (const Part& p : parts) {
-    b.components.insert(b.components.end(), p.persistent.begin(), p.persistent.end());
+  Part* chosen = nullptr;
+  std::size_t lines = 1;
+  for (Part& p : parts) {
     persistent += sum(p.persistent, true);
     context = std::max(context, p.context);
     b.host_bytes += p.host;
     add_unique(b.warnings, p.warnings);
+    lines += p.persistent.size();
     const double t = sum(p.transient, true);
     if (!p.transient.empty() && t > chosen_transient) {
       chosen_transient = t;
@@ -147,10 +171,15 @@ Breakdown combine(const char* phase, const std::vector<Part>& parts) {
   }
   double transient = 0, cache = 0;
   if (chosen != nullptr) {
-    b.components.insert(b.components.end(), chosen->transient.begin(), chosen->transient.end());
     transient = sum(chosen->transient, false);
     cache = sum(chosen->transient, true) - transient;
+    lines += chosen->transient.size();
   }
+  b.components.reserve(lines);
+  for (Part& p : parts) {
+    std::move(p.persistent.begin(), p.persistent.end(), std::back_inserter(b.components));
+  }
+  if (chosen != nullptr) std::move(chosen->transient.begin(), chosen->transient.end(), std::back_inserter(b.components));
   b.components.push_back(Component{"cuda_context", "CUDA context, kernels, NCCL", context,
                                    format("one process per GPU: the largest of its roles' contexts (%s)", gib(context).c_str()),
                                    Level::context});

@@ -28,6 +28,8 @@ std::string label_for(const std::string& role, const std::string& label);
 // The whole breakdown of a role that computes in this phase: persistent and step-scoped lines held,
 // transient and cache lines as its computation.
 Part computing(const Breakdown& b, const std::string& role);
+// The same from a breakdown that is not needed after: its lines are moved.
+Part computing(Breakdown&& b, const std::string& role);
 // A role between its computations: only its Level::persistent and Level::optimizer lines (weights,
 // LoRA, master weights, optimizer states; not gradients, gathered units or a forward's KV cache); `note`
 // is appended to each formula.
@@ -49,6 +51,6 @@ Part moved_to_host(Part p, HostShare share, const char* phase);
 
 // One phase on one GPU from its parts: every part's persistent memory, the largest transient set, the
 // largest context; allocated, reserved and device totals.
-Breakdown combine(const char* phase, const std::vector<Part>& parts);
+Breakdown combine(const char* phase, std::vector<Part> parts);
 
 }  // namespace vramplan::rl

@@ -102,10 +102,13 @@ Peak peak_rule(const TrainLayout& l, double forward, Term optimizer_step) {
   out.forward = forward;
   out.step_peak = optimizer_step.bytes > forward;
   out.transient = std::max(forward, optimizer_step.bytes);
-  optimizer_step.formula = format("kAdamForeachTempStates %.0f x %.0f params x %.0f B%s / dp-shard %.0f (AdamW foreach "
-                                  "exp_avg_sq_sqrt)%s; larger than the forward/backward transients (%s)",
-                                  kAdamForeachTempStates, l.trainable, l.pb.state, l.shard.c_str(), l.div.optimizer,
-                                  l.full ? expert_note(l).c_str() : "", gib(forward).c_str());
+  // The step's line replaces the transients only when it is the larger: its text is written only then.
+  if (out.step_peak) {
+    optimizer_step.formula = format("kAdamForeachTempStates %.0f x %.0f params x %.0f B%s / dp-shard %.0f (AdamW foreach "
+                                    "exp_avg_sq_sqrt)%s; larger than the forward/backward transients (%s)",
+                                    kAdamForeachTempStates, l.trainable, l.pb.state, l.shard.c_str(), l.div.optimizer,
+                                    l.full ? expert_note(l).c_str() : "", gib(forward).c_str());
+  }
   out.optimizer_step = std::move(optimizer_step);
   out.allocator = allocator_term(out.transient);
   out.context = cuda_context_term(l.gpus, " (gpus > 1)");

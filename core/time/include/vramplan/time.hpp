@@ -15,16 +15,30 @@ namespace vramplan::time {
 // Named empirical constants. Each is listed by time_constants() with its source, and each can be
 // overridden per scenario where a key exists. MFU = model FLOPs per second / peak dense FLOP/s, with
 // model FLOPs counted WITHOUT activation recompute (PaLM, Chowdhery 2022 appendix B; Korthikanti 2022);
-// the recompute is added as FLOPs on top, so these MFUs divide the hardware FLOPs too.
+// the recompute is added as FLOPs on top, so these bands divide the hardware FLOPs: they are HFU, read
+// from runs without activation checkpointing (llm-foundry's HFU column; HFU = MFU without recompute).
 // Sources: /work/notes/mfu-research.md (helper tdata), rows named in each comment.
 //
 // Hopper (H100/H200/H800/GH200) BF16 training: Llama 3 (arXiv 2407.21783 §3.3.2) 38-43% on 8-16k
-// H100; Megatron-LM README 41-47%; llm-foundry H100 tables 37-46% at seq <= 8k; torchtitan 33-39% (8B).
+// H100; Megatron-LM README 41-47%; llm-foundry H100 rows without checkpointing 37.7-46.4% (median 40.8)
+// at seq <= 8k; torchtitan 33-39% (8B, selective AC).
 inline constexpr double kMfuHopper = 0.40, kMfuHopperLow = 0.30, kMfuHopperHigh = 0.48;
-// Ampere (A100 and workstation Ampere) BF16: llm-foundry A100 80GB 53-64%, A100 40GB 44-51%;
-// torchtitan on 64 A100 52-61%. A100's peak is 3.2x below H100's with only 1.6x less HBM bandwidth, so
-// its memory-bound kernels cost relatively less and its MFU is higher.
-inline constexpr double kMfuAmpere = 0.52, kMfuAmpereLow = 0.42, kMfuAmpereHigh = 0.62;
+// Ampere (A100 and workstation Ampere) BF16, read as HFU (hardware FLOPs, recompute included, as the
+// model divides all its FLOPs by it; Korthikanti et al. 2022 s6): llm-foundry's A100 tables, rows without
+// activation checkpointing (1B-13B, seq <= 8k; HFU = MFU there): 80GB 56.7-64.2% (median 59.7), 40GB
+// 54.4-57.8% (median 55.8, one 45.4% row); torchtitan 64 A100 Llama 2 13B without AC 61.1%, Llama 3 8B
+// selective AC 58.2%. (Until branch tput2 the band mixed in checkpointed rows' MFU, 51-55%, whose HFU is
+// 4/3 of it, and the model counted their recompute on top: the recompute was counted twice.) A100's
+// peak is 3.2x below H100's with only 1.6x less HBM bandwidth, so memory-bound kernels cost relatively
+// less and its utilisation is higher.
+inline constexpr double kMfuAmpere = 0.58, kMfuAmpereLow = 0.45, kMfuAmpereHigh = 0.64;
+// Full activation checkpointing raises the hardware FLOPs rate: the runs that use it take 2-8x larger
+// micro-batches (activations no longer bound them: llm-foundry mb 8-16 with checkpointing vs 2-6
+// without), with fewer FSDP gathers per token and larger GEMMs. Median HFU of llm-foundry's rows with
+// checkpointing over the median of those without (seq <= 8k, >= 1B): H100 52.4/40.8 = 1.28, A100 80GB
+// 72.6/59.7 = 1.22, A100 40GB 67.3/55.8 = 1.21; the smallest, rounded down (under-estimating is worse).
+// The MFU bands above are HFU without checkpointing; with train.gradient_checkpointing they scale by it.
+inline constexpr double kCheckpointHfuGain = 1.2;
 // Blackwell: no sourced figure yet (mfu-research §6 TODO); Hopper's band shifted down, provisional.
 inline constexpr double kMfuBlackwell = 0.35, kMfuBlackwellLow = 0.25, kMfuBlackwellHigh = 0.45;
 // Any other GPU (Ada, Volta, Turing, AMD): torchtune's RTX 4090 full fine-tune, 1,650 tokens/s on
@@ -34,8 +48,9 @@ inline constexpr double kMfuOther = 0.40, kMfuOtherLow = 0.30, kMfuOtherHigh = 0
 // torchtitan Float8 1.28-1.6x over BF16 (mfu-research F1, F2). Used when the compute dtype is fp8 and
 // the GPU has an FP8 peak.
 inline constexpr double kMfuFp8 = 0.25, kMfuFp8Low = 0.18, kMfuFp8High = 0.30;
-// Long context: llm-foundry's 7B on H100 falls from 46% at 2k to 31% at 32k with the attention term
-// counted (mfu-research T3); above kLongContextTokens the MFU band is scaled by kLongContextMfuScale.
+// Long context: llm-foundry's checkpointed 7B on H100 falls from HFU 53.9% at 4k to 41.25% at 32k (0.77;
+// A100 80GB 73.12% -> 65.94%, 0.90) with the attention term counted (mfu-research T3); above
+// kLongContextTokens the band is scaled by kLongContextMfuScale (the H100 figure, rounded down).
 inline constexpr double kLongContextTokens = 32768, kLongContextMfuScale = 0.75;
 // Serving prefill MFU (compute bound): provisional, mfu-research §6 "Prefill 0.50, band 0.30-0.70".
 inline constexpr double kPrefillMfu = 0.50, kPrefillMfuLow = 0.30, kPrefillMfuHigh = 0.70;
@@ -102,7 +117,7 @@ struct Band {
 
 // Default training MFU for a GPU architecture ("Hopper", "Ampere", ...) and whether the compute is fp8
 // at the fp8 peak; long sequences scale the band down.
-Band default_training_mfu(std::string_view architecture, bool fp8_peak, double seq_len);
+Band default_training_mfu(std::string_view architecture, bool fp8_peak, double seq_len, bool checkpointing = false);
 Band default_prefill_mfu();
 Band default_decode_efficiency();
 
