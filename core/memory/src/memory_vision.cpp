@@ -49,6 +49,10 @@ double projector_bytes(const VisionInputSpec& v, const MediaTokens& t, double h,
     // MllamaVisionModel concatenates the last hidden state and the intermediate layers (vision_output_dim) of
     // every position; multi_modal_projector Linear(vision_output_dim, text hidden) keeps that input.
     case VisionScheme::mllama_tiles: return positions * in * e;
+    // Llama4VisionPixelShuffleMLP over every tile's pixel-shuffled tokens: fc1 input (in = intermediate_size),
+    // GELU, fc2, GELU (Llama4VisionMLP2), then multi_modal_projector's input: in + 4 x projector dim each.
+    case VisionScheme::llama4_tiles:
+      return static_cast<double>(t.tiles * v.tokens_per_image) * (in + 4.0 * hidden) * e;
     case VisionScheme::pooled_fixed: return image_tokens * h * (4.0 + e);
     // InternVLMultiModalProjector: layer_norm (LayerNorm over the pixel-shuffled in = h / ratio^2 features),
     // linear_1 (input in) -> GELU -> linear_2 (input text hidden), over the image tokens.

@@ -8,5 +8,6 @@ namespace vramplan::media {
 // media_tiled.cpp
 void hd_crops(const VisionInputSpec& v, const MediaInput& in, MediaTokens& t);  // Phi-3-vision
 void mllama_tiles(const VisionInputSpec& v, MediaTokens& t);                    // Mllama
+void llama4_tiles(const VisionInputSpec& v, const MediaInput& in, MediaTokens& t);  // Llama 4
 
 }  // namespace vramplan::media

@@ -30,7 +30,67 @@ ResizedImage phi3v_hd_transform_size(std::int64_t height, std::int64_t width, st
   return transposed ? ResizedImage{new_width, padded} : ResizedImage{padded, new_width};
 }
 
+// find_supported_resolutions(max_num_chunks, patch_size): every (h, w) tile grid with h x w <= max_tiles, in
+// pixels. get_best_fit: per canvas the scale min(canvas_h / H, canvas_w / W) (torch float32); the smallest scale
+// >= 1 if any (upscaling as little as possible), else the largest below 1; among the canvases with that scale
+// the one of least area.
+ResizedImage llama4_best_fit(std::int64_t height, std::int64_t width, std::int64_t tile, std::int64_t max_tiles) {
+  auto scale_of = [&](std::int64_t a, std::int64_t b) {
+    const float sh = static_cast<float>(a * tile) / static_cast<float>(height);
+    const float sw = static_cast<float>(b * tile) / static_cast<float>(width);
+    return sh > sw ? sw : sh;
+  };
+  float up = 0, down = 0;  // smallest scale >= 1, largest below 1 (0: none)
+  for (std::int64_t a = 1; a <= max_tiles; ++a) {
+    for (std::int64_t b = 1; a * b <= max_tiles; ++b) {
+      const float s = scale_of(a, b);
+      if (s >= 1.0f && (up == 0 || s < up)) up = s;
+      if (s < 1.0f && s > down) down = s;
+    }
+  }
+  const float chosen = up > 0 ? up : down;
+  ResizedImage best{0, 0};
+  for (std::int64_t a = 1; a <= max_tiles; ++a) {
+    for (std::int64_t b = 1; a * b <= max_tiles; ++b) {
+      if (scale_of(a, b) != chosen) continue;
+      if (best.height == 0 || a * b < (best.height / tile) * (best.width / tile)) best = {a * tile, b * tile};
+    }
+  }
+  return best;
+}
+
 namespace media {
+
+// Llama 4 (image_processing_llama4_fast.py _preprocess: the image resized without distortion into the
+// get_best_fit canvas, padded, split into canvas / tile tiles, and a global tile (the whole image at tile x tile)
+// added when there is more than one; modeling_llama4.py Llama4VisionModel runs every tile on its own,
+// (tile / patch)^2 patches + the class embedding; processing_llama4.py _prompt_split_image: <|image_start|>,
+// with several tiles each tile's num_patches_per_chunk <|patch|> tokens, a <|tile_x_separator|> between the
+// tiles of a row and a <|tile_y_separator|> after each row, then <|image|> and the global tile's tokens and
+// <|image_end|>; num_patches_per_chunk = (tile / patch)^2 / downsample_ratio (pixel shuffle 0.5: 4)).
+void llama4_tiles(const VisionInputSpec& v, const MediaInput& in, MediaTokens& t) {
+  const std::int64_t tile = v.image_size;
+  const ResizedImage canvas = llama4_best_fit(in.image_height, in.image_width, tile, v.max_tiles);
+  const std::int64_t rows = canvas.height / tile, cols = canvas.width / tile;
+  const std::int64_t grid = rows * cols;
+  const std::int64_t side = tile / v.patch;
+  t.resized_height = canvas.height;
+  t.resized_width = canvas.width;
+  t.tiles = grid + (grid > 1 ? 1 : 0);
+  t.tower_positions = t.tiles * (side * side + v.class_tokens);
+  const std::int64_t tiled = grid > 1 ? grid * v.tokens_per_image + rows * (cols - 1) + rows : 0;
+  t.tokens_per_image = 1 + tiled + 1 + v.tokens_per_image + 1;
+  t.pixel_values_per_position = v.channels * v.patch * v.patch;
+  t.rule = text::format("%lldx%lld -> a %lldx%lld canvas (get_best_fit over grids of at most %lld tiles of %lld): %lld "
+                        "x %lld tiles%s, %lld tower positions each; %lld tokens per tile, tile separators, <|image|>, "
+                        "<|image_start|>, <|image_end|> = %lld tokens per image",
+                        static_cast<long long>(in.image_width), static_cast<long long>(in.image_height),
+                        static_cast<long long>(canvas.width), static_cast<long long>(canvas.height),
+                        static_cast<long long>(v.max_tiles), static_cast<long long>(tile), static_cast<long long>(cols),
+                        static_cast<long long>(rows), grid > 1 ? " + the global tile" : "",
+                        static_cast<long long>(side * side + v.class_tokens), static_cast<long long>(v.tokens_per_image),
+                        static_cast<long long>(t.tokens_per_image));
+}
 
 // Phi3VImageProcessor.preprocess: the HD image is cut into (h / 336) x (w / 336) crops, a global 336 x 336
 // resize is put first, and the stack is padded to num_crops + 1 crops (pad_to_max_num_crops_tensor);

@@ -255,6 +255,8 @@ MediaTokens media_tokens(const ModelConfig& model, const MediaInput& input) {
         media::hd_crops(v, input, t);
       } else if (v.scheme == VisionScheme::mllama_tiles) {
         media::mllama_tiles(v, t);
+      } else if (v.scheme == VisionScheme::llama4_tiles) {
+        media::llama4_tiles(v, input, t);
       } else {
         fixed_size(v, t);
       }

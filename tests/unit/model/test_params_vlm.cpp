@@ -293,3 +293,36 @@ TEST_CASE("mllama tiles: every image padded to 4 tiles of 560, 1,601 positions p
   in.image_width = in.image_height = 2000;
   CHECK(vramplan::media_tokens(m, in).tower_positions == 4 * 1608);
 }
+
+TEST_CASE("llama4 tiles: get_best_fit canvas of at most 16 tiles of 336, global tile, 144 tokens per tile") {
+  // 1024^2: upscaling needs 4 tiles a side (3 x 336 < 1024): 4 x 4, scale 1.3125; 16 tiles + the global one.
+  const auto c = vramplan::llama4_best_fit(1024, 1024, 336, 16);
+  CHECK(c.height == 1344);
+  CHECK(c.width == 1344);
+  // 800 wide x 600 high: the smallest upscale is 2 x 336 / 600 = 1.12 (2 rows, 3..8 columns): the least area 2 x 3.
+  const auto b = vramplan::llama4_best_fit(600, 800, 336, 16);
+  CHECK(b.height == 672);
+  CHECK(b.width == 1008);
+  // 5000 x 1000: no canvas upscales; the largest downscale is 2 x 8 (min(0.672, 0.5376)).
+  const auto d = vramplan::llama4_best_fit(1000, 5000, 336, 16);
+  CHECK(d.height == 672);
+  CHECK(d.width == 2688);
+  const ModelConfig m = model_of(fixture_config("llama4-scout-17b-16e-instruct.json"));
+  REQUIRE(m.vision_input.scheme == vramplan::VisionScheme::llama4_tiles);
+  CHECK(m.vision_input.tokens_per_image == 144);  // (336 / 14)^2 / 4 (pixel shuffle 0.5)
+  vramplan::MediaInput in;
+  in.images = 1;
+  const auto t = vramplan::media_tokens(m, in);
+  // <|image_start|> + 16 x 144 + 4 rows x 3 x-separators + 4 y-separators + <|image|> + 144 + <|image_end|>.
+  CHECK(t.tokens_per_image == 1 + 16 * 144 + 12 + 4 + 1 + 144 + 1);
+  CHECK(t.tiles == 17);
+  CHECK(t.tower_positions == 17 * 577);
+  in.image_width = 800;
+  in.image_height = 600;
+  CHECK(vramplan::media_tokens(m, in).tokens_per_image == 1 + 6 * 144 + 2 * 2 + 2 + 1 + 144 + 1);  // 1,017
+  in.image_width = 300;
+  in.image_height = 200;
+  const auto small = vramplan::media_tokens(m, in);  // one tile (scale 1.12, least area), no global tile
+  CHECK(small.tokens_per_image == 147);
+  CHECK(small.tower_positions == 577);
+}
