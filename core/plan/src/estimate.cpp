@@ -257,13 +257,16 @@ std::string kv_formula_of(const TransformerStack& s, const InferenceShape& x) {
                          : x.vllm                            ? "(kv_lora_rank + qk_rope_head_dim)"
                                                              : "heads/tp x (qk_nope + qk_rope + v_head_dim)";
   return format(
-      "%s x %.0f B per layer = %.0f B/token/GPU%s%s", kv_shape, x.kv_elem, x.kv_token,
+      "%s x %.0f B per layer = %.0f B/token/GPU%s%s%s", kv_shape, x.kv_elem, x.kv_token,
       x.kv.window_bytes > 0
           ? (x.vllm ? format(" (%lld sliding-window layers capped at %.0f tokens)",
-                             static_cast<long long>(s.sliding_window_layers), x.kv.window)
+                             static_cast<long long>(s.sliding_window_layers - s.kv_shared_window_layers), x.kv.window)
                     : format(" (%lld sliding-window layers hold the whole prompt at the prefill peak)",
-                             static_cast<long long>(s.sliding_window_layers)))
+                             static_cast<long long>(s.sliding_window_layers - s.kv_shared_window_layers)))
                 .c_str()
+          : "",
+      s.kv_shared_layers > 0
+          ? format("; %lld KV-shared layers keep none", static_cast<long long>(s.kv_shared_layers)).c_str()
           : "",
       s.attention == AttentionKind::mla ? (x.vllm ? " [MLA latent: kv_lora_rank + qk_rope_head_dim]"
                                                   : " [MLA decompressed per-head keys and values]")
