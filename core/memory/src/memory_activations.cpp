@@ -32,9 +32,13 @@ double norm_bytes(const TransformerStack& s, const ActivationConfig& c) {
   return c.residual * h;  // F.layer_norm keeps its input (mean and rstd are per token: negligible)
 }
 
+// A block linear's input kept for backward: the compute dtype, or TE's fp8 copy (memory_fp8.cpp).
+double linear_input_bytes(const ActivationConfig& c) { return c.linear_input > 0 ? c.linear_input : c.compute; }
+
 double mlp_bytes(const TransformerStack& s, const ActivationConfig& c, double width, bool saves_down) {
   const double e = c.compute;
-  if (s.mlp == MlpKind::gated) return 3.0 * width * e + (saves_down ? width * e : 0.0);
+  const double down = saves_down ? width * linear_input_bytes(c) : 0.0;  // down_proj / fc2 input
+  if (s.mlp == MlpKind::gated) return 3.0 * width * e + down;
   if (s.python_tanh_gelu) {
     // transformers NewGELUActivation ("gelu_new"), written in Python ops:
     //   0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * pow(x, 3))))
@@ -42,9 +46,9 @@ double mlp_bytes(const TransformerStack& s, const ActivationConfig& c, double wi
     // Under autocast pow runs in fp32 (its input is an fp32 copy of x) and the tanh chain follows in
     // fp32; 0.5 * x stays 16-bit. Measured: g14 (Phi-2, bf16) and g24 (DialoGPT-medium, amp-bf16).
     const double chain = c.autocast ? 4.0 : e;
-    return width * (3.0 * chain + e) + (saves_down ? width * e : 0.0);
+    return width * (3.0 * chain + e) + down;
   }
-  return width * e + (saves_down ? width * e : 0.0);
+  return width * e + down;
 }
 
 double attention_bytes(const TransformerStack& s, const ActivationConfig& c, double seq, bool saves_o) {
@@ -63,13 +67,16 @@ double attention_bytes(const TransformerStack& s, const ActivationConfig& c, dou
   }
   const double q_dim = heads * static_cast<double>(s.head_dim);
   const double kv_dim = static_cast<double>(s.num_kv_heads) * static_cast<double>(s.head_dim);
+  // The attention output is o_proj's input: flash and SDPA keep it for their own backward; TE's fp8 o_proj
+  // keeps its own quantized copy on top.
+  const double o_copy = saves_o && c.linear_input > 0 ? q_dim * c.linear_input : 0.0;
   switch (c.attention) {
     case Attention::flash:  // q, k, v, output (FlashAttention-2 handles GQA without copies)
-      return (2.0 * q_dim + 2.0 * kv_dim) * e;
+      return (2.0 * q_dim + 2.0 * kv_dim) * e + o_copy;
     case Attention::sdpa:   // k, v expanded to every query head before torch SDPA
-      return 4.0 * q_dim * e;
+      return 4.0 * q_dim * e + o_copy;
     case Attention::eager:  // q, expanded k and v, scores (softmax fp32 + 16-bit copy, dropout)
-      return 3.0 * q_dim * e + (saves_o ? q_dim * e : 0.0) +
+      return 3.0 * q_dim * e + (saves_o ? q_dim * linear_input_bytes(c) : 0.0) +
              heads * seq * (4.0 + e + (c.dropout ? 1.0 : 0.0));
   }
   return 0;
@@ -94,13 +101,15 @@ double layer_activation_bytes_per_token(const TransformerStack& s, const Activat
   // Not split by tensor parallelism (no sequence parallelism): norms, residual stream, dropout masks.
   double replicated = static_cast<double>(s.norms_per_layer) * norm_bytes(s, c);
   if (c.dropout) replicated += 2.0 * h;  // hidden dropout masks after attention and MLP (1 byte each)
+  replicated += static_cast<double>(s.extra_saved_per_token) * e;  // Gemma 3n AltUp / LAuReL / per-layer inputs
 
   const std::uint32_t qkv = kModQ | kModK | kModV;
-  double attn = (saves(qkv) ? h * e : 0.0) + attention_bytes(s, c, seq, saves(kModO)) + lora_extra(qkv | kModO);
+  const double lin = linear_input_bytes(c);  // q/k/v's and gate/up's shared input (one fused fp8 copy under TE)
+  double attn = (saves(qkv) ? h * lin : 0.0) + attention_bytes(s, c, seq, saves(kModO)) + lora_extra(qkv | kModO);
   if (s.cross_attention) attn *= 2.0;
 
   const std::uint32_t up = kModGate | kModUp;
-  double mlp = (saves(up) ? h * e : 0.0) + lora_extra(up | kModDown);
+  double mlp = (saves(up) ? h * lin : 0.0) + lora_extra(up | kModDown);
   if (moe_layer && !s.moe.is_dense()) {
     const MoeConfig& m = s.moe;
     const double k = static_cast<double>(m.experts_per_token);
@@ -135,7 +144,8 @@ double inference_layer_bytes_per_token(const TransformerStack& s, double e, doub
   } else {
     mlp = width_factor * static_cast<double>(s.intermediate_size) * e;
   }
-  return 2.0 * h * e + std::max(attn, mlp) / std::max(1.0, tp);
+  // The residual stream and the normalised input; AltUp (Gemma 3n) keeps its n predictions and n corrected streams.
+  return 2.0 * static_cast<double>(std::max<std::int64_t>(s.residual_streams, 1)) * h * e + std::max(attn, mlp) / std::max(1.0, tp);
 }
 
 // Eager attention at inference: transformers eager_attention_forward materialises the scores in the

@@ -68,9 +68,13 @@ KvPerToken kv_bytes_per_token(const TransformerStack& s, double kv_bytes, double
   const double window_layers =
       s.sliding_window > 0 ? std::clamp(static_cast<double>(s.sliding_window_layers), 0.0, layers) : 0.0;
   const double stateful = static_cast<double>(s.linear_attention.layers + s.cross_attention_layers);
-  kv.full_bytes = per_layer * std::max(0.0, layers - window_layers - stateful);
+  // Gemma 3n: the KV-shared layers read an earlier layer's cache and keep none (modeling_gemma3n.py
+  // Gemma3nTextAttention; vLLM kv_sharing_target_layer_name allocates them nothing).
+  const double shared_window = s.sliding_window > 0 ? std::clamp(static_cast<double>(s.kv_shared_window_layers), 0.0, window_layers) : 0.0;
+  const double shared_full = std::max(0.0, static_cast<double>(s.kv_shared_layers) - shared_window);
+  kv.full_bytes = per_layer * std::max(0.0, layers - window_layers - stateful - shared_full);
   kv.state_bytes = fixed_state_bytes(s, kv_bytes, tp, latent);
-  kv.window_bytes = per_layer * window_layers;
+  kv.window_bytes = per_layer * (window_layers - shared_window);
   kv.window = static_cast<double>(s.sliding_window);
   return kv;
 }

@@ -106,6 +106,10 @@ const std::vector<ConstantInfo>& memory_constants() {
       {"kMoeDispatchBuffers", kMoeDispatchBuffers, "copies",
        "expert-parallel all-to-all: the permuted top-k tokens of one MoE layer in the send and the receive "
        "buffer (Megatron-Core MoEAlltoAllTokenDispatcher), balanced routing"},
+      {"kTeFp8TensorsPerGemm", kTeFp8TensorsPerGemm, "fp8 tensors",
+       "Transformer Engine scaling state per GEMM: input, weight, output (forward) and grad output, grad input "
+       "(backward); transformer_engine/pytorch/module/base.py set_meta_tensor"},
+      {"kMxfp8BlockSize", kMxfp8BlockSize, "values", "MXFP8: one E8M0 scale byte per 32 values (TE MXFP8Quantizer)"},
       {"kNf4BlockSize", kNf4BlockSize, "weights", "bitsandbytes quantize_4bit blocksize=64"},
       {"kNf4SecondBlockSize", kNf4SecondBlockSize, "absmax values",
        "bitsandbytes double quantization of the absmax: quantize_blockwise(absmax, blocksize=256)"},

@@ -43,7 +43,16 @@ double projector_bytes(const VisionInputSpec& v, const MediaTokens& t, double h,
   const double rms = 4.0 + (c.full ? c.residual : 0.0);  // RMSNorm: fp32 input, + normalised when trained
   switch (v.scheme) {
     case VisionScheme::qwen_dynamic: return positions * h * rms + image_tokens * (in + 2.0 * hidden) * e;
-    case VisionScheme::fixed_grid: return image_tokens * (in + 2.0 * hidden) * e;
+    // Phi3ImageEmbedding img_projection (Linear(4 x 1024, h) -> GELU -> Linear(h, h)) over the merged tokens.
+    case VisionScheme::fixed_grid:
+    case VisionScheme::hd_crops: return image_tokens * (in + 2.0 * hidden) * e;
+    // MllamaVisionModel concatenates the last hidden state and the intermediate layers (vision_output_dim) of
+    // every position; multi_modal_projector Linear(vision_output_dim, text hidden) keeps that input.
+    case VisionScheme::mllama_tiles: return positions * in * e;
+    // Llama4VisionPixelShuffleMLP over every tile's pixel-shuffled tokens: fc1 input (in = intermediate_size),
+    // GELU, fc2, GELU (Llama4VisionMLP2), then multi_modal_projector's input: in + 4 x projector dim each.
+    case VisionScheme::llama4_tiles:
+      return static_cast<double>(t.tiles * v.tokens_per_image) * (in + 4.0 * hidden) * e;
     case VisionScheme::pooled_fixed: return image_tokens * h * (4.0 + e);
     // InternVLMultiModalProjector: layer_norm (LayerNorm over the pixel-shuffled in = h / ratio^2 features),
     // linear_1 (input in) -> GELU -> linear_2 (input text hidden), over the image tokens.

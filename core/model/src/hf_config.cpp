@@ -45,6 +45,8 @@ const std::vector<Family>& families() {
       {"gemma2", parse_gemma2, false},
       {"gemma3", parse_gemma3, true},
       {"gemma3_text", parse_gemma3_text, false},
+      {"gemma3n", parse_gemma3n, true},
+      {"gemma3n_text", parse_gemma3n_text, false},
       {"gpt2", parse_gpt2, false},
       {"gpt_bigcode", parse_gpt_bigcode, false},
       {"gpt_neox", parse_gpt_neox, false},

@@ -40,6 +40,10 @@ void parse_gemma2(ObjectReader& r, ModelConfig& m);
 void parse_gemma3_text(ObjectReader& r, ModelConfig& m);
 void parse_gemma3(ObjectReader& top, ModelConfig& m);
 
+// hf_gemma3n.cpp
+void parse_gemma3n_text(ObjectReader& r, ModelConfig& m);
+void parse_gemma3n(ObjectReader& top, ModelConfig& m);
+
 // hf_deepseek.cpp (v3: DeepSeek-V3 class defaults rather than V2's)
 void parse_deepseek(ObjectReader& r, ModelConfig& m, bool v3);
 

@@ -3,6 +3,7 @@
 // a ViT vision tower with a pixel-shuffle adapter.
 // Every default is the transformers configuration class default named beside it (hf_config.cpp says why):
 // huggingface/transformers src/transformers/models/llama4/configuration_llama4.py and modeling_llama4.py.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -58,7 +59,7 @@ std::int64_t count_llama4_chunked_layers(ObjectReader& r, std::int64_t layers) {
 // hidden 768, 34 layers, 16 heads, 3 channels, intermediate 5632, vision_output_dim 7680, image 448,
 // patch 14, projector_input_dim / projector_output_dim 4096.
 // Llama4MultiModalProjector: linear_1 Linear(vision_output_dim, text hidden, bias=False).
-ExtraTower llama4_vision(ObjectReader& v, std::int64_t text_hidden) {
+ExtraTower llama4_vision(ObjectReader& v, std::int64_t text_hidden, VisionInputSpec& spec) {
   const std::int64_t h = v.integer("hidden_size", 1, kMaxHidden, 768);
   const std::int64_t layers = v.integer("num_hidden_layers", 0, kMaxLayers, 34);
   const std::int64_t heads = v.integer("num_attention_heads", 1, kMaxHeads, 16);
@@ -83,6 +84,20 @@ ExtraTower llama4_vision(ObjectReader& v, std::int64_t text_hidden) {
   total = add(total, mul(layers, block));                               // encoder layers
   total = add(total, add(mul(inter, proj_in), mul(proj_out, proj_out)));  // vision_adapter.mlp
   total = add(total, mul(out_dim, text_hidden));                        // multi_modal_projector.linear_1
+  // The image rule (media_tiled.cpp): tiles of image_size (the checkpoints' processor size, 336), at most
+  // Llama4ImageProcessorFast.max_patches = 16 of them; pixel_shuffle_ratio 0.5 keeps a quarter of the patches.
+  const double shuffle = v.number("pixel_shuffle_ratio", 0.01, 1.0, 0.5);
+  const std::int64_t downsample = static_cast<std::int64_t>(std::llround(1.0 / (shuffle * shuffle)));
+  spec.scheme = VisionScheme::llama4_tiles;
+  spec.patch = patch;
+  spec.channels = channels;
+  spec.image_size = image;
+  spec.class_tokens = 1;
+  spec.max_tiles = 16;
+  spec.tokens_per_image = std::max<std::int64_t>(1, grid * grid / std::max<std::int64_t>(downsample, 1));
+  spec.projector_in = inter;
+  spec.projector_hidden = proj_out;
+  spec.projector_out = text_hidden;
   return vit_tower(total, block, layers, h, heads, head_dim, inter);
 }
 
@@ -129,7 +144,7 @@ void parse_llama4(ObjectReader& top, ModelConfig& m) {
   parse_llama4_text(t, m);
   m.tie_word_embeddings = top.boolean("tie_word_embeddings", false);
   ObjectReader v = top.object("vision_config");
-  m.towers.push_back(llama4_vision(v, m.text.hidden_size));
+  m.towers.push_back(llama4_vision(v, m.text.hidden_size, m.vision_input));
 }
 
 }  // namespace vramplan::hf

@@ -20,6 +20,7 @@ constexpr std::int64_t kMllamaAspectRatios = 8;
 
 struct MllamaVision {
   ExtraTower tower;
+  VisionInputSpec input;
   std::int64_t positions = 0;  // K/V positions of one image for the cross-attention layers
 };
 
@@ -67,6 +68,14 @@ MllamaVision mllama_vision(ObjectReader& v, std::int64_t text_hidden) {
   out.tower.stack.qkv_bias = false;
   out.tower.stack.o_bias = false;
   out.positions = mul(tiles, patches);
+  out.input.scheme = VisionScheme::mllama_tiles;
+  out.input.patch = patch;
+  out.input.channels = channels;
+  out.input.image_size = image;
+  out.input.class_tokens = 1;
+  out.input.max_tiles = tiles;
+  out.input.projector_in = out_dim;
+  out.input.projector_out = text_hidden;
   return out;
 }
 
@@ -96,6 +105,7 @@ void parse_mllama(ObjectReader& top, ModelConfig& m) {
   MllamaVision vision = mllama_vision(v, s.hidden_size);
   s.cross_attention_positions = vision.positions;
   m.towers.push_back(vision.tower);
+  m.vision_input = vision.input;
   m.extra_embedding_rows = 8;
   m.model_warnings.push_back(
       "Mllama: each sequence's cross-attention cache holds one image of max_num_tiles tiles (" +

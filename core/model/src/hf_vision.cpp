@@ -29,6 +29,21 @@ struct VisionShape {
   std::int64_t hidden, intermediate, layers, heads, head_dim, channels, image, patch;
 };
 
+// A CLIP-style tower's input (one class token with the patches) whose projector maps projector_in features per
+// LM token to the text hidden size through a hidden layer of that size.
+VisionInputSpec clip_input(VisionScheme scheme, const VisionShape& shape, std::int64_t projector_in, std::int64_t text) {
+  VisionInputSpec spec;
+  spec.scheme = scheme;
+  spec.patch = shape.patch;
+  spec.channels = shape.channels;
+  spec.image_size = shape.image;
+  spec.class_tokens = 1;
+  spec.projector_in = projector_in;
+  spec.projector_hidden = text;
+  spec.projector_out = text;
+  return spec;
+}
+
 VisionShape read_vision_shape(ObjectReader& v, const VisionDefaults& d) {
   VisionShape s{};
   s.hidden = v.integer("hidden_size", 1, kMaxHidden, d.hidden);
@@ -155,15 +170,7 @@ void parse_llava(ObjectReader& top, ModelConfig& m) {
   tower.params = add(tower.params, projector);
   m.towers.push_back(tower);
   // The image processor resizes to the tower's image_size; one class token runs with the patches.
-  VisionInputSpec& spec = m.vision_input;
-  spec.scheme = VisionScheme::fixed_grid;
-  spec.patch = shape.patch;
-  spec.channels = shape.channels;
-  spec.image_size = shape.image;
-  spec.class_tokens = 1;
-  spec.projector_in = in;
-  spec.projector_hidden = text;
-  spec.projector_out = text;
+  m.vision_input = clip_input(VisionScheme::fixed_grid, shape, in, text);
 }
 
 // Mistral3Config: vision_config PixtralVisionConfig, text_config MistralConfig, spatial_merge_size 2,
@@ -234,6 +241,13 @@ void parse_phi3_v(ObjectReader& r, ModelConfig& m) {
   if (separator) projector = add(projector, mul(8, dim_out));
   tower.params = add(tower.params, projector);
   m.towers.push_back(tower);
+  // The HD image rule (media_tiled.cpp). num_crops lives in preprocessor_config.json, not config.json:
+  // Phi-3.5-vision-instruct ships 4, Phi-3-vision-128k-instruct 16 (HD_transform's default hd_num); a config
+  // whose _name_or_path names Phi-3.5 takes 4, any other 16 (more crops: the larger estimate).
+  if (hd && projection == "mlp") {
+    m.vision_input = clip_input(VisionScheme::hd_crops, shape, in, h);
+    m.vision_input.max_tiles = m.id.find("3.5") != std::string::npos ? 4 : 16;
+  }
 }
 
 }  // namespace vramplan::hf

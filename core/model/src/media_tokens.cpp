@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "media_rules.hpp"
 #include "vramplan/media.hpp"
 #include "vramplan/model.hpp"
 #include "vramplan/text_format.hpp"
@@ -250,6 +251,12 @@ MediaTokens media_tokens(const ModelConfig& model, const MediaInput& input) {
         pixtral(v, input, t);
       } else if (v.scheme == VisionScheme::tiles) {
         tiles(v, input, t);
+      } else if (v.scheme == VisionScheme::hd_crops) {
+        media::hd_crops(v, input, t);
+      } else if (v.scheme == VisionScheme::mllama_tiles) {
+        media::mllama_tiles(v, t);
+      } else if (v.scheme == VisionScheme::llama4_tiles) {
+        media::llama4_tiles(v, input, t);
       } else {
         fixed_size(v, t);
       }

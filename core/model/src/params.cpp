@@ -239,6 +239,7 @@ ParamCounts count(const ModelConfig& m) {
       m.num_labels > 0 ? add(linear(h, m.num_labels, true), m.classifier_dense ? linear(h, h, true) : 0) : 0;
 
   push(c.groups, "embedding", token_embedding);
+  push(c.groups, "per_layer_embedding", m.per_layer_embedding_params);
   push(c.groups, "position_embedding", positions);
   push(c.groups, "embedding_norm", embedding_norm);
   push(c.groups, "layers", layers_total);
@@ -254,7 +255,7 @@ ParamCounts count(const ModelConfig& m) {
   }
 
   for (const ParamGroup& g : c.groups) c.total = add(c.total, g.params);
-  c.embedding = add(add(token_embedding, positions), lm_head);
+  c.embedding = add(add(add(token_embedding, positions), lm_head), m.per_layer_embedding_params);
   c.non_embedding = sub(c.total, c.embedding);
   c.active = sub(c.total, unselected);
   return c;

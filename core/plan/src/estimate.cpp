@@ -81,12 +81,13 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
   }
   Term weights = weights_term(l), gathered = gathered_term(l), ddp = ddp_buckets_term(l);
   Term activations = activations_term(l), dispatch = moe_dispatch_term(l), logits = logits_term(l, loss);
-  Term autocast = autocast_term(l);
+  Term autocast = autocast_term(l), fp8_weights = fp8_weights_term(l), fp8_scaling = fp8_scaling_term(l);
   Term vision = media_training_term(l, media, true), audio = media_training_term(l, media, false);
-  const double persistent =
-      weights.bytes + master.bytes + grads.bytes + optimizer.bytes + lora.bytes + gathered.bytes + ddp.bytes;
+  const double persistent = weights.bytes + master.bytes + grads.bytes + optimizer.bytes + lora.bytes + gathered.bytes +
+                            ddp.bytes + fp8_scaling.bytes;
   const double activation_bytes = activations.bytes + logits.bytes + vision.bytes + audio.bytes;
-  Peak peak = peak_rule(l, activations.bytes + logits.bytes + autocast.bytes + dispatch.bytes + vision.bytes + audio.bytes,
+  Peak peak = peak_rule(l, activations.bytes + logits.bytes + autocast.bytes + fp8_weights.bytes + dispatch.bytes +
+                               vision.bytes + audio.bytes,
                         optimizer_step_term(l));
 
   Breakdown b;
@@ -102,6 +103,7 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
   }
   if (gathered.bytes > 0) add(b, "gathered_params", std::move(gathered), Level::step);
   if (ddp.bytes > 0) add(b, "ddp_buckets", std::move(ddp), Level::step);
+  if (fp8_scaling.bytes > 0) add(b, "fp8_scaling_state", std::move(fp8_scaling), Level::persistent);
   if (!peak.step_peak) {
     add(b, "activations", std::move(activations), Level::transient);
     if (dispatch.bytes > 0) add(b, "moe_dispatch", std::move(dispatch), Level::transient);
@@ -109,6 +111,7 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
     if (audio.bytes > 0) add(b, "audio_activations", std::move(audio), Level::transient);
     add(b, "logits", std::move(logits), Level::transient);
     if (autocast.bytes > 0) add(b, "autocast_cache", std::move(autocast), Level::transient);
+    if (fp8_weights.bytes > 0) add(b, "fp8_weight_copies", std::move(fp8_weights), Level::transient);
   } else {
     add(b, "optimizer_step", std::move(peak.optimizer_step), Level::transient);
   }
@@ -212,6 +215,10 @@ Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCount
   }
   add_media_warnings(b, model, media, given.media, "train");
   add_expert_warnings(b, model, params, train, n);
+  if (train.fp8 != Fp8Recipe::none && train.method == Method::qlora) {
+    b.warnings.push_back("train.fp8 is ignored with qlora: the NF4 base is dequantized to the compute dtype, no "
+                         "framework runs its GEMMs in fp8");
+  }
   if (auto e = check_total(b)) return *e;
   return b;
 }
@@ -258,13 +265,16 @@ std::string kv_formula_of(const TransformerStack& s, const InferenceShape& x) {
                          : x.vllm                            ? "(kv_lora_rank + qk_rope_head_dim)"
                                                              : "heads/tp x (qk_nope + qk_rope + v_head_dim)";
   return format(
-      "%s x %.0f B per layer = %.0f B/token/GPU%s%s", kv_shape, x.kv_elem, x.kv_token,
+      "%s x %.0f B per layer = %.0f B/token/GPU%s%s%s", kv_shape, x.kv_elem, x.kv_token,
       x.kv.window_bytes > 0
           ? (x.vllm ? format(" (%lld sliding-window layers capped at %.0f tokens)",
-                             static_cast<long long>(s.sliding_window_layers), x.kv.window)
+                             static_cast<long long>(s.sliding_window_layers - s.kv_shared_window_layers), x.kv.window)
                     : format(" (%lld sliding-window layers hold the whole prompt at the prefill peak)",
-                             static_cast<long long>(s.sliding_window_layers)))
+                             static_cast<long long>(s.sliding_window_layers - s.kv_shared_window_layers)))
                 .c_str()
+          : "",
+      s.kv_shared_layers > 0
+          ? format("; %lld KV-shared layers keep none", static_cast<long long>(s.kv_shared_layers)).c_str()
           : "",
       s.attention == AttentionKind::mla ? (x.vllm ? " [MLA latent: kv_lora_rank + qk_rope_head_dim]"
                                                   : " [MLA decompressed per-head keys and values]")

@@ -4,14 +4,12 @@
 #include <array>
 #include <utility>
 
+#include "scenario_enum.hpp"
 #include "scenario_media.hpp"
 #include "scenario_workload.hpp"
 
 namespace vramplan {
 namespace {
-
-template <class E, std::size_t N>
-using NameTable = std::array<std::pair<const char*, E>, N>;
 
 constexpr NameTable<Workload, 3> kWorkloads{{{"train", Workload::train}, {"inference", Workload::inference}, {"rl", Workload::rl}}};
 constexpr NameTable<ModuleLoading, 2> kModuleLoadings{{{"lazy", ModuleLoading::lazy}, {"eager", ModuleLoading::eager}}};
@@ -45,37 +43,6 @@ constexpr NameTable<RlAlgorithm, 3> kAlgorithms{{{"grpo", RlAlgorithm::grpo}, {"
 constexpr NameTable<LogprobKernel, 3> kLogprobKernels{
     {{"naive", LogprobKernel::naive}, {"fused", LogprobKernel::fused}, {"selective", LogprobKernel::selective}}};
 constexpr NameTable<LogitsScope, 2> kLogitsScopes{{{"full", LogitsScope::full}, {"completion", LogitsScope::completion}}};
-
-template <class E, std::size_t N>
-const char* name_of(const NameTable<E, N>& table, E value) {
-  for (const auto& [name, v] : table) {
-    if (v == value) return name;
-  }
-  return "?";
-}
-
-template <class E, std::size_t N>
-Json names_of(const NameTable<E, N>& table) {
-  Json names = Json::array();
-  for (const auto& [name, value] : table) names.push_back(name);
-  return names;
-}
-
-// Reads an enumerated string: the error lists every accepted name.
-template <class E, std::size_t N>
-E read_enum(ObjectReader& r, std::string_view key, const NameTable<E, N>& table, E fallback) {
-  if (r.schema_recorder()) r.describe(key, Json{{"type", "enum"}, {"options", names_of(table)}, {"default", name_of(table, fallback)}});
-  const Json* v = r.find(key);
-  if (!v) return fallback;
-  if (v->is_string()) {
-    for (const auto& [name, value] : table) {
-      if (v->get_ref<const std::string&>() == name) return value;
-    }
-  }
-  std::string accepted;
-  for (const auto& [name, value] : table) accepted += (accepted.empty() ? "\"" : ", \"") + std::string(name) + "\"";
-  fail(r.pointer_of(key), "must be one of " + accepted + ", got " + describe_value(*v));
-}
 
 bool iequals_ascii(std::string_view a, std::string_view b) {
   const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
@@ -143,6 +110,7 @@ TrainSettings read_train(ObjectReader r) {
   t.cp = r.integer("cp", 1, limits::kMaxParallel, t.cp);
   t.ep = r.integer("ep", 1, limits::kMaxParallel, t.ep);
   t.etp = r.optional_integer("etp", 1, limits::kMaxParallel);
+  read_fp8(r, t);
   t.offload_optimizer = r.boolean("offload_optimizer", t.offload_optimizer);
   t.offload_params = r.boolean("offload_params", t.offload_params);
   t.media = read_media(r);
@@ -445,6 +413,8 @@ Json scenario_to_json(const Scenario& s) {
                       {"cp", t.cp},
                       {"ep", t.ep},
                       {"etp", optional_to_json(t.etp)},
+                      {"fp8", to_string(t.fp8)},
+                      {"fp8_amax_history_len", t.fp8_amax_history_len},
                       {"offload_optimizer", t.offload_optimizer},
                       {"offload_params", t.offload_params}};
   const InferenceSettings& i = s.inference;

@@ -125,6 +125,24 @@ double data_parallel_ranks(const Scenario& s, double gpus) {
   return std::max(1.0, std::floor(gpus / static_cast<double>(s.train.tp * s.train.pp * s.train.cp)));
 }
 
+// train.fp8 runs the block linears' GEMMs in fp8 (Transformer Engine, torchao) where the GPU has fp8 tensor
+// cores (compute capability >= 8.9: TE and torchao refuse older GPUs); the time model then uses the fp8 peak
+// with the fp8 MFU band (kMfuFp8, measured against that peak). Without an fp8 peak the bf16 one stays.
+Hardware fp8_training_hardware(const Scenario& s, Hardware hw, TimeEstimate& out) {
+  if (s.train.fp8 == Fp8Recipe::none || s.train.method == Method::qlora) return hw;
+  if (!s.gpu->fp8_dense_flops || !(*s.gpu->fp8_dense_flops > 0)) {
+    out.assumptions.push_back(std::string("train.fp8 ") + to_string(s.train.fp8) + ": the GPU has no fp8 tensor cores "
+                              "(Transformer Engine and torchao need compute capability 8.9+); timed at the bf16 peak");
+    return hw;
+  }
+  hw.peak = *s.gpu->fp8_dense_flops;
+  hw.fp8 = true;
+  out.assumptions.push_back(format("train.fp8 %s: GEMMs at the GPU's fp8 peak (%.0f TFLOP/s) with the fp8 MFU band "
+                                   "(kMfuFp8)",
+                                   to_string(s.train.fp8), hw.peak / 1e12));
+  return hw;
+}
+
 // Seconds of a training pass over `tokens` tokens of `seq` on `gpus` GPUs in one optimizer step of
 // `microbatches` micro-batches per data-parallel rank: compute (MoE experts at their grouped-GEMM rate),
 // the pipeline bubble, QLoRA's dequantisation, MoE routing traffic, the optimizer step and the exposed
@@ -132,7 +150,7 @@ double data_parallel_ranks(const Scenario& s, double gpus) {
 Range training_seconds(const Scenario& s, const TimeInputs& in, const Hardware& hw, double tokens, double seq,
                        double gpus, double microbatches, TimeEstimate& out) {
   const Shape sh = shape_of(s, *in.params);
-  const Band mfu = given_or(s.train.mfu, default_training_mfu(hw.arch, false, seq, s.train.gradient_checkpointing));
+  const Band mfu = given_or(s.train.mfu, default_training_mfu(hw.arch, hw.fp8, seq, s.train.gradient_checkpointing));
   out.utilisation = mfu.value;
   const double dp = data_parallel_ranks(s, gpus);
   // Micro-batches per pipeline flush (Narayanan 2021 s2.2.1: bubble (p-1)/m): the accumulated micro-batches
@@ -162,7 +180,8 @@ void push(TimeEstimate& out, const char* id, Range r, std::string formula) {
   out.terms.push_back({id, r, std::move(formula)});
 }
 
-void training_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEstimate& out) {
+void training_time(const Scenario& s, const TimeInputs& in, const Hardware& bf16_hw, TimeEstimate& out) {
+  const Hardware hw = fp8_training_hardware(s, bf16_hw, out);
   const double gpus = static_cast<double>(s.gpus);
   const double dp = data_parallel_ranks(s, gpus);
   const double seq = static_cast<double>(s.train.seq_len);
@@ -336,7 +355,8 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
   // train_micro_batch_size): m = sequences / (dp x micro_batch_size) per optimizer step.
   const double micro = static_cast<double>(std::max<std::int64_t>(1, s.train.micro_batch_size));
   const double rl_microbatches = std::max(1.0, std::floor(sequences / (data_parallel_ranks(s, train_gpus) * micro)));
-  Range train = training_seconds(s, in, hw, tokens, packed_len, train_gpus, rl_microbatches, out);
+  const Hardware train_hw = fp8_training_hardware(s, hw, out);
+  Range train = training_seconds(s, in, train_hw, tokens, packed_len, train_gpus, rl_microbatches, out);
   if (s.rl.critic) train = scale(train, 2.0);
   out.phases.push_back({"rollout", gen, format("refit of the new weights%s (%.2f s), then "
                                                   "%.0f sequences of %.0f + %.0f tokens in waves of what the KV pool "

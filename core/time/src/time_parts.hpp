@@ -14,6 +14,7 @@ struct Hardware {
   std::string arch;
   std::string link;      // the catalog's interconnect kind ("NVLink 4 (SXM)")
   double step_latency = kCollectivePcieStepLatencySeconds;  // NCCL hwLat per ring step on that link
+  bool fp8 = false;      // peak is the fp8 one (train.fp8 on a GPU with fp8 tensor cores)
 };
 
 struct Shape {

@@ -154,3 +154,175 @@ TEST_CASE("internvl tiles: closest aspect-ratio grid of 448 tiles, thumbnail, 25
   CHECK(one.tiles == 1);
   CHECK(one.tokens_per_image == 258);
 }
+
+TEST_CASE("gemma3n (Gemma 3n E4B): AltUp, LAuReL, per-layer embeddings, MobileNetV5 and conformer towers") {
+  const ModelConfig m = model_of(fixture_config("gemma-3n-e4b-it.json"));
+  const ParamCounts c = counts(m);
+  // One decoder layer (h 2048, 8 q / 2 kv heads x 256, MLP 16384): attention 2 x 2048 x 2048 + 2 x 2048 x 512 =
+  //   10,485,760 + q/k norms 512 + MLP 3 x 2048 x 16384 = 100,663,296 + 4 norms 8,192 + AltUp (scale 2048,
+  //   correction 4x4, prediction 4x16, router 2048 x 4, router norm 2048) 12,368 + LAuReL 2 x 2048 x 64 + 2048 =
+  //   264,192 + per-layer gate and projection 2 x 2048 x 256 + norm 2048 = 1,050,624: 112,484,944.
+  CHECK(group(c, "layers") == 35 * 112'484'944LL);
+  CHECK(group(c, "embedding") == 262'400LL * 2048);                    // tied lm_head: no lm_head group
+  CHECK(group(c, "lm_head") == 0);
+  CHECK(group(c, "per_layer_embedding") == 262'144LL * 35 * 256);       // 2,348,810,240
+  // per_layer_model_projection 2048 x 8960 + its norm 256 + 3 altup + 3 unembed projections 2048 x 2048.
+  CHECK(group(c, "per_layer_projections") == 18'350'080 + 256 + 6 * 4'194'304);
+  CHECK(c.total - group(c, "vision") - group(c, "audio_encoder") == 6'866'696'688);
+  // Ollama's text-only gemma3n:e4b is listed at 6.87B, maceip/gemma3n-executorch's text export with a separate
+  // lm_head at 7.40b (three significant digits).
+  vramplan::params_test::check_published(c.total - group(c, "vision") - group(c, "audio_encoder"), 6.87e9, 0.01e9);
+  vramplan::params_test::check_published(c.total - group(c, "vision") - group(c, "audio_encoder") + 262'400LL * 2048,
+                                         7.40e9, 0.01e9);
+  // Audio: sscp conv 128 x 3 x 3 + norm 128, conv 128 x 32 x 3 x 3 + norm 32, input_proj (32 x 32) x 1536 =
+  //   1,611,040; 12 conformer blocks of 24 x 1536^2 + per_dim_scale 192 + depthwise 1536 x 5 + 9 norms x 1536 =
+  //   56,644,800; embed_audio 128 x 1536 + 2 x 1536 + 1536 x 2048 = 3,345,408.
+  CHECK(group(c, "audio_encoder") == 1'611'040 + 12 * 56'644'800LL + 3'345'408);
+  // MobileNetV5-300M: stem 1,792; stage 1 (3 er) 1,492,608; stage 2 (5 uir) 2,439,168; stage 3: uir 1,425,664 +
+  //   7 x 3,297,280 + 821,120 + 13 x (mqa 1,079,040 + uir 1,640,960) = 60,687,744; stage 4: uir 5,483,520 +
+  //   19 x (mqa 4,180,480 + uir 6,558,720) = 211,540,480; fusion adapter 1920 x 3840 + 3840 + 3840 x 2048 + 2048 +
+  //   norm 2048 = 15,245,056. embed_vision 128 x 2048 + 2 x 2048 + 2048 x 2048 = 4,460,544.
+  CHECK(group(c, "vision") == 1'792 + 1'492'608 + 2'439'168 + 60'687'744 + 211'540'480 + 15'245'056 + 4'460'544);
+  CHECK(c.total == 7'847'258'128);
+  vramplan::params_test::check_published(c.total, 8e9, 1e9);  // card: "raw parameter count of this model is 8B"
+  // Embeddings (no FLOPs): the token table and the per-layer table.
+  CHECK(c.embedding == 262'400LL * 2048 + 262'144LL * 35 * 256);
+  // KV: layers 20..34 share; of them 3 are full (24, 29, 34) and 12 sliding: 4 full + 16 sliding layers cache.
+  CHECK(m.text.kv_shared_layers == 15);
+  CHECK(m.text.kv_shared_window_layers == 12);
+  const auto kv = vramplan::memory::kv_bytes_per_token(m.text, 2.0, 1.0, false);
+  CHECK(kv.full_bytes == doctest::Approx(4 * 2.0 * 2 * 256 * 2));
+  CHECK(kv.window_bytes == doctest::Approx(16 * 2.0 * 2 * 256 * 2));
+  CHECK(kv.window == doctest::Approx(512));
+  // AltUp carries 4 streams; each block keeps (2 x 4 + 8) x 2048 + 64 + 6 x 256 = 34,368 more elements a token.
+  CHECK(m.text.residual_streams == 4);
+  CHECK(m.text.extra_saved_per_token == 34'368);
+  CHECK(!m.model_warnings.empty());
+}
+
+TEST_CASE("gemma3n (Gemma 3n E2B): 30 layers of MLP 8192, 10 KV-shared; gemma3n_text alone; unequal MLP widths") {
+  const ModelConfig m = model_of(fixture_config("gemma-3n-e2b-it.json"));
+  const ParamCounts c = counts(m);
+  // Layer: 112,484,944 - 3 x 2048 x (16384 - 8192) = 62,153,296; PLE 262144 x 30 x 256; projections 2048 x 7680
+  //   + 256 + 6 x 2048^2; the same towers as E4B.
+  const std::int64_t text = 262'400LL * 2048 + 262'144LL * 30 * 256 + 30 * 62'153'296LL + 2048 + 15'728'640 + 256 +
+                            6 * 4'194'304LL;
+  CHECK(text == 4'456'156'768);
+  CHECK(c.total - group(c, "vision") - group(c, "audio_encoder") == text);
+  vramplan::params_test::check_published(text, 4.46e9, 0.01e9);  // Ollama gemma3n:e2b, gemma3n-executorch: 4.46B
+  CHECK(c.total == text + 684'694'048 + 295'867'392);
+  // Layers 20..29 share: 2 full (24, 29), 8 sliding; 4 full and 16 sliding layers keep K/V.
+  CHECK(m.text.kv_shared_layers == 10);
+  CHECK(m.text.kv_shared_window_layers == 8);
+
+  // The text model on its own (gemma3n_text, Gemma3nForCausalLM): no towers.
+  vramplan::Json text_config = fixture_config("gemma-3n-e2b-it.json").at("text_config");
+  const ModelConfig t = model_of(text_config);
+  CHECK(counts(t).total == text);
+  // A MatFormer mix-and-match list: every layer is counted at the widest MLP, and a warning says by how much.
+  vramplan::Json mixed = text_config;
+  mixed["intermediate_size"] = vramplan::Json::array();
+  for (int i = 0; i < 30; ++i) mixed["intermediate_size"].push_back(i < 10 ? 4096 : 8192);
+  const ModelConfig x = model_of(mixed);
+  CHECK(x.text.intermediate_size == 8192);
+  CHECK(counts(x).total == text);
+  REQUIRE(x.model_warnings.size() == 1);
+  CHECK(x.model_warnings[0].find(std::to_string(3LL * 2048 * 4096 * 10)) != std::string::npos);
+  // Bad input names the field.
+  vramplan::Json bad = text_config;
+  bad["intermediate_size"] = vramplan::Json::array({8192, 8192});
+  const auto err = vramplan::model_from_hf_config(bad, "/model");
+  REQUIRE(!err.ok());
+  CHECK(err.error().pointer == "/model/intermediate_size");
+  vramplan::Json odd = fixture_config("gemma-3n-e2b-it.json");
+  odd["vision_config"]["architecture"] = "resnet50";
+  const ModelConfig o = model_of(odd);
+  CHECK(counts(o).total == text + 684'694'048 + 4'460'544);  // the unknown timm tower is left out, with a warning
+  CHECK(o.model_warnings.size() == 2);
+}
+
+TEST_CASE("phi3_v HD transform: num_crops crops of 336 + global, 144 tokens each, row separators") {
+  // calc_hd_transform_size: the largest scale with scale x ceil(scale / ratio) <= num_crops, width scale x 336,
+  // height width / ratio padded up to a multiple of 336; portrait images are transposed first.
+  const auto square = vramplan::phi3v_hd_transform_size(1024, 1024, 4, 336);  // scale 2 (3 x 3 = 9 > 4)
+  CHECK(square.height == 672);
+  CHECK(square.width == 672);
+  const auto wide = vramplan::phi3v_hd_transform_size(1000, 3000, 16, 336);  // ratio 3: scale 6 (7 x 3 > 16)
+  CHECK(wide.width == 2016);
+  CHECK(wide.height == 672);
+  const auto tall = vramplan::phi3v_hd_transform_size(1200, 600, 4, 336);  // transposed: 672 x 336, back
+  CHECK(tall.height == 672);
+  CHECK(tall.width == 336);
+  // Phi-3.5-vision (its preprocessor's num_crops 4): 1024 x 1024 -> 2 x 2 crops + the global one:
+  // (4 + 1) x 144 + 1 + (2 + 1) x 12 = 757 tokens; the tower runs over the 5 crops of 24^2 + 1 = 577 positions.
+  const ModelConfig m = model_of(fixture_config("phi-3.5-vision-instruct.json"));
+  REQUIRE(m.vision_input.scheme == vramplan::VisionScheme::hd_crops);
+  vramplan::MediaInput in;
+  in.images = 2;
+  const auto t = vramplan::media_tokens(m, in);
+  CHECK(t.tokens_per_image == 757);
+  CHECK(t.llm_tokens == 2 * 757);
+  CHECK(t.tiles == 5);
+  CHECK(t.tower_positions == 5 * 577);
+  in.image_width = 600;
+  in.image_height = 1200;
+  CHECK(vramplan::media_tokens(m, in).tokens_per_image == (2 + 1) * 144 + 1 + 3 * 12);  // 469
+  // A config that does not name Phi-3.5 takes Phi-3-vision-128k's 16 crops: 1024^2 -> 4 x 4, 2,509 tokens,
+  // the tower over 17 crops.
+  vramplan::Json phi3 = fixture_config("phi-3.5-vision-instruct.json");
+  phi3["_name_or_path"] = "Phi-3-vision-128k-instruct";
+  in.image_width = in.image_height = 1024;
+  const auto t16 = vramplan::media_tokens(model_of(phi3), in);
+  CHECK(t16.tokens_per_image == 17 * 144 + 1 + 5 * 12);
+  CHECK(t16.tower_positions == 17 * 577);
+}
+
+TEST_CASE("mllama tiles: every image padded to 4 tiles of 560, 1,601 positions padded to 1,608, one <|image|> token") {
+  const ModelConfig m = model_of(fixture_config("llama-3.2-11b-vision-instruct.json"));
+  REQUIRE(m.vision_input.scheme == vramplan::VisionScheme::mllama_tiles);
+  vramplan::MediaInput in;
+  in.images = 1;
+  in.image_width = 300;
+  in.image_height = 200;
+  const auto t = vramplan::media_tokens(m, in);
+  // (560 / 14)^2 + class = 1,601, padded to a multiple of 8: 1,608; x 4 tiles whatever the image's size.
+  CHECK(t.tower_positions == 4 * 1608);
+  CHECK(t.tiles == 1);
+  CHECK(t.tokens_per_image == 1);
+  CHECK(t.llm_tokens == 1);
+  in.image_width = in.image_height = 2000;
+  CHECK(vramplan::media_tokens(m, in).tower_positions == 4 * 1608);
+}
+
+TEST_CASE("llama4 tiles: get_best_fit canvas of at most 16 tiles of 336, global tile, 144 tokens per tile") {
+  // 1024^2: upscaling needs 4 tiles a side (3 x 336 < 1024): 4 x 4, scale 1.3125; 16 tiles + the global one.
+  const auto c = vramplan::llama4_best_fit(1024, 1024, 336, 16);
+  CHECK(c.height == 1344);
+  CHECK(c.width == 1344);
+  // 800 wide x 600 high: the smallest upscale is 2 x 336 / 600 = 1.12 (2 rows, 3..8 columns): the least area 2 x 3.
+  const auto b = vramplan::llama4_best_fit(600, 800, 336, 16);
+  CHECK(b.height == 672);
+  CHECK(b.width == 1008);
+  // 5000 x 1000: no canvas upscales; the largest downscale is 2 x 8 (min(0.672, 0.5376)).
+  const auto d = vramplan::llama4_best_fit(1000, 5000, 336, 16);
+  CHECK(d.height == 672);
+  CHECK(d.width == 2688);
+  const ModelConfig m = model_of(fixture_config("llama4-scout-17b-16e-instruct.json"));
+  REQUIRE(m.vision_input.scheme == vramplan::VisionScheme::llama4_tiles);
+  CHECK(m.vision_input.tokens_per_image == 144);  // (336 / 14)^2 / 4 (pixel shuffle 0.5)
+  vramplan::MediaInput in;
+  in.images = 1;
+  const auto t = vramplan::media_tokens(m, in);
+  // <|image_start|> + 16 x 144 + 4 rows x 3 x-separators + 4 y-separators + <|image|> + 144 + <|image_end|>.
+  CHECK(t.tokens_per_image == 1 + 16 * 144 + 12 + 4 + 1 + 144 + 1);
+  CHECK(t.tiles == 17);
+  CHECK(t.tower_positions == 17 * 577);
+  in.image_width = 800;
+  in.image_height = 600;
+  CHECK(vramplan::media_tokens(m, in).tokens_per_image == 1 + 6 * 144 + 2 * 2 + 2 + 1 + 144 + 1);  // 1,017
+  in.image_width = 300;
+  in.image_height = 200;
+  const auto small = vramplan::media_tokens(m, in);  // one tile (scale 1.12, least area), no global tile
+  CHECK(small.tokens_per_image == 147);
+  CHECK(small.tower_positions == 577);
+}

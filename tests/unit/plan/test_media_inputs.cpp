@@ -150,3 +150,21 @@ TEST_CASE("media keys: ranges, object form, models without towers") {
   CHECK(has_warning(text_model, "images_per_sample 2 ignored"));
   CHECK(component(text_model, "vision_activations", -1) == -1);
 }
+
+TEST_CASE("Phi-3.5-vision: HD crops through the CLIP tower, no 'no image rule' warning") {
+  const Json with = run(R"({"model": "microsoft/Phi-3.5-vision-instruct", "workload": "train", "gpus": 1,
+    "train": {"precision": "bf16", "seq_len": 1024, "images_per_sample": 1, "image_size": 1024}})");
+  // 1024^2 with num_crops 4: 2 x 2 crops + the global one, padded to 5 crops of 577 positions = 2,885.
+  // CLIP ViT-L/14-336 block (hidden 1024, 16 x 64 heads, MLP 4096, LayerNorm, plain MLP), bf16, full, flash:
+  //   2 LayerNorm inputs 2 x 1024 x 2 = 4,096; attention input 2,048 + q k v o 4 x 1024 x 2 = 8,192;
+  //   MLP input 2,048 + fc1 output 4096 x 2 + fc2 input 4096 x 2 = 16,384: 32,768 B per position per block,
+  //   x 24 blocks x 2,885 positions                                         = 2,268,856,320
+  //   pixel_values 2,885 x 588 x (4 + 2)                                    =    10,178,280
+  //   img_projection over 757 tokens x (4096 + 2 x 3072) x 2                =    15,503,360
+  CHECK(component(with, "vision_activations") == doctest::Approx(2294537960.0).epsilon(1e-12));
+  CHECK_FALSE(has_warning(with, "no image rule"));
+  // The language model reads 1024 + 757 positions.
+  const Json text = run(R"({"model": "microsoft/Phi-3.5-vision-instruct", "workload": "train", "gpus": 1,
+    "train": {"precision": "bf16", "seq_len": 1781}})");
+  CHECK(component(with, "activations") == doctest::Approx(component(text, "activations")));
+}

@@ -283,7 +283,26 @@ struct ActivationConfig {
   bool dropout = false;        // hidden and attention-probability dropout (encoders; GPT-2, Phi-2)
   bool autocast = false;       // torch.autocast: ops on its fp32 list (pow, layer_norm) run in fp32
   double tp = 1;
+  // Bytes per element of a block linear's input kept for backward when FP8 training keeps it quantized
+  // (Transformer Engine: the fp8 transpose for wgrad); 0: the compute dtype, shared with the other saves.
+  double linear_input = 0;
 };
+
+// FP8 training (train.fp8, memory_fp8.cpp): what a recipe keeps besides train.precision's states.
+struct Fp8Layout {
+  double saved_input = 0;   // bytes per element of a block linear's input kept for backward (0: unchanged)
+  double weight_copy = 0;   // bytes per block-linear weight of the quantized copies kept until backward
+  bool amax_history = false;  // DelayedScaling: an fp32 amax history per fp8 tensor
+};
+Fp8Layout fp8_layout(Fp8Recipe recipe);
+// fp8 tensors whose scaling state Transformer Engine keeps per GEMM: 3 forward (input, weight, output) and
+// 2 backward (grad output, grad input) (transformer_engine/pytorch/module/base.py set_meta_tensor).
+inline constexpr double kTeFp8TensorsPerGemm = 5;
+// MXFP8 (TE MXFP8Quantizer, OCP MX format): one 1-byte E8M0 scale per kMxfp8BlockSize values.
+inline constexpr double kMxfp8BlockSize = 32;
+// DelayedScaling: per GEMM, kTeFp8TensorsPerGemm fp32 amax histories of `history` entries plus scale and
+// scale_inv (fp32) of each tensor.
+double fp8_scaling_state_bytes(double gemms, double history);
 
 // Bytes saved for backward by one transformer block per token (sequence length `seq` matters only
 // for eager attention's score matrix). `moe_layer` picks the MoE MLP for MoE models.

@@ -20,6 +20,12 @@ enum class VisionScheme {
                  // one [IMG_BREAK] per row of merged patches, the last one [IMG_END]
   tiles,         // InternVL: cut into a grid of image_size tiles of the closest aspect ratio (min..max tiles),
                  // plus a thumbnail; each tile gives tokens_per_image tokens
+  hd_crops,      // Phi-3-vision: HD_transform to at most max_tiles (num_crops) crops of image_size, plus a global
+                 // crop; the tower runs over num_crops + 1 crops (padded), 2x2-merged tokens with separators
+  mllama_tiles,  // Mllama: every image padded to max_tiles tiles of image_size run jointly through the tower;
+                 // one <|image|> token in the text, the image read by cross-attention
+  llama4_tiles,  // Llama 4: the canvas of at most max_tiles tiles of image_size that resizes the image least, a
+                 // global tile when there are several; tokens_per_image per tile plus tile separators
 };
 
 struct VisionInputSpec {
@@ -109,6 +115,15 @@ ResizedImage pixtral_resize(std::int64_t height, std::int64_t width, std::int64_
 // {width tiles, height tiles} returned as {height, width} in tiles.
 ResizedImage closest_tile_grid(std::int64_t height, std::int64_t width, std::int64_t tile, std::int64_t min_tiles,
                                std::int64_t max_tiles);
+
+// Phi3VImageProcessor calc_hd_transform_size (microsoft/Phi-3.5-vision-instruct image_processing_phi3_v.py):
+// the image scaled so that at most `hd_num` crops of `crop` pixels cover it, the short side padded up to a
+// multiple of `crop`: {height, width}.
+ResizedImage phi3v_hd_transform_size(std::int64_t height, std::int64_t width, std::int64_t hd_num, std::int64_t crop);
+
+// Llama4ImageProcessorFast get_best_fit over find_supported_resolutions(max_tiles, tile) (transformers
+// image_processing_llama4_fast.py, resize_to_max_canvas False): the canvas {height, width} in pixels.
+ResizedImage llama4_best_fit(std::int64_t height, std::int64_t width, std::int64_t tile, std::int64_t max_tiles);
 
 // Wav2Vec2Model._get_feat_extract_output_lengths: floor((L - kernel) / stride) + 1 per conv layer.
 std::int64_t conv_output_length(std::int64_t samples, const std::vector<std::int64_t>& kernel,

@@ -108,6 +108,16 @@ struct TransformerStack {
   std::int64_t cross_attention_layers = 0;
   std::int64_t cross_attention_positions = 0;
   std::int64_t cross_layer_extra_params = 0;
+  // Gemma 3n KV sharing (Gemma3nTextAttention is_kv_shared_layer): layers that read an earlier layer's K/V and
+  // cache none, and how many of them are sliding-window layers.
+  std::int64_t kv_shared_layers = 0;
+  std::int64_t kv_shared_window_layers = 0;
+  // Hidden-size streams carried from block to block (Gemma 3n AltUp: altup_num_inputs; 1 otherwise): what a
+  // checkpointed block keeps as its input, and the residual stream at inference.
+  std::int64_t residual_streams = 1;
+  // Elements per token one block keeps for backward beyond what the fields above describe (Gemma 3n AltUp,
+  // LAuReL and per-layer inputs), at the compute dtype, not split by tensor parallelism.
+  std::int64_t extra_saved_per_token = 0;
 };
 
 // Extra parameters outside the text stack (vision tower and projector, audio encoder), counted
@@ -129,6 +139,8 @@ struct ModelConfig {
   // Token-embedding rows beyond vocab_size that the LM head does not have (MllamaTextModel embed_tokens:
   // vocab_size + 8).
   std::int64_t extra_embedding_rows = 0;
+  // Embedding-table parameters besides the token embeddings (Gemma 3n embed_tokens_per_layer): lookups, no FLOPs.
+  std::int64_t per_layer_embedding_params = 0;
   std::int64_t max_position_embeddings = 0;
   std::int64_t learned_position_embeddings = 0;  // rows of a learned position table (GPT-2, BERT, Whisper decoder)
   std::int64_t token_type_embeddings = 0;        // BERT token_type_ids rows

@@ -82,6 +82,8 @@ void set_activation_config(TrainLayout& l) {
   ac.dropout = l.m.kind == ModelKind::encoder || l.m.text.hidden_dropout;
   ac.autocast = l.amp && !l.qlora;
   ac.tp = static_cast<double>(t.tp);
+  // Transformer Engine keeps the block linears' inputs as fp8 copies (memory_fp8.cpp); QLoRA has no fp8 path.
+  ac.linear_input = l.qlora ? 0.0 : fp8_layout(t.fp8).saved_input;
 }
 
 }  // namespace

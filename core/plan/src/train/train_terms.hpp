@@ -67,6 +67,8 @@ Term activations_term(const TrainLayout& l);
 Term moe_dispatch_term(const TrainLayout& l);
 Term logits_term(const TrainLayout& l, const LossOptions& loss);
 Term autocast_term(const TrainLayout& l);
+Term fp8_weights_term(const TrainLayout& l);     // train.fp8 with Transformer Engine (0 otherwise)
+Term fp8_scaling_term(const TrainLayout& l);     // train.fp8 te-delayed: amax histories (persistent)
 Term optimizer_step_term(const TrainLayout& l);  // formula written by peak_rule (it names the forward)
 
 // The peak rule: persistent states plus the larger of the forward/backward transients and the optimizer

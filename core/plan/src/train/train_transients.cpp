@@ -42,11 +42,14 @@ Term activations_term(const TrainLayout& l) {
   // torch.utils.checkpoint per block: its input is kept; the block's activations exist again while it is
   // recomputed in backward (one block at a time).
   const double one_layer = l.tokens * std::max(dense, moe);
-  const double ckpt = l.tokens * static_cast<double>(s.layers) * l.h * l.ac.residual;
+  // Gemma 3n's AltUp blocks take and return residual_streams hidden states.
+  const double streams = static_cast<double>(std::max<std::int64_t>(s.residual_streams, 1));
+  const double ckpt = l.tokens * static_cast<double>(s.layers) * streams * l.h * l.ac.residual;
   return {ckpt + one_layer + extra,
-          format("%.0f tokens x %lld layers x %.0f h x %.0f B (checkpointed block inputs) + one block recomputed %s "
+          format("%.0f tokens x %lld layers x %s%.0f h x %.0f B (checkpointed block inputs) + one block recomputed %s "
                  "(%.0f B/token) + final norm %s",
-                 l.tokens, static_cast<long long>(s.layers), l.h, l.ac.residual, gib(one_layer).c_str(),
+                 l.tokens, static_cast<long long>(s.layers), streams > 1 ? format("%.0f streams x ", streams).c_str() : "",
+                 l.h, l.ac.residual, gib(one_layer).c_str(),
                  std::max(dense, moe), gib(extra).c_str()),
           "Activations (checkpointed)"};
 }
@@ -80,11 +83,49 @@ Term logits_term(const TrainLayout& l, const LossOptions& loss) {
 Term autocast_term(const TrainLayout& l) {
   if (!l.amp || l.qlora || l.params_sharded) return {};
   const double lm_head = (l.m.kind != ModelKind::encoder || l.m.mlm_head) && !l.classifier ? l.vocab * l.h : 0.0;
-  const double bytes = l.full ? 2.0 * (l.inv.weight_params + lm_head) * l.sh.model : 2.0 * l.trainable / l.mp;
+  // Transformer Engine's fp8 linears are not autocast ops: they quantize the weights themselves (fp8_weights_term).
+  const double block = fp8_layout(l.t.fp8).weight_copy > 0 ? 0.0 : l.inv.weight_params;
+  const double bytes = l.full ? 2.0 * (block + lm_head) * l.sh.model : 2.0 * l.trainable / l.mp;
   return {bytes,
           format("2 B x %.0f matmul weights%s (torch.autocast cache, kept by autograd until backward)", bytes / 2.0 * l.mp,
                  l.shard.c_str()),
           "Autocast 16-bit weight copies"};
+}
+
+// FP8 training (memory_fp8.cpp). Transformer Engine keeps each block linear's quantized weight (row-wise and
+// column-wise data) from its forward until its backward; under ZeRO-3 / FSDP it re-quantizes in backward
+// instead (TE issue #2681), leaving the copies of the one gathered block being computed.
+Term fp8_weights_term(const TrainLayout& l) {
+  const Fp8Layout f = fp8_layout(l.t.fp8);
+  if (f.weight_copy <= 0 || l.qlora) return {};
+  if (l.params_sharded) {
+    const double block = static_cast<double>(l.p.largest_layer) / l.mp;
+    return {f.weight_copy * block,
+            format("%.4g B x %.0f params of the gathered block / (tp x pp) (TE's fp8 weight copies, re-quantized in "
+                   "backward under ZeRO-3 / FSDP)",
+                   f.weight_copy, static_cast<double>(l.p.largest_layer)),
+            "FP8 weight copies"};
+  }
+  const double bytes = f.weight_copy * l.inv.weight_params * l.sh.model;
+  return {bytes,
+          format("%.4g B x %.0f block-linear weights%s (TE's fp8 weight, row-wise for the forward GEMM and column-wise "
+                 "for dgrad, saved until backward)",
+                 f.weight_copy, l.inv.weight_params, l.shard.c_str()),
+          "FP8 weight copies"};
+}
+
+// DelayedScaling's amax histories: kTeFp8TensorsPerGemm fp32 histories per block linear (GEMM) on each
+// pipeline stage; every tensor-parallel rank keeps its own.
+Term fp8_scaling_term(const TrainLayout& l) {
+  if (!fp8_layout(l.t.fp8).amax_history || l.qlora) return {};
+  double gemms = 0;
+  for (int i = 0; i < l.inv.size; ++i) gemms += l.inv.modules[static_cast<std::size_t>(i)].count;
+  gemms /= static_cast<double>(l.t.pp);
+  const double history = static_cast<double>(l.t.fp8_amax_history_len);
+  return {fp8_scaling_state_bytes(gemms, history),
+          format("%.0f GEMMs / pp x kTeFp8TensorsPerGemm %.0f x (amax_history_len %.0f + scale, scale_inv) x 4 B",
+                 gemms * static_cast<double>(l.t.pp), kTeFp8TensorsPerGemm, history),
+          "FP8 scaling state (amax history)"};
 }
 
 Term optimizer_step_term(const TrainLayout& l) {

@@ -22,6 +22,11 @@ enum class Precision { fp32, amp_bf16, amp_fp16, bf16, mixed_bf16 };
 enum class Optimizer { adamw, adamw_8bit, sgd, adafactor };
 enum class Sharding { none, zero1, zero2, zero3, fsdp };
 enum class Attention { flash, sdpa, eager };
+// FP8 training (train.fp8): which library runs the block linears' GEMMs in fp8 and how it scales them.
+// Transformer Engine (Megatron-Core, NeMo RL's Megatron backend): DelayedScaling (amax history),
+// Float8CurrentScaling, MXFP8BlockScaling; torchao Float8Linear (NeMo Automodel, torchtitan): tensorwise or
+// rowwise dynamic scaling. The weights, gradients and optimizer states keep train.precision's dtypes.
+enum class Fp8Recipe { none, te_delayed, te_tensorwise, te_mxfp8, torchao_tensorwise, torchao_rowwise };
 enum class Engine { hf, vllm };
 enum class DType { fp32, bf16, fp16, fp8, int8, int4 };
 // The frozen base's dtype under LoRA: `automatic` follows the precision (see lora_base_weight_bytes).
@@ -49,6 +54,7 @@ const char* to_string(Precision v);
 const char* to_string(Optimizer v);
 const char* to_string(Sharding v);
 const char* to_string(Attention v);
+const char* to_string(Fp8Recipe v);
 const char* to_string(Engine v);
 const char* to_string(DType v);
 const char* to_string(RlAlgorithm v);
@@ -95,6 +101,9 @@ struct TrainSettings {
   // absent: tp, Megatron-Core's default). The rest of the model keeps tp/pp and the sharding.
   std::int64_t ep = 1;
   std::optional<std::int64_t> etp;
+  Fp8Recipe fp8 = Fp8Recipe::none;
+  // Transformer Engine DelayedScaling.amax_history_len (te-delayed only): the fp32 amax values kept per fp8 tensor.
+  std::int64_t fp8_amax_history_len = 1024;
   std::int64_t expert_tp() const { return etp.value_or(tp); }
   bool offload_optimizer = false;
   bool offload_params = false;
