@@ -111,6 +111,7 @@ TrainSettings read_train(ObjectReader r) {
   t.ep = r.integer("ep", 1, limits::kMaxParallel, t.ep);
   t.etp = r.optional_integer("etp", 1, limits::kMaxParallel);
   read_fp8(r, t);
+  read_fsdp(r, t);
   t.offload_optimizer = r.boolean("offload_optimizer", t.offload_optimizer);
   t.offload_params = r.boolean("offload_params", t.offload_params);
   t.media = read_media(r);
@@ -408,6 +409,7 @@ Json scenario_to_json(const Scenario& s) {
                       {"attention", to_string(t.attention)},
                       {"lora", lora_to_json(t.lora)},
                       {"sharding", to_string(t.sharding)},
+                      {"fsdp_version", t.fsdp_version},
                       {"tp", t.tp},
                       {"pp", t.pp},
                       {"cp", t.cp},

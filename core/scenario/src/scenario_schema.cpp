@@ -51,12 +51,13 @@ struct Condition {
   Json values;             // the depending key's values that make the key matter; null: "set at all"
 };
 
-// When a key matters beyond its workload: LoRA settings with a LoRA method, vLLM's own knobs with the
-// vLLM engine (the hf engine has no pool, docs/memory-model.md), the reward model's settings with a
-// reward model.
+// When a key matters beyond its workload: LoRA settings with a LoRA method, the FSDP version with fsdp
+// sharding, vLLM's own knobs with the vLLM engine (the hf engine has no pool, docs/memory-model.md), the
+// reward model's settings with a reward model.
 Json condition_for(const std::string& key) {
   const Condition conditions[] = {
       {"train.lora.", "train.method", Json{to_string(Method::lora), to_string(Method::qlora)}},
+      {"train.fsdp_version", "train.sharding", Json{to_string(Sharding::fsdp)}},
       {"inference.gpu_memory_utilization", "inference.engine", Json{to_string(Engine::vllm)}},
       {"inference.max_num_seqs", "inference.engine", Json{to_string(Engine::vllm)}},
       {"inference.max_num_batched_tokens", "inference.engine", Json{to_string(Engine::vllm)}},

@@ -93,6 +93,8 @@ struct TrainSettings {
   Attention attention = Attention::flash;
   LoraSettings lora;
   Sharding sharding = Sharding::none;
+  // Under sharding "fsdp": 1 = FullyShardedDataParallel (accelerate's default), 2 = fully_shard (FSDP2).
+  std::int64_t fsdp_version = 1;
   std::int64_t tp = 1;
   std::int64_t pp = 1;
   std::int64_t cp = 1;
