@@ -362,6 +362,7 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
   const Hardware train_hw = fp8_training_hardware(s, hw, out);
   Range train = training_seconds(s, in, train_hw, tokens, packed_len, train_gpus, rl_microbatches, out);
   if (s.rl.critic) train = scale(train, 2.0);
+  out.phases.reserve(3);  // rollout, scoring, train: no regrowth (a TimePhase carries strings)
   // One %s for the transition's parts (no extra formatting on the RL path).
   const char* const both = " and the engine's sleep/wake, the trainer's offload and reference swap";
   const char* transition = sleep > 0 ? (offload > 0 ? both : " and the engine's sleep/wake")
