@@ -171,6 +171,12 @@ InferenceSettings read_inference(ObjectReader r) {
   s.media = read_media(r);
   s.mfu = r.optional_number("mfu", limits::kMinUtilisation, 1.0);
   s.decode_efficiency = r.optional_number("decode_efficiency", limits::kMinUtilisation, 1.0);
+  s.output_len = r.optional_integer("output_len", 1, limits::kMaxSeqLen);
+  if (s.output_len && *s.output_len >= s.context_len) {
+    fail(r.pointer_of("output_len"), "must be 1 to context_len - 1 = " + std::to_string(s.context_len - 1) +
+                                         " (the prompt is context_len - output_len tokens), got " +
+                                         std::to_string(*s.output_len));
+  }
   r.reject_unknown_keys();
   return s;
 }

@@ -146,6 +146,9 @@ struct InferenceSettings {
   // Time model: prefill MFU and decode memory-bandwidth efficiency; absent: the default bands.
   std::optional<double> mfu;
   std::optional<double> decode_efficiency;
+  // Time model: generated tokens per request, the rest of context_len being the prompt (a benchmark's
+  // input/output lengths, e.g. 5,000 + 500); absent: context_len split in half.
+  std::optional<std::int64_t> output_len;
 };
 
 struct RewardModelSettings {
