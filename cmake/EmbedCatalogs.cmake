@@ -1,8 +1,8 @@
-# Writes a C++ source holding the catalogs as raw string literals.
+# Writes a C++ source holding the catalogs: the models as raw string literals, the GPUs as C++ data.
 # Run as: cmake -DMODELS=... -DGPUS=... -DOUT=... -P EmbedCatalogs.cmake
 #
-# data/gpus.json is embedded whole (every estimate's GPU comparison reads all of it). data/models.json is
-# embedded one entry per literal, with each entry's id and aliases beside it, so that the core finds a
+# data/gpus.json is written as C++ data (embed_gpus below): every estimate reads the GPU list, so the
+# core starts without parsing it. data/models.json is embedded one entry per literal, with each entry's id and aliases beside it, so that the core finds a
 # model without parsing the others and converts only the config.json it needs (core/model/src/catalog.cpp
 # ModelCatalog; docs/benchmarks.md: the page's first result spent 185 ms converting all of them). The
 # entries are written back by CMake's JSON reader: same values, keys in sorted order, which is also the
@@ -101,12 +101,88 @@ function(embed_models path out_var)
   set(${out_var} "${code}" PARENT_SCOPE)
 endfunction()
 
+# One GPU field: a string as a raw literal, a number as C++ source (CMake prints a JSON number with 17
+# significant digits, which reads back as the same double), `missing_ok` giving "" for an absent member.
+function(gpu_field path text out_var kind)
+  string(JSON type ERROR_VARIABLE missing TYPE "${text}" ${ARGN})
+  if(missing)
+    set(type "nothing")
+  endif()
+  if(missing OR (NOT type STREQUAL kind AND NOT (kind STREQUAL "NUMBER?" AND type MATCHES "^(NUMBER|NULL)$")))
+    list(JOIN ARGN "/" where)
+    message(FATAL_ERROR "${path}: /${where}: expected ${kind}, got ${type}")
+  endif()
+  string(JSON value GET "${text}" ${ARGN})
+  if(kind STREQUAL "STRING")
+    raw_literal("${path}" "${value}" value)
+  elseif(type STREQUAL "NULL")
+    set(value "")
+  elseif(NOT value MATCHES "[.eE]")
+    string(APPEND value ".0")  # a double literal, also for an integer written without a point
+  endif()
+  set(${out_var} "${value}" PARENT_SCOPE)
+endfunction()
+
+# data/gpus.json as C++ data (core/model/src/embedded_gpus.hpp): every estimate reads the GPU list, and
+# parsing its 50 KB of JSON at start-up was the page's slowest first call (docs/benchmarks.md). The file
+# stays the source: the build's catalog check (tools/catalog_check.cpp) parses it with the product's
+# parser, ranges and all, and requires these values to equal what that parser reads.
+function(embed_gpus path out_var)
+  file(READ "${path}" text)
+  string(JSON count ERROR_VARIABLE error LENGTH "${text}" gpus)
+  fail_on_json_error("${path}" error)
+  set(rows "")
+  math(EXPR last "${count} - 1")
+  foreach(i RANGE ${last})
+    set(row "")
+    foreach(key id name vendor architecture memory_type)
+      gpu_field("${path}" "${text}" v STRING gpus ${i} ${key})
+      string(APPEND row "${v}, ")
+    endforeach()
+    string(JSON bytes GET "${text}" gpus ${i} memory_bytes)
+    gpu_field("${path}" "${text}" bandwidth NUMBER gpus ${i} bandwidth_bytes_per_s)
+    gpu_field("${path}" "${text}" bf16 NUMBER gpus ${i} bf16_dense_tflops)
+    gpu_field("${path}" "${text}" fp8 "NUMBER?" gpus ${i} fp8_dense_tflops)
+    gpu_field("${path}" "${text}" kind STRING gpus ${i} interconnect kind)
+    gpu_field("${path}" "${text}" intra NUMBER gpus ${i} interconnect intra_node_bytes_per_s)
+    gpu_field("${path}" "${text}" pcie NUMBER gpus ${i} interconnect pcie_bytes_per_s)
+    # The parser multiplies the tera-FLOP/s figures by 1e12 at run time; the compiler folds the same
+    # product (one IEEE multiplication either way).
+    string(APPEND row "${bytes}LL, ${bandwidth}, ${bf16} * 1e12, ")
+    if(fp8 STREQUAL "")
+      string(APPEND row "false, 0.0, ")
+    else()
+      string(APPEND row "true, ${fp8} * 1e12, ")
+    endif()
+    string(APPEND row "${kind}, ${intra}, ${pcie}, ")
+    string(JSON has_price ERROR_VARIABLE no_price TYPE "${text}" gpus ${i} price)
+    if(no_price)
+      string(APPEND row "false, 0.0, \"\", \"\", ")
+    else()
+      gpu_field("${path}" "${text}" usd "NUMBER?" gpus ${i} price usd_per_gpu_hour)
+      gpu_field("${path}" "${text}" source STRING gpus ${i} price source)
+      gpu_field("${path}" "${text}" date STRING gpus ${i} price date)
+      if(usd STREQUAL "")
+        string(APPEND row "false, 0.0, ${source}, ${date}, ")
+      else()
+        string(APPEND row "true, ${usd}, ${source}, ${date}, ")
+      endif()
+    endif()
+    string(JSON entry GET "${text}" gpus ${i})
+    entry_aliases("${path}" "${entry}" alias_lines)
+    raw_literal("${path}" "${alias_lines}" aliases_literal)
+    string(APPEND rows "    {${row}${aliases_literal}},\n")
+  endforeach()
+  set(code "const std::size_t kGpuCount = ${count};\nconst EmbeddedGpu kGpus[] = {\n${rows}};\n")
+  set(${out_var} "${code}" PARENT_SCOPE)
+endfunction()
+
 embed_models("${MODELS}" models_part)
-file(READ "${GPUS}" gpus_text)
-raw_literal("${GPUS}" "${gpus_text}" gpus_literal)
-set(gpus_part "extern const char kGpusJson[];\nconst char kGpusJson[] = ${gpus_literal};\n")
+embed_gpus("${GPUS}" gpus_part)
+get_filename_component(gpus_header "${CMAKE_CURRENT_LIST_DIR}/../core/model/src/embedded_gpus.hpp" ABSOLUTE)
 file(WRITE "${OUT}.tmp"
      "// Generated from data/*.json by cmake/EmbedCatalogs.cmake. Do not edit.\n#include <cstddef>\n\n"
+     "#include \"${gpus_header}\"\n\n"
      "namespace vramplan::embedded {\n${models_part}${gpus_part}}  // namespace vramplan::embedded\n")
 file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
 file(REMOVE "${OUT}.tmp")

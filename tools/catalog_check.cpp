@@ -3,11 +3,14 @@
 // unique ids and aliases, that every model's parameters can be counted, and that each GPU's FP8 and
 // interconnect figures agree with its architecture and with each other (the parser checks ranges only).
 #include <cstdio>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 
 #include "vramplan/catalog.hpp"
+#include "vramplan/gpu_table.hpp"
 #include "vramplan/params.hpp"
 
 namespace {
@@ -61,11 +64,33 @@ std::string check_gpu_links(const vramplan::GpuSpec& g) {
   return "";
 }
 
+// The GPUs are embedded as C++ data (cmake/EmbedCatalogs.cmake), not parsed at run time: data/gpus.json
+// is parsed here with the product's parser (every range and required field) and the table must hold
+// exactly what it reads.
+int check_gpu_table(const char* path, const std::vector<vramplan::GpuSpec>& embedded) {
+  std::ifstream in(path);
+  if (!in) return report(path, "cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  const auto parsed = vramplan::parse_gpu_catalog(text.str());
+  if (!parsed.ok()) return report("data/gpus.json", parsed.error().line());
+  if (parsed->size() != embedded.size()) return report("data/gpus.json", "the embedded table has another length: rebuild");
+  for (std::size_t i = 0; i < embedded.size(); ++i) {
+    const std::string field = vramplan::gpu_spec_difference(embedded[i], parsed.value()[i]);
+    if (!field.empty()) {
+      return report("data/gpus.json /gpus/" + std::to_string(i) + "/" + field, "the embedded table differs from the file");
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc != 2) return report("usage", "vramplan_catalog_check data/gpus.json");
   const auto catalog = vramplan::load_catalog();
   if (!catalog.ok()) return report("data/*.json", catalog.error().line());
+  if (check_gpu_table(argv[1], catalog.value()->gpus) != 0) return 1;
 
   std::set<std::string> model_ids;
   const auto entries = catalog.value()->models.every_entry();

@@ -82,6 +82,18 @@ function readJsYaml(path) {
     throw new Error(`js-yaml: cannot read ${path} (apt-get install node-js-yaml, or pass --js-yaml FILE): ${e.message}`);
   }
 }
+// The page is written in ASCII only. Blink decodes an ASCII document into 8-bit strings; one non-ASCII
+// character (a "×" in a script) made it decode the whole 630 KB into 16-bit text, which its tokenizer, V8's
+// scanner and the wasm block's textContent then carried: in a trace of the page, the decoder alone took 48 ms
+// of CPU against 11 once ASCII (docs/benchmarks.md). Scripts and the JSON block get \uXXXX escapes (the same
+// string, regular expression or identifier; no script reads a template's .raw), the markup numeric
+// character references, the style sheet CSS escapes.
+const NON_ASCII = /[^\x00-\x7f]/g;
+const utf16Escape = (c) => [...Array(c.length).keys()].map((i) => '\\u' + c.charCodeAt(i).toString(16).padStart(4, '0')).join('');
+const jsAscii = (js) => js.replace(/[^\x00-\x7f]+/g, utf16Escape);
+const htmlAscii = (html) => html.replace(NON_ASCII, (c) => '&#x' + c.codePointAt(0).toString(16) + ';');
+const cssAscii = (css) => css.replace(NON_ASCII, (c) => '\\' + c.codePointAt(0).toString(16) + ' ');
+
 function styleSafe(css) {
   if (/<\/style/i.test(css)) throw new Error('style.css contains "</style"');
   return css;
@@ -161,11 +173,11 @@ async function schemaBlock(modulePath) {
   const module = await factory();
   const envelope = JSON.parse(module.schema());
   if (!envelope.ok) throw new Error('the module refused to give its schema: ' + JSON.stringify(envelope.error));
-  const text = JSON.stringify(envelope.value).replace(/</g, '\\u003c');
+  const text = jsAscii(JSON.stringify(envelope.value).replace(/</g, '\\u003c'));
   return `<script type="application/json" id="vramplan-schema">${text}</script>\n`;
 }
 const schema = await schemaBlock(args.module);
-let html = compactHtml(readFileSync(join(here, 'index.html'), 'utf8'));
+let html = htmlAscii(compactHtml(readFileSync(join(here, 'index.html'), 'utf8')));
 const module = moduleForPage(readFileSync(resolve(args.module), 'utf8'));
 const sources = {
   'vramplan.js': module.glue,
@@ -187,19 +199,19 @@ if (/url\(/.test(readFileSync(join(here, 'style.css'), 'utf8'))) throw new Error
 let replaced = 0;
 html = html.replace(/<link rel="stylesheet" href="style\.css">/, () => {
   replaced++;
-  return '<style>\n' + styleSafe(compactCss(readFileSync(join(here, 'style.css'), 'utf8'))) + '</style>';
+  return '<style>\n' + cssAscii(styleSafe(compactCss(readFileSync(join(here, 'style.css'), 'utf8')))) + '</style>';
 });
 html = html.replace(/<script src="([a-z.-]+)"><\/script>/g, (match, name) => {
   if (!(name in sources)) throw new Error(`index.html: no source for <script src="${name}">`);
   replaced++;
-  return '<script>\n' + scriptSafe(sources[name]) + '\n</script>';
+  return '<script>\n' + jsAscii(scriptSafe(sources[name])) + '\n</script>';
 });
 const expected = 1 + Object.keys(sources).length;
 if (replaced !== expected) throw new Error(`index.html: expected 1 stylesheet and ${expected - 1} scripts to inline, found ${replaced}`);
 html = html.replace(/@VRAMPLAN_VERSION@/g, args.version);
 // The wasm's data block goes right before the scripts (a function replacement: the text holds "$").
 html = html.replace('<script>\n', () => module.block + schema + '<script>\n');
-
+if (/[^\x00-\x7f]/.test(html)) throw new Error('the page is not ASCII after escaping');
 
 const out = resolve(args.out);
 mkdirSync(dirname(out), { recursive: true });

@@ -24,25 +24,38 @@ function start() {
     const schema = embeddedSchema() || api.schema();
     const failed = [gpus, schema].find((r) => !r.ok);
     if (failed) { fatal('The calculator could not read its catalogs: ' + failed.error.line); return; }
-    // The form is built from the core's scenario schema: its keys, ranges, options and defaults.
+    // The scenario's defaults, fields and link format come from the core's scenario schema.
     useSchema(schema.value);
-    buildForm();
     state.gpus = gpus.value.gpus || [];
-    fillCatalogControls();
     $('load-status').hidden = true;
     $('main').hidden = false;
-    bindEvents();
-    loadFragment();
-    // The model catalog (the search list and the model's one-line description) is not needed for the
-    // first result: the module reads catalog ids itself. It is read once that result is on screen.
-    setTimeout(() => {
-      const models = api.models();
-      if (!models.ok) { fatal('The calculator could not read its model catalog: ' + models.error.line); return; }
-      state.models = models.value.models || [];
-      fillModelList();
-      renderModelInfo();
-    }, 0);
+    // The answer comes first (docs/benchmarks.md "first result"): the link's scenario is estimated and drawn
+    // before the form is built; the form, its events and then the heavier panes follow in later tasks, in
+    // that order (update() queues the panes after this).
+    setTimeout(buildFormAfterFirstResult, 0);
+    readFragment();
+    update();
+    renderShare();
   }, (e) => fatal('The calculator could not start: ' + (e && e.message ? e.message : String(e))));
+}
+
+// The form (built from the schema), its catalog lists and its events, once the first result is on screen.
+function buildFormAfterFirstResult() {
+  buildForm();
+  fillCatalogControls();
+  bindEvents();
+  renderForm();
+  // A link with a bad value: its error is shown again now that the setting it names has a control.
+  if (!state.result) { state.drawn = null; update(); }
+  // The model catalog (the search list and the model's one-line description) is not needed for the
+  // first result: the module reads catalog ids itself.
+  setTimeout(() => {
+    const models = state.api.models();
+    if (!models.ok) { fatal('The calculator could not read its model catalog: ' + models.error.line); return; }
+    state.models = models.value.models || [];
+    fillModelList();
+    renderModelInfo();
+  }, 0);
 }
 
 // A read-only handle for pages that embed this one and for the browser tests.

@@ -52,6 +52,14 @@ function commit() {
 }
 
 function loadFragment() {
+  readFragment();
+  renderForm();
+  update();
+  renderShare();
+}
+
+// The link's scenario into state.scenario (the example when the link names none, or names one wrongly).
+function readFragment() {
   const raw = location.hash.replace(/^#/, '');
   $('link-error').hidden = true;
   if (raw === '' || raw === 'embed' || (/^[a-z][a-z0-9-]*$/i.test(raw) && document.getElementById(raw))) {
@@ -73,7 +81,4 @@ function loadFragment() {
   state.fragment = raw;
   document.body.classList.toggle('embed', state.embed);
   $('open-full').hidden = !state.embed;
-  renderForm();
-  update();
-  renderShare();
 }

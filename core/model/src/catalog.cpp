@@ -3,15 +3,17 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "embedded_gpus.hpp"
+#include "vramplan/gpu_table.hpp"
+
 namespace vramplan {
 namespace embedded {
 // cmake/EmbedCatalogs.cmake: data/models.json one entry per literal, with its id and its aliases (one per
-// line); data/gpus.json whole.
+// line); data/gpus.json as C++ data (embedded_gpus.hpp).
 extern const std::size_t kModelCount;
 extern const char* const kModelIds[];
 extern const char* const kModelAliases[];
 extern const char* const kModelTexts[];
-extern const char kGpusJson[];
 }  // namespace embedded
 
 namespace {
@@ -213,6 +215,31 @@ Expected<std::vector<GpuSpec>> parse_gpu_catalog(std::string_view json_text) {
       [&] { return parse_list<GpuSpec>(json_text, "data/gpus.json", "gpus", parse_gpu_entry); });
 }
 
+std::string gpu_spec_difference(const GpuSpec& a, const GpuSpec& b) {
+  const std::pair<const char*, bool> same[] = {
+      {"id", a.id == b.id},
+      {"name", a.name == b.name},
+      {"vendor", a.vendor == b.vendor},
+      {"architecture", a.architecture == b.architecture},
+      {"memory_type", a.memory_type == b.memory_type},
+      {"memory_bytes", a.memory_bytes == b.memory_bytes},
+      {"bandwidth_bytes_per_s", a.bandwidth_bytes_per_s == b.bandwidth_bytes_per_s},
+      {"bf16_dense_tflops", a.bf16_dense_flops == b.bf16_dense_flops},
+      {"fp8_dense_tflops", a.fp8_dense_flops == b.fp8_dense_flops},
+      {"interconnect/kind", a.interconnect_kind == b.interconnect_kind},
+      {"interconnect/intra_node_bytes_per_s", a.intra_node_bytes_per_s == b.intra_node_bytes_per_s},
+      {"interconnect/pcie_bytes_per_s", a.pcie_bytes_per_s == b.pcie_bytes_per_s},
+      {"price/usd_per_gpu_hour", a.price_usd_per_gpu_hour == b.price_usd_per_gpu_hour},
+      {"price/source", a.price_source == b.price_source},
+      {"price/date", a.price_date == b.price_date},
+      {"aliases", a.aliases == b.aliases},
+  };
+  for (const auto& [field, equal] : same) {
+    if (!equal) return field;
+  }
+  return "";
+}
+
 ModelCatalog::ModelCatalog(std::vector<CatalogModel> parsed) {
   slots_.reserve(parsed.size());
   for (std::size_t i = 0; i < parsed.size(); ++i) {
@@ -292,20 +319,41 @@ ModelCatalog embedded_models() {
   return models;
 }
 
+// The GPU list from the build's table: no JSON to parse at start-up (the page's first call spent most of
+// its time parsing data/gpus.json). tools/catalog_check.cpp checks the table against parse_gpu_catalog.
+std::vector<GpuSpec> embedded_gpus() {
+  std::vector<GpuSpec> out;
+  out.reserve(embedded::kGpuCount);
+  for (std::size_t i = 0; i < embedded::kGpuCount; ++i) {
+    const embedded::EmbeddedGpu& e = embedded::kGpus[i];
+    GpuSpec g;
+    g.id = e.id;
+    g.name = e.name;
+    g.vendor = e.vendor;
+    g.architecture = e.architecture;
+    g.memory_type = e.memory_type;
+    g.memory_bytes = e.memory_bytes;
+    g.bandwidth_bytes_per_s = e.bandwidth_bytes_per_s;
+    g.bf16_dense_flops = e.bf16_dense_flops;
+    if (e.has_fp8) g.fp8_dense_flops = e.fp8_dense_flops;
+    g.interconnect_kind = e.interconnect_kind;
+    g.intra_node_bytes_per_s = e.intra_node_bytes_per_s;
+    g.pcie_bytes_per_s = e.pcie_bytes_per_s;
+    if (e.has_price) g.price_usd_per_gpu_hour = e.price_usd_per_gpu_hour;
+    g.price_source = e.price_source;
+    g.price_date = e.price_date;
+    g.aliases = alias_lines(e.aliases);
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
 }  // namespace
 
 Expected<const Catalog*> load_catalog() {
   // Read once; a function-local static is thread-safe to initialise. The models' entries are parsed
-  // on first use (ModelCatalog::entry), the GPUs here.
-  static const Expected<Catalog> kCatalog = []() -> Expected<Catalog> {
-    auto gpus = parse_gpu_catalog(embedded::kGpusJson);
-    if (!gpus.ok()) {
-      Error e = gpus.error();
-      e.message = "data/gpus.json: " + e.message;
-      return e;
-    }
-    return Catalog{embedded_models(), std::move(gpus).value()};
-  }();
+  // on first use (ModelCatalog::entry); the GPUs come from the build's table.
+  static const Expected<Catalog> kCatalog = []() -> Expected<Catalog> { return Catalog{embedded_models(), embedded_gpus()}; }();
   if (!kCatalog.ok()) return kCatalog.error();
   return &kCatalog.value();
 }

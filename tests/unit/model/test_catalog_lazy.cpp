@@ -8,6 +8,7 @@
 #include <string>
 
 #include "vramplan/catalog.hpp"
+#include "vramplan/gpu_table.hpp"
 #include "vramplan/params.hpp"
 
 using namespace vramplan;
@@ -73,4 +74,41 @@ TEST_CASE("a catalog given as text parses an entry only when it is asked for") {
   const Catalog catalog{std::move(models), {}};
   CHECK(find_model(catalog, "org/alias") != nullptr);
   CHECK(find_model(catalog, "org/broken") == nullptr);
+}
+
+// The GPUs are embedded as C++ data (cmake/EmbedCatalogs.cmake embed_gpus), not parsed at start-up: the
+// table must hold exactly what the product's parser reads from data/gpus.json, field by field.
+TEST_CASE("every embedded GPU equals the entry parsed from data/gpus.json itself") {
+  const auto from_file = parse_gpu_catalog(read_source("data/gpus.json"));
+  REQUIRE(from_file.ok());
+  const auto catalog = load_catalog();
+  REQUIRE(catalog.ok());
+  const auto& embedded = catalog.value()->gpus;
+  REQUIRE(embedded.size() == from_file->size());
+  for (std::size_t i = 0; i < embedded.size(); ++i) {
+    CAPTURE(from_file.value()[i].id);
+    CHECK(gpu_spec_difference(embedded[i], from_file.value()[i]) == "");
+  }
+  // Spot values: an FP8-less card, an optional price left out, and a tera-FLOP/s figure times 1e12.
+  const GpuSpec* rtx3080 = find_gpu(*catalog.value(), "RTX3080");
+  REQUIRE(rtx3080 != nullptr);
+  CHECK_FALSE(rtx3080->fp8_dense_flops.has_value());
+  CHECK_FALSE(rtx3080->price_usd_per_gpu_hour.has_value());
+  CHECK(rtx3080->bf16_dense_flops == 59.5e12);
+}
+
+TEST_CASE("gpu_spec_difference names the first field that differs") {
+  const auto catalog = load_catalog();
+  REQUIRE(catalog.ok());
+  const GpuSpec a = catalog.value()->gpus.at(0);
+  CHECK(gpu_spec_difference(a, a) == "");
+  GpuSpec b = a;
+  b.fp8_dense_flops = 1e15;
+  CHECK(gpu_spec_difference(a, b) == "fp8_dense_tflops");
+  b = a;
+  b.aliases.push_back("other");
+  CHECK(gpu_spec_difference(a, b) == "aliases");
+  b = a;
+  b.price_source += " ";
+  CHECK(gpu_spec_difference(a, b) == "price/source");
 }
