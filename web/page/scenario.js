@@ -125,7 +125,7 @@
     return {
       path: entry.key, label: words.label, hint: words.hint, unit: words.unit, type: CONTROL_OF[entry.type] || 'text',
       min: entry.min, max: bounded.has(entry.key) ? undefined : entry.max, step: words.step, options,
-      nullable: entry.default === null, workloads: entry.workloads || [], when: entry.when || null,
+      nullable: entry.default === null, workloads: entry.workloads || [], when: entry.when || null, modelHas: entry.model_has || null,
     };
   }
 
@@ -167,8 +167,10 @@
       return r ? getPath(scenario, r.from) === r.equals : DEFAULT_LEAVES.get(path);
     }
     // Whether a field matters for the scenario: its workload reads it and its condition holds.
-    function fieldMatters(f, scenario) {
+    // `features`: the model's (params' model.features), null when unknown (every field shown).
+    function fieldMatters(f, scenario, features) {
       if (!f.workloads.includes(scenario.workload)) return false;
+      if (f.modelHas && Array.isArray(features) && !features.includes(f.modelHas)) return false;
       if (!f.when) return true;
       const v = getPath(scenario, f.when.key);
       if (f.when.set) return v !== undefined && v !== null && v !== '';

@@ -77,6 +77,19 @@ Json condition_for(const std::string& key) {
   return Json(nullptr);
 }
 
+// Keys that matter only for a model with a feature (api params `model.features`): the media keys for a
+// model with an image or audio rule, expert parallelism for a model with routed experts. The estimate
+// warns when they are set for another model (media_tokens, memory_experts); the page hides them.
+const char* model_feature_for(const std::string& key) {
+  if (key == "train.images_per_sample" || key == "inference.images_per_sample" || starts_with(key, "train.image_size") ||
+      starts_with(key, "inference.image_size")) {
+    return "images";
+  }
+  if (key == "train.audio_seconds" || key == "inference.audio_seconds") return "audio";
+  if (key == "train.ep" || key == "train.etp" || key == "inference.ep") return "experts";
+  return nullptr;
+}
+
 // Whether a condition of condition_for holds in the parsed scenario (its canonical form, defaults filled).
 bool condition_holds(const Json& when, const Json& canonical) {
   const Json* value = &canonical;
@@ -178,6 +191,7 @@ Json scenario_schema(const Catalog& catalog) {
     entry["workloads"] = workloads_of(key);
     Json when = condition_for(key);
     if (!when.is_null()) entry["when"] = std::move(when);
+    if (const char* feature = model_feature_for(key)) entry["model_has"] = feature;
     keys.push_back(std::move(entry));
   }
   const Json workloads{to_string(Workload::train), to_string(Workload::rl), to_string(Workload::inference)};
