@@ -2,6 +2,7 @@
 // language model's longer sequence, and the towers' activations, hand-computed.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <string>
 
 #include "vramplan/api.hpp"
@@ -225,4 +226,32 @@ TEST_CASE("Gemma 3n E4B: one 1024x1024 image (MobileNetV5 at 768) and 30 s of au
   serve["model"] = config;
   CHECK(m.vision_input.cnn_peak_elements == 167'510'016);
   CHECK(component(run(serve.dump()), "media_activations") == doctest::Approx(167510016.0 * 2 + 1769472.0 * 6));
+}
+
+TEST_CASE("params model.features and the schema's model_has: which keys a model can use") {
+  const auto features = [](const char* id) {
+    auto p = api::params_from_catalog_id(id);
+    REQUIRE(p.ok());
+    return p.value().at("model").at("features");
+  };
+  CHECK(features("Qwen/Qwen2.5-7B-Instruct") == Json::array());
+  CHECK(features("Qwen/Qwen2.5-VL-3B-Instruct") == Json::array({"images"}));
+  CHECK(features("openai/whisper-large-v3") == Json::array({"audio"}));
+  CHECK(features("Qwen/Qwen3-30B-A3B") == Json::array({"experts"}));
+  auto gemma = api::params_from_config(params_test::fixture_config("gemma-3n-e4b-it.json"));
+  REQUIRE(gemma.ok());
+  CHECK(gemma.value().at("model").at("features") == Json::array({"images", "audio"}));
+  auto schema = api::schema();
+  REQUIRE(schema.ok());
+  std::map<std::string, std::string> has;
+  for (const Json& k : schema.value().at("keys")) {
+    if (k.contains("model_has")) has[k.at("key").get<std::string>()] = k.at("model_has").get<std::string>();
+  }
+  CHECK(has["train.images_per_sample"] == "images");
+  CHECK(has["inference.images_per_sample"] == "images");
+  CHECK(has["train.audio_seconds"] == "audio");
+  CHECK(has["train.ep"] == "experts");
+  CHECK(has["train.etp"] == "experts");
+  CHECK(has["inference.ep"] == "experts");
+  CHECK(has.count("train.seq_len") == 0);
 }
