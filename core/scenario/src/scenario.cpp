@@ -392,8 +392,13 @@ Json scenario_schema_keys(const Catalog& catalog) {
 }
 
 Json scenario_to_json(const Scenario& s) {
-  Json out;
+  Json out = detail::scenario_settings_to_json(s);
   out["model"] = model_to_json(s.model);
+  return out;
+}
+
+Json detail::scenario_settings_to_json(const Scenario& s) {
+  Json out;
   out["workload"] = to_string(s.workload);
   if (s.gpu) out["gpu"] = s.gpu->id;
   out["gpus"] = s.gpus;

@@ -1,10 +1,12 @@
 // The scenario schema (docs/scenario.md "Schema"): the parser's own key list (scenario_schema_keys) plus
 // what the parser alone cannot say: which workloads read each key, when a key matters, and the rules
 // between keys. The page builds its form from this, the CLI prints it (`vramplan schema --json`).
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "scenario_workload.hpp"
 #include "vramplan/scenario.hpp"
 
 namespace vramplan {
@@ -21,60 +23,73 @@ std::string dotted(const std::string& pointer) {
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
+// The workloads as bits, in the order the schema lists them.
+constexpr unsigned kTrainBit = 1, kRlBit = 2, kInferenceBit = 4;
+
+unsigned workload_bit(Workload w) {
+  switch (w) {
+    case Workload::train: return kTrainBit;
+    case Workload::rl: return kRlBit;
+    case Workload::inference: return kInferenceBit;
+  }
+  return 0;
+}
+
 // Which workloads read a key. RL trains its policy with the train.* settings except the sequence
 // length: RL sequences are the rollout's prompt plus response (rl.rollout.max_prompt_len +
-// max_response_len, core/plan/src/rl/), so train.seq_len changes nothing there.
-Json workloads_of(const std::string& key) {
-  const Json all{to_string(Workload::train), to_string(Workload::rl), to_string(Workload::inference)};
+// max_response_len, core/plan/src/rl/), so train.seq_len changes nothing there. Bits rather than a Json
+// list because every parse asks this of every key the document sets.
+unsigned workload_bits(std::string_view key) {
   // An RL train phase runs every rollout sequence in micro-batches (core/time rl_time): no accumulation key.
-  if (key == "train.seq_len" || key == "dataset.tokens" || key == "train.gradient_accumulation_steps") {
-    return Json{to_string(Workload::train)};
-  }
+  if (key == "train.seq_len" || key == "dataset.tokens" || key == "train.gradient_accumulation_steps") return kTrainBit;
   // Images and audio are added to train.seq_len's sequence; RL's sequences come from the rollout.
   if (key == "train.images_per_sample" || starts_with(key, "train.image_size") || key == "train.audio_seconds") {
-    return Json{to_string(Workload::train)};
+    return kTrainBit;
   }
   // The dataset and the cluster size the training run (docs/time-model.md "Run totals").
   // config.framework_version: read by `vramplan config`, which writes training and RL configs only.
-  if (starts_with(key, "dataset.") || starts_with(key, "cluster.") || starts_with(key, "config.")) {
-    return Json{to_string(Workload::train), to_string(Workload::rl)};
+  if (starts_with(key, "dataset.") || starts_with(key, "cluster.") || starts_with(key, "config.")) return kTrainBit | kRlBit;
+  if (starts_with(key, "train.")) return kTrainBit | kRlBit;
+  if (starts_with(key, "inference.")) return kInferenceBit;
+  if (starts_with(key, "rl.")) return kRlBit;
+  return kTrainBit | kRlBit | kInferenceBit;
+}
+
+Json workloads_of(const std::string& key) {
+  const unsigned bits = workload_bits(key);
+  Json out = Json::array();
+  for (Workload w : {Workload::train, Workload::rl, Workload::inference}) {
+    if ((bits & workload_bit(w)) != 0) out.push_back(to_string(w));
   }
-  if (starts_with(key, "train.")) return Json{to_string(Workload::train), to_string(Workload::rl)};
-  if (starts_with(key, "inference.")) return Json{to_string(Workload::inference)};
-  if (starts_with(key, "rl.")) return Json{to_string(Workload::rl)};
-  return all;
+  return out;
 }
 
 struct Condition {
-  const char* key_prefix;  // the keys this condition governs (a prefix ending in "." covers a group)
-  const char* depends_on;
-  Json values;             // the depending key's values that make the key matter; null: "set at all"
+  std::string key_prefix;           // the keys this condition governs (a prefix ending in "." covers a group)
+  std::string depends_on;
+  std::vector<std::string> values;  // the depending key's values that make the key matter; empty: "set at all"
 };
 
 // When a key matters beyond its workload: LoRA settings with a LoRA method, vLLM's own knobs with the
 // vLLM engine (the hf engine has no pool, docs/memory-model.md), the reward model's settings with a
 // reward model.
-Json condition_for(const std::string& key) {
-  const Condition conditions[] = {
-      {"train.lora.", "train.method", Json{to_string(Method::lora), to_string(Method::qlora)}},
-      {"inference.gpu_memory_utilization", "inference.engine", Json{to_string(Engine::vllm)}},
-      {"inference.max_num_seqs", "inference.engine", Json{to_string(Engine::vllm)}},
-      {"inference.max_num_batched_tokens", "inference.engine", Json{to_string(Engine::vllm)}},
-      {"rl.rollout.gpu_memory_utilization", "rl.rollout.engine", Json{to_string(Engine::vllm)}},
-      {"rl.rollout.sleep_mode", "rl.rollout.engine", Json{to_string(Engine::vllm)}},
-      {"rl.rollout.max_num_seqs", "rl.rollout.engine", Json{to_string(Engine::vllm)}},
-      {"rl.rollout.max_num_batched_tokens", "rl.rollout.engine", Json{to_string(Engine::vllm)}},
-      {"rl.reward_model.weight_dtype", "rl.reward_model.model", Json(nullptr)},
-      {"rl.reward_model.colocated", "rl.reward_model.model", Json(nullptr)},
-  };
-  for (const Condition& c : conditions) {
-    if (!starts_with(key, c.key_prefix)) continue;
-    Json when{{"key", c.depends_on}};
-    if (c.values.is_null()) when["set"] = true;
-    else when["in"] = c.values;
-    return when;
-  }
-  return Json(nullptr);
+const std::vector<Condition>& conditions() {
+  static const std::vector<Condition> kConditions = [] {
+    const std::vector<std::string> vllm{to_string(Engine::vllm)};
+    return std::vector<Condition>{
+        {"train.lora.", "train.method", {to_string(Method::lora), to_string(Method::qlora)}},
+        {"inference.gpu_memory_utilization", "inference.engine", vllm},
+        {"inference.max_num_seqs", "inference.engine", vllm},
+        {"inference.max_num_batched_tokens", "inference.engine", vllm},
+        {"rl.rollout.gpu_memory_utilization", "rl.rollout.engine", vllm},
+        {"rl.rollout.sleep_mode", "rl.rollout.engine", vllm},
+        {"rl.rollout.max_num_seqs", "rl.rollout.engine", vllm},
+        {"rl.rollout.max_num_batched_tokens", "rl.rollout.engine", vllm},
+        {"rl.reward_model.weight_dtype", "rl.reward_model.model", {}},
+        {"rl.reward_model.colocated", "rl.reward_model.model", {}},
+    };
+  }();
+  return kConditions;
 }
 
 // Keys that matter only for a model with a feature (api params `model.features`): the media keys for a
@@ -90,41 +105,68 @@ const char* model_feature_for(const std::string& key) {
   return nullptr;
 }
 
-// Whether a condition of condition_for holds in the parsed scenario (its canonical form, defaults filled).
-bool condition_holds(const Json& when, const Json& canonical) {
+const Condition* condition_of(std::string_view key) {
+  for (const Condition& c : conditions()) {
+    if (starts_with(key, c.key_prefix)) return &c;
+  }
+  return nullptr;
+}
+
+// The schema's form of a condition: {"key", "in": [...]} or {"key", "set": true}; null when none.
+Json condition_for(const std::string& key) {
+  const Condition* c = condition_of(key);
+  if (c == nullptr) return Json(nullptr);
+  Json when{{"key", c->depends_on}};
+  if (c->values.empty()) when["set"] = true;
+  else when["in"] = c->values;
+  return when;
+}
+
+// Whether a condition holds in the parsed scenario (its canonical settings, defaults filled).
+bool condition_holds(const Condition& c, const Json& canonical) {
   const Json* value = &canonical;
-  for (std::string_view rest = when.at("key").get_ref<const std::string&>(); value != nullptr;) {
+  for (std::string_view rest = c.depends_on; value != nullptr;) {
     const std::size_t dot = rest.find('.');
     const std::string part(rest.substr(0, dot));
     value = value->is_object() && value->contains(part) ? &value->at(part) : nullptr;
     if (dot == std::string_view::npos) break;
     rest.remove_prefix(dot + 1);
   }
-  if (when.contains("set")) return value != nullptr && !value->is_null();
-  if (value == nullptr) return false;
-  for (const Json& v : when.at("in")) {
-    if (v == *value) return true;
+  if (c.values.empty()) return value != nullptr && !value->is_null();
+  if (value == nullptr || !value->is_string()) return false;
+  for (const std::string& v : c.values) {
+    if (v == value->get_ref<const std::string&>()) return true;
   }
   return false;
 }
 
+// The parsed scenario's canonical settings, written only when a set key has a condition to check.
+class CanonicalSettings {
+ public:
+  explicit CanonicalSettings(const Scenario& s) : scenario_(s) {}
+  const Json& get() {
+    if (!json_) json_ = detail::scenario_settings_to_json(scenario_);
+    return *json_;
+  }
+
+ private:
+  const Scenario& scenario_;
+  std::optional<Json> json_;
+};
+
 // Why a key changes nothing for this scenario, or "" when it matters.
-std::string why_ignored(const std::string& key, const Json& canonical, Workload workload) {
-  const std::string name = to_string(workload);
-  bool read = false;
-  for (const Json& w : workloads_of(key)) read = read || w == name;
-  if (!read) return "workload \"" + name + "\" does not read it";
-  const Json when = condition_for(key);
-  if (when.is_null() || condition_holds(when, canonical)) return "";
-  const std::string& on = when.at("key").get_ref<const std::string&>();
-  if (when.contains("set")) return on + " is not set";
+std::string why_ignored(const std::string& key, CanonicalSettings& canonical, Workload workload) {
+  if ((workload_bits(key) & workload_bit(workload)) == 0) return "workload \"" + std::string(to_string(workload)) + "\" does not read it";
+  const Condition* c = condition_of(key);
+  if (c == nullptr || condition_holds(*c, canonical.get())) return "";
+  if (c->values.empty()) return c->depends_on + " is not set";
   std::string only;
-  for (const Json& v : when.at("in")) only += (only.empty() ? "" : " or ") + v.dump();
-  return on + " is not " + only;
+  for (const std::string& v : c->values) only += (only.empty() ? "\"" : " or \"") + v + "\"";
+  return c->depends_on + " is not " + only;
 }
 
 // Depth-first over the document's leaves. A model (a catalog id or a whole config.json) is one leaf.
-void collect_ignored(const Json& node, const std::string& pointer, const Json& canonical, const Json& defaults,
+void collect_ignored(const Json& node, const std::string& pointer, CanonicalSettings& canonical, const Json& defaults,
                      Workload workload, std::vector<std::string>* out) {
   for (const auto& [name, value] : node.items()) {
     const std::string child = pointer + "/" + name;
@@ -137,6 +179,28 @@ void collect_ignored(const Json& node, const std::string& pointer, const Json& c
     const std::string why = why_ignored(dotted(child), canonical, workload);
     if (!why.empty()) out->push_back(child + " is set but has no effect: " + why);
   }
+}
+
+// The canonical settings of a scenario with nothing set but its workload and RL algorithm: they depend
+// on nothing else (no model), so each of the nine is written once, indexed by the enums' values.
+const Json& default_settings(Workload workload, RlAlgorithm algorithm) {
+  constexpr Workload kDefaultsWorkloads[] = {Workload::train, Workload::inference, Workload::rl};
+  constexpr RlAlgorithm kDefaultsAlgorithms[] = {RlAlgorithm::grpo, RlAlgorithm::ppo, RlAlgorithm::dpo};
+  static const std::vector<Json> kDefaults = [&] {
+    std::vector<Json> all;
+    for (Workload w : kDefaultsWorkloads) {
+      for (RlAlgorithm a : kDefaultsAlgorithms) {
+        Scenario plain;
+        plain.workload = w;
+        plain.rl.algorithm = a;
+        plain.rl.critic = a == RlAlgorithm::ppo;
+        all.push_back(detail::scenario_settings_to_json(plain));
+      }
+    }
+    return all;
+  }();
+  static_assert(static_cast<int>(Workload::rl) == 2 && static_cast<int>(RlAlgorithm::dpo) == 2, "enum order");
+  return kDefaults[static_cast<std::size_t>(workload) * 3 + static_cast<std::size_t>(algorithm)];
 }
 
 // Rules between keys, as read_rl and check_parallel_layout in scenario.cpp apply them.
@@ -166,14 +230,9 @@ std::vector<std::string> ignored_key_warnings(const Json& document, const Scenar
   std::vector<std::string> out;
   if (!document.is_object()) return out;
   // The page sends whole documents with every default filled in: only values that differ from the
-  // defaults are worth a warning. The defaults: a scenario of the same model and workload.
-  Scenario plain;
-  plain.model = s.model;
-  plain.workload = s.workload;
-  plain.rl.algorithm = s.rl.algorithm;
-  plain.rl.critic = s.rl.algorithm == RlAlgorithm::ppo;
-  const Json defaults = scenario_to_json(plain);
-  const Json canonical = scenario_to_json(s);
+  // defaults are worth a warning. The defaults: a scenario of the same workload and RL algorithm.
+  const Json& defaults = default_settings(s.workload, s.rl.algorithm);
+  CanonicalSettings canonical(s);
   for (const char* section : {"train", "inference", "rl", "dataset", "cluster", "config"}) {
     const auto found = document.find(section);
     if (found == document.end() || !found->is_object()) continue;
