@@ -52,6 +52,7 @@
       options: { none: 'off', 'te-delayed': 'Transformer Engine, delayed scaling', 'te-tensorwise': 'Transformer Engine, current scaling',
         'te-mxfp8': 'Transformer Engine, MXFP8 (Blackwell)', 'torchao-tensorwise': 'torchao float8, tensorwise', 'torchao-rowwise': 'torchao float8, rowwise' } },
     'train.fp8_amax_history_len': { label: 'FP8 amax history', unit: 'steps', hint: 'Transformer Engine’s delayed-scaling window (default 1024).' },
+    'train.fp8_all_gather': { label: 'FP8 all-gather', hint: 'ZeRO-3 / FSDP gathers the linear weights in fp8 (torchao FSDP2; Transformer Engine stores them in fp8 too).' },
     'train.gradient_checkpointing': { label: 'Gradient checkpointing', hint: 'Recompute activations in the backward pass instead of keeping them.' },
     'train.attention': { label: 'Attention kernel', options: ATTENTION_WORDS },
     'train.lora.rank': { label: 'Rank' },

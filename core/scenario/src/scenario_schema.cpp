@@ -87,6 +87,11 @@ const std::vector<Condition>& conditions() {
         {"rl.rollout.max_num_batched_tokens", "rl.rollout.engine", vllm},
         {"rl.reward_model.weight_dtype", "rl.reward_model.model", {}},
         {"rl.reward_model.colocated", "rl.reward_model.model", {}},
+        // torchao gathers in fp8 only with tensorwise scaling (Float8LinearConfig.from_recipe_name's rowwise
+        // recipes take no enable_fsdp_float8_all_gather; NeMo Automodel fp8.py passes it for tensorwise only).
+        {"train.fp8_all_gather", "train.fp8",
+         {to_string(Fp8Recipe::te_delayed), to_string(Fp8Recipe::te_tensorwise), to_string(Fp8Recipe::te_mxfp8),
+          to_string(Fp8Recipe::torchao_tensorwise)}},
     };
   }();
   return kConditions;
