@@ -3,11 +3,12 @@
 // Json::error_handler_t::replace) gives; it is written here because nlohmann's serializer escapes
 // string by string, byte by byte through a UTF-8 decoder, and in the module that dominated an
 // estimate (docs/benchmarks.md). Most strings in a result (ids, labels, formulas) are plain
-// printable ASCII, which that serializer copies unchanged: those are appended whole here. Every
-// other value (non-ASCII or escaped strings, floating-point numbers, anything unusual) is handed
-// to nlohmann's own dump, so the two cannot disagree.
+// printable ASCII or well-formed UTF-8, which that serializer copies unchanged (escaping only '"' and
+// '\\'): those are written here. Every other value (control characters, ill-formed UTF-8, floating-point
+// numbers, anything unusual) is handed to nlohmann's own dump; tests/unit/api compares the two.
 #include <algorithm>
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -18,14 +19,61 @@
 namespace vramplan::api {
 namespace {
 
-// Bytes nlohmann writes unchanged with ensure_ascii off: printable ASCII other than '"' and '\\'
-// (0x7f included). Control characters are escaped; bytes >= 0x80 go through its UTF-8 check.
-bool is_plain(std::string_view text) {
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte >= 0x80 || c == '"' || c == '\\') return false;
+// Length of the well-formed UTF-8 sequence that starts at text[i] (Unicode 15.0, table 3-7: no overlong
+// forms, no surrogates, nothing above U+10FFFF), or 0 when it is ill-formed. nlohmann's decoder accepts
+// exactly these and copies them unchanged with ensure_ascii off; it replaces the others.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+  const auto at = [&](std::size_t k) { return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u; };
+  const unsigned b0 = at(0);
+  const auto continuation = [&](std::size_t k, unsigned lo, unsigned hi) { return at(k) >= lo && at(k) <= hi; };
+  if (b0 >= 0xC2 && b0 <= 0xDF) return continuation(1, 0x80, 0xBF) ? 2 : 0;
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    const unsigned lo = b0 == 0xE0 ? 0xA0 : 0x80, hi = b0 == 0xED ? 0x9F : 0xBF;
+    return continuation(1, lo, hi) && continuation(2, 0x80, 0xBF) ? 3 : 0;
   }
-  return true;
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    const unsigned lo = b0 == 0xF0 ? 0x90 : 0x80, hi = b0 == 0xF4 ? 0x8F : 0xBF;
+    return continuation(1, lo, hi) && continuation(2, 0x80, 0xBF) && continuation(3, 0x80, 0xBF) ? 4 : 0;
+  }
+  return 0;
+}
+
+// Strings this file writes itself: printable ASCII (0x7f included), '"' and '\\' (escaped with a
+// backslash, as nlohmann does) and well-formed UTF-8 (copied, as nlohmann does with ensure_ascii off).
+// Returns how many bytes need a backslash, or -1 for a string with control characters or ill-formed
+// bytes, which goes to nlohmann's dump.
+// Whether any of 8 bytes is below 0x20, at or above 0x80, '"' or '\\': the bytes that need a look of
+// their own. Exact for the "any" question (Hacker's Delight, 2nd ed., 6-1: find a byte less than n).
+bool has_byte_to_check(std::uint64_t word) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+  const auto has_zero_byte = [&](std::uint64_t v) { return ((v - kOnes) & ~v & kHighs) != 0; };
+  const bool below_space = ((word - kOnes * 0x20) & ~word & kHighs) != 0;
+  return below_space || (word & kHighs) != 0 || has_zero_byte(word ^ (kOnes * '"')) || has_zero_byte(word ^ (kOnes * '\\'));
+}
+
+std::ptrdiff_t backslashes_needed(std::string_view text) {
+  std::ptrdiff_t escapes = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    if (i + 8 <= text.size()) {  // eight ordinary bytes at once: most of a result's text
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, 8);
+      if (!has_byte_to_check(word)) {
+        i += 8;
+        continue;
+      }
+    }
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x80) {
+      const std::size_t length = utf8_sequence_length(text, i);
+      if (length == 0) return -1;
+      i += length;
+      continue;
+    }
+    if (byte < 0x20) return -1;
+    escapes += byte == '"' || byte == '\\';
+    ++i;
+  }
+  return escapes;
 }
 
 std::string dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
@@ -62,13 +110,24 @@ class Writer {
 };
 
 void write_string(Writer& w, const std::string& text) {
-  if (is_plain(text)) {
+  const std::ptrdiff_t escapes = backslashes_needed(text);
+  if (escapes == 0) {
     const std::size_t size = text.size();
     char* p = w.room(size + 2);
     p[0] = '"';
     if (size != 0) std::memcpy(p + 1, text.data(), size);
     p[size + 1] = '"';
     w.advance(size + 2);
+  } else if (escapes > 0) {
+    char* const start = w.room(text.size() + static_cast<std::size_t>(escapes) + 2);
+    char* p = start;
+    *p++ = '"';
+    for (const char c : text) {
+      if (c == '"' || c == '\\') *p++ = '\\';
+      *p++ = c;
+    }
+    *p++ = '"';
+    w.advance(static_cast<std::size_t>(p - start));
   } else {
     w.put(dump(Json(text)));
   }

@@ -1,7 +1,9 @@
 #include "vramplan/json_reader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace vramplan {
 namespace {
@@ -65,37 +67,48 @@ std::string describe_value(const Json& value) {
   return text;
 }
 
-std::int64_t read_integer(const Json& value, const std::string& pointer, std::int64_t lo, std::int64_t hi) {
-  const std::string expectation = "must be an integer from " + format_integer(lo) + " to " + format_integer(hi);
+namespace {
+
+// The accepting half of read_integer, without its error texts: every scenario parse reads dozens of
+// numbers, and the texts (snprintf of the range) cost more than the reads.
+std::optional<std::int64_t> integer_in_range(const Json& value, std::int64_t lo, std::int64_t hi) {
   if (value.is_number_integer()) {
     const std::int64_t v = value.get<std::int64_t>();
-    if (v < lo || v > hi) fail(pointer, expectation + ", got " + describe_value(value));
-    return v;
-  }
-  if (value.is_number_unsigned()) {
+    if (v >= lo && v <= hi) return v;
+  } else if (value.is_number_unsigned()) {
     const std::uint64_t v = value.get<std::uint64_t>();
-    if (v > static_cast<std::uint64_t>(hi) || static_cast<std::int64_t>(v) < lo) {
-      fail(pointer, expectation + ", got " + describe_value(value));
-    }
-    return static_cast<std::int64_t>(v);
-  }
-  if (value.is_number_float()) {
+    if (v <= static_cast<std::uint64_t>(hi) && static_cast<std::int64_t>(v) >= lo) return static_cast<std::int64_t>(v);
+  } else if (value.is_number_float()) {
     // Some configs write integers as 8.0; accept whole numbers, reject fractions and huge values.
     const double d = value.get<double>();
     if (std::isfinite(d) && std::floor(d) == d && d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) {
       return static_cast<std::int64_t>(d);
     }
-    fail(pointer, expectation + ", got " + describe_value(value));
   }
+  return std::nullopt;
+}
+
+std::optional<double> number_in_range(const Json& value, double lo, double hi) {
+  if (!value.is_number()) return std::nullopt;
+  const double d = value.get<double>();
+  if (!std::isfinite(d) || d < lo || d > hi) return std::nullopt;
+  return d == 0.0 ? 0.0 : d;  // -0 becomes 0
+}
+
+}  // namespace
+
+std::int64_t read_integer(const Json& value, const std::string& pointer, std::int64_t lo, std::int64_t hi) {
+  if (const auto v = integer_in_range(value, lo, hi)) return *v;
+  const std::string expectation = "must be an integer from " + format_integer(lo) + " to " + format_integer(hi);
+  if (value.is_number()) fail(pointer, expectation + ", got " + describe_value(value));
   fail(pointer, expectation + ", got " + type_name(value) + " " + describe_value(value));
 }
 
 double read_number(const Json& value, const std::string& pointer, double lo, double hi) {
+  if (const auto d = number_in_range(value, lo, hi)) return *d;
   const std::string expectation = "must be a number from " + format_number(lo) + " to " + format_number(hi);
   if (!value.is_number()) fail(pointer, expectation + ", got " + type_name(value) + " " + describe_value(value));
-  const double d = value.get<double>();
-  if (!std::isfinite(d) || d < lo || d > hi) fail(pointer, expectation + ", got " + describe_value(value));
-  return d == 0.0 ? 0.0 : d;  // -0 becomes 0
+  fail(pointer, expectation + ", got " + describe_value(value));
 }
 
 ObjectReader::ObjectReader(const Json& object, std::string pointer) : object_(&object), pointer_(std::move(pointer)) {
@@ -112,9 +125,10 @@ bool ObjectReader::has(std::string_view key) const {
 }
 
 const Json* ObjectReader::find(std::string_view key) {
-  read_.emplace(key);
   const auto it = object_->find(key);
-  if (it == object_->end() || it->is_null()) return nullptr;
+  if (it == object_->end()) return nullptr;
+  read_.push_back(&it.key());
+  if (it->is_null()) return nullptr;
   return &*it;
 }
 
@@ -127,7 +141,9 @@ void ObjectReader::describe(std::string_view key, Json entry) const {
 std::int64_t ObjectReader::integer(std::string_view key, std::int64_t lo, std::int64_t hi, std::int64_t fallback) {
   if (schema_) describe(key, Json{{"type", "integer"}, {"min", lo}, {"max", hi}, {"default", fallback}});
   const Json* v = find(key);
-  return v ? read_integer(*v, pointer_of(key), lo, hi) : fallback;
+  if (!v) return fallback;
+  if (const auto in_range = integer_in_range(*v, lo, hi)) return *in_range;
+  return read_integer(*v, pointer_of(key), lo, hi);
 }
 
 std::int64_t ObjectReader::required_integer(std::string_view key, std::int64_t lo, std::int64_t hi) {
@@ -142,19 +158,23 @@ std::optional<std::int64_t> ObjectReader::optional_integer(std::string_view key,
   if (schema_) describe(key, Json{{"type", "integer"}, {"min", lo}, {"max", hi}, {"default", nullptr}});
   const Json* v = find(key);
   if (!v) return std::nullopt;
+  if (const auto in_range = integer_in_range(*v, lo, hi)) return *in_range;
   return read_integer(*v, pointer_of(key), lo, hi);
 }
 
 double ObjectReader::number(std::string_view key, double lo, double hi, double fallback) {
   if (schema_) describe(key, Json{{"type", "number"}, {"min", lo}, {"max", hi}, {"default", fallback}});
   const Json* v = find(key);
-  return v ? read_number(*v, pointer_of(key), lo, hi) : fallback;
+  if (!v) return fallback;
+  if (const auto in_range = number_in_range(*v, lo, hi)) return *in_range;
+  return read_number(*v, pointer_of(key), lo, hi);
 }
 
 std::optional<double> ObjectReader::optional_number(std::string_view key, double lo, double hi) {
   if (schema_) describe(key, Json{{"type", "number"}, {"min", lo}, {"max", hi}, {"default", nullptr}});
   const Json* v = find(key);
   if (!v) return std::nullopt;
+  if (const auto in_range = number_in_range(*v, lo, hi)) return *in_range;
   return read_number(*v, pointer_of(key), lo, hi);
 }
 
@@ -184,16 +204,16 @@ std::string ObjectReader::choice(std::string_view key, std::initializer_list<std
                                  std::string_view fallback) {
   const Json* v = find(key);
   if (!v) return std::string(fallback);
-  std::string accepted;
-  for (std::string_view a : allowed) {
-    if (!accepted.empty()) accepted += ", ";
-    accepted += "\"" + std::string(a) + "\"";
-  }
   if (v->is_string()) {
     const auto& s = v->get_ref<const std::string&>();
     for (std::string_view a : allowed) {
       if (s == a) return s;
     }
+  }
+  std::string accepted;
+  for (std::string_view a : allowed) {
+    if (!accepted.empty()) accepted += ", ";
+    accepted += "\"" + std::string(a) + "\"";
   }
   fail(pointer_of(key), "must be one of " + accepted + ", got " + describe_value(*v));
 }
@@ -208,7 +228,7 @@ ObjectReader ObjectReader::object(std::string_view key) {
 void ObjectReader::reject_unknown_keys() const {
   for (const auto& item : object_->items()) {
     const std::string& key = item.key();
-    if (read_.find(key) != read_.end()) continue;
+    if (std::find(read_.begin(), read_.end(), &key) != read_.end()) continue;
     // The pointer names the key itself unless that would break the one-line error: a key with
     // control characters (a JSON "\n") or longer than any real key is shown escaped and cut instead,
     // at the pointer of its object.

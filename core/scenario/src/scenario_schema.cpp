@@ -171,16 +171,21 @@ std::string why_ignored(const std::string& key, CanonicalSettings& canonical, Wo
 }
 
 // Depth-first over the document's leaves. A model (a catalog id or a whole config.json) is one leaf.
-void collect_ignored(const Json& node, const std::string& pointer, CanonicalSettings& canonical, const Json& defaults,
+// `defaults` is the defaults' node at the same place (null where they have none), walked alongside.
+void collect_ignored(const Json& node, const std::string& pointer, CanonicalSettings& canonical, const Json* defaults,
                      Workload workload, std::vector<std::string>* out) {
   for (const auto& [name, value] : node.items()) {
+    const Json* default_value = nullptr;
+    if (defaults != nullptr && defaults->is_object()) {
+      const auto found = defaults->find(name);
+      if (found != defaults->end()) default_value = &*found;
+    }
     const std::string child = pointer + "/" + name;
     if (value.is_object() && name != "model") {
-      collect_ignored(value, child, canonical, defaults, workload, out);
+      collect_ignored(value, child, canonical, default_value, workload, out);
       continue;
     }
-    const Json::json_pointer at(child);
-    if (value.is_null() || (defaults.contains(at) && defaults.at(at) == value)) continue;
+    if (value.is_null() || (default_value != nullptr && *default_value == value)) continue;
     const std::string why = why_ignored(dotted(child), canonical, workload);
     if (!why.empty()) out->push_back(child + " is set but has no effect: " + why);
   }
@@ -241,7 +246,9 @@ std::vector<std::string> ignored_key_warnings(const Json& document, const Scenar
   for (const char* section : {"train", "inference", "rl", "dataset", "cluster", "config"}) {
     const auto found = document.find(section);
     if (found == document.end() || !found->is_object()) continue;
-    collect_ignored(*found, std::string("/") + section, canonical, defaults, s.workload, &out);
+    const auto section_defaults = defaults.find(section);
+    collect_ignored(*found, std::string("/") + section, canonical,
+                    section_defaults == defaults.end() ? nullptr : &*section_defaults, s.workload, &out);
   }
   return out;
 }

@@ -61,10 +61,36 @@ TEST_CASE("to_text writes exactly nlohmann's compact dump") {
                                             "del \x7f",
                                             "\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80",
                                             "bad \xff\xfe utf-8 \xc3",
+                                            // The edges of well-formed UTF-8: overlong forms, surrogates,
+                                            // beyond U+10FFFF, truncated sequences, the largest of each length.
+                                            "\xc0\x80 \xc1\xbf \xe0\x80\x80 \xe0\x9f\xbf \xf0\x8f\xbf\xbf",
+                                            "\xed\xa0\x80 \xed\xbf\xbf \xed\x9f\xbf \xee\x80\x80",
+                                            "\xf4\x90\x80\x80 \xf4\x8f\xbf\xbf \xf5\x80\x80\x80",
+                                            "\xdf\xbf \xef\xbf\xbf \xe2\x9c \xf0\x9f\x98 \xe2",
+                                            "\xc2\x80\" \xe2\x80\x94\\ x",
                                             every_byte};
   for (const std::string& s : strings) {
     check_same_text(Json(s));
     check_same_text(Json{{s, s}, {"k", Json::array({s, 1, s})}});
+  }
+}
+
+TEST_CASE("to_text writes random UTF-8-like strings exactly as dump does") {
+  // Bytes drawn mostly from the ranges that decide UTF-8's well-formedness, so that both well-formed and
+  // ill-formed sequences of every length come up (a fixed linear congruential generator: reproducible).
+  const unsigned char kBytes[] = {0x00, 0x1f, 0x20, 0x22, 0x5c, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf,
+                                  0xc0, 0xc2, 0xdf, 0xe0, 0xe1, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf4, 0xf5, 0xff};
+  std::uint64_t state = 12345;
+  const auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::size_t>(state >> 33);
+  };
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const std::size_t length = next() % 9;
+    for (std::size_t k = 0; k < length; ++k) text.push_back(static_cast<char>(kBytes[next() % sizeof kBytes]));
+    const Json document(text);
+    REQUIRE(api::to_text(document) == reference_dump(document));
   }
 }
 

@@ -84,7 +84,9 @@ class ObjectReader {
  private:
   const Json* object_;
   std::string pointer_;
-  std::set<std::string, std::less<>> read_;
+  // The object's own keys that an accessor has read, by address (the object outlives its reader): a
+  // scenario parse reads every key, and a set of copied strings cost an allocation per key.
+  std::vector<const std::string*> read_;
   Json* schema_ = nullptr;
 };
 
