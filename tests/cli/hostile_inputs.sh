@@ -140,6 +140,8 @@ scenario '{"model": "Qwen/Qwen2.5-7B-Instruct", "gpus": 1e308}' gpus_1e308
 scenario '{"model": "Qwen/Qwen2.5-7B-Instruct", "gpus": -0}' gpus_neg0
 scenario '{"model": "Qwen/Qwen2.5-7B-Instruct", "gpus": 18446744073709551616}' gpus_2_64
 scenario '{"model": "Qwen/Qwen2.5-7B-Instruct", "inference": {"gpu_memory_utilization": 5e-324}}' util_denormal
+scenario '{"model": "Qwen/Qwen2.5-7B-Instruct", "inference": {"context_len": 100, "output_len": 100}}' output_len_no_prompt
+scenario '{"model": "Qwen/Qwen2.5-7B-Instruct", "inference": {"output_len": 1e300}}' output_len_1e300
 scenario '{"model": "Qwen/Qwen2.5-7B-Instruct", "train": {"tp": 1024, "pp": 1024, "cp": 1024}, "gpus": 65536}' layout_overflow
 scenario '{"model": {"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 2147483648, "intermediate_size": 11008}}' layers_2_31
 scenario '{"model": {"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 32, "intermediate_size": 11008, "num_attention_heads": 0}}' zero_heads

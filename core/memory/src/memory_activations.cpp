@@ -36,8 +36,9 @@ double norm_bytes(const TransformerStack& s, const ActivationConfig& c) {
 double linear_input_bytes(const ActivationConfig& c) { return c.linear_input > 0 ? c.linear_input : c.compute; }
 
 double mlp_bytes(const TransformerStack& s, const ActivationConfig& c, double width, bool saves_down) {
-  const double e = c.compute;
-  const double down = saves_down ? width * linear_input_bytes(c) : 0.0;  // down_proj / fc2 input
+  // QLoRA under autocast on a LayerNorm model computes the MLP in fp32 (train_layout.cpp qlora_fp32_stream).
+  const double e = c.mlp_compute > 0 ? c.mlp_compute : c.compute;
+  const double down = saves_down ? width * (c.mlp_compute > 0 ? e : linear_input_bytes(c)) : 0.0;  // fc2 input
   if (s.mlp == MlpKind::gated) return 3.0 * width * e + down;
   if (s.python_tanh_gelu) {
     // transformers NewGELUActivation ("gelu_new"), written in Python ops:

@@ -120,9 +120,10 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
   const double pending_bytes = pending.bytes;
   if (pending_bytes > 0) {
     add(b, "fsdp_pending_frees", std::move(pending), Level::cache);
-    // No scenario key tells FSDP1 from FSDP2 (fully_shard: TRL's fsdp2 preset, torchtune, NeMo's DTensor path).
-    b.warnings.push_back(format("train.sharding \"fsdp\" is counted as FSDP1 (record_stream frees, %s reserved); "
-                                "FSDP2 (fully_shard) holds none of it", gib(pending_bytes).c_str()));
+    // train.fsdp_version defaults to 1 (accelerate's); fully_shard users (TRL fsdp2, NeMo DTensor) set 2.
+    b.warnings.push_back(format("train.sharding \"fsdp\" is counted as FSDP1 (train.fsdp_version 1: record_stream "
+                                "frees, %s reserved); FSDP2 (fully_shard, train.fsdp_version 2) holds none of it",
+                                gib(pending_bytes).c_str()));
   }
   add(b, "cuda_context", peak.context, Level::context);
   b.activation_bytes = activation_bytes;

@@ -111,6 +111,7 @@ TrainSettings read_train(ObjectReader r) {
   t.ep = r.integer("ep", 1, limits::kMaxParallel, t.ep);
   t.etp = r.optional_integer("etp", 1, limits::kMaxParallel);
   read_fp8(r, t);
+  read_fsdp(r, t);
   t.offload_optimizer = r.boolean("offload_optimizer", t.offload_optimizer);
   t.offload_params = r.boolean("offload_params", t.offload_params);
   t.media = read_media(r);
@@ -170,6 +171,12 @@ InferenceSettings read_inference(ObjectReader r) {
   s.media = read_media(r);
   s.mfu = r.optional_number("mfu", limits::kMinUtilisation, 1.0);
   s.decode_efficiency = r.optional_number("decode_efficiency", limits::kMinUtilisation, 1.0);
+  s.output_len = r.optional_integer("output_len", 1, limits::kMaxSeqLen);
+  if (s.output_len && *s.output_len >= s.context_len) {
+    fail(r.pointer_of("output_len"), "must be 1 to context_len - 1 = " + std::to_string(s.context_len - 1) +
+                                         " (the prompt is context_len - output_len tokens), got " +
+                                         std::to_string(*s.output_len));
+  }
   r.reject_unknown_keys();
   return s;
 }
@@ -413,6 +420,7 @@ Json detail::scenario_settings_to_json(const Scenario& s) {
                       {"attention", to_string(t.attention)},
                       {"lora", lora_to_json(t.lora)},
                       {"sharding", to_string(t.sharding)},
+                      {"fsdp_version", t.fsdp_version},
                       {"tp", t.tp},
                       {"pp", t.pp},
                       {"cp", t.cp},

@@ -48,5 +48,7 @@ E read_enum(ObjectReader& r, std::string_view key, const NameTable<E, N>& table,
 
 // train.fp8 and train.fp8_amax_history_len (scenario_fp8.cpp).
 void read_fp8(ObjectReader& r, TrainSettings& t);
+// train.fsdp_version (scenario_fsdp.cpp).
+void read_fsdp(ObjectReader& r, TrainSettings& t);
 
 }  // namespace vramplan

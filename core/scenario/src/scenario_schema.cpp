@@ -70,14 +70,15 @@ struct Condition {
   std::vector<std::string> values;  // the depending key's values that make the key matter; empty: "set at all"
 };
 
-// When a key matters beyond its workload: LoRA settings with a LoRA method, vLLM's own knobs with the
-// vLLM engine (the hf engine has no pool, docs/memory-model.md), the reward model's settings with a
-// reward model.
+// When a key matters beyond its workload: LoRA settings with a LoRA method, the FSDP version with fsdp
+// sharding, vLLM's own knobs with the vLLM engine (the hf engine has no pool, docs/memory-model.md), the
+// reward model's settings with a reward model.
 const std::vector<Condition>& conditions() {
   static const std::vector<Condition> kConditions = [] {
     const std::vector<std::string> vllm{to_string(Engine::vllm)};
     return std::vector<Condition>{
         {"train.lora.", "train.method", {to_string(Method::lora), to_string(Method::qlora)}},
+        {"train.fsdp_version", "train.sharding", {to_string(Sharding::fsdp)}},
         {"inference.gpu_memory_utilization", "inference.engine", vllm},
         {"inference.max_num_seqs", "inference.engine", vllm},
         {"inference.max_num_batched_tokens", "inference.engine", vllm},

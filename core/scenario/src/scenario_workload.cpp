@@ -56,6 +56,7 @@ void time_keys_to_json(const Scenario& s, Json& out) {
   out["train"]["gradient_accumulation_steps"] = s.train.gradient_accumulation_steps;
   out["inference"]["mfu"] = or_null(s.inference.mfu);
   out["inference"]["decode_efficiency"] = or_null(s.inference.decode_efficiency);
+  out["inference"]["output_len"] = or_null(s.inference.output_len);
   out["rl"]["steps"] = or_null(s.rl.steps);
   out["dataset"] = Json{{"tokens", or_null(s.dataset.tokens)},
                         {"samples", or_null(s.dataset.samples)},

@@ -263,8 +263,9 @@ void serving_time(const Scenario& s, const TimeInputs& in, const Hardware& bf16_
   const Hardware hw = serving_hardware(s, bf16_hw, out);
   const double per_engine = static_cast<double>(inf.tp * inf.pp);
   DecodeCase c;
-  c.prompt = std::floor(static_cast<double>(inf.context_len) / 2);
-  c.output = static_cast<double>(inf.context_len) - c.prompt;
+  const double context = static_cast<double>(inf.context_len);
+  c.prompt = inf.output_len ? context - static_cast<double>(*inf.output_len) : std::floor(context / 2);
+  c.output = context - c.prompt;
   c.gpus_per_engine = static_cast<double>(inf.tp);
   c.weight_bytes = static_cast<double>(in.params->total) * memory::quantized_bytes_per_param(inf.weight_dtype) /
                    per_engine * static_cast<double>(inf.pp);
@@ -290,9 +291,10 @@ void serving_time(const Scenario& s, const TimeInputs& in, const Hardware& bf16_
     out.assumptions.push_back(format("tensor parallel %lld: 2 all-reduces of tokens x hidden per layer in every step "
                                      "(NCCL's latency model), not overlapped", static_cast<long long>(inf.tp)));
   }
-  out.assumptions.push_back(format("a request is %.0f prompt tokens then %.0f output tokens (context_len split "
-                                   "in half); %.0f sequences decode at once (batch_size%s)",
-                                   c.prompt, c.output, c.batch,
+  out.assumptions.push_back(format("a request is %.0f prompt tokens then %.0f output tokens (%s); %.0f sequences "
+                                   "decode at once (batch_size%s)",
+                                   c.prompt, c.output,
+                                   inf.output_len ? "inference.output_len" : "context_len split in half", c.batch,
                                    inf.engine == Engine::vllm ? ", at most what the KV pool holds" : ""));
   if (inf.engine == Engine::vllm && c.batch > 1) {
     out.assumptions.push_back("steady continuous batching: each request's decode steps also carry the other "
@@ -340,7 +342,9 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
   const double tokens = sequences * packed_len;
   const double train_gpus = std::max(1.0, in.train_gpus);
   const double sleep = engine_sleep_seconds(s, *in.params, out);
-  const double refit = refit_seconds(s, *in.params, hw, out) + sleep;
+  const double offload =
+      s.rl.phase_offload ? detail::trainer_offload_seconds(s, in, data_parallel_ranks(s, train_gpus), out) : 0.0;
+  const double refit = refit_seconds(s, *in.params, hw, out) + sleep + offload;
   const Range gen = add(generation_seconds(s, in, hw, prompt, response), {refit, refit, refit});
   // Scoring: forwards of the policy (old log-probs), the reference and the critic over every sequence.
   const Shape sh = shape_of(s, *in.params);
@@ -358,10 +362,15 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
   const Hardware train_hw = fp8_training_hardware(s, hw, out);
   Range train = training_seconds(s, in, train_hw, tokens, packed_len, train_gpus, rl_microbatches, out);
   if (s.rl.critic) train = scale(train, 2.0);
+  out.phases.reserve(3);  // rollout, scoring, train: no regrowth (a TimePhase carries strings)
+  // One %s for the transition's parts (no extra formatting on the RL path).
+  const char* const both = " and the engine's sleep/wake, the trainer's offload and reference swap";
+  const char* transition = sleep > 0 ? (offload > 0 ? both : " and the engine's sleep/wake")
+                                     : (offload > 0 ? ", the trainer's offload and reference swap" : "");
   out.phases.push_back({"rollout", gen, format("refit of the new weights%s (%.2f s), then "
                                                   "%.0f sequences of %.0f + %.0f tokens in waves of what the KV pool "
                                                   "holds: prefill + %.0f decode steps each",
-                                                  sleep > 0 ? " and the engine's sleep/wake" : "", refit, sequences,
+                                                  transition, refit, sequences,
                                                   prompt, response, response)});
   out.phases.push_back({"scoring", score, format("%.0f forward pass(es) x 2N + 2 L ctx h per token over %.0f tokens",
                                                  passes, tokens)});

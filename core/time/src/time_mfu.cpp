@@ -85,6 +85,9 @@ const std::vector<ConstantInfo>& time_constants() {
       {"kRefitBytesPerS", kRefitBytesPerS, "bytes/s",
        "RL refit into a colocated engine by CUDA IPC, end to end: XTuner docs IPC update table (Qwen3-8B 1.1 s, "
        "Qwen3-30B-A3B 3.7 s)"},
+      {"kReferenceSwapCopies", kReferenceSwapCopies, "copies of the weights",
+       "RL with rl.phase_offload: the reference's weights swapped through host RAM for its forward, NeMo RL "
+       "megatron_policy_worker.py use_reference_model (policy out, reference in, policy back); verl: 2"},
       {"kMoeAllToAllPassesPerLayer", kMoeAllToAllPassesPerLayer, "passes",
        "expert-parallel all-to-all per MoE layer: dispatch + combine, forward + backward (Megatron-Core "
        "MoEAlltoAllTokenDispatcher)"},

@@ -39,5 +39,8 @@ double optimizer_seconds(const Scenario& s, const TimeInputs& in, const Hardware
 double refit_seconds(const Scenario& s, const ParamCounts& p, const Hardware& hw, TimeEstimate& out);
 // vLLM sleep mode around a colocated rollout (adds the engine_sleep_seconds term; 0 when it does not apply).
 double engine_sleep_seconds(const Scenario& s, const ParamCounts& p, TimeEstimate& out);
+// rl.phase_offload: the trainer's weights, optimizer states and the reference through host RAM each step
+// (adds the trainer_offload_seconds term; 0 when it does not apply).
+double trainer_offload_seconds(const Scenario& s, const TimeInputs& in, double dp, TimeEstimate& out);
 
 }  // namespace vramplan::time::detail

@@ -33,6 +33,10 @@ double optimizer_step_bytes_per_param(double weight, double grad, double master,
   return grad + 2 * state_bytes + 2 * updated + (master > 0 ? weight : 0.0);
 }
 
+double phase_offload_bytes(double weight_bytes, double state_bytes, double models, double reference_copies) {
+  return models * (2 * weight_bytes + 2 * state_bytes) + reference_copies * weight_bytes;
+}
+
 }  // namespace vramplan::time
 
 namespace vramplan::time::detail {
@@ -84,18 +88,24 @@ double moe_routing_seconds(const Scenario& s, const ParamCounts& p, const Hardwa
          memory_bound_seconds(permute, hw.bandwidth, kDecodeBandwidthEfficiency);
 }
 
+namespace {
+// Parameters of the model on one GPU of the training layout: split over tp x pp, routed experts over
+// ep x etp instead of tp (Megatron-Core expert parallelism).
+double params_per_model_rank(const Scenario& s, const ParamCounts& p) {
+  const TrainSettings& t = s.train;
+  const double pp = static_cast<double>(t.pp);
+  const double routed = static_cast<double>(p.routed_experts);
+  return (static_cast<double>(p.total) - routed) / static_cast<double>(t.tp) / pp +
+         routed / static_cast<double>(t.ep * t.expert_tp()) / pp;
+}
+}  // namespace
+
 // One optimizer step over the trainable parameters this GPU updates: the model split over tp x pp (routed
 // experts over ep x etp instead of tp), and over the data-parallel ranks when ZeRO/FSDP shards the states.
 double optimizer_seconds(const Scenario& s, const TimeInputs& in, const Hardware& hw, double dp, TimeEstimate& out) {
-  const ParamCounts& p = *in.params;
   const TrainSettings& t = s.train;
-  const double pp = static_cast<double>(t.pp);
-  double params = in.trainable_params / static_cast<double>(t.tp) / pp;
-  if (t.method == Method::full) {
-    const double routed = static_cast<double>(p.routed_experts);
-    params = (static_cast<double>(p.total) - routed) / static_cast<double>(t.tp) / pp +
-             routed / static_cast<double>(t.ep * t.expert_tp()) / pp;
-  }
+  double params = in.trainable_params / static_cast<double>(t.tp) / static_cast<double>(t.pp);
+  if (t.method == Method::full) params = params_per_model_rank(s, *in.params);
   if (t.sharding != Sharding::none) params /= dp;
   const memory::PrecisionBytes b = memory::precision_bytes(t.precision);
   const double states = memory::optimizer_state_bytes(t.optimizer, 1.0, 1.0, 2.0, b.state);
@@ -139,6 +149,35 @@ double engine_sleep_seconds(const Scenario& s, const ParamCounts& p, TimeEstimat
                        format("2 x %.1f GB of bf16 engine weights per GPU to host RAM and back (vLLM sleep level 1, "
                               "wake_up) at the host link's %.0f GB/s",
                               bytes / 1e9, s.gpu->pcie_bytes_per_s / 1e9)});
+  return seconds;
+}
+
+// rl.phase_offload: the trainer leaves the GPU to the rollout engine and comes back (NeMo RL v0.4 grpo.py
+// colocated path: offload_after_refit before generation, prepare_for_lp_inference, prepare_for_training).
+// Host-link bytes per GPU from phase_offload_bytes: the bf16 weights of this GPU's model shard (sharded by
+// dp only under ZeRO-3/FSDP), the optimizer states and master weights of the full model's trainable
+// parameters on it (by dp when sharded), and the reference's swap (kReferenceSwapCopies) when there is one;
+// at the catalog's host link (pcie_bytes_per_s), a lower bound at the link's peak. LoRA keeps only its
+// adapters' states, which are left out.
+double trainer_offload_seconds(const Scenario& s, const TimeInputs& in, double dp, TimeEstimate& out) {
+  if (!s.rl.phase_offload || !s.gpu || !(s.gpu->pcie_bytes_per_s > 0)) return 0.0;
+  const TrainSettings& t = s.train;
+  const double params = params_per_model_rank(s, *in.params);
+  const bool zero3 = t.sharding == Sharding::zero3 || t.sharding == Sharding::fsdp;
+  const memory::PrecisionBytes b = memory::precision_bytes(t.precision);
+  const double weights = params * b.weight / (zero3 ? dp : 1.0);
+  const double per_param_state = memory::optimizer_state_bytes(t.optimizer, 1.0, 1.0, 2.0, b.state) + b.master;
+  const double states = t.method == Method::full ? params * per_param_state / (t.sharding != Sharding::none ? dp : 1.0)
+                                                 : 0.0;
+  const double models = s.rl.critic ? 2.0 : 1.0;
+  const double copies = s.rl.reference ? kReferenceSwapCopies : 0.0;
+  const double bytes = phase_offload_bytes(weights, states, models, copies);
+  const double seconds = bytes / s.gpu->pcie_bytes_per_s;
+  out.terms.push_back({"trainer_offload_seconds", {seconds, seconds, seconds},
+                       format("%.0f x (2 x %.1f GB of weights + 2 x %.1f GB of optimizer states) + %.0f x %.1f GB "
+                              "(reference swap) per GPU over the host link's %.0f GB/s",
+                              models, weights / 1e9, states / 1e9, copies, weights / 1e9,
+                              s.gpu->pcie_bytes_per_s / 1e9)});
   return seconds;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "vramplan/api.hpp"
+#include "vramplan/scenario.hpp"
 
 using vramplan::Json;
 namespace api = vramplan::api;
@@ -156,4 +157,70 @@ TEST_CASE("vLLM sleep mode: the engine's bf16 weights to host RAM and back over 
   Json separate = colocated;
   separate["rl"]["rollout"]["colocated"] = false;
   CHECK_FALSE(time_of(separate).at("time").contains("engine_sleep_seconds"));
+}
+
+TEST_CASE("rl.phase_offload: weights, optimizer states and the reference swap over the host link, by hand") {
+  Json rl = rl_scenario(1, 1);
+  rl["train"]["precision"] = "mixed-bf16";
+  rl["train"]["optimizer"] = "adamw";
+  rl["train"]["sharding"] = "zero1";
+  rl["rl"]["phase_offload"] = true;
+  const Json r = time_of(rl);
+  const double p = r.at("model").at("params").get<double>();
+  // 2 GPUs, tp = pp = 1: dp 2. Weights 2 B x P on each GPU (not sharded under ZeRO-1); AdamW's two fp32
+  // states (8 B) and the fp32 master (4 B) sharded by dp: 6 B x P. Out and back: 2 x 2P + 2 x 6P = 16P;
+  // the reference's swap: 3 x 2P = 6P. 22 P bytes at the H100's PCIe 5.0 x16, 64 GB/s (data/gpus.json).
+  CHECK(value_of(r, "trainer_offload_seconds") == doctest::Approx(22 * p / 64e9));
+  Json no_ref = rl;
+  no_ref["rl"]["reference"] = false;
+  CHECK(value_of(time_of(no_ref), "trainer_offload_seconds") == doctest::Approx(16 * p / 64e9));
+  // A critic (PPO) is offloaded the same way: 2 x 16P + 6P.
+  Json ppo = rl;
+  ppo["rl"]["critic"] = true;
+  CHECK(value_of(time_of(ppo), "trainer_offload_seconds") == doctest::Approx(38 * p / 64e9));
+  // It is part of the rollout phase's transition time; without phase_offload there is no term.
+  rl["rl"]["phase_offload"] = false;
+  CHECK_FALSE(time_of(rl).at("time").contains("trainer_offload_seconds"));
+}
+
+TEST_CASE("inference.output_len splits context_len into a benchmark's prompt and output") {
+  const Json base = {{"model", "meta-llama/Llama-3.1-8B-Instruct"},
+                     {"workload", "inference"},
+                     {"gpu", "H100-SXM-80GB"},
+                     {"gpus", 1},
+                     {"inference", {{"engine", "vllm"}, {"batch_size", 4}, {"context_len", 2000}}}};
+  Json split = base;
+  split["inference"]["output_len"] = 500;
+  Json halves = base;
+  halves["inference"]["context_len"] = 3000;
+  const Json a = time_of(split), b = time_of(halves);
+  // 2,000 - 500 = 1,500 prompt tokens: the same prefill as context_len 3,000 split in half.
+  CHECK(value_of(a, "time_to_first_token_seconds") == doctest::Approx(value_of(b, "time_to_first_token_seconds")));
+  // Decode at a mean context of 1,500 + 250 instead of 1,500 + 750, and the three other requests'
+  // prefills spread over 500 output steps instead of 1,500: each step pays more of them.
+  const double step = value_of(a, "time_per_output_token_seconds");
+  const double ttft = value_of(a, "time_to_first_token_seconds");
+  const double other = value_of(b, "time_per_output_token_seconds");
+  const double ttft_b = value_of(b, "time_to_first_token_seconds");
+  // TPOT + (B - 1) x (TTFT - decode step) / output, undone to the decode step of each.
+  const double decode_a = (step - 3 * ttft / 500) / (1 - 3.0 / 500);
+  const double decode_b = (other - 3 * ttft_b / 1500) / (1 - 3.0 / 1500);
+  CHECK(decode_a < decode_b);
+  CHECK(step - decode_a == doctest::Approx(3 * (ttft - decode_a) / 500));
+  bool stated = false;
+  for (const Json& s : a.at("time").at("assumptions")) {
+    stated = stated || s.get<std::string>().find("1500 prompt tokens then 500 output tokens (inference.output_len)") !=
+                           std::string::npos;
+  }
+  CHECK(stated);
+  // The canonical scenario echoes it (null when absent).
+  const auto parsed = api::scenario_from_json(split);
+  REQUIRE(parsed.ok());
+  CHECK(vramplan::scenario_to_json(parsed.value()).at("inference").at("output_len").get<int>() == 500);
+  // The prompt needs at least one token.
+  split["inference"]["output_len"] = 2000;
+  const auto rejected = api::estimate(split);
+  REQUIRE_FALSE(rejected.ok());
+  CHECK(rejected.error().pointer == "/inference/output_len");
+  CHECK(rejected.error().message.find("must be 1 to context_len - 1 = 1999") != std::string::npos);
 }

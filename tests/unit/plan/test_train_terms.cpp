@@ -7,6 +7,7 @@
 
 #include "vramplan/api.hpp"
 #include "vramplan/memory.hpp"
+#include "vramplan/scenario.hpp"
 
 using namespace vramplan;
 
@@ -163,4 +164,84 @@ TEST_CASE("FSDP1's freed gathered blocks are reserved, not allocated; ZeRO-3 and
       "micro_batch_size": 1, "seq_len": 512, "gradient_checkpointing": true, "sharding": "fsdp"}})");
   CHECK(line(mixed, "fsdp_pending_frees").at("bytes").get<double>() ==
         doctest::Approx(memory::kFsdpPendingFreeUnits * block * 2).epsilon(1e-9));
+}
+
+TEST_CASE("train.fsdp_version 2 (fully_shard) holds no pending frees; the default 1 does, says so, and is echoed") {
+  auto with = [](const char* extra) {
+    return run(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"method": "lora",
+      "precision": "amp-bf16", "micro_batch_size": 1, "seq_len": 512, "gradient_checkpointing": true,
+      "sharding": "fsdp")") + extra + "}}");
+  };
+  const Json v1 = with(""), v2 = with(R"(, "fsdp_version": 2)");
+  // The canonical scenario echoes the key: 1 when absent, 2 when given.
+  const std::string base = R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"sharding": "fsdp")";
+  auto echo = [](const std::string& text) {
+    auto parsed = api::scenario_from_json(Json::parse(text));
+    REQUIRE(parsed.ok());
+    return scenario_to_json(parsed.value());
+  };
+  CHECK(echo(base + "}}")["train"]["fsdp_version"] == 1);
+  CHECK(echo(base + R"(, "fsdp_version": 2}})")["train"]["fsdp_version"] == 2);
+  const double pending = line(v1, "fsdp_pending_frees").at("bytes").get<double>();
+  CHECK(pending > 0);
+  for (const Json& c : v2.at("per_gpu").at("components")) CHECK(c.at("id") != "fsdp_pending_frees");
+  const Json &g1 = v1.at("per_gpu"), &g2 = v2.at("per_gpu");
+  // The two versions allocate the same; FSDP1's reserved level is higher by exactly the pending line.
+  CHECK(g1.at("allocated_bytes").get<double>() == doctest::Approx(g2.at("allocated_bytes").get<double>()));
+  CHECK(g1.at("reserved_bytes").get<double>() - g2.at("reserved_bytes").get<double>() == doctest::Approx(pending));
+  CHECK(g2.at("reserved_bytes").get<double>() ==
+        doctest::Approx(g2.at("allocated_bytes").get<double>() + line(v2, "allocator").at("bytes").get<double>()));
+  auto warns = [](const Json& r, const std::string& part) {
+    for (const Json& w : r.at("warnings")) {
+      if (w.get<std::string>().find(part) != std::string::npos) return true;
+    }
+    return false;
+  };
+  CHECK(warns(v1, "train.fsdp_version 2"));
+  CHECK_FALSE(warns(v2, "FSDP1"));
+  auto r = api::estimate(Json::parse(R"({"model": "mistralai/Mistral-7B-v0.1", "train": {"fsdp_version": 3}})"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().line().find("/train/fsdp_version") != std::string::npos);
+}
+
+TEST_CASE("FSDP under a 16-bit compute dtype gathers the param_dtype copy, not the stored fp32 weights") {
+  // Mistral-7B full training under amp-bf16 stores fp32 weights (4 B) and gradients (4 B); accelerate's
+  // FSDP MixedPrecision gathers 2 B per weight. Root 262,144,000 params, block 218,112,000.
+  auto with = [](const char* precision) {
+    return run(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"precision": ")") +
+               precision + R"(", "micro_batch_size": 1, "seq_len": 512, "gradient_checkpointing": true,
+      "sharding": "fsdp"}})");
+  };
+  const double block = 218112000.0, root = 262144000.0;
+  CHECK(line(with("amp-bf16"), "gathered_params").at("bytes").get<double>() ==
+        doctest::Approx(root * (2 + 4) + block * (2 * 2 + 4)).epsilon(1e-9));
+  CHECK(line(with("amp-bf16"), "fsdp_pending_frees").at("bytes").get<double>() ==
+        doctest::Approx(memory::kFsdpPendingFreeUnits * block * 2).epsilon(1e-9));
+  // fp32 training gathers fp32.
+  CHECK(line(with("fp32"), "gathered_params").at("bytes").get<double>() ==
+        doctest::Approx(root * (4 + 4) + block * (2 * 4 + 4)).epsilon(1e-9));
+}
+
+TEST_CASE("QLoRA under autocast keeps a LayerNorm model's residual stream and MLP in fp32, not an RMSNorm one's") {
+  // SantaCoder (gpt_bigcode: LayerNorm, plain GELU MLP of 8192): 24 layers, hidden 2048; 1 x 1024 tokens.
+  // bitsandbytes Linear4bit returns its input's dtype and autocast's layer_norm returns fp32.
+  const std::string santacoder = R"({"architectures": ["GPTBigCodeForCausalLM"], "model_type": "gpt_bigcode",
+    "activation_function": "gelu_pytorch_tanh", "multi_query": true, "n_embd": 2048, "n_head": 16, "n_inner": 8192,
+    "n_layer": 24, "n_positions": 2048, "vocab_size": 49280, "layer_norm_epsilon": 1e-05})";
+  auto with = [](const std::string& model, const char* precision) {
+    return run(R"({"model": )" + model + R"(, "train": {"method": "qlora", "precision": ")" + precision +
+               R"(", "micro_batch_size": 1, "seq_len": 1024, "gradient_checkpointing": true,
+      "lora": {"rank": 16, "alpha": 16, "targets": ["c_attn"]}}})");
+  };
+  const Json amp = with(santacoder, "amp-bf16"), pure = with(santacoder, "bf16");
+  CHECK(says(line(amp, "activations"), "1024 tokens x 24 layers x 2048 h x 4 B (checkpointed block inputs) (fp32"));
+  CHECK(says(line(pure, "activations"), "1024 tokens x 24 layers x 2048 h x 2 B (checkpointed block inputs) +"));
+  // 2 B more per checkpointed element, per element of the recomputed block's two LayerNorm inputs and of
+  // its GELU input (c_fc's output, 8192 wide).
+  CHECK(line(amp, "activations").at("bytes").get<double>() - line(pure, "activations").at("bytes").get<double>() ==
+        doctest::Approx(1024.0 * (24 * 2048 * 2 + 2 * 2048 * 2 + 8192 * 2)).epsilon(1e-9));
+  // Mistral's RMSNorm returns weight * x.to(input_dtype): the stream stays 16-bit under autocast.
+  const Json mistral = run(R"({"model": "mistralai/Mistral-7B-v0.1", "train": {"method": "qlora", "precision":
+    "amp-bf16", "micro_batch_size": 1, "seq_len": 1024, "gradient_checkpointing": true}})");
+  CHECK(says(line(mistral, "activations"), "x 4096 h x 2 B (checkpointed block inputs) +"));
 }

@@ -125,6 +125,11 @@ TEST_CASE("NCCL's latency model for a small all-reduce, and the memory-bound opt
   CHECK(optimizer_step_bytes_per_param(2, 2, 4, 8) == doctest::Approx(28));
   CHECK(optimizer_step_bytes_per_param(4, 4, 0, 8) == doctest::Approx(28));
   CHECK(optimizer_step_bytes_per_param(2, 2, 4, 2) == doctest::Approx(16));
+  // rl.phase_offload: 10 GB of weights and 30 GB of states out and back, three reference copies: 110 GB;
+  // a critic doubles the policy's part (190 GB); LoRA without reference: weights only (20 GB).
+  CHECK(phase_offload_bytes(10e9, 30e9, 1, kReferenceSwapCopies) == doctest::Approx(110e9));
+  CHECK(phase_offload_bytes(10e9, 30e9, 2, 3) == doctest::Approx(190e9));
+  CHECK(phase_offload_bytes(10e9, 0, 1, 0) == doctest::Approx(20e9));
   // 1e9 params x 28 bytes / (3.35e12 x 0.7) = 11.94 ms.
   CHECK(memory_bound_seconds(28e9, 3.35e12, 0.7) == doctest::Approx(0.0119403).epsilon(1e-4));
   CHECK(memory_bound_seconds(28e9, 0, 0.7) == 0.0);

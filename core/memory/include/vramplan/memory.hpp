@@ -276,6 +276,7 @@ double optimizer_step_temp_bytes(Optimizer optimizer, double trainable, double s
 struct ActivationConfig {
   double compute = 2;          // bytes of a compute-dtype element
   double residual = 2;         // bytes of a residual-stream element
+  double mlp_compute = 0;      // bytes of an MLP element when it differs from compute (0: compute)
   Attention attention = Attention::flash;
   bool full = true;            // all weights trainable (full fine-tuning); false: frozen base (LoRA)
   std::uint32_t lora_mask = 0; // LoRA-targeted module kinds (frozen base)

@@ -77,12 +77,24 @@ void set_matrices(TrainLayout& l) {
 // default compute dtype is float32; recipes set bfloat16/float16. precision "fp32" is that default.
 double qlora_compute_bytes(const TrainSettings& t) { return t.precision == Precision::fp32 ? 4.0 : 2.0; }
 
+// QLoRA under torch.autocast on a LayerNorm model: autocast runs layer_norm in fp32 (its CUDA fp32 op
+// list), and bitsandbytes nn.Linear4bit.forward returns `matmul_4bit(x.to(compute_dtype), ...).to(inp_dtype)`,
+// the dtype of its input (bitsandbytes/nn/modules.py, 0.39 to current). So fc1 / c_fc (fed by the norm)
+// returns fp32, the activation and fc2 / c_proj follow, and the residual add promotes the stream to fp32
+// from the first block's MLP on: checkpointed block inputs, norm inputs and the MLP's tensors are 4 B.
+// RMSNorm models (LlamaRMSNorm returns weight * x.to(input_dtype)) stay in the compute dtype.
+bool qlora_fp32_stream(const TrainLayout& l) {
+  return l.qlora && l.amp && l.m.text.norm == NormKind::layer;
+}
+
 void set_activation_config(TrainLayout& l) {
   const TrainSettings& t = l.t;
   ActivationConfig& ac = l.ac;
   ac.compute = l.qlora ? qlora_compute_bytes(t) : l.pb.compute;
   // The residual stream takes the embedding's dtype: a LoRA base in 16 bit keeps it in 16 bit under AMP.
-  ac.residual = l.qlora ? qlora_compute_bytes(t) : t.method == Method::lora ? std::min(l.pb.residual, l.weight_bpp) : l.pb.residual;
+  ac.residual = l.qlora ? (qlora_fp32_stream(l) ? 4.0 : qlora_compute_bytes(t))
+                        : t.method == Method::lora ? std::min(l.pb.residual, l.weight_bpp) : l.pb.residual;
+  ac.mlp_compute = qlora_fp32_stream(l) ? 4.0 : 0.0;
   ac.attention = t.attention;
   ac.full = l.full;
   ac.lora_mask = l.full ? 0u : l.mask;

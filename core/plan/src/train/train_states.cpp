@@ -195,6 +195,18 @@ double gathered_block_params(const TrainLayout& l) {
              : static_cast<double>(p.largest_layer) / l.mp;
 }
 
+// Bytes per weight FSDP all-gathers (non-QLoRA): the MixedPrecision param_dtype copy whenever the compute
+// dtype is 16-bit, not the stored fp32 shard. accelerate sets FSDP's MixedPrecision(param_dtype=bf16/fp16)
+// whenever its mixed_precision is bf16/fp16 (accelerate/state.py: fsdp_plugin.set_mixed_precision), as
+// the HF Trainer's --bf16 does; verl's fsdp_workers.py builds MixedPrecision(param_dtype=bf16); FSDP2's
+// MixedPrecisionPolicy.param_dtype likewise. FSDP1 allocates the unsharded flat parameter in
+// `_fwd_bwd_param_dtype` and gathers the `_mp_shard` cast (torch/distributed/fsdp/_flat_param.py
+// `_use_low_precision_shard`); FSDP2 casts each shard before its all-gather (_fsdp_param.py
+// `all_gather_inputs`). fp32 training gathers fp32.
+namespace {
+double fsdp_gathered_bpp(const TrainLayout& l) { return std::min(l.weight_bpp, l.pb.compute); }
+}  // namespace
+
 Term gathered_term(const TrainLayout& l) {
   if (!l.params_sharded && !l.t.offload_params) return {};
   const ParamCounts& p = l.p;
@@ -203,8 +215,8 @@ Term gathered_term(const TrainLayout& l) {
   const char* moe_note = l.expert_layout ? " (a MoE block's dense part / tp x pp + its local experts / etp)" : "";
   if (l.t.sharding == Sharding::fsdp && !l.t.offload_params) {
     const double root = static_cast<double>(p.embedding) / l.mp;
-    const double root_bpp = l.qlora ? l.pb.compute : l.weight_bpp;
-    const double layer_bpp = l.qlora ? 0.5 : gathered_block_bpp(l, l.weight_bpp);
+    const double root_bpp = l.qlora ? l.pb.compute : fsdp_gathered_bpp(l);
+    const double layer_bpp = l.qlora ? 0.5 : gathered_block_bpp(l, fsdp_gathered_bpp(l));
     return {root * (root_bpp + unit_grad) + layer * (kGatheredUnits * layer_bpp + unit_grad),
             format("FSDP root unit %.0f params (embeddings, lm_head) x (%.3g B + %.0f B gradient), unsharded from "
                    "forward to backward, + largest block %.0f params x (kGatheredUnits %.0f x %.3g B + %.0f B unit "
@@ -230,14 +242,16 @@ Term gathered_term(const TrainLayout& l) {
 // train.fp8_all_gather names the FSDP: torchao's fp8 all-gather is FSDP2's (fsdp_pre_all_gather), Transformer
 // Engine's fp8 parameters go through Megatron FSDP or FSDP2: neither frees with record_stream.
 Term fsdp_pending_frees_term(const TrainLayout& l) {
-  if (l.t.sharding != Sharding::fsdp || !l.params_sharded || l.t.offload_params || l.div.params <= 1) return {};
+  if (l.t.sharding != Sharding::fsdp || l.t.fsdp_version != 1 || !l.params_sharded || l.t.offload_params ||
+      l.div.params <= 1)
+    return {};
   if (l.fp8_gather_bpp > 0) return {};
   const double layer = gathered_block_params(l);
-  const double bpp = l.qlora ? 0.5 : (l.t.precision == Precision::mixed_bf16 ? l.pb.compute : l.weight_bpp);
+  const double bpp = l.qlora ? 0.5 : fsdp_gathered_bpp(l);
   return {kFsdpPendingFreeUnits * layer * bpp,
           format("kFsdpPendingFreeUnits %.0f x largest block %.0f params x %.3g B: FSDP1 frees a gathered block with "
                  "record_stream, so the allocator reuses it only after the compute stream passes it "
-                 "(limit_all_gathers: at most 2 such frees in flight); FSDP2 does not, and holds none",
+                 "(limit_all_gathers: at most 2 such frees in flight); FSDP2 (train.fsdp_version 2) holds none",
                  kFsdpPendingFreeUnits, layer, bpp),
           "FSDP1 gathered blocks awaiting reuse (reserved - allocated)"};
 }

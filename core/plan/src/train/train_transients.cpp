@@ -45,11 +45,13 @@ Term activations_term(const TrainLayout& l) {
   // Gemma 3n's AltUp blocks take and return residual_streams hidden states.
   const double streams = static_cast<double>(std::max<std::int64_t>(s.residual_streams, 1));
   const double ckpt = l.tokens * static_cast<double>(s.layers) * streams * l.h * l.ac.residual;
+  const char* fp32_stream = l.ac.mlp_compute > 0 ? " (fp32: autocast's LayerNorm feeds 4-bit linears that return their "
+                                                    "input's dtype)" : "";
   return {ckpt + one_layer + extra,
-          format("%.0f tokens x %lld layers x %s%.0f h x %.0f B (checkpointed block inputs) + one block recomputed %s "
+          format("%.0f tokens x %lld layers x %s%.0f h x %.0f B (checkpointed block inputs)%s + one block recomputed %s "
                  "(%.0f B/token) + final norm %s",
                  l.tokens, static_cast<long long>(s.layers), streams > 1 ? format("%.0f streams x ", streams).c_str() : "",
-                 l.h, l.ac.residual, gib(one_layer).c_str(),
+                 l.h, l.ac.residual, fp32_stream, gib(one_layer).c_str(),
                  std::max(dense, moe), gib(extra).c_str()),
           "Activations (checkpointed)"};
 }

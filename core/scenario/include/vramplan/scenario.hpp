@@ -93,6 +93,8 @@ struct TrainSettings {
   Attention attention = Attention::flash;
   LoraSettings lora;
   Sharding sharding = Sharding::none;
+  // Under sharding "fsdp": 1 = FullyShardedDataParallel (accelerate's default), 2 = fully_shard (FSDP2).
+  std::int64_t fsdp_version = 1;
   std::int64_t tp = 1;
   std::int64_t pp = 1;
   std::int64_t cp = 1;
@@ -148,6 +150,9 @@ struct InferenceSettings {
   // Time model: prefill MFU and decode memory-bandwidth efficiency; absent: the default bands.
   std::optional<double> mfu;
   std::optional<double> decode_efficiency;
+  // Time model: generated tokens per request, the rest of context_len being the prompt (a benchmark's
+  // input/output lengths, e.g. 5,000 + 500); absent: context_len split in half.
+  std::optional<std::int64_t> output_len;
 };
 
 struct RewardModelSettings {

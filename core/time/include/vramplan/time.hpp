@@ -89,6 +89,13 @@ inline constexpr double kCollectiveNvlinkStepLatencySeconds = 0.47e-6, kCollecti
 // weights), from XTuner's published table (InternLM/xtuner docs, "Checkpoint Engine" section 3, IPC
 // column): Qwen3-8B 16.4 GB in 1.1 s, Qwen3-30B-A3B 61 GB in 3.7 s, i.e. 15-16.5 GB/s of bf16 weights.
 inline constexpr double kRefitBytesPerS = 15e9;
+// RL with rl.phase_offload (NeMo RL's colocated Megatron worker; verl actor param/optimizer offload): the
+// reference model waits in host RAM and is swapped into the policy's GPU buffers for its log-prob forward.
+// NeMo RL v0.4 nemo_rl/models/policy/megatron_policy_worker.py use_reference_model(): the policy's state
+// dict is copied to host (.to("cpu", copy=True)), the reference state dict is loaded, and on exit the
+// policy's copy is loaded back: three copies of the weights over the host link per step. (verl loads and
+// offloads a separate reference module: two; the larger count errs slow, the safe side.)
+inline constexpr double kReferenceSwapCopies = 3;
 // MoE token routing under expert parallelism: each routed token's hidden vector is sent to the ranks of
 // its top-k experts and its output sent back (dispatch + combine all-to-all), in forward and again in
 // backward (Megatron-Core moe/token_dispatcher.py MoEAlltoAllTokenDispatcher: token_permutation /
@@ -186,6 +193,13 @@ double memory_bound_seconds(double bytes, double bandwidth, double efficiency);
 // (Megatron DistributedOptimizer copies the fp32 main params back to the bf16 model params). AdamW with
 // fp32 states under mixed-bf16: 2 + 2 x 8 + 2 x 4 + 2 = 28 bytes.
 double optimizer_step_bytes_per_param(double weight, double grad, double master, double state_bytes);
+// Host-link bytes per RL step of a trainer that offloads between phases (rl.phase_offload), per GPU:
+// its weights out and back (Megatron ParamAndGradBuffer.offload_to_cpu copies param_data to pinned host
+// memory and frees grad_data without a copy; reload_from_cpu copies back and zeroes the gradients), its
+// optimizer states and master weights out and back (NeMo RL move_optimizer: state tensors .to("cpu") /
+// .to("cuda")), doubled for a critic, plus `reference_copies` copies of the weights for the reference's
+// forward: models x (2 x weight_bytes + 2 x state_bytes) + reference_copies x weight_bytes.
+double phase_offload_bytes(double weight_bytes, double state_bytes, double models, double reference_copies);
 
 // ---------------------------------------------------------------------------------------------
 // MoE training (core/time/src/time_moe.cpp); sources at the constants above.
