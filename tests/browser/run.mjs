@@ -256,6 +256,34 @@ test('the form is the core’s schema: a field exists exactly when its workload 
   await page.context().close();
 });
 
+// Issue 17 item 5: image and audio inputs for models with a tower the core has a rule for, expert
+// parallelism for MoE models (the schema's model_has against params' model.features), and the counter named.
+test('media and expert-parallel fields follow the model; the model info names the counter', async () => {
+  const schema = cli(['schema', '--json']).json;
+  const gated = Object.fromEntries(schema.keys.filter((k) => k.model_has).map((k) => [k.key, k.model_has]));
+  for (const [key, feature] of [['train.images_per_sample', 'images'], ['train.audio_seconds', 'audio'], ['train.ep', 'experts'], ['inference.ep', 'experts']]) {
+    strictEqual(gated[key], feature, key);
+  }
+  const cases = [['Qwen/Qwen2.5-7B-Instruct', []], ['Qwen/Qwen2.5-VL-3B-Instruct', ['images']], ['openai/whisper-large-v3', ['audio']],
+    ['Qwen/Qwen3-30B-A3B', ['experts']]];
+  for (const [model, features] of cases) {
+    deepStrictEqual(cli(['params', '--json', '--model', model]).json.model.features, features, model);
+    const { page } = await openPage('model=' + model + '&workload=train');
+    for (const [key, feature] of Object.entries(gated).filter(([k]) => k.startsWith('train.') && !k.includes('image_size.'))) {
+      strictEqual(await page.isVisible('#f-' + key.replace(/\./g, '-')), features.includes(feature), `${model}: ${key}`);
+    }
+    await page.waitForFunction(() => /Counted exactly/.test(document.getElementById('f-model-info').textContent));
+    await page.context().close();
+  }
+  const { page } = await openPage();
+  const generic = { model_type: 'my_new_decoder', hidden_size: 512, num_hidden_layers: 2, num_attention_heads: 8, intermediate_size: 1024, vocab_size: 1000 };
+  await page.click('#custom-config summary');
+  await page.fill('#f-config-text', JSON.stringify(generic));
+  await andSettle(page, () => page.click('#use-config'));
+  match(await page.textContent('#f-model-info'), /Counted generically \(my_new_decoder has no exact reader/);
+  await page.context().close();
+});
+
 test('a pasted config.json gives the CLI’s parameter counts', async () => {
   const { page } = await openPage();
   const entry = JSON.parse(readFileSync(join(source, 'data/models.json'), 'utf8')).models.find((m) => !m.id.startsWith('Qwen/Qwen2.5-7B'));

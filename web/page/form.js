@@ -68,6 +68,8 @@ function fillCatalogControls() {
 function renderForm() {
   const s = state.scenario;
   const workload = WORKLOADS.includes(s.workload) ? s.workload : 'train';
+  // Image and audio inputs for models with an image or audio rule, expert parallelism for MoE models.
+  const features = modelFeatures();
   for (const tab of document.querySelectorAll('#workload-tabs [role=tab]')) {
     const selected = tab.dataset.workload === workload;
     tab.setAttribute('aria-selected', String(selected));
@@ -78,11 +80,11 @@ function renderForm() {
     const fs = $('group-' + group.id);
     // A field exists exactly when the core reads it (the schema's workloads and conditions).
     const view = Object.assign({}, s, { workload });
-    fs.hidden = !group.fields.some((f) => fieldMatters(f, view));
+    fs.hidden = !group.fields.some((f) => fieldMatters(f, view, features));
     if (typeof group.legend === 'function') fs.querySelector('legend').textContent = group.legend(workload);
     for (const f of group.fields) {
       const control = $(controlId(f.path));
-      control.closest('.field').hidden = !fieldMatters(f, view);
+      control.closest('.field').hidden = !fieldMatters(f, view, features);
       writeControl(control, f, getPath(s, f.path));
     }
   }

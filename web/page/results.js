@@ -174,14 +174,31 @@ function scrollTable(table, label, after) {
   return after ? el('div', {}, box, after) : box;
 }
 
+// Which counter the core used: an exact reader of the model_type, or the generic one (with its assumptions
+// in the warnings).
+function counterWords() {
+  const r = state.scenario.model === undefined ? null : paramsResult();
+  const model = r && r.ok ? r.value.model || {} : {};
+  if (model.counter === 'exact') return ' Counted exactly (the ' + model.model_type + ' reader).';
+  if (model.counter === 'generic') return ' Counted generically (' + (model.model_type || 'no model_type') + ' has no exact reader: see the warnings).';
+  return '';
+}
+
+// The model's features (images, audio, experts) for the form, or null while unknown.
+function modelFeatures() {
+  if (state.scenario.model === undefined) return null;
+  const r = paramsResult();
+  return r.ok && r.value.model && Array.isArray(r.value.model.features) ? r.value.model.features : null;
+}
+
 function renderModelInfo() {
   const info = $('f-model-info');
   const m = state.scenario.model;
-  if (isObject(m)) { info.textContent = 'Using a pasted config.json (' + (m.model_type || 'unknown type') + ').'; return; }
+  if (isObject(m)) { info.textContent = 'Using a pasted config.json (' + (m.model_type || 'unknown type') + ').' + counterWords(); return; }
   const entry = modelById(m);
   info.textContent = entry
     ? entry.name + ': ' + count(entry.params || 0) + ' parameters' + (entry.active_params && entry.active_params !== entry.params ? ' (' + count(entry.active_params) + ' active)' : '') +
-      (entry.gated ? '; gated on the Hub' : '') + '.'
+      (entry.gated ? '; gated on the Hub' : '') + '.' + counterWords()
     : '';
 }
 

@@ -52,6 +52,7 @@
       options: { none: 'off', 'te-delayed': 'Transformer Engine, delayed scaling', 'te-tensorwise': 'Transformer Engine, current scaling',
         'te-mxfp8': 'Transformer Engine, MXFP8 (Blackwell)', 'torchao-tensorwise': 'torchao float8, tensorwise', 'torchao-rowwise': 'torchao float8, rowwise' } },
     'train.fp8_amax_history_len': { label: 'FP8 amax history', unit: 'steps', hint: 'Transformer Engine’s delayed-scaling window (default 1024).' },
+    'train.fp8_all_gather': { label: 'FP8 all-gather', hint: 'ZeRO-3 / FSDP gathers the linear weights in fp8 (torchao FSDP2; Transformer Engine stores them in fp8 too).' },
     'train.gradient_checkpointing': { label: 'Gradient checkpointing', hint: 'Recompute activations in the backward pass instead of keeping them.' },
     'train.attention': { label: 'Attention kernel', options: ATTENTION_WORDS },
     'train.lora.rank': { label: 'Rank' },
@@ -126,7 +127,7 @@
     return {
       path: entry.key, label: words.label, hint: words.hint, unit: words.unit, type: CONTROL_OF[entry.type] || 'text',
       min: entry.min, max: bounded.has(entry.key) ? undefined : entry.max, step: words.step, options,
-      nullable: entry.default === null, workloads: entry.workloads || [], when: entry.when || null,
+      nullable: entry.default === null, workloads: entry.workloads || [], when: entry.when || null, modelHas: entry.model_has || null,
     };
   }
 
@@ -168,8 +169,10 @@
       return r ? getPath(scenario, r.from) === r.equals : DEFAULT_LEAVES.get(path);
     }
     // Whether a field matters for the scenario: its workload reads it and its condition holds.
-    function fieldMatters(f, scenario) {
+    // `features`: the model's (params' model.features), null when unknown (every field shown).
+    function fieldMatters(f, scenario, features) {
       if (!f.workloads.includes(scenario.workload)) return false;
+      if (f.modelHas && Array.isArray(features) && !features.includes(f.modelHas)) return false;
       if (!f.when) return true;
       const v = getPath(scenario, f.when.key);
       if (f.when.set) return v !== undefined && v !== null && v !== '';

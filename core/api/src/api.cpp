@@ -30,6 +30,16 @@ Json params_to_json(const ParamCounts& counts) {
               {"groups", groups}};
 }
 
+// The inputs and layouts the model takes beyond text (the schema's `model_has` names one of them): images
+// and audio when its reader set an image or audio rule (media.hpp), experts when it has routed experts.
+Json model_features(const ModelConfig& model, const ParamCounts& counts) {
+  Json features = Json::array();
+  if (model.vision_input.scheme != VisionScheme::none) features.push_back("images");
+  if (model.audio_input.scheme != AudioScheme::none) features.push_back("audio");
+  if (counts.routed_experts > 0) features.push_back("experts");
+  return features;
+}
+
 Expected<Json> params_of(const ModelConfig& model) {
   auto counts = count_params(model);
   if (!counts.ok()) return counts.error();
@@ -38,7 +48,8 @@ Expected<Json> params_of(const ModelConfig& model) {
                       {"model_type", model.model_type},
                       {"architecture", model.architecture},
                       {"counter", model.counter},
-                      {"assumptions", model.count_assumptions}};
+                      {"assumptions", model.count_assumptions},
+                      {"features", model_features(model, counts.value())}};
   if (const std::string warning = generic_count_warning(model); !warning.empty()) {
     out["warnings"] = Json::array({warning});
   }

@@ -84,6 +84,7 @@ MediaTerm audio_training_bytes(const ModelConfig& m, const MediaTokens& t, const
   const double windows = static_cast<double>(t.audio_windows) * samples;
   if (t.audio_windows <= 0 || t.audio_positions <= 0) return {};
   if (a.scheme == AudioScheme::whisper_windows) return whisper_training(m, t, c, windows, checkpointing);
+  if (a.scheme == AudioScheme::usm_conformer) return usm_training_bytes(m, t, c, windows);
   if (a.scheme != AudioScheme::conv_frames || a.conv_dim.empty()) return {};
   MediaTerm out;
   double pair = 0;
@@ -107,6 +108,7 @@ MediaTerm audio_inference_bytes(const ModelConfig& m, const MediaTokens& t, doub
   if (t.audio_windows <= 0 || t.audio_positions <= 0) return out;
   const double windows = static_cast<double>(t.audio_windows) * sequences;
   const double e = compute_bytes;
+  if (a.scheme == AudioScheme::usm_conformer) return usm_inference_bytes(m, t, compute_bytes, windows);
   if (a.scheme == AudioScheme::whisper_windows) {
     const ExtraTower* tower = find_tower(m, "audio_encoder");
     if (tower == nullptr || tower->stack.layers <= 0) return out;

@@ -32,6 +32,26 @@ Fp8Layout fp8_layout(Fp8Recipe recipe) {
   return {};
 }
 
+// torchao's fp8 all-gather (torchao/float8/fsdp_utils.py WeightWithDynamicFloat8CastTensor.fsdp_pre_all_gather:
+// the shard is cast to float8 before FSDP2's all-gather, the unsharded weight is a Float8TrainingTensor) exists for
+// tensorwise scaling only; Transformer Engine's fp8 parameters (Float8Tensor / MXFP8Tensor) gather their row-wise
+// data. Either way the gathered block holds 1 B per linear weight (MXFP8: + its block scales).
+double fp8_gathered_bytes(Fp8Recipe recipe) {
+  switch (recipe) {
+    case Fp8Recipe::te_delayed:
+    case Fp8Recipe::te_tensorwise:
+    case Fp8Recipe::torchao_tensorwise: return 1.0;
+    case Fp8Recipe::te_mxfp8: return 1.0 + 1.0 / kMxfp8BlockSize;
+    case Fp8Recipe::none:
+    case Fp8Recipe::torchao_rowwise: break;
+  }
+  return 0;
+}
+
+bool fp8_is_transformer_engine(Fp8Recipe recipe) {
+  return recipe == Fp8Recipe::te_delayed || recipe == Fp8Recipe::te_tensorwise || recipe == Fp8Recipe::te_mxfp8;
+}
+
 double fp8_scaling_state_bytes(double gemms, double history) {
   return gemms * kTeFp8TensorsPerGemm * (history * 4.0 + 2.0 * 4.0);
 }

@@ -63,6 +63,7 @@ double projector_bytes(const VisionInputSpec& v, const MediaTokens& t, double h,
       const double merged = positions / static_cast<double>(std::max<std::int64_t>(v.merge * v.merge, 1));
       return positions * h * rms + merged * (in + h + 2.0 * hidden) * e;
     }
+    case VisionScheme::mobilenet:  // Gemma 3n: memory_gemma3n.cpp counts its embedder
     case VisionScheme::none: break;
   }
   return 0;
@@ -80,6 +81,7 @@ const ExtraTower* find_tower(const ModelConfig& model, const char* name) {
 MediaTerm vision_training_bytes(const ModelConfig& m, const MediaTokens& t, const ActivationConfig& c, double samples,
                                 bool checkpointing) {
   MediaTerm out;
+  if (m.vision_input.scheme == VisionScheme::mobilenet && t.images > 0) return mobilenet_training_bytes(m, t, c, samples);
   const ExtraTower* tower = find_tower(m, "vision");
   if (tower == nullptr || tower->stack.layers <= 0 || t.images <= 0 || t.tower_positions <= 0) return out;
   const TransformerStack& s = tower->stack;
@@ -111,6 +113,9 @@ MediaTerm vision_training_bytes(const ModelConfig& m, const MediaTokens& t, cons
 MediaTerm vision_inference_bytes(const ModelConfig& m, const MediaTokens& t, double compute_bytes, double tp,
                                  Attention attention, double sequences) {
   MediaTerm out;
+  if (m.vision_input.scheme == VisionScheme::mobilenet && t.images > 0) {
+    return mobilenet_inference_bytes(m, t, compute_bytes, sequences);
+  }
   const ExtraTower* tower = find_tower(m, "vision");
   if (tower == nullptr || tower->stack.layers <= 0 || t.images <= 0 || t.tower_positions <= 0) return out;
   const TransformerStack& s = tower->stack;

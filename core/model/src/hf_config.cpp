@@ -68,6 +68,8 @@ const std::vector<Family>& families() {
       {"phi", parse_phi, false},
       {"phi3", parse_phi3, false},
       {"phi3_v", parse_phi3_v, true},
+      {"phi4_multimodal", [](ObjectReader& r, ModelConfig& m) { parse_phi4_multimodal(r, m, false); }, true},
+      {"phi4mm", [](ObjectReader& r, ModelConfig& m) { parse_phi4_multimodal(r, m, true); }, true},
       {"qwen2", parse_qwen2, false},
       {"qwen2_5_vl", [](ObjectReader& r, ModelConfig& m) { parse_qwen_vl(r, m, true); }, true},
       {"qwen2_moe", parse_qwen2_moe, false},

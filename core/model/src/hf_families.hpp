@@ -40,6 +40,18 @@ void parse_gemma2(ObjectReader& r, ModelConfig& m);
 void parse_gemma3_text(ObjectReader& r, ModelConfig& m);
 void parse_gemma3(ObjectReader& top, ModelConfig& m);
 
+// hf_phi4mm.cpp: Phi-4-multimodal, native ("phi4_multimodal") or remote-code ("phi4mm", its LoRA adapters counted).
+void parse_phi4_multimodal(ObjectReader& r, ModelConfig& m, bool remote);
+
+// hf_mobilenetv5.cpp: timm mobilenetv5_300m_enc (Gemma 3n's vision encoder).
+std::vector<std::string> mobilenetv5_300m_arch();
+std::int64_t mobilenetv5_300m_params();
+struct MobileNetActivations {
+  std::int64_t saved = 0;  // elements kept for backward by one image's forward
+  std::int64_t peak = 0;   // the most one block keeps
+};
+MobileNetActivations mobilenetv5_300m_activations(std::int64_t image, std::int64_t tokens);
+
 // hf_gemma3n.cpp
 void parse_gemma3n_text(ObjectReader& r, ModelConfig& m);
 void parse_gemma3n(ObjectReader& top, ModelConfig& m);

@@ -17,6 +17,11 @@
 namespace vramplan::hf {
 namespace {
 
+// The image processor's size: transformers docs/source/en/model_doc/gemma3n.md, "MobileNet v5 as the vision
+// encoder, using a default resolution of 768x768 pixels" (the checkpoints' preprocessor_config.json, which the
+// Hub holds and config.json does not name).
+constexpr std::int64_t kGemma3nImageSize = 768;
+
 // Gemma3nTextConfig.intermediate_size: one width for every layer or a list with one per layer (MatFormer
 // mix-and-match checkpoints). The stack keeps one width, the widest; a list of unequal widths is then
 // over-counted by 3 x hidden x (widest - width) per narrower layer, which the returned warning says.
@@ -102,97 +107,6 @@ std::int64_t gemma3n_saved_per_token(std::int64_t h, std::int64_t n, std::int64_
   return add(add(mul(add(mul(2, n), 8), h), rank), mul(6, p));
 }
 
-// timm MobileNetV5 (timm/models/mobilenetv5.py, _efficientnet_blocks.py, layers/attention2d.py). Every conv is
-// bias-free (create_conv2d / ConvNormAct default), every norm an RmsNorm2d (a weight per channel), layer scale
-// (LayerScale2d, a gamma per channel) on UIR and attention blocks (layer_scale_init_value 1e-5).
-//   er  EdgeResidual: conv_exp k x k (in -> in e, groups 1) + norm, conv_pwl 1x1 (-> out) + norm
-//   uir UniversalInvertedResidual: [dw_start a x a depthwise + norm] pw_exp 1x1 (in -> in e) + norm
-//       [dw_mid k x k depthwise + norm] pw_proj 1x1 (-> out) + norm, layer scale
-//   mqa MobileAttention(use_multi_query): norm; query proj 1x1 (in -> heads d); with kv_stride > 1 a depthwise
-//       k x k down_conv + norm before each of key and value; key proj, value proj 1x1 (in -> d); output proj
-//       1x1 (heads d -> out); layer scale
-struct MnBlock {
-  char type = 'u';  // 'e' er, 'u' uir, 'm' mqa
-  std::int64_t start = 0, mid = 0, expand = 1, out = 0, heads = 0, dim = 0, kv_stride = 1;
-};
-
-// timm _decode_block_str: "<type>_r<repeat>_a<start kernel>_k<kernel>_s<stride>_e<expansion>_h<heads>_v<kv
-// stride>_d<key/value dim>_c<channels>" (stride and repeat, always 1 here, do not change the parameters).
-MnBlock mn_decode(const std::string& text) {
-  MnBlock b;
-  b.type = text[0] == 'e' ? 'e' : text[0] == 'm' ? 'm' : 'u';
-  std::size_t pos = text.find('_');
-  while (pos != std::string::npos) {
-    const std::size_t next = text.find('_', pos + 1);
-    const char key = text[pos + 1];
-    const std::int64_t value = std::stoll(text.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2));
-    if (key == 'a') b.start = value;
-    if (key == 'k') b.mid = value;
-    if (key == 'e') b.expand = value;
-    if (key == 'c') b.out = value;
-    if (key == 'h') b.heads = value;
-    if (key == 'd') b.dim = value;
-    if (key == 'v') b.kv_stride = value;
-    pos = next;
-  }
-  return b;
-}
-
-std::int64_t mn_block_params(const MnBlock& b, std::int64_t in, bool layer_scale) {
-  const std::int64_t out = b.out;
-  const std::int64_t scale = layer_scale ? out : 0;
-  if (b.type == 'e') {
-    const std::int64_t mid = mul(in, b.expand);
-    return add(add(mul(mul(in, mid), mul(b.mid, b.mid)), mid), add(mul(mid, out), out));
-  }
-  if (b.type == 'u') {
-    const std::int64_t mid = mul(in, b.expand);
-    std::int64_t n = b.start > 0 ? add(mul(in, mul(b.start, b.start)), in) : 0;
-    n = add(n, add(mul(in, mid), mid));
-    if (b.mid > 0) n = add(n, add(mul(mid, mul(b.mid, b.mid)), mid));
-    return add(n, add(add(mul(mid, out), out), scale));
-  }
-  std::int64_t n = add(in, mul(in, mul(b.heads, b.dim)));
-  if (b.kv_stride > 1) n = add(n, mul(2, add(mul(in, mul(b.mid, b.mid)), in)));
-  n = add(n, add(mul(mul(2, in), b.dim), mul(mul(b.heads, b.dim), out)));
-  return add(n, scale);
-}
-
-// mobilenetv5_300m_enc: _gen_mobilenet_v5's arch_def (the non-"base" one), stem ConvNormAct(3 -> 64, 3x3), and
-// the MobileNetV5MultiScaleFusionAdapter over the outputs of the last two stages (640 + 1280 channels): a UIR
-// (1920 -> 2048, exp 2, no depthwise convs, layer_scale_init_value None) and an RmsNorm2d(2048).
-std::vector<std::string> mobilenetv5_300m_arch() {
-  std::vector<std::string> arch = {"er_k3_s2_e4_c128", "er_k3_s1_e4_c128", "er_k3_s1_e4_c128",
-                                   "uir_a3_k5_s2_e6_c256", "uir_a5_k0_s1_e4_c256", "uir_a3_k0_s1_e4_c256",
-                                   "uir_a5_k0_s1_e4_c256", "uir_a3_k0_s1_e4_c256", "uir_a5_k5_s2_e6_c640"};
-  for (int i = 0; i < 7; ++i) arch.emplace_back("uir_a5_k0_s1_e4_c640");
-  arch.emplace_back("uir_a0_k0_s1_e1_c640");
-  for (int i = 0; i < 13; ++i) {
-    arch.emplace_back("mqa_k3_h12_v2_s1_d64_c640");
-    arch.emplace_back("uir_a0_k0_s1_e2_c640");
-  }
-  arch.emplace_back("uir_a5_k5_s2_e6_c1280");
-  for (int i = 0; i < 19; ++i) {
-    arch.emplace_back("mqa_k3_h16_s1_d96_c1280");
-    arch.emplace_back("uir_a0_k0_s1_e2_c1280");
-  }
-  return arch;
-}
-
-std::int64_t mobilenetv5_300m_params() {
-  std::int64_t total = 3 * 64 * 3 * 3 + 64;  // conv_stem
-  std::int64_t in = 64;
-  for (const std::string& text : mobilenetv5_300m_arch()) {
-    const MnBlock b = mn_decode(text);
-    total = add(total, mn_block_params(b, in, true));
-    in = b.out;
-  }
-  MnBlock fusion;
-  fusion.expand = 2;
-  fusion.out = 2048;
-  return add(add(total, mn_block_params(fusion, 640 + 1280, false)), 2048);
-}
-
 // Gemma3nAudioEncoder (hidden d, heads, conformer layers, conv kernel k): subsample_conv_projection: two
 // Conv2d without bias (1 -> c0, c0 -> c1, kernel 3x3 by default) each with a CumulativeGroupNorm weight (c),
 // input_proj_linear Linear(c1 x f, d) where f is the mel bins after two stride-2 convolutions with one frame of
@@ -241,7 +155,7 @@ std::vector<std::int64_t> read_int_list(ObjectReader& r, const char* key, std::s
 // Gemma3nAudioConfig: hidden 1536, input_feat_size 128, conf_num_attention_heads 8, conf_num_hidden_layers 12,
 // conf_conv_kernel_size 5, sscp_conv_channel_size (128, 32), sscp_conv_kernel_size ((3, 3), (3, 3)),
 // sscp_conv_stride_size ((2, 2), (2, 2)), vocab_size 128. The audio tower plus embed_audio.
-ExtraTower gemma3n_audio(ObjectReader& a, std::int64_t text_hidden) {
+ExtraTower gemma3n_audio(ObjectReader& a, std::int64_t text_hidden, ModelConfig& m) {
   const std::int64_t d = a.integer("hidden_size", 1, kMaxHidden, 1536);
   const std::int64_t feat = a.integer("input_feat_size", 1, kMaxChannels * 64, 128);
   const std::int64_t heads = a.integer("conf_num_attention_heads", 1, kMaxHeads, 8);
@@ -252,14 +166,40 @@ ExtraTower gemma3n_audio(ObjectReader& a, std::int64_t text_hidden) {
   const auto k = read_int_list(a, "sscp_conv_kernel_size", 2, true, {3, 3, 3, 3}, 1, kMaxImageSize);
   const auto st = read_int_list(a, "sscp_conv_stride_size", 2, true, {2, 2, 2, 2}, 1, kMaxImageSize);
   if (d % heads != 0) fail(a.pointer_of("conf_num_attention_heads"), "must divide hidden_size (" + str(d) + ")");
-  std::int64_t f = feat;
+  std::int64_t f = feat, f1 = feat;
   for (std::size_t i = 0; i < 2; ++i) {
     if (f + 2 < k[2 * i + 1]) fail(a.pointer_of("input_feat_size"), "is too small for the subsampling convolutions");
     f = (f + 2 - k[2 * i + 1]) / st[2 * i + 1] + 1;
+    if (i == 0) f1 = f;
   }
   std::int64_t sscp = add(mul(ch[0], mul(k[0], k[1])), ch[0]);
   sscp = add(sscp, add(mul(mul(ch[0], ch[1]), mul(k[2], k[3])), ch[1]));
   sscp = add(sscp, mul(mul(ch[1], f), d));
+  // The clip's rule (media_gemma3n.cpp) and the encoder's shape for its activations (memory_audio.cpp):
+  // Gemma3nAudioFeatureExtractor max_length 480,000, pad_to_multiple_of 128, frame_length 512 (32 ms), hop 160
+  // (10 ms); Gemma3nAudioAttention's context: conf_attention_chunk_size (12) queries attend to the chunk plus
+  // conf_attention_context_left - 1 (12) past and conf_attention_context_right (0) future frames.
+  AudioInputSpec& spec = m.audio_input;
+  spec.scheme = AudioScheme::usm_conformer;
+  spec.sampling_rate = 16000;
+  spec.max_samples = 480000;
+  spec.pad_multiple = 128;
+  spec.frame_length = 512;
+  spec.hop_length = 160;
+  spec.mel_bins = feat;
+  spec.conv_dim = ch;
+  spec.conv_stride = {st[0], st[2]};  // the time strides
+  spec.conv_freq = {f1, f};
+  spec.encoder_hidden = d;
+  spec.encoder_layers = layers;
+  spec.encoder_heads = heads;
+  const std::int64_t chunk = a.integer("conf_attention_chunk_size", 1, kMaxPositions, 12);
+  const std::int64_t left = a.integer("conf_attention_context_left", 1, kMaxPositions, 13);
+  const std::int64_t right = a.integer("conf_attention_context_right", 0, kMaxPositions, 0);
+  spec.attention_context = chunk + left - 1 + right;
+  spec.reduction = a.integer("conf_reduction_factor", 1, 64, 4);
+  spec.marker_tokens = 2;  // processing_gemma3n.py full_audio_sequence: boa + audio tokens + eoa
+  spec.projector_out = text_hidden;
   ExtraTower t;
   t.name = "audio_encoder";
   t.block_params = conformer_block(d, heads, kernel);
@@ -270,7 +210,7 @@ ExtraTower gemma3n_audio(ObjectReader& a, std::int64_t text_hidden) {
 // Gemma3nVisionConfig: architecture "mobilenetv5_300m_enc" (a timm model: TimmWrapperModel), hidden_size
 // 2048, vocab_size 128. The tower plus embed_vision. Another timm architecture, or model_args changing it,
 // is not one vramplan knows: only the embedder is counted and a warning says so.
-ExtraTower gemma3n_vision(ObjectReader& v, std::int64_t text_hidden, ModelConfig& m) {
+ExtraTower gemma3n_vision(ObjectReader& v, std::int64_t text_hidden, std::int64_t tokens, ModelConfig& m) {
   const std::string arch = v.string("architecture", "mobilenetv5_300m_enc");
   const std::int64_t d = v.integer("hidden_size", 1, kMaxHidden, 2048);
   const std::int64_t vocab = v.integer("vocab_size", 1, kMaxVocab, 128);
@@ -280,6 +220,19 @@ ExtraTower gemma3n_vision(ObjectReader& v, std::int64_t text_hidden, ModelConfig
   t.params = embedder_params(vocab, d, text_hidden);
   if (arch == "mobilenetv5_300m_enc" && !custom) {
     t.params = add(t.params, mobilenetv5_300m_params());
+    // The image rule (media_gemma3n.cpp): the processor's 768 x 768 (preprocessor_config.json), the feature maps
+    // that resolution keeps (hf_mobilenetv5.cpp), and embed_vision as the projector (its soft_embedding_norm input
+    // d, its projection to the text hidden size).
+    VisionInputSpec& spec = m.vision_input;
+    spec.scheme = VisionScheme::mobilenet;
+    spec.image_size = kGemma3nImageSize;
+    spec.tokens_per_image = tokens;
+    spec.marker_tokens = 2;  // processing_gemma3n.py full_image_sequence: boi + image tokens + eoi
+    spec.projector_in = d;
+    spec.projector_out = text_hidden;
+    const MobileNetActivations acts = mobilenetv5_300m_activations(kGemma3nImageSize, tokens);
+    spec.cnn_saved_elements = acts.saved;
+    spec.cnn_peak_elements = acts.peak;
   } else {
     m.model_warnings.push_back("Gemma 3n: the vision encoder \"" + arch.substr(0, 64) +
                                (custom ? "\" with model_args" : "\"") +
@@ -345,13 +298,14 @@ void parse_gemma3n(ObjectReader& top, ModelConfig& m) {
   ObjectReader t = top.object("text_config");
   parse_gemma3n_text(t, m);
   m.tie_word_embeddings = top.boolean("tie_word_embeddings", m.tie_word_embeddings);
+  // Gemma3nConfig vision_soft_tokens_per_image (256) and audio_soft_tokens_per_image (188): the soft tokens an
+  // image and an audio clip become in the text.
+  const std::int64_t image_tokens = top.integer("vision_soft_tokens_per_image", 1, kMaxPositions, 256);
+  m.audio_input.soft_tokens = top.integer("audio_soft_tokens_per_image", 1, kMaxPositions, 188);
   ObjectReader v = top.object("vision_config");
-  m.towers.push_back(gemma3n_vision(v, m.text.hidden_size, m));
+  m.towers.push_back(gemma3n_vision(v, m.text.hidden_size, image_tokens, m));
   ObjectReader a = top.object("audio_config");
-  m.towers.push_back(gemma3n_audio(a, m.text.hidden_size));
-  m.model_warnings.push_back(
-      "Gemma 3n: the vision (MobileNetV5) and audio (conformer) encoders' weights are counted, their activations and "
-      "the image / audio tokens are not (no image or audio rule for its processors)");
+  m.towers.push_back(gemma3n_audio(a, m.text.hidden_size, m));
 }
 
 }  // namespace vramplan::hf

@@ -257,6 +257,8 @@ MediaTokens media_tokens(const ModelConfig& model, const MediaInput& input) {
         media::mllama_tiles(v, t);
       } else if (v.scheme == VisionScheme::llama4_tiles) {
         media::llama4_tiles(v, input, t);
+      } else if (v.scheme == VisionScheme::mobilenet) {
+        media::gemma3n_image(v, t);
       } else {
         fixed_size(v, t);
       }
@@ -272,6 +274,8 @@ MediaTokens media_tokens(const ModelConfig& model, const MediaInput& input) {
       whisper(a, input, audio);
     } else if (a.scheme == AudioScheme::conv_frames) {
       conv_frames(a, input, audio);
+    } else if (a.scheme == AudioScheme::usm_conformer) {
+      media::gemma3n_audio(a, input, audio);
     } else {
       t.warnings.push_back(format("audio_seconds %.1f ignored: %s has no audio encoder vramplan reads audio for",
                                   input.audio_seconds, model.model_type.c_str()));
@@ -280,6 +284,7 @@ MediaTokens media_tokens(const ModelConfig& model, const MediaInput& input) {
     t.audio_positions = audio.audio_positions;
     t.audio_input_frames = audio.audio_input_frames;
     t.sequence_frames = audio.sequence_frames;
+    t.llm_tokens += audio.llm_tokens;  // Gemma 3n's audio soft tokens join the sequence
     t.warnings.insert(t.warnings.end(), audio.warnings.begin(), audio.warnings.end());
     if (!audio.rule.empty()) t.rule += (t.rule.empty() ? "" : "; ") + audio.rule;
   }

@@ -428,6 +428,7 @@ Json detail::scenario_settings_to_json(const Scenario& s) {
                       {"etp", optional_to_json(t.etp)},
                       {"fp8", to_string(t.fp8)},
                       {"fp8_amax_history_len", t.fp8_amax_history_len},
+                      {"fp8_all_gather", t.fp8_all_gather},
                       {"offload_optimizer", t.offload_optimizer},
                       {"offload_params", t.offload_params}};
   const InferenceSettings& i = s.inference;

@@ -88,9 +88,27 @@ const std::vector<Condition>& conditions() {
         {"rl.rollout.max_num_batched_tokens", "rl.rollout.engine", vllm},
         {"rl.reward_model.weight_dtype", "rl.reward_model.model", {}},
         {"rl.reward_model.colocated", "rl.reward_model.model", {}},
+        // torchao gathers in fp8 only with tensorwise scaling (Float8LinearConfig.from_recipe_name's rowwise
+        // recipes take no enable_fsdp_float8_all_gather; NeMo Automodel fp8.py passes it for tensorwise only).
+        {"train.fp8_all_gather", "train.fp8",
+         {to_string(Fp8Recipe::te_delayed), to_string(Fp8Recipe::te_tensorwise), to_string(Fp8Recipe::te_mxfp8),
+          to_string(Fp8Recipe::torchao_tensorwise)}},
     };
   }();
   return kConditions;
+}
+
+// Keys that matter only for a model with a feature (api params `model.features`): the media keys for a
+// model with an image or audio rule, expert parallelism for a model with routed experts. The estimate
+// warns when they are set for another model (media_tokens, memory_experts); the page hides them.
+const char* model_feature_for(const std::string& key) {
+  if (key == "train.images_per_sample" || key == "inference.images_per_sample" || starts_with(key, "train.image_size") ||
+      starts_with(key, "inference.image_size")) {
+    return "images";
+  }
+  if (key == "train.audio_seconds" || key == "inference.audio_seconds") return "audio";
+  if (key == "train.ep" || key == "train.etp" || key == "inference.ep") return "experts";
+  return nullptr;
 }
 
 const Condition* condition_of(std::string_view key) {
@@ -245,6 +263,7 @@ Json scenario_schema(const Catalog& catalog) {
     entry["workloads"] = workloads_of(key);
     Json when = condition_for(key);
     if (!when.is_null()) entry["when"] = std::move(when);
+    if (const char* feature = model_feature_for(key)) entry["model_has"] = feature;
     keys.push_back(std::move(entry));
   }
   const Json workloads{to_string(Workload::train), to_string(Workload::rl), to_string(Workload::inference)};

@@ -212,3 +212,34 @@ TEST_CASE("a script with bytes that are not UTF-8 gives a document that serialis
   CHECK_NOTHROW((void)outcome->document.dump());
   CHECK(outcome->document.dump().find("par\xef\xbf\xbd" "am_offload") != std::string::npos);
 }
+
+TEST_CASE("train.fp8 goes through the frameworks that have it: Automodel's torchao block, NeMo RL's Megatron fp8_cfg") {
+  // Automodel (components/quantization/fp8.py): fp8.enabled, recipe_name, enable_fsdp_float8_all_gather.
+  const Json ao = Json::parse(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "gpus": 8, "train": {"sharding": "fsdp",
+    "fp8": "torchao-tensorwise", "fp8_all_gather": true}})");
+  auto automodel = api::config(ao, "nemo-automodel");
+  REQUIRE(automodel.ok());
+  CHECK(automodel.value().find("enable_fsdp_float8_all_gather: true") != std::string::npos);
+  CHECK(automodel.value().find("recipe_name: tensorwise") != std::string::npos);
+  const Json back = import_document("nemo-automodel", input_of(automodel.value()));
+  CHECK(back.at("scenario").at("train").at("fp8") == "torchao-tensorwise");
+  CHECK(back.at("scenario").at("train").at("fp8_all_gather") == true);
+  // A Transformer Engine recipe has no Automodel path: left off, with a note.
+  const Json te = Json::parse(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "gpus": 8, "train": {"fp8": "te-delayed"}})");
+  auto automodel_te = api::config(te, "nemo-automodel");
+  REQUIRE(automodel_te.ok());
+  CHECK(automodel_te.value().find("fp8:") == std::string::npos);
+  CHECK(automodel_te.value().find("not Transformer Engine's: fp8 left off") != std::string::npos);
+
+  // NeMo RL (policy.megatron_cfg.fp8_cfg: enabled, fp8, fp8_recipe, fp8_param) on the Megatron backend (pp 2).
+  const Json rl = Json::parse(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "rl", "gpus": 8, "train": {"pp": 2,
+    "precision": "mixed-bf16", "fp8": "te-delayed", "fp8_all_gather": true}})");
+  auto nemo_rl = api::config(rl, "nemo-rl");
+  REQUIRE(nemo_rl.ok());
+  CHECK(nemo_rl.value().find("fp8_recipe: delayed") != std::string::npos);
+  CHECK(nemo_rl.value().find("fp8_param: true") != std::string::npos);
+  const Json rl_back = import_document("nemo-rl", input_of(nemo_rl.value()));
+  CHECK(rl_back.at("scenario").at("train").at("fp8") == "te-delayed");
+  CHECK(rl_back.at("scenario").at("train").at("fp8_all_gather") == true);
+  CHECK(rl_back.at("scenario").at("train").at("precision") == "mixed-bf16");
+}

@@ -51,6 +51,11 @@ const std::vector<std::string> kScenarios = {
         "dataset": {"samples": 7000, "epochs": 2}})",
     R"({"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "rl", "gpus": 8, "rl": {"algorithm": "dpo", "steps": 50}})",
     R"({"model": "Qwen/Qwen2.5-7B-Instruct", "gpus": 2, "dataset": {"tokens": 100000000, "epochs": 3}})",
+    // FP8 training: torchao (Automodel's fp8 block) and Transformer Engine on NeMo RL's Megatron backend.
+    R"({"model": "Qwen/Qwen2.5-7B-Instruct", "gpus": 8, "train": {"sharding": "fsdp", "fp8": "torchao-tensorwise",
+        "fp8_all_gather": true}})",
+    R"({"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "rl", "gpus": 8, "train": {"pp": 2, "precision": "mixed-bf16",
+        "fp8": "te-delayed", "fp8_all_gather": true}})",
 };
 
 std::string type_of(const Json& v) {
@@ -101,7 +106,7 @@ std::vector<std::string> emitted_configs(const char* format) {
 Json automodel_schema() {
   Json schema = Json::object();
   for (const char* f : {"qwen2_5_7b_squad", "qwen2_5_7b_squad_peft", "qwen1_5_moe_a2_7b_qlora", "qwen3_32b_tulu3",
-                        "llama_3_3_70b_instruct_squad", "gemma_2_9b_it_squad"}) {
+                        "llama_3_3_70b_instruct_squad", "gemma_2_9b_it_squad", "llama3_1_8b_hellaswag_fp8"}) {
     const Json tree = snapshot_yaml(std::string("data/frameworks/nemo-automodel/") + f + ".yaml");
     Json merged = tree;
     merged.merge_patch(schema);  // keep what an earlier file typed; add what this one has

@@ -197,7 +197,10 @@ TEST_CASE("gemma3n (Gemma 3n E4B): AltUp, LAuReL, per-layer embeddings, MobileNe
   // AltUp carries 4 streams; each block keeps (2 x 4 + 8) x 2048 + 64 + 6 x 256 = 34,368 more elements a token.
   CHECK(m.text.residual_streams == 4);
   CHECK(m.text.extra_saved_per_token == 34'368);
-  CHECK(!m.model_warnings.empty());
+  // Images and audio have their rules (tests/unit/plan/test_media_inputs.cpp): no warning says they are missing.
+  CHECK(m.vision_input.scheme == vramplan::VisionScheme::mobilenet);
+  CHECK(m.audio_input.scheme == vramplan::AudioScheme::usm_conformer);
+  for (const auto& w : m.model_warnings) CHECK(w.find("no image or audio rule") == std::string::npos);
 }
 
 TEST_CASE("gemma3n (Gemma 3n E2B): 30 layers of MLP 8192, 10 KV-shared; gemma3n_text alone; unequal MLP widths") {
@@ -238,7 +241,7 @@ TEST_CASE("gemma3n (Gemma 3n E2B): 30 layers of MLP 8192, 10 KV-shared; gemma3n_
   odd["vision_config"]["architecture"] = "resnet50";
   const ModelConfig o = model_of(odd);
   CHECK(counts(o).total == text + 684'694'048 + 4'460'544);  // the unknown timm tower is left out, with a warning
-  CHECK(o.model_warnings.size() == 2);
+  CHECK(o.model_warnings.size() == 1);
 }
 
 TEST_CASE("phi3_v HD transform: num_crops crops of 336 + global, 144 tokens each, row separators") {
@@ -325,4 +328,51 @@ TEST_CASE("llama4 tiles: get_best_fit canvas of at most 16 tiles of 336, global 
   const auto small = vramplan::media_tokens(m, in);  // one tile (scale 1.12, least area), no global tile
   CHECK(small.tokens_per_image == 147);
   CHECK(small.tower_positions == 577);
+}
+
+TEST_CASE("phi4mm / phi4_multimodal (Phi-4-multimodal-instruct): SigLIP + conformer + LoRA adapters: 5.57B") {
+  const vramplan::Json config = fixture_config("phi-4-multimodal-instruct.json");
+  const ModelConfig m = model_of(config);
+  const ParamCounts c = counts(m);
+  // Text (Phi-4-mini): qkv 3072 x (24 + 2 x 8) x 128 = 15,728,640 + o 3072^2 + gate_up 3072 x 16384 + down 8192 x
+  //   3072 + 2 norms = 100,669,440 per layer; x 32 + embed 200064 x 3072 (tied) + norm 3072 = 3,836,021,760.
+  CHECK(c.total - group(c, "vision") - group(c, "audio_encoder") - group(c, "lora_adapters") == 3'836'021'760);
+  // Vision (SigLIP 27 x 1152, MLP 4304, 448 / 14): patch conv 3 x 14^2 x 1152 + 1152 = 678,528; positions 32^2 x 1152
+  //   = 1,179,648; layers 27 x (4 x (1152^2 + 1152) + 2 x 1152 x 4304 + 4304 + 1152 + 4 x 1152) = 27 x 15,239,504;
+  //   post_layernorm 2,304; pooling head: probe 1152 + in_proj 3 x 1152^2 + 3 x 1152 + out_proj 1152^2 + 1152 +
+  //   LayerNorm 2,304 + MLP 9,921,872 = 15,238,352; image projections 1152 x 3072 + 3072 + 3072^2 + 3072 + 2 x
+  //   1152 = 12,984,576.
+  CHECK(group(c, "vision") == 678'528 + 1'179'648 + 27 * 15'239'504LL + 2'304 + 15'238'352 + 12'984'576);
+  // Audio (conformer 24 x 1024): nemo subsampling conv 1 -> 1024 (10,240) + 2 x (depthwise 10,240 + pointwise
+  //   1,049,600) + out 1024 x 10 x 1024 + 1024 (80 mel bins halved 3 times: 10) = 12,616,704; T5 bias 1000 buckets x
+  //   16 heads = 16,000; block: 2 MLPs x (LayerNorm 2,048 + gate_up 1024 x 3072 + 3072 + down 1536 x 1024 + 1024)
+  //   = 9,449,472 + attention 4 x (1024^2 + 1024) = 4,198,400 + conv module (LayerNorm 2,048, GLU 1024 x 2048 +
+  //   2048 + b1, b2 2,048, depthwise 1024 x 3 + 1024, pointwise 1024^2 + 1024, ext_pw 1024^2 + 1024) = 4,206,592 +
+  //   2 LayerNorms 4,096 = 17,858,560; projections 2 x (1024 x 3072 + 3072 + 3072^2 + 3072) = 25,178,112.
+  CHECK(group(c, "audio_encoder") == 12'616'704 + 16'000 + 24 * 17'858'560LL + 25'178'112);
+  // LoRA adapters on qkv (3072 + 5120), o (3072 + 3072), gate_up (3072 + 16384), down (8192 + 3072): 45,056 x r per
+  //   layer; x 32 x (vision r 256 + speech r 320).
+  CHECK(group(c, "lora_adapters") == 45'056LL * 32 * (256 + 320));
+  CHECK(c.total == 5'574'460'224);
+  vramplan::params_test::check_published(c.total, 5.57e9, 0.005e9);  // the Hub's safetensors total
+  vramplan::params_test::check_published(c.total, 5.6e9, 0.05e9);    // the model card
+  CHECK(m.counter == "exact");
+
+  // The native layout (transformers' conversion): vision_config and audio_config, no adapters in the model.
+  vramplan::Json native = vramplan::Json::parse(R"({"model_type": "phi4_multimodal", "hidden_size": 3072,
+    "intermediate_size": 8192, "num_hidden_layers": 32, "num_attention_heads": 24, "num_key_value_heads": 8,
+    "vocab_size": 200064, "tie_word_embeddings": true, "vision_config": {}, "audio_config": {"bias_max_distance": 500}})");
+  const ParamCounts n = counts(model_of(native));
+  CHECK(n.total == 5'574'460'224 - 45'056LL * 32 * 576);
+  CHECK(group(n, "lora_adapters") == 0);
+  // Bad keys name their field.
+  native["audio_config"]["time_reduction"] = 6;
+  const auto bad = vramplan::model_from_hf_config(native, "/model");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().pointer == "/model/audio_config/time_reduction");
+  vramplan::Json remote = config;
+  remote["audio_processor"]["config"]["attention_heads"] = 7;
+  const auto heads = vramplan::model_from_hf_config(remote, "");
+  REQUIRE_FALSE(heads.ok());
+  CHECK(heads.error().pointer == "/audio_processor/config/attention_heads");
 }

@@ -101,3 +101,39 @@ TEST_CASE("fp8 under ZeRO-3 keeps one gathered block's copies; qlora ignores it;
   CHECK(error_line(R"({"model": "Qwen/Qwen2.5-0.5B", "train": {"fp8_amax_history_len": 0}})").find(
             "/train/fp8_amax_history_len") != std::string::npos);
 }
+
+TEST_CASE("fp8_all_gather: the gathered block in fp8 (torchao FSDP2), TE's fp8 parameters; errors and no-op warnings") {
+  const std::string base = R"({"model": "Qwen/Qwen2.5-0.5B", "gpus": 4, "train": {"sharding": "fsdp",
+    "precision": "mixed-bf16", "micro_batch_size": 1, "seq_len": 1024)";
+  const Json ao = run(base + R"(, "fp8": "torchao-tensorwise"}})");
+  const Json ao_gather = run(base + R"(, "fp8": "torchao-tensorwise", "fp8_all_gather": true}})");
+  // Gathered: root 136,134,656 x (2 + 2) + block 14,912,384 x (2 units x 2 B + 2 B gradient); with fp8 all-gather
+  // each unit's 14,909,440 linear weights arrive in 1 B (the 2,944 norm and bias params stay 2 B):
+  // 2 units x 14,909,440 x (2 - 1) = 29,818,880 B less.
+  const double root = 151'936.0 * 896, block = 14'912'384;
+  CHECK(component(ao, "gathered_params") == doctest::Approx(root * 4 + block * 6));
+  CHECK(component(ao, "gathered_params") - component(ao_gather, "gathered_params") == doctest::Approx(2.0 * kLinears / 24));
+  // torchao's fp8 all-gather is FSDP2's: no FSDP1 record_stream frees, no FSDP1 warning.
+  CHECK(component(ao, "fsdp_pending_frees") == doctest::Approx(2.0 * block * 2));
+  CHECK(component(ao_gather, "fsdp_pending_frees", -1) == -1);
+  CHECK(has_warning(ao, "counted as FSDP1"));
+  CHECK_FALSE(has_warning(ao_gather, "counted as FSDP1"));
+  for (const char* id : {"weights", "gradients", "optimizer", "activations"}) CHECK(component(ao_gather, id) == component(ao, id));
+
+  // Transformer Engine fp8 parameters: the 357,826,560 block-linear weights stored in 1 B instead of 2, sharded
+  // over 4 ranks; the fp8 weight copies keep only the column-wise copy (1 B) of the gathered block.
+  const Json te = run(base + R"(, "fp8": "te-tensorwise"}})");
+  const Json te_params = run(base + R"(, "fp8": "te-tensorwise", "fp8_all_gather": true}})");
+  CHECK(component(te, "weights") - component(te_params, "weights") == doctest::Approx(kLinears / 4));
+  CHECK(component(te, "fp8_weight_copies") == doctest::Approx(2.0 * block));
+  CHECK(component(te_params, "fp8_weight_copies") == doctest::Approx(1.0 * block));
+  CHECK(component(te, "gathered_params") - component(te_params, "gathered_params") == doctest::Approx(2.0 * kLinears / 24));
+  for (const char* id : {"master_weights", "gradients", "optimizer"}) CHECK(component(te_params, id) == component(te, id));
+
+  // TE's fp8 parameters need the fp32 master (mixed-bf16); rowwise torchao and no fp8 ignore the key, with a warning.
+  CHECK(error_line(R"({"model": "Qwen/Qwen2.5-0.5B", "train": {"precision": "amp-bf16", "fp8": "te-delayed",
+    "fp8_all_gather": true}})").find("/train/fp8_all_gather: with a Transformer Engine recipe") != std::string::npos);
+  const Json rowwise = run(base + R"(, "fp8": "torchao-rowwise", "fp8_all_gather": true}})");
+  CHECK(has_warning(rowwise, "/train/fp8_all_gather is set but has no effect"));
+  CHECK(rowwise.at("per_gpu") == run(base + R"(, "fp8": "torchao-rowwise"}})").at("per_gpu"));
+}

@@ -2,6 +2,7 @@
 // language model's longer sequence, and the towers' activations, hand-computed.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <string>
 
 #include "vramplan/api.hpp"
@@ -9,6 +10,7 @@
 #include "vramplan/media.hpp"
 #include "vramplan/scenario.hpp"
 #include "estimate_test_support.hpp"
+#include "model/params_test_support.hpp"
 
 using namespace vramplan;
 using namespace vramplan::estimate_test;
@@ -167,4 +169,89 @@ TEST_CASE("Phi-3.5-vision: HD crops through the CLIP tower, no 'no image rule' w
   const Json text = run(R"({"model": "microsoft/Phi-3.5-vision-instruct", "workload": "train", "gpus": 1,
     "train": {"precision": "bf16", "seq_len": 1781}})");
   CHECK(component(with, "activations") == doctest::Approx(component(text, "activations")));
+}
+
+TEST_CASE("Gemma 3n E4B: one 1024x1024 image (MobileNetV5 at 768) and 30 s of audio (USM conformer)") {
+  const Json config = params_test::fixture_config("gemma-3n-e4b-it.json");
+  const ModelConfig m = params_test::exact_model(config);
+  MediaInput in;
+  in.images = 1;
+  in.audio_seconds = 30;
+  const MediaTokens t = media_tokens(m, in);
+  // Image: resized to 768 x 768, 256 soft tokens + boi/eoi.
+  CHECK(t.resized_width == 768);
+  CHECK(t.tokens_per_image == 258);
+  CHECK(t.pixel_values_per_position == 3 * 768 * 768 / 256);
+  // Audio: 480,000 samples (a multiple of 128) -> (480,000 - 513) / 160 + 1 = 2,997 frames -> (2,997 - 1) / 2 + 1
+  // = 1,499 -> (1,499 - 1) / 2 + 1 = 750 conformer positions; 188 soft tokens + boa/eoa in the text.
+  CHECK(t.audio_input_frames == 2997);
+  CHECK(t.audio_positions == 750);
+  CHECK(t.llm_tokens == 258 + 190);
+  // A 10 s clip: 160,000 samples -> 997 frames -> 499 -> 250 positions; still 188 + 2 tokens (padded).
+  in.audio_seconds = 10;
+  CHECK(media_tokens(m, in).audio_positions == 250);
+  CHECK(media_tokens(m, in).llm_tokens == 258 + 190);
+
+  Json scenario = Json::parse(R"({"workload": "train", "gpus": 1, "train": {"precision": "bf16", "seq_len": 1024,
+    "images_per_sample": 1, "audio_seconds": 30}})");
+  scenario["model"] = config;
+  const Json r = run(scenario.dump());
+  // MobileNetV5 feature maps (hf_mobilenetv5.cpp: conv input + norm input + normalised [+ GELU input] per unit):
+  //   stem at 384^2: 3 x 64 x 147,456 = 28,311,552; first er block (64 -> 256 -> 128, stride 2 to 192^2):
+  //   64 x 384^2 + 3 x 256 x 192^2 + 256 x 192^2 + 2 x 128 x 192^2 = 56,623,104; ... the 84 blocks and the fusion
+  //   adapter (1920 -> 3840 -> 2048 at 48^2: 49,250,304) and its norm over 256 tokens: 1,727,574,016 elements.
+  //   bf16: 3,455,148,032 + pixel_values 1,769,472 x (4 + 2) = 10,616,832 + embed_vision 256 x (2048 x (8 + 2) +
+  //   2048 x 4) = 7,340,032 -> 3,473,104,896.
+  CHECK(m.vision_input.cnn_saved_elements == 1'727'574'016);
+  CHECK(component(r, "vision_activations") == doctest::Approx(3473104896.0).epsilon(1e-12));
+  // Audio: features 2,997 x 128 x (4 + 2) = 2,301,696; conv 0 out 1,499 x 128 ch x 64 bins = 12,279,808 x (2 x 2 +
+  //   8) = 147,357,696; conv 1 out 750 x 32 x 32 = 768,000 x 12 = 9,216,000; input_proj copy 768,000 x 2 =
+  //   1,536,000; conformer 12 x 750 x (47 x 1536 x 2 + 9 x 8 x 1536 + 8 heads x 24 x 3 x 4 = 257,280) =
+  //   2,315,520,000; embed_audio 188 x (1536 x 10 + 2048 x 4) = 4,427,776 -> 2,480,359,168.
+  CHECK(component(r, "audio_activations") == doctest::Approx(2480359168.0).epsilon(1e-12));
+  // The language model reads 1024 + 258 + 190 positions.
+  scenario["train"] = Json::parse(R"({"precision": "bf16", "seq_len": 1472})");
+  const Json text = run(scenario.dump());
+  CHECK(component(r, "activations") == doctest::Approx(component(text, "activations")));
+  CHECK_FALSE(has_warning(r, "no image rule"));
+  CHECK_FALSE(has_warning(r, "has no audio encoder"));
+  CHECK(has_warning(text, "no images given"));
+  CHECK(has_warning(text, "no audio given"));
+  // Serving: the largest block's maps, stage 2's entry uir_a3_k5_s2_e6_c256 (128 channels at 192^2, mid 768):
+  //   dw_start 128 x 192^2 x 3 = 14,155,776; pw_exp 128 x 192^2 + 3 x 768 x 192^2 = 89,653,248; dw_mid (stride 2)
+  //   768 x 192^2 + 3 x 768 x 96^2 = 49,545,216; pw_proj 768 x 96^2 + 2 x 256 x 96^2 = 11,796,480; layer scale
+  //   256 x 96^2 = 2,359,296 -> 167,510,016 elements.
+  Json serve = Json::parse(R"({"workload": "inference", "gpus": 1, "inference": {"batch_size": 1, "context_len": 512,
+    "images_per_sample": 1}})");
+  serve["model"] = config;
+  CHECK(m.vision_input.cnn_peak_elements == 167'510'016);
+  CHECK(component(run(serve.dump()), "media_activations") == doctest::Approx(167510016.0 * 2 + 1769472.0 * 6));
+}
+
+TEST_CASE("params model.features and the schema's model_has: which keys a model can use") {
+  const auto features = [](const char* id) {
+    auto p = api::params_from_catalog_id(id);
+    REQUIRE(p.ok());
+    return p.value().at("model").at("features");
+  };
+  CHECK(features("Qwen/Qwen2.5-7B-Instruct") == Json::array());
+  CHECK(features("Qwen/Qwen2.5-VL-3B-Instruct") == Json::array({"images"}));
+  CHECK(features("openai/whisper-large-v3") == Json::array({"audio"}));
+  CHECK(features("Qwen/Qwen3-30B-A3B") == Json::array({"experts"}));
+  auto gemma = api::params_from_config(params_test::fixture_config("gemma-3n-e4b-it.json"));
+  REQUIRE(gemma.ok());
+  CHECK(gemma.value().at("model").at("features") == Json::array({"images", "audio"}));
+  auto schema = api::schema();
+  REQUIRE(schema.ok());
+  std::map<std::string, std::string> has;
+  for (const Json& k : schema.value().at("keys")) {
+    if (k.contains("model_has")) has[k.at("key").get<std::string>()] = k.at("model_has").get<std::string>();
+  }
+  CHECK(has["train.images_per_sample"] == "images");
+  CHECK(has["inference.images_per_sample"] == "images");
+  CHECK(has["train.audio_seconds"] == "audio");
+  CHECK(has["train.ep"] == "experts");
+  CHECK(has["train.etp"] == "experts");
+  CHECK(has["inference.ep"] == "experts");
+  CHECK(has.count("train.seq_len") == 0);
 }

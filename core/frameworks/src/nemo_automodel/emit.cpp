@@ -70,6 +70,27 @@ void set_adapters(yaml::Document& doc, const TrainSettings& t) {
 
 }
 
+// fp8.*: Automodel's FP8 training is torchao's Float8Linear (components/quantization/fp8.py FP8Config; the block of
+// examples/llm_finetune/llama3_1/llama3_1_8b_hellaswag_fp8.yaml). enable_fsdp_float8_all_gather and
+// precompute_float8_dynamic_scale_for_fsdp apply to tensorwise only (apply_fp8_to_model builds rowwise configs from
+// the recipe name). Transformer Engine recipes have no Automodel path: left off, with a note.
+void set_fp8(yaml::Document& doc, const TrainSettings& t, std::vector<std::string>& notes) {
+  if (t.fp8 == Fp8Recipe::none) return;
+  if (t.fp8 != Fp8Recipe::torchao_tensorwise && t.fp8 != Fp8Recipe::torchao_rowwise) {
+    notes.push_back(std::string("train.fp8 ") + to_string(t.fp8) + ": Automodel's fp8 is torchao's (fp8.recipe_name "
+                    "tensorwise / rowwise), not Transformer Engine's: fp8 left off");
+    return;
+  }
+  const bool tensorwise = t.fp8 == Fp8Recipe::torchao_tensorwise;
+  doc.set("/fp8/enabled", true, std::string("train.fp8 ") + to_string(t.fp8));
+  doc.set("/fp8/recipe_name", tensorwise ? "tensorwise" : "rowwise");
+  if (tensorwise) {
+    doc.set("/fp8/enable_fsdp_float8_all_gather", t.fp8_all_gather, {}, "train.fp8_all_gather");
+    doc.set("/fp8/precompute_float8_dynamic_scale_for_fsdp", t.fp8_all_gather);
+  }
+  doc.set("/fp8/filter_fqns", OrderedJson::array({"lm_head"}), {}, "the examples keep the lm_head in bf16");
+}
+
 // distributed.pipeline: the block of llama_3_3_70b_instruct_squad.yaml. Older Automodel raised a ValueError for
 // pp_size > 1 without it; the 2026 DistributedSetup fills defaults, so writing it works on both.
 void set_pipeline(yaml::Document& doc, const TrainSettings& t) {
@@ -214,6 +235,7 @@ Expected<std::string> nemo_automodel_config(const Scenario& s, const EstimateNot
   set_adapters(doc, t);
 
   set_distributed(doc, t, notes);
+  set_fp8(doc, t, notes);
 
   doc.set("/loss_fn/_target_", "nemo_automodel.components.loss.masked_ce.MaskedCrossEntropy");
 

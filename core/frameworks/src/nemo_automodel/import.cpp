@@ -67,6 +67,17 @@ void map_distributed(ImportContext& c) {
 }
 
 // Sequence length: dataset.seq_length, else packed_sequence_size, else the recipes pad to the batch's longest.
+// fp8.* (components/quantization/fp8.py FP8Config): torchao's recipes; rowwise_with_gw_hp keeps the weight
+// gradient's GEMM in high precision, which changes no memory vramplan counts: rowwise.
+void map_fp8(ImportContext& c) {
+  if (!c.flag("fp8.enabled", false)) return;
+  const std::string recipe = c.text("fp8.recipe_name").value_or("tensorwise");
+  c.set("train.fp8", recipe == "tensorwise" ? "torchao-tensorwise" : "torchao-rowwise");
+  if (recipe == "tensorwise") c.set("train.fp8_all_gather", c.flag("fp8.enable_fsdp_float8_all_gather", false));
+  c.mark("fp8.precompute_float8_dynamic_scale_for_fsdp");
+  c.mark("fp8.filter_fqns");
+}
+
 void map_seq_len(ImportContext& c) {
   const auto seq = c.integer("dataset.seq_length");
   const auto packed = c.integer("packed_sequence.packed_sequence_size");
@@ -145,6 +156,7 @@ Expected<ImportResult> import_nemo_automodel(const ImportInput& input) {
   }
   map_adapters(c);
   map_distributed(c);
+  map_fp8(c);
   map_seq_len(c);
   const auto optimizer = c.text("optimizer._target_").value_or("torch.optim.AdamW");
   const char* mapped = optimizer_of(optimizer);

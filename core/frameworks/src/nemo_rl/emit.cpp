@@ -33,6 +33,26 @@ OrderedJson target_modules(const LoraSettings& lora) {
 }
 
 
+// policy.megatron_cfg.fp8_cfg (nemo_rl/models/policy/__init__.py Fp8Config: enabled, fp8, fp8_recipe, fp8_param;
+// megatron/setup.py hands fp8 and fp8_recipe to Megatron-Core): Transformer Engine recipes on the Megatron backend.
+// Megatron-Core's recipe names: delayed, tensorwise, mxfp8 (and blockwise, which vramplan does not model).
+void set_fp8(yaml::Document& doc, const TrainSettings& t, bool megatron, std::vector<std::string>& notes) {
+  if (t.fp8 == Fp8Recipe::none) return;
+  const char* recipe = t.fp8 == Fp8Recipe::te_delayed      ? "delayed"
+                       : t.fp8 == Fp8Recipe::te_tensorwise ? "tensorwise"
+                       : t.fp8 == Fp8Recipe::te_mxfp8      ? "mxfp8"
+                                                           : nullptr;
+  if (recipe == nullptr || !megatron) {
+    notes.push_back(std::string("train.fp8 ") + to_string(t.fp8) + ": NeMo RL trains in fp8 with Transformer Engine on " +
+                    "its Megatron backend only (policy.megatron_cfg.fp8_cfg): fp8 left off");
+    return;
+  }
+  doc.set("/policy/megatron_cfg/fp8_cfg/enabled", true, std::string("train.fp8 ") + to_string(t.fp8));
+  doc.set("/policy/megatron_cfg/fp8_cfg/fp8", "e4m3");
+  doc.set("/policy/megatron_cfg/fp8_cfg/fp8_recipe", recipe);
+  doc.set("/policy/megatron_cfg/fp8_cfg/fp8_param", t.fp8_all_gather, {}, "train.fp8_all_gather: parameters kept in fp8");
+}
+
 // policy.dtensor_cfg (FSDP2 + TP/CP) or, with pipeline parallelism, policy.megatron_cfg.
 void set_parallelism(yaml::Document& doc, const Scenario& s, bool sft_base, std::vector<std::string>& notes) {
   const TrainSettings& t = s.train;
@@ -58,8 +78,10 @@ void set_parallelism(yaml::Document& doc, const Scenario& s, bool sft_base, std:
     }
     doc.set("/policy/make_sequence_length_divisible_by", t.tp);
     if (t.offload_params) notes.push_back("train.offload_params: the Megatron backend offloads optimizer states only");
+    set_fp8(doc, t, true, notes);
     return;
   }
+  set_fp8(doc, t, false, notes);
   doc.set("/policy/dtensor_cfg/enabled", true);
   const bool offload = t.offload_params || t.offload_optimizer;
   doc.set("/policy/dtensor_cfg/cpu_offload", offload,

@@ -69,6 +69,24 @@ void map_parallelism(ImportContext& c) {
   map_lora(c, d + "lora_cfg", "dim");
 }
 
+// policy.megatron_cfg.fp8_cfg (Fp8Config), read on the Megatron backend: Megatron-Core's recipe names; blockwise
+// (128 x 128 block scales) is counted as tensorwise, whose copies it keeps. fp8_param keeps the parameters in fp8
+// next to the distributed optimizer's fp32 main params: train.fp8_all_gather with mixed-bf16.
+void map_fp8(ImportContext& c) {
+  const std::string f = "policy.megatron_cfg.fp8_cfg.";
+  if (!c.flag("policy.megatron_cfg.enabled", false) || !c.flag(f + "enabled", false)) return;
+  const std::string recipe = c.text(f + "fp8_recipe").value_or("tensorwise");
+  c.set("train.fp8", recipe == "delayed" ? "te-delayed" : recipe == "mxfp8" ? "te-mxfp8" : "te-tensorwise");
+  if (recipe != "delayed" && recipe != "mxfp8" && recipe != "tensorwise") {
+    c.warn("policy.megatron_cfg.fp8_cfg.fp8_recipe=" + recipe + ": counted as te-tensorwise");
+  }
+  c.mark(f + "fp8");
+  if (c.flag(f + "fp8_param", false)) {
+    c.set("train.fp8_all_gather", true);
+    c.set("train.precision", "mixed-bf16");
+  }
+}
+
 void map_policy(ImportContext& c) {
   c.set("train.micro_batch_size", c.integer("policy.train_micro_batch_size").value_or(1));
   c.set("train.precision", precision_of(c.text("policy.precision").value_or("bfloat16")));
@@ -192,6 +210,7 @@ Expected<ImportResult> scenario_of(ImportContext& c, const std::string& base) {
   c.set("model", *model);
   c.set("gpus", per_node * nodes);
   map_policy(c);
+  map_fp8(c);
   const bool grpo = base.rfind("grpo", 0) == 0;
   const bool ppo = base.rfind("ppo", 0) == 0;
   if (grpo || ppo) {

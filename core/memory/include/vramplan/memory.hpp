@@ -296,6 +296,10 @@ struct Fp8Layout {
   bool amax_history = false;  // DelayedScaling: an fp32 amax history per fp8 tensor
 };
 Fp8Layout fp8_layout(Fp8Recipe recipe);
+// Bytes per block-linear weight when train.fp8_all_gather gathers (and, with Transformer Engine, stores) it in
+// fp8: 1, plus MXFP8's E8M0 scale per kMxfp8BlockSize; 0 for recipes that gather in high precision.
+double fp8_gathered_bytes(Fp8Recipe recipe);
+bool fp8_is_transformer_engine(Fp8Recipe recipe);
 // fp8 tensors whose scaling state Transformer Engine keeps per GEMM: 3 forward (input, weight, output) and
 // 2 backward (grad output, grad input) (transformer_engine/pytorch/module/base.py set_meta_tensor).
 inline constexpr double kTeFp8TensorsPerGemm = 5;

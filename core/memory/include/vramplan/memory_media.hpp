@@ -40,4 +40,11 @@ MediaTerm audio_inference_bytes(const ModelConfig& m, const MediaTokens& t, doub
 MediaTerm cross_attention_cache_bytes(const ModelConfig& m, const MediaTokens& t, double kv_bytes, double tp,
                                       double sequences);
 
+// Gemma 3n's towers (memory_gemma3n.cpp), which the functions above call for its schemes: MobileNetV5's feature
+// maps (VisionScheme::mobilenet) and the USM conformer's clip (AudioScheme::usm_conformer).
+MediaTerm mobilenet_training_bytes(const ModelConfig& m, const MediaTokens& t, const ActivationConfig& c, double samples);
+MediaTerm mobilenet_inference_bytes(const ModelConfig& m, const MediaTokens& t, double compute_bytes, double sequences);
+MediaTerm usm_training_bytes(const ModelConfig& m, const MediaTokens& t, const ActivationConfig& c, double clips);
+MediaTerm usm_inference_bytes(const ModelConfig& m, const MediaTokens& t, double compute_bytes, double clips);
+
 }  // namespace vramplan::memory

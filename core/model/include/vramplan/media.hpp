@@ -26,6 +26,8 @@ enum class VisionScheme {
                  // one <|image|> token in the text, the image read by cross-attention
   llama4_tiles,  // Llama 4: the canvas of at most max_tiles tiles of image_size that resizes the image least, a
                  // global tile when there are several; tokens_per_image per tile plus tile separators
+  mobilenet,     // Gemma 3n: resized to image_size (768), a MobileNetV5 CNN pooled to tokens_per_image soft tokens;
+                 // its saved feature maps are cnn_saved_elements (no transformer blocks)
 };
 
 struct VisionInputSpec {
@@ -46,12 +48,17 @@ struct VisionInputSpec {
   // Projector (LLaVA linear-GELU-linear, Qwen patch merger, Gemma 3 pooling + linear): widths of its
   // input per LM token, its hidden layer and its output, for its activations.
   std::int64_t projector_in = 0, projector_hidden = 0, projector_out = 0;
+  // mobilenet: elements of the feature maps one image's forward keeps for backward, and the largest one block
+  // holds at once (inference), at image_size (hf_mobilenetv5.cpp).
+  std::int64_t cnn_saved_elements = 0, cnn_peak_elements = 0;
 };
 
 enum class AudioScheme {
   none,
   whisper_windows,  // Whisper: 30 s windows of num_mel_bins x 3000 frames, conv stride 2 -> 1500 positions
   conv_frames,      // wav2vec 2.0: the convolutional feature encoder's strides over the raw waveform
+  usm_conformer,    // Gemma 3n: one clip of at most 30 s, log-mel frames, two stride-2 convolutions, a conformer
+                    // over the subsampled frames, every reduction-th frame kept and padded to soft_tokens
 };
 
 struct AudioInputSpec {
@@ -61,6 +68,13 @@ struct AudioInputSpec {
   std::int64_t window_positions = 0;    // whisper: max_source_positions (encoder positions per window)
   std::vector<std::int64_t> conv_dim, conv_kernel, conv_stride;  // conv_frames
   bool conv_norm_every_layer = false;   // wav2vec2 feat_extract_norm "layer" (else only after the first)
+  // usm_conformer (Gemma3nAudioFeatureExtractor + Gemma3nAudioEncoder): conv_dim = sscp channels, conv_stride =
+  // their time strides; the conformer's width, blocks, heads and attention context (chunk + left context).
+  std::int64_t max_samples = 0, frame_length = 0, hop_length = 0, pad_multiple = 1;
+  std::vector<std::int64_t> conv_freq;  // usm_conformer: mel bins left after each subsampling convolution
+  std::int64_t encoder_hidden = 0, encoder_layers = 0, encoder_heads = 0, attention_context = 0;
+  std::int64_t reduction = 1, soft_tokens = 0, marker_tokens = 0;
+  std::int64_t projector_out = 0;  // embed_audio's output (the text hidden size)
 };
 
 // What a scenario feeds the model besides text, per sample (training) or per request (inference).

@@ -47,6 +47,14 @@ void set_weight_bytes(TrainLayout& l) {
   }
 }
 
+// train.fp8_all_gather (memory_fp8.cpp): torchao gathers the block linears in fp8, Transformer Engine stores and
+// gathers them in fp8. QLoRA has no fp8 path.
+void set_fp8_gather(TrainLayout& l) {
+  if (!l.t.fp8_all_gather || l.qlora) return;
+  l.fp8_gather_bpp = fp8_gathered_bytes(l.t.fp8);
+  l.fp8_params = l.fp8_gather_bpp > 0 && fp8_is_transformer_engine(l.t.fp8);
+}
+
 // Matrices for Adafactor's factored states: block linears, embeddings and lm_head.
 void set_matrices(TrainLayout& l) {
   l.matrix_params = l.inv.weight_params;
@@ -127,6 +135,7 @@ TrainLayout::TrainLayout(const ModelConfig& model, const ParamCounts& params, co
   sh = shares_of(p, t, gpus, static_cast<double>(s.moe.num_experts));
   expert_layout = p.routed_experts > 0 && (t.ep > 1 || t.expert_tp() != t.tp);
   set_weight_bytes(*this);
+  set_fp8_gather(*this);
   h = static_cast<double>(s.hidden_size);
   vocab = static_cast<double>(m.vocab_size);
   set_matrices(*this);

@@ -25,8 +25,21 @@ std::string dp_note(const TrainLayout& l, bool name_sharding) {
   return name_sharding ? format(" / dp %.0f (%s)", l.div.params, to_string(l.t.sharding)) : format(" / dp %.0f", l.div.params);
 }
 
-// The whole model's weights (before any split) in their stored format.
-double model_weight_bytes(const TrainLayout& l) { return l.total * l.weight_bpp; }
+// The whole model's weights (before any split) in their stored format: Transformer Engine's fp8 parameters
+// keep the block linears' weights in fp8 (Float8Tensor data, 1 B; MXFP8 + its scales).
+double model_weight_bytes(const TrainLayout& l) {
+  const double all = l.total * l.weight_bpp;
+  return l.fp8_params ? all - l.inv.weight_params * (l.weight_bpp - l.fp8_gather_bpp) : all;
+}
+
+// A gathered block's bytes per parameter: with train.fp8_all_gather its linear weights (their share of the
+// blocks' parameters) arrive in fp8, the norms and biases in `bpp`.
+double gathered_block_bpp(const TrainLayout& l, double bpp) {
+  if (l.fp8_gather_bpp <= 0) return bpp;
+  const double layers = group_params(l.p, "layers");
+  const double share = layers > 0 ? std::min(1.0, l.inv.weight_params / layers) : 0.0;
+  return share * l.fp8_gather_bpp + (1.0 - share) * bpp;
+}
 
 // Before offload: the fp32 master copy and the optimizer states of full training.
 double master_bytes(const TrainLayout& l) { return l.trainable * l.pb.master * l.sh.optimizer; }
@@ -101,6 +114,11 @@ Term weights_term(const TrainLayout& l) {
     out.label = format("Model weights (%s%s)", dtype_name(l.weight_bpp), l.full ? "" : ", frozen");
     out.formula = format("%.0f params x %.0f B%s%s%s%s", l.total, l.weight_bpp, l.shard.c_str(), dp_note(l, true).c_str(),
                          offloaded, expert_note(l).c_str());
+    if (l.fp8_params) {
+      out.formula += format("; of them %.0f block-linear weights in fp8 (Transformer Engine fp8 parameters): %.4g B "
+                            "instead of %.0f B",
+                            l.inv.weight_params, l.fp8_gather_bpp, l.weight_bpp);
+    }
   }
   return out;
 }
@@ -198,7 +216,7 @@ Term gathered_term(const TrainLayout& l) {
   if (l.t.sharding == Sharding::fsdp && !l.t.offload_params) {
     const double root = static_cast<double>(p.embedding) / l.mp;
     const double root_bpp = l.qlora ? l.pb.compute : fsdp_gathered_bpp(l);
-    const double layer_bpp = l.qlora ? 0.5 : fsdp_gathered_bpp(l);
+    const double layer_bpp = l.qlora ? 0.5 : gathered_block_bpp(l, fsdp_gathered_bpp(l));
     return {root * (root_bpp + unit_grad) + layer * (kGatheredUnits * layer_bpp + unit_grad),
             format("FSDP root unit %.0f params (embeddings, lm_head) x (%.3g B + %.0f B gradient), unsharded from "
                    "forward to backward, + largest block %.0f params x (kGatheredUnits %.0f x %.3g B + %.0f B unit "
@@ -207,9 +225,10 @@ Term gathered_term(const TrainLayout& l) {
             "All-gathered units (ZeRO-3 / FSDP)"};
   }
   const double unit = std::max({layer, group_params(p, "embedding") / l.mp, group_params(p, "lm_head") / l.mp});
-  return {unit * (kGatheredUnits * l.weight_bpp + unit_grad),
+  const double unit_bpp = unit == layer ? gathered_block_bpp(l, l.weight_bpp) : l.weight_bpp;
+  return {unit * (kGatheredUnits * unit_bpp + unit_grad),
           format("largest unit %.0f params x (kGatheredUnits %.0f x %.3f B + %.0f B unit gradient)%s", unit,
-                 kGatheredUnits, l.weight_bpp, unit_grad, moe_note),
+                 kGatheredUnits, unit_bpp, unit_grad, moe_note),
           "All-gathered units (ZeRO-3 / FSDP)"};
 }
 
@@ -220,10 +239,13 @@ Term gathered_term(const TrainLayout& l) {
 // (_flat_param.py _use_low_precision_shard before the all-gather), 16-bit whatever the stored dtype. Over
 // one rank FSDP1 switches FULL_SHARD to NO_SHARD ("FSDP is switching to use NO_SHARD", _init_utils.py):
 // nothing is gathered.
+// train.fp8_all_gather names the FSDP: torchao's fp8 all-gather is FSDP2's (fsdp_pre_all_gather), Transformer
+// Engine's fp8 parameters go through Megatron FSDP or FSDP2: neither frees with record_stream.
 Term fsdp_pending_frees_term(const TrainLayout& l) {
   if (l.t.sharding != Sharding::fsdp || l.t.fsdp_version != 1 || !l.params_sharded || l.t.offload_params ||
       l.div.params <= 1)
     return {};
+  if (l.fp8_gather_bpp > 0) return {};
   const double layer = gathered_block_params(l);
   const double bpp = l.qlora ? 0.5 : fsdp_gathered_bpp(l);
   return {kFsdpPendingFreeUnits * layer * bpp,

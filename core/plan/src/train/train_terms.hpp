@@ -36,6 +36,10 @@ struct TrainLayout {
   memory::ExpertShares sh;       // per-GPU shares of each state kind (expert parallelism, memory_experts.cpp)
   bool expert_layout = false;    // the routed experts are laid out differently from the dense part
   double quantized = 0, plain = 0, weight_bpp = 0;  // QLoRA's NF4 / 16-bit split; bytes per base weight
+  // train.fp8_all_gather: bytes per block-linear weight in a gathered block (0: off or not applicable), and
+  // whether the weights are stored in fp8 too (Transformer Engine's fp8 parameters).
+  double fp8_gather_bpp = 0;
+  bool fp8_params = false;
   std::uint32_t mask = 0;        // LoRA-targeted module kinds (all linears for full training)
   double rank = 0, trainable = 0;
   double matrix_params = 0, row_col = 0;  // Adafactor's factored matrices and their rows + columns

@@ -97,9 +97,12 @@ Term autocast_term(const TrainLayout& l) {
 // FP8 training (memory_fp8.cpp). Transformer Engine keeps each block linear's quantized weight (row-wise and
 // column-wise data) from its forward until its backward; under ZeRO-3 / FSDP it re-quantizes in backward
 // instead (TE issue #2681), leaving the copies of the one gathered block being computed.
+// With fp8 parameters (train.fp8_all_gather) the parameter is the row-wise fp8 data: only the column-wise copy
+// is made beside it.
 Term fp8_weights_term(const TrainLayout& l) {
-  const Fp8Layout f = fp8_layout(l.t.fp8);
+  Fp8Layout f = fp8_layout(l.t.fp8);
   if (f.weight_copy <= 0 || l.qlora) return {};
+  if (l.fp8_params) f.weight_copy -= l.fp8_gather_bpp;
   if (l.params_sharded) {
     const double block = static_cast<double>(l.p.largest_layer) / l.mp;
     return {f.weight_copy * block,

@@ -106,6 +106,10 @@ struct TrainSettings {
   Fp8Recipe fp8 = Fp8Recipe::none;
   // Transformer Engine DelayedScaling.amax_history_len (te-delayed only): the fp32 amax values kept per fp8 tensor.
   std::int64_t fp8_amax_history_len = 1024;
+  // The block linears' weights all-gathered in fp8 under zero3 / fsdp: torchao Float8LinearConfig
+  // enable_fsdp_float8_all_gather (FSDP2, tensorwise), Transformer Engine fp8 parameters (Megatron / NeMo
+  // fp8_param, TE fp8_model_init: stored and gathered in fp8, the fp32 master in the optimizer).
+  bool fp8_all_gather = false;
   std::int64_t expert_tp() const { return etp.value_or(tp); }
   bool offload_optimizer = false;
   bool offload_params = false;
