@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "api_bytes.hpp"
@@ -62,7 +63,13 @@ FixedDocument build_constants() {
   std::vector<ConstantInfo> all = memory_constants();
   all.insert(all.end(), time_constants().begin(), time_constants().end());
   for (const ConstantInfo& c : all) {
-    constants.tree.push_back(Json{{"name", c.name}, {"value", c.value}, {"unit", c.unit}, {"source", c.source}});
+    Json entry(Json::value_t::object);
+    auto& m = entry.get_ref<Json::object_t&>();
+    m.emplace("name", c.name);
+    m.emplace("value", c.value);
+    m.emplace("unit", c.unit);
+    m.emplace("source", c.source);
+    constants.tree.push_back(std::move(entry));
   }
   constants.text = to_text(constants.tree);
   return constants;

@@ -48,6 +48,11 @@ class TextSink {
     put(':');
     comma_ = false;
   }
+  // A key the writer spells itself, plain ASCII without '"' or '\\' (so written as it is).
+  template <std::size_t N>
+  void key(const char (&name)[N]) {
+    literal_key(name, N - 1);
+  }
 
   void value(std::string_view text) { separate(), string(text), comma_ = true; }
   void value(const std::string& text) { value(std::string_view(text)); }
@@ -75,6 +80,7 @@ class TextSink {
     if (comma_) put(',');
   }
   void string(std::string_view text);
+  void literal_key(const char* name, std::size_t size);
   void number(double x);
   void signed_integer(std::int64_t n);
   void unsigned_integer(std::uint64_t n);
@@ -136,9 +142,9 @@ class TreeSink {
   std::string key_;
 };
 
-// One member of an object: its key, then its value.
-template <class Sink, class T>
-void member(Sink& out, std::string_view key, T&& v) {
+// One member of an object: its key (a literal of the writer's), then its value.
+template <class Sink, class T, std::size_t N>
+void member(Sink& out, const char (&key)[N], T&& v) {
   out.key(key);
   out.value(std::forward<T>(v));
 }

@@ -41,10 +41,6 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   return 0;
 }
 
-// Strings this file writes itself: printable ASCII (0x7f included), '"' and '\\' (escaped with a
-// backslash, as nlohmann does) and well-formed UTF-8 (copied, as nlohmann does with ensure_ascii off).
-// Returns how many bytes need a backslash, or -1 for a string with control characters or ill-formed
-// bytes, which goes to nlohmann's dump.
 // Whether any of 8 bytes is below 0x20, at or above 0x80, '"' or '\\': the bytes that need a look of
 // their own. Exact for the "any" question (Hacker's Delight, 2nd ed., 6-1: find a byte less than n).
 bool has_byte_to_check(std::uint64_t word) {
@@ -54,36 +50,12 @@ bool has_byte_to_check(std::uint64_t word) {
   return below_space || (word & kHighs) != 0 || has_zero_byte(word ^ (kOnes * '"')) || has_zero_byte(word ^ (kOnes * '\\'));
 }
 
-std::ptrdiff_t backslashes_needed(std::string_view text) {
-  std::ptrdiff_t escapes = 0;
-  for (std::size_t i = 0; i < text.size();) {
-    if (i + 8 <= text.size()) {  // eight ordinary bytes at once: most of a result's text
-      std::uint64_t word;
-      std::memcpy(&word, text.data() + i, 8);
-      if (!has_byte_to_check(word)) {
-        i += 8;
-        continue;
-      }
-    }
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte >= 0x80) {
-      const std::size_t length = utf8_sequence_length(text, i);
-      if (length == 0) return -1;
-      i += length;
-      continue;
-    }
-    if (byte < 0x20) return -1;
-    escapes += byte == '"' || byte == '\\';
-    ++i;
-  }
-  return escapes;
-}
-
 std::string dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 }  // namespace
 
-void TextSink::grow(std::size_t n) { out_.resize(std::max(out_.size() * 2, used_ + n + 1024)); }
+// To the string's capacity first (a reserved string is zero-filled once, not at every doubling).
+void TextSink::grow(std::size_t n) { out_.resize(std::max({out_.capacity(), out_.size() * 2, used_ + n + 1024})); }
 
 void TextSink::put(std::string_view text) {
   if (text.empty()) return;
@@ -91,28 +63,52 @@ void TextSink::put(std::string_view text) {
   advance(text.size());
 }
 
+void TextSink::literal_key(const char* name, std::size_t size) {
+  separate();
+  char* p = room(size + 3);
+  p[0] = '"';
+  std::memcpy(p + 1, name, size);
+  p[size + 1] = '"';
+  p[size + 2] = ':';
+  advance(size + 3);
+  comma_ = false;
+}
+
+// Strings this file writes itself, in one pass: printable ASCII (0x7f included) copied eight bytes at a
+// time, '"' and '\\' escaped with a backslash (as nlohmann does), well-formed UTF-8 copied (as nlohmann
+// does with ensure_ascii off). A string with a control character or ill-formed bytes is left unwritten
+// here and goes to nlohmann's dump instead.
 void TextSink::string(std::string_view text) {
-  const std::ptrdiff_t escapes = backslashes_needed(text);
-  if (escapes == 0) {
-    const std::size_t size = text.size();
-    char* p = room(size + 2);
-    p[0] = '"';
-    if (size != 0) std::memcpy(p + 1, text.data(), size);
-    p[size + 1] = '"';
-    advance(size + 2);
-  } else if (escapes > 0) {
-    char* const start = room(text.size() + static_cast<std::size_t>(escapes) + 2);
-    char* p = start;
-    *p++ = '"';
-    for (const char c : text) {
-      if (c == '"' || c == '\\') *p++ = '\\';
-      *p++ = c;
+  const std::size_t size = text.size();
+  char* const start = room(2 * size + 2);  // every byte escaped, at worst
+  char* p = start;
+  *p++ = '"';
+  for (std::size_t i = 0; i < size;) {
+    if (i + 8 <= size) {  // eight ordinary bytes at once: most of a result's text
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, 8);
+      if (!has_byte_to_check(word)) {
+        std::memcpy(p, &word, 8);
+        p += 8;
+        i += 8;
+        continue;
+      }
     }
-    *p++ = '"';
-    advance(static_cast<std::size_t>(p - start));
-  } else {
-    put(dump(Json(std::string(text))));
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x80) {
+      const std::size_t length = utf8_sequence_length(text, i);
+      if (length == 0) return put(dump(Json(std::string(text))));
+      std::memcpy(p, text.data() + i, length);
+      p += length;
+      i += length;
+      continue;
+    }
+    if (byte < 0x20) return put(dump(Json(std::string(text))));
+    if (byte == '"' || byte == '\\') *p++ = '\\';
+    *p++ = text[i++];
   }
+  *p++ = '"';
+  advance(static_cast<std::size_t>(p - start));
 }
 
 void TextSink::signed_integer(std::int64_t n) {

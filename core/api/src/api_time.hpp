@@ -3,7 +3,6 @@
 // core/time over the numbers the memory estimate already computed (parameter counts, the KV pool's
 // concurrency), with each quantity's range, formula and assumptions. RL phases get their own "time".
 // Written through a sink (api_sink.hpp), as the rest of the estimate (api_estimate.cpp).
-#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,33 +27,27 @@ void write_range(Sink& out, const time::Range& r, const std::string& formula) {
   out.end_object();
 }
 
+// The "time" object's members in nlohmann's order (sorted keys): the terms' ids are keys among the fixed
+// ones. Of two members with one key the first given counts (available, utilisation, the terms in order,
+// assumptions, warnings), as it did when they were emplaced into a Json object in that order. Not a
+// template, so both sinks share it (api_time.cpp).
+struct TimeMember {
+  std::string_view key;
+  const time::TimeTerm* term;  // null: one of the fixed members, named by its key
+};
+std::vector<TimeMember> time_members(const time::TimeEstimate& t);
+
 // The result's "time" object: available, utilisation, each quantity {value, low, high, formula} under
-// its id, assumptions, warnings. The terms' ids are keys among the fixed ones, so the members are
-// sorted here; of two members with one key the first given counts (available, utilisation, the terms
-// in order, assumptions, warnings), as it did when they were emplaced into a Json object in that order.
+// its id, assumptions, warnings.
 template <class Sink>
 void write_time(Sink& out, const time::TimeEstimate& t) {
-  struct Member {
-    std::string_view key;
-    const time::TimeTerm* term;  // null: one of the fixed members
-  };
-  std::vector<Member> members;
-  members.reserve(t.terms.size() + 4);
-  members.push_back({"available", nullptr});
-  if (t.available) members.push_back({"utilisation", nullptr});
-  for (const time::TimeTerm& term : t.terms) members.push_back({term.id, &term});
-  members.push_back({"assumptions", nullptr});
-  members.push_back({"warnings", nullptr});
-  std::stable_sort(members.begin(), members.end(), [](const Member& a, const Member& b) { return a.key < b.key; });
   const auto strings = [&](const std::vector<std::string>& list) {
     out.begin_array();
     for (const std::string& s : list) out.value(s);
     out.end_array();
   };
   out.begin_object();
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    const Member& m = members[i];
-    if (i > 0 && members[i - 1].key == m.key) continue;
+  for (const TimeMember& m : time_members(t)) {
     out.key(m.key);
     if (m.term) {
       write_range(out, m.term->range, m.term->formula);
