@@ -205,30 +205,24 @@ void BM_ApiEstimateTrainText(benchmark::State& state) {
 }
 
 // What the WebAssembly module's estimate does per call (wasm/bindings.cpp estimate()), natively:
-// parse the text, estimate_without_constants, then the envelope written around api::append_text of
-// the result, with the "constants" list written once. Gives the same text as
-// {"ok":true,"value":api::estimate(...)} dumped by nlohmann (tests/unit/*/test_api_text.cpp).
+// parse the text, then the estimate's text written straight into the envelope by
+// api::append_estimate_text (no Json document). Gives the same text as {"ok":true,"value":api::estimate(...)}
+// dumped by nlohmann (tests/unit/api/test_api_text.cpp).
 void module_estimate_of(benchmark::State& state, const char* text_in) {
   const std::string text = text_in;
-  static const std::string head = std::string(R"({"ok":true,"value":{"constants":)") +
-                                  vramplan::api::to_text(vramplan::api::estimate_constants()) + ",";
   for (auto _ : state) {
     auto doc = vramplan::api::parse_json_text(text);
     if (!doc.ok()) {
       state.SkipWithError(doc.error().line().c_str());
       return;
     }
-    auto result = vramplan::api::estimate_without_constants(doc.value());
-    if (!result.ok()) {
-      state.SkipWithError(result.error().line().c_str());
+    std::string out;
+    out.reserve(32768);
+    out += R"({"ok":true,"value":)";
+    if (const auto error = vramplan::api::append_estimate_text(out, doc.value())) {
+      state.SkipWithError(error->line().c_str());
       return;
     }
-    std::string out;
-    out.reserve(head.size() + 4096);
-    out += head;
-    const std::size_t brace = out.size();
-    vramplan::api::append_text(out, result.value());
-    out.erase(brace, 1);
     out += '}';
     benchmark::DoNotOptimize(out);
   }

@@ -13,10 +13,11 @@
 // Speed (docs/benchmarks.md "Speed"): the page estimates on every change, so the text goes out
 // without detours. The envelope is written around the result's text instead of copying the result
 // into an envelope document; results are written by api::append_text (the same text as nlohmann's
-// dump, faster); the estimate's "constants" list, the same for every scenario, is written once; and
-// each result crosses into JavaScript as a view of the module's memory that pre.js decodes with one
-// TextDecoder call (embind's std::string return scans every byte in JavaScript, twice, and cost
-// more than the estimate itself). To JavaScript every function still takes and returns strings.
+// dump, faster), the estimate's straight from the estimate without a Json document
+// (api::append_estimate_text); and each result crosses into JavaScript as a view of the module's
+// memory that pre.js decodes with one TextDecoder call (embind's std::string return scans every
+// byte in JavaScript, twice, and cost more than the estimate itself). To JavaScript every function
+// still takes and returns strings.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -106,29 +107,17 @@ std::string with_document(const std::string& text, F&& operation) {
 }
 
 // The page calls this on every change, so it is the hot path (goal: under 100 us per call,
-// docs/benchmarks.md). The result's "constants" list is two thirds of the text and the same for
-// every scenario: it is serialised once and spliced in. Its key sorts first among the result's
-// keys, so the text is exactly dump({"ok":true,"value":api::estimate(document)}).
+// docs/benchmarks.md). The result's text is written straight from the estimate into the envelope
+// (api::append_estimate_text: no Json document built, the "constants" list written once and copied),
+// exactly dump({"ok":true,"value":api::estimate(document)}).
 std::string estimate(const std::string& scenario) {
   return guarded([&] {
     auto document = api::parse_json_text(scenario);
     if (!document.ok()) return error_envelope(document.error());
-    auto result = api::estimate_without_constants(document.value());
-    if (!result.ok()) return error_envelope(result.error());
-    Json& value = result.value();
-    constexpr std::string_view kKey = "constants";
-    if (!value.is_object() || value.empty() || value.contains(kKey) || value.begin().key() < kKey) {
-      // Not the layout the splice assumes (never, today): build the document the general way.
-      value[std::string(kKey)] = api::estimate_constants();
-      return ok_envelope(value);
-    }
-    static const std::string kHead = std::string(kOkPrefix) + "{\"constants\":" + api::to_text(api::estimate_constants()) + ",";
     std::string out;
-    out.reserve(kHead.size() + 16384);  // an rl result is about 7 KB: no reallocation on the way
-    out += kHead;
-    const std::size_t brace = out.size();
-    api::append_text(out, value);  // "{...}", a non-empty object: its '{' is already written
-    out.erase(brace, 1);
+    out.reserve(32768);  // the constants and an rl result: no reallocation on the way
+    out += kOkPrefix;
+    if (const auto error = api::append_estimate_text(out, document.value())) return error_envelope(*error);
     out += '}';
     return out;
   });

@@ -2,10 +2,13 @@
 // (api::scenario_from_json, estimate, recommend, config with each format) exactly as the CLI and
 // the WebAssembly module call them (api::parse_json_text first).
 //
-// Extra oracle: a scenario that parses is written back by scenario_to_json, and that canonical
-// form must parse again to the same canonical form (docs/scenario.md "Canonical form").
+// Extra oracles: a scenario that parses is written back by scenario_to_json, and that canonical
+// form must parse again to the same canonical form (docs/scenario.md "Canonical form"); the
+// estimate's text as the module writes it (api::append_estimate_text) is exactly the dump of
+// api::estimate's Json (one writer, two sinks: core/api/src/api_sink.hpp), and fails alike.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "fuzz_common.hpp"
@@ -34,7 +37,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
 
-  fuzz::check_result(api::estimate(doc));
+  const auto estimate = api::estimate(doc);
+  fuzz::check_result(estimate);
+  std::string text;
+  const auto text_error = api::append_estimate_text(text, doc);
+  if (text_error.has_value() == estimate.ok()) fuzz::violation("the estimate's text and Json disagree on failing", text);
+  if (estimate.ok() && text != api::to_text(estimate.value())) {
+    fuzz::violation("the estimate's text is not the dump of its Json", text);
+  }
+  if (text_error && text_error->line() != estimate.error().line()) fuzz::violation("the estimate's text fails otherwise", text_error->line());
   fuzz::check_result(api::recommend(doc));
   for (const char* format : {"nemo-rl", "nemo-automodel", "verl", "trl"}) {
     const auto config = api::config(doc, format);

@@ -5,17 +5,21 @@
 // max_concurrent_sequences, sequences_per_step, sequences_per_engine, engines, rollout_gpus,
 // train_gpus}; "constants" lists every empirical constant with its source.
 //
-// Speed (docs/benchmarks.md): this runs once per estimate in the page, so the document is built with
-// as few allocations as nlohmann allows: members are emplaced into the object map directly (an
-// initializer list builds a [key, value] array per member and converts it), sub-documents are moved
-// in, never copied, and the "constants" list, the same for every scenario, is built once.
+// The document is written once, by write_estimate below, into a sink (api_sink.hpp): a TreeSink gives
+// api::estimate's Json, a TextSink the compact text the WebAssembly module returns (append_estimate_text),
+// with no Json built on the way: building the tree and then dumping it (map nodes, strings: malloc and
+// free) was most of the module's time per estimate (docs/benchmarks.md). Every object's keys are given
+// in nlohmann's sorted order, so the text is to_text() of the tree byte for byte; the "constants" list,
+// the same for every scenario, is built and written once.
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "api_bytes.hpp"
+#include "api_sink.hpp"
 #include "api_time.hpp"
 #include "vramplan/api.hpp"
 #include "vramplan/estimate.hpp"
@@ -25,182 +29,211 @@
 namespace vramplan::api {
 namespace {
 
-
-// An empty object and its map, to emplace members into (the map keeps keys sorted, as every
-// nlohmann object does, so the serialised text is the same whatever the insertion order).
-Json new_object() { return Json(Json::value_t::object); }
-Json::object_t& members(Json& object) { return object.get_ref<Json::object_t&>(); }
-
-// Takes the breakdown's strings (the estimate is a temporary of estimate_without_constants).
-Json breakdown_json(Breakdown&& b) {
-  Json components = Json::array();
-  auto& list = components.get_ref<Json::array_t&>();
-  list.reserve(b.components.size());
+// Components sum to device_bytes exactly: device_bytes is the sum of the rounded components.
+std::int64_t rounded_sum(const Breakdown& b) {
   std::int64_t sum = 0;
-  for (Component& c : b.components) {
-    const std::int64_t bytes = to_bytes(c.bytes);
-    sum += bytes;
-    Json entry = new_object();
-    auto& m = members(entry);
-    m.emplace("id", std::move(c.id));
-    m.emplace("label", std::move(c.label));
-    m.emplace("bytes", bytes);
-    m.emplace("formula", std::move(c.formula));
-    list.push_back(std::move(entry));
-  }
-  // Components sum to device_bytes exactly: device_bytes is the sum of the rounded components.
-  Json out = new_object();
-  auto& m = members(out);
-  m.emplace("device_bytes", sum);
-  m.emplace("reserved_bytes", to_bytes(b.reserved_bytes));
-  m.emplace("allocated_bytes", to_bytes(b.allocated_bytes));
-  m.emplace("host_bytes", to_bytes(b.host_bytes));
-  m.emplace("phase", std::move(b.phase));
-  m.emplace("components", std::move(components));
-  return out;
+  for (const Component& c : b.components) sum += to_bytes(c.bytes);
+  return sum;
 }
 
-Json build_constants() {
-  Json constants = Json::array();
+template <class Sink>
+void write_breakdown(Sink& out, const Breakdown& b) {
+  out.begin_object();
+  member(out, "allocated_bytes", to_bytes(b.allocated_bytes));
+  out.key("components");
+  out.begin_array();
+  for (const Component& c : b.components) {
+    out.begin_object();
+    member(out, "bytes", to_bytes(c.bytes));
+    member(out, "formula", c.formula);
+    member(out, "id", c.id);
+    member(out, "label", c.label);
+    out.end_object();
+  }
+  out.end_array();
+  member(out, "device_bytes", rounded_sum(b));
+  member(out, "host_bytes", to_bytes(b.host_bytes));
+  member(out, "phase", b.phase);
+  member(out, "reserved_bytes", to_bytes(b.reserved_bytes));
+  out.end_object();
+}
+
+FixedDocument build_constants() {
+  FixedDocument constants{Json::array(), {}};
   std::vector<ConstantInfo> all = memory_constants();
   all.insert(all.end(), time_constants().begin(), time_constants().end());
   for (const ConstantInfo& c : all) {
-    Json entry = new_object();
-    auto& m = members(entry);
+    Json entry(Json::value_t::object);
+    auto& m = entry.get_ref<Json::object_t&>();
     m.emplace("name", c.name);
     m.emplace("value", c.value);
     m.emplace("unit", c.unit);
     m.emplace("source", c.source);
-    constants.push_back(std::move(entry));
+    constants.tree.push_back(std::move(entry));
   }
+  constants.text = to_text(constants.tree);
   return constants;
 }
 
-}  // namespace
-
-const Json& estimate_constants() {
-  // Built once (thread-safe function-local static): memory_constants() never changes.
-  static const Json kConstants = build_constants();
+// Built once (thread-safe function-local static): memory_constants() never changes.
+const FixedDocument& constants_document() {
+  static const FixedDocument kConstants = build_constants();
   return kConstants;
 }
 
-namespace {
-
-Json model_json(const Scenario& s, const ScenarioEstimate& e) {
-  Json model = new_object();
-  auto& m = members(model);
-  m.emplace("id", s.model.id);
-  m.emplace("counter", s.model.config.counter);
-  m.emplace("params", e.params.total);
-  m.emplace("params_trainable", s.workload != Workload::inference ? to_bytes(e.peak.trainable_params) : std::int64_t{0});
-  return model;
+template <class Sink>
+void write_model(Sink& out, const Scenario& s, const ScenarioEstimate& e) {
+  out.begin_object();
+  member(out, "counter", s.model.config.counter);
+  member(out, "id", s.model.id);
+  member(out, "params", e.params.total);
+  member(out, "params_trainable", s.workload != Workload::inference ? to_bytes(e.peak.trainable_params) : std::int64_t{0});
+  out.end_object();
 }
 
-Json rollout_json(const Scenario& s, const RolloutStats& r) {
-  Json rollout = new_object();
-  auto& m = members(rollout);
-  m.emplace("engine", to_string(s.rl.rollout.engine));
-  m.emplace("kv_tokens", to_bytes(r.kv_tokens));
-  m.emplace("max_concurrent_sequences", static_cast<std::int64_t>(std::floor(r.max_concurrent_sequences)));
-  m.emplace("sequences_per_step", to_bytes(r.sequences_per_step));
-  m.emplace("sequences_per_engine", to_bytes(r.sequences_per_engine));
-  m.emplace("engines", to_bytes(r.engines));
-  m.emplace("rollout_gpus", to_bytes(r.rollout_gpus));
-  m.emplace("train_gpus", to_bytes(r.train_gpus));
-  return rollout;
+// Whole sequences only: 3.7 sequences of context_len is 3 at once.
+std::int64_t whole_sequences(double sequences) { return static_cast<std::int64_t>(std::floor(sequences)); }
+
+template <class Sink>
+void write_rollout(Sink& out, const Scenario& s, const RolloutStats& r) {
+  out.begin_object();
+  member(out, "engine", to_string(s.rl.rollout.engine));
+  member(out, "engines", to_bytes(r.engines));
+  member(out, "kv_tokens", to_bytes(r.kv_tokens));
+  member(out, "max_concurrent_sequences", whole_sequences(r.max_concurrent_sequences));
+  member(out, "rollout_gpus", to_bytes(r.rollout_gpus));
+  member(out, "sequences_per_engine", to_bytes(r.sequences_per_engine));
+  member(out, "sequences_per_step", to_bytes(r.sequences_per_step));
+  member(out, "train_gpus", to_bytes(r.train_gpus));
+  out.end_object();
 }
 
-Json inference_json(const Scenario& s, const InferenceStats& stats) {
-  Json inference = new_object();
-  auto& m = members(inference);
-  m.emplace("engine", to_string(s.inference.engine));
-  m.emplace("kv_bytes_per_token", to_bytes(stats.kv_bytes_per_token));
-  m.emplace("kv_tokens", to_bytes(stats.kv_tokens));
-  // Whole sequences only: 3.7 sequences of context_len is 3 at once.
-  m.emplace("max_concurrent_sequences", static_cast<std::int64_t>(std::floor(stats.max_concurrent_sequences)));
-  m.emplace("budget_bytes", to_bytes(stats.budget_bytes));
-  return inference;
+template <class Sink>
+void write_inference(Sink& out, const Scenario& s, const InferenceStats& stats) {
+  out.begin_object();
+  member(out, "budget_bytes", to_bytes(stats.budget_bytes));
+  member(out, "engine", to_string(s.inference.engine));
+  member(out, "kv_bytes_per_token", to_bytes(stats.kv_bytes_per_token));
+  member(out, "kv_tokens", to_bytes(stats.kv_tokens));
+  member(out, "max_concurrent_sequences", whole_sequences(stats.max_concurrent_sequences));
+  out.end_object();
 }
 
-Json band_json(const PeakBand& band) {
-  return Json{{"low_bytes", to_bytes(band.low_bytes)},
-              {"expected_bytes", to_bytes(band.expected_bytes)},
-              {"high_bytes", to_bytes(band.high_bytes)}};
+template <class Sink>
+void write_band(Sink& out, const PeakBand& band) {
+  out.begin_object();
+  member(out, "expected_bytes", to_bytes(band.expected_bytes));
+  member(out, "high_bytes", to_bytes(band.high_bytes));
+  member(out, "low_bytes", to_bytes(band.low_bytes));
+  out.end_object();
 }
 
 // The same judgement as `recommend` (assess_fit), so the two never disagree.
-Json fit_json(const Scenario& s, const ScenarioEstimate& e, const GpuSpec& gpu) {
+template <class Sink>
+void write_fit(Sink& out, const Scenario& s, const ScenarioEstimate& e, const GpuSpec& gpu) {
   const Fit fit = assess_fit(e, s, gpu);
-  Json fit_json = new_object();
-  auto& m = members(fit_json);
-  m.emplace("gpu", gpu.id);
-  m.emplace("capacity_bytes", gpu.memory_bytes);
-  m.emplace("fits", fit.fits());
-  m.emplace("verdict", to_string(fit.verdict));
-  m.emplace("headroom_bytes", to_bytes(fit.headroom_bytes));
-  if (!fit.reason.empty()) m.emplace("reason", fit.reason);
-  return fit_json;
+  out.begin_object();
+  member(out, "capacity_bytes", gpu.memory_bytes);
+  member(out, "fits", fit.fits());
+  member(out, "gpu", gpu.id);
+  member(out, "headroom_bytes", to_bytes(fit.headroom_bytes));
+  if (!fit.reason.empty()) member(out, "reason", fit.reason);
+  member(out, "verdict", to_string(fit.verdict));
+  out.end_object();
 }
 
-Json warnings_json(const Scenario& s, const ScenarioEstimate& e) {
-  Json warnings = Json::array();
-  if (!s.model.resolution_note.empty()) warnings.push_back(s.model.resolution_note);
-  if (const std::string generic = generic_count_warning(s.model.config); !generic.empty()) {
-    warnings.push_back(generic);
-  }
-  for (const std::string& w : s.model.config.model_warnings) warnings.push_back(w);
-  for (const std::string& w : e.peak.warnings) warnings.push_back(w);
-  for (const std::string& w : s.warnings) warnings.push_back(w);
-  return warnings;
+template <class Sink>
+void write_warnings(Sink& out, const Scenario& s, const ScenarioEstimate& e) {
+  out.begin_array();
+  if (!s.model.resolution_note.empty()) out.value(s.model.resolution_note);
+  if (const std::string generic = generic_count_warning(s.model.config); !generic.empty()) out.value(generic);
+  for (const std::string& w : s.model.config.model_warnings) out.value(w);
+  for (const std::string& w : e.peak.warnings) out.value(w);
+  for (const std::string& w : s.warnings) out.value(w);
+  out.end_array();
 }
 
-// Every RL phase's breakdown (their strings are moved into the document) with its time.
-Json phases_json(std::vector<Breakdown>&& phases, const time::TimeEstimate& timing) {
-  Json out = Json::array();
-  auto& list = out.get_ref<Json::array_t&>();
-  list.reserve(phases.size());
-  for (Breakdown& phase : phases) {
-    Json entry = new_object();
-    auto& m = members(entry);
-    m.emplace("id", phase.phase);  // copied: breakdown_json takes it next
-    m.emplace("time", phase_time_json(timing, phase.phase));
-    m.emplace("per_gpu", breakdown_json(std::move(phase)));
-    list.push_back(std::move(entry));
+// Every RL phase's breakdown with its time.
+template <class Sink>
+void write_phases(Sink& out, const std::vector<Breakdown>& phases, const time::TimeEstimate& timing) {
+  out.begin_array();
+  for (const Breakdown& phase : phases) {
+    out.begin_object();
+    member(out, "id", phase.phase);
+    out.key("per_gpu");
+    write_breakdown(out, phase);
+    out.key("time");
+    write_phase_time(out, timing, phase.phase);
+    out.end_object();
   }
-  return out;
+  out.end_array();
+}
+
+// The whole result document, its members in nlohmann's order: constants, fit, inference, model,
+// peak_band, per_gpu, phases, rollout, time, warnings.
+template <class Sink>
+void write_estimate(Sink& out, const Scenario& s, const ScenarioEstimate& e, bool with_constants) {
+  const time::TimeEstimate timing = scenario_time(s, e);
+  out.begin_object();
+  if (with_constants) member(out, "constants", constants_document());
+  if (s.gpu) {
+    out.key("fit");
+    write_fit(out, s, e, *s.gpu);
+  }
+  if (s.workload == Workload::inference) {
+    out.key("inference");
+    write_inference(out, s, e.inference);
+  }
+  out.key("model");
+  write_model(out, s, e);
+  out.key("peak_band");
+  write_band(out, e.band);
+  out.key("per_gpu");
+  write_breakdown(out, e.peak);
+  if (s.workload == Workload::rl) {
+    out.key("phases");
+    write_phases(out, e.phases, timing);
+    out.key("rollout");
+    write_rollout(out, s, e.rollout);
+  }
+  out.key("time");
+  write_time(out, timing);
+  out.key("warnings");
+  write_warnings(out, s, e);
+  out.end_object();
+}
+
+// Parses and estimates the scenario, then hands both to `write`.
+template <class Write>
+std::optional<Error> estimate_then(const Json& scenario, Write&& write) {
+  auto parsed = scenario_from_json(scenario);
+  if (!parsed.ok()) return parsed.error();
+  auto estimate = estimate_scenario(parsed.value());
+  if (!estimate.ok()) return estimate.error();
+  write(parsed.value(), estimate.value());
+  return std::nullopt;
+}
+
+Expected<Json> estimate_document(const Json& scenario, bool with_constants) {
+  TreeSink tree;
+  const auto error = estimate_then(scenario, [&](const Scenario& s, const ScenarioEstimate& e) { write_estimate(tree, s, e, with_constants); });
+  if (error) return *error;
+  return tree.take();
 }
 
 }  // namespace
 
-Expected<Json> estimate_without_constants(const Json& scenario) {
-  auto parsed = scenario_from_json(scenario);
-  if (!parsed.ok()) return parsed.error();
-  const Scenario& s = parsed.value();
-  auto estimated = estimate_scenario(s);
-  if (!estimated.ok()) return estimated.error();
-  ScenarioEstimate& e = estimated.value();
+const Json& estimate_constants() { return constants_document().tree; }
 
-  Json result = new_object();
-  auto& out = members(result);
-  // First everything that reads the peak breakdown; its strings and the phases' are moved into the
-  // document last.
-  out.emplace("model", model_json(s, e));
-  if (s.workload == Workload::rl) out.emplace("rollout", rollout_json(s, e.rollout));
-  if (s.workload == Workload::inference) out.emplace("inference", inference_json(s, e.inference));
-  out.emplace("peak_band", band_json(e.band));
-  if (s.gpu) out.emplace("fit", fit_json(s, e, *s.gpu));
-  out.emplace("warnings", warnings_json(s, e));
-  time::TimeEstimate timing = scenario_time(s, e);
-  if (s.workload == Workload::rl) out.emplace("phases", phases_json(std::move(e.phases), timing));
-  out.emplace("time", time_json(std::move(timing)));
-  out.emplace("per_gpu", breakdown_json(std::move(e.peak)));
-  return result;
-}
+Expected<Json> estimate_without_constants(const Json& scenario) { return estimate_document(scenario, false); }
 
-Expected<Json> estimate(const Json& scenario) {
-  auto result = estimate_without_constants(scenario);
-  if (result.ok()) result.value()["constants"] = estimate_constants();
-  return result;
+Expected<Json> estimate(const Json& scenario) { return estimate_document(scenario, true); }
+
+std::optional<Error> append_estimate_text(std::string& out, const Json& scenario) {
+  return estimate_then(scenario, [&](const Scenario& s, const ScenarioEstimate& e) {
+    TextSink text(out);
+    write_estimate(text, s, e, true);
+  });
 }
 
 }  // namespace vramplan::api

@@ -1,19 +1,22 @@
-// Compact JSON text of a result document, for the WebAssembly module (wasm/bindings.cpp), which
-// returns every result as text. The text is exactly what document.dump(-1, ' ', false,
+// Compact JSON text (TextSink, api_sink.hpp; api::to_text), for the WebAssembly module (wasm/bindings.cpp),
+// which returns every result as text. The text is exactly what document.dump(-1, ' ', false,
 // Json::error_handler_t::replace) gives; it is written here because nlohmann's serializer escapes
 // string by string, byte by byte through a UTF-8 decoder, and in the module that dominated an
 // estimate (docs/benchmarks.md). Most strings in a result (ids, labels, formulas) are plain
 // printable ASCII or well-formed UTF-8, which that serializer copies unchanged (escaping only '"' and
-// '\\'): those are written here. Every other value (control characters, ill-formed UTF-8, floating-point
-// numbers, anything unusual) is handed to nlohmann's own dump; tests/unit/api compares the two.
+// '\\'): those are written here. Strings with control characters or ill-formed UTF-8, and anything
+// unusual, are handed to nlohmann's own dump; numbers go through nlohmann's own number writer.
+// tests/unit/api compares the two.
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
 
+#include "api_sink.hpp"
 #include "vramplan/api.hpp"
 
 namespace vramplan::api {
@@ -38,10 +41,6 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   return 0;
 }
 
-// Strings this file writes itself: printable ASCII (0x7f included), '"' and '\\' (escaped with a
-// backslash, as nlohmann does) and well-formed UTF-8 (copied, as nlohmann does with ensure_ascii off).
-// Returns how many bytes need a backslash, or -1 for a string with control characters or ill-formed
-// bytes, which goes to nlohmann's dump.
 // Whether any of 8 bytes is below 0x20, at or above 0x80, '"' or '\\': the bytes that need a look of
 // their own. Exact for the "any" question (Hacker's Delight, 2nd ed., 6-1: find a byte less than n).
 bool has_byte_to_check(std::uint64_t word) {
@@ -51,13 +50,46 @@ bool has_byte_to_check(std::uint64_t word) {
   return below_space || (word & kHighs) != 0 || has_zero_byte(word ^ (kOnes * '"')) || has_zero_byte(word ^ (kOnes * '\\'));
 }
 
-std::ptrdiff_t backslashes_needed(std::string_view text) {
-  std::ptrdiff_t escapes = 0;
-  for (std::size_t i = 0; i < text.size();) {
-    if (i + 8 <= text.size()) {  // eight ordinary bytes at once: most of a result's text
+std::string dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+}  // namespace
+
+// To the string's capacity first (a reserved string is zero-filled once, not at every doubling).
+void TextSink::grow(std::size_t n) { out_.resize(std::max({out_.capacity(), out_.size() * 2, used_ + n + 1024})); }
+
+void TextSink::put(std::string_view text) {
+  if (text.empty()) return;
+  std::memcpy(room(text.size()), text.data(), text.size());
+  advance(text.size());
+}
+
+void TextSink::literal_key(const char* name, std::size_t size) {
+  separate();
+  char* p = room(size + 3);
+  p[0] = '"';
+  std::memcpy(p + 1, name, size);
+  p[size + 1] = '"';
+  p[size + 2] = ':';
+  advance(size + 3);
+  comma_ = false;
+}
+
+// Strings this file writes itself, in one pass: printable ASCII (0x7f included) copied eight bytes at a
+// time, '"' and '\\' escaped with a backslash (as nlohmann does), well-formed UTF-8 copied (as nlohmann
+// does with ensure_ascii off). A string with a control character or ill-formed bytes is left unwritten
+// here and goes to nlohmann's dump instead.
+void TextSink::string(std::string_view text) {
+  const std::size_t size = text.size();
+  char* const start = room(2 * size + 2);  // every byte escaped, at worst
+  char* p = start;
+  *p++ = '"';
+  for (std::size_t i = 0; i < size;) {
+    if (i + 8 <= size) {  // eight ordinary bytes at once: most of a result's text
       std::uint64_t word;
       std::memcpy(&word, text.data() + i, 8);
       if (!has_byte_to_check(word)) {
+        std::memcpy(p, &word, 8);
+        p += 8;
         i += 8;
         continue;
       }
@@ -65,122 +97,71 @@ std::ptrdiff_t backslashes_needed(std::string_view text) {
     const auto byte = static_cast<unsigned char>(text[i]);
     if (byte >= 0x80) {
       const std::size_t length = utf8_sequence_length(text, i);
-      if (length == 0) return -1;
+      if (length == 0) return put(dump(Json(std::string(text))));
+      std::memcpy(p, text.data() + i, length);
+      p += length;
       i += length;
       continue;
     }
-    if (byte < 0x20) return -1;
-    escapes += byte == '"' || byte == '\\';
-    ++i;
+    if (byte < 0x20) return put(dump(Json(std::string(text))));
+    if (byte == '"' || byte == '\\') *p++ = '\\';
+    *p++ = text[i++];
   }
-  return escapes;
+  *p++ = '"';
+  advance(static_cast<std::size_t>(p - start));
 }
 
-std::string dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
-// Appends to a std::string through a pointer: the string grows in large steps (resize) and bytes are
-// written in place, so the loop makes no std::string call per character (push_back and append are
-// out-of-line calls in the module's libc++). finish() trims the string to what was written.
-class Writer {
- public:
-  explicit Writer(std::string& out) : out_(out), used_(out.size()) {}
-  void finish() { out_.resize(used_); }
-
-  // Room for n more bytes at the end; the caller writes them and then calls advance(n).
-  char* room(std::size_t n) {
-    if (out_.size() - used_ < n) out_.resize(std::max(out_.size() * 2, used_ + n + 1024));
-    return &out_[used_];
-  }
-  void advance(std::size_t n) { used_ += n; }
-
-  void put(char c) {
-    *room(1) = c;
-    advance(1);
-  }
-  void put(const char* text, std::size_t size) {
-    if (size == 0) return;
-    std::memcpy(room(size), text, size);
-    advance(size);
-  }
-  void put(std::string_view text) { put(text.data(), text.size()); }
-
- private:
-  std::string& out_;
-  std::size_t used_;
-};
-
-void write_string(Writer& w, const std::string& text) {
-  const std::ptrdiff_t escapes = backslashes_needed(text);
-  if (escapes == 0) {
-    const std::size_t size = text.size();
-    char* p = w.room(size + 2);
-    p[0] = '"';
-    if (size != 0) std::memcpy(p + 1, text.data(), size);
-    p[size + 1] = '"';
-    w.advance(size + 2);
-  } else if (escapes > 0) {
-    char* const start = w.room(text.size() + static_cast<std::size_t>(escapes) + 2);
-    char* p = start;
-    *p++ = '"';
-    for (const char c : text) {
-      if (c == '"' || c == '\\') *p++ = '\\';
-      *p++ = c;
-    }
-    *p++ = '"';
-    w.advance(static_cast<std::size_t>(p - start));
-  } else {
-    w.put(dump(Json(text)));
-  }
+void TextSink::signed_integer(std::int64_t n) {
+  char* p = room(24);  // 20 digits and a sign at most
+  advance(static_cast<std::size_t>(std::to_chars(p, p + 24, n).ptr - p));
 }
 
-template <class Integer>
-void write_integer(Writer& w, Integer value) {
-  char* p = w.room(24);  // 20 digits and a sign at most
-  const auto end = std::to_chars(p, p + 24, value).ptr;
-  w.advance(static_cast<std::size_t>(end - p));
+void TextSink::unsigned_integer(std::uint64_t n) {
+  char* p = room(24);
+  advance(static_cast<std::size_t>(std::to_chars(p, p + 24, n).ptr - p));
 }
 
-void write_value(Writer& w, const Json& value) {
-  switch (value.type()) {
-    case Json::value_t::object: {
-      w.put('{');
-      bool first = true;
-      for (const auto& [key, member] : value.get_ref<const Json::object_t&>()) {
-        if (!first) w.put(',');
-        first = false;
-        write_string(w, key);
-        w.put(':');
-        write_value(w, member);
+// nlohmann's own number writer (serializer::dump_float: Grisu2, the shortest text that reads back as
+// the same double, with ".0" on whole numbers), called directly instead of through a dump per number.
+void TextSink::number(double x) {
+  if (!std::isfinite(x)) return put(std::string_view("null"));
+  char* p = room(64);  // the serializer's number buffer
+  advance(static_cast<std::size_t>(nlohmann::detail::to_chars(p, p + 64, x) - p));
+}
+
+// A container through begin/end, a scalar through its own value(): each writes its separator.
+void TextSink::value(const Json& document) {
+  switch (document.type()) {
+    case Json::value_t::object:
+      begin_object();
+      for (const auto& [name, element] : document.get_ref<const Json::object_t&>()) {
+        key(name);
+        value(element);
       }
-      w.put('}');
+      end_object();
       return;
-    }
-    case Json::value_t::array: {
-      w.put('[');
-      bool first = true;
-      for (const Json& element : value.get_ref<const Json::array_t&>()) {
-        if (!first) w.put(',');
-        first = false;
-        write_value(w, element);
-      }
-      w.put(']');
+    case Json::value_t::array:
+      begin_array();
+      for (const Json& element : document.get_ref<const Json::array_t&>()) value(element);
+      end_array();
       return;
-    }
-    case Json::value_t::string: write_string(w, value.get_ref<const std::string&>()); return;
-    case Json::value_t::boolean: w.put(value.get<bool>() ? std::string_view("true") : std::string_view("false")); return;
-    case Json::value_t::null: w.put(std::string_view("null")); return;
-    case Json::value_t::number_integer: write_integer(w, value.get<std::int64_t>()); return;
-    case Json::value_t::number_unsigned: write_integer(w, value.get<std::uint64_t>()); return;
-    default: w.put(dump(value)); return;  // floating point, binary, discarded
+    case Json::value_t::string: return value(std::string_view(document.get_ref<const std::string&>()));
+    case Json::value_t::boolean: return value(document.get<bool>());
+    case Json::value_t::null: return value(nullptr);
+    case Json::value_t::number_integer: return value(document.get<std::int64_t>());
+    case Json::value_t::number_unsigned: return value(document.get<std::uint64_t>());
+    case Json::value_t::number_float: return value(document.get<double>());
+    default:  // binary, discarded
+      separate();
+      put(dump(document));
+      comma_ = true;
+      return;
   }
 }
-
-}  // namespace
 
 void append_text(std::string& out, const Json& document) {
-  Writer w(out);
-  write_value(w, document);
-  w.finish();
+  TextSink sink(out);
+  sink.value(document);
 }
 
 std::string to_text(const Json& document) {

@@ -1,49 +1,27 @@
-// The estimate result's "time" object (docs/CONTRACT.md "time"; docs/time-model.md): the time model of
-// core/time over the numbers the memory estimate already computed (parameter counts, the KV pool's
-// concurrency), with each quantity's range, formula and assumptions. RL phases get their own "time".
-#include <cmath>
-#include <utility>
-
+// The "time" object's member order (api_time.hpp), shared by both sinks' writers.
 #include "api_time.hpp"
 
 namespace vramplan::api {
-namespace {
 
-Json range_json(const time::Range& r, const std::string& formula) {
-  Json out(Json::value_t::object);
-  auto& m = out.get_ref<Json::object_t&>();
-  m.emplace("value", r.value);
-  m.emplace("low", r.low);
-  m.emplace("high", r.high);
-  m.emplace("formula", formula);
-  return out;
-}
-
-}  // namespace
-
-Json time_json(time::TimeEstimate&& t) {
-  Json out(Json::value_t::object);
-  auto& m = out.get_ref<Json::object_t&>();
-  m.emplace("available", t.available);
-  if (t.available) m.emplace("utilisation", t.utilisation);
-  for (const time::TimeTerm& term : t.terms) m.emplace(term.id, range_json(term.range, term.formula));
-  Json assumptions = Json::array();
-  for (std::string& a : t.assumptions) assumptions.push_back(std::move(a));
-  m.emplace("assumptions", std::move(assumptions));
-  Json warnings = Json::array();
-  for (std::string& w : t.warnings) warnings.push_back(std::move(w));
-  m.emplace("warnings", std::move(warnings));
-  return out;
-}
-
-Json phase_time_json(const time::TimeEstimate& t, const std::string& phase) {
-  for (const time::TimePhase& p : t.phases) {
-    if (p.id != phase) continue;
-    Json out(Json::value_t::object);
-    out.get_ref<Json::object_t&>().emplace("seconds", range_json(p.seconds, p.formula));
-    return out;
+std::vector<TimeMember> time_members(const time::TimeEstimate& t) {
+  std::vector<TimeMember> given;
+  given.reserve(t.terms.size() + 4);
+  given.push_back({"available", nullptr});
+  if (t.available) given.push_back({"utilisation", nullptr});
+  for (const time::TimeTerm& term : t.terms) given.push_back({term.id, &term});
+  given.push_back({"assumptions", nullptr});
+  given.push_back({"warnings", nullptr});
+  // An insertion into the sorted list, after its equals, keeping the first given of each key: a dozen
+  // members, and no sort template instantiated per sink.
+  std::vector<TimeMember> sorted;
+  sorted.reserve(given.size());
+  for (const TimeMember& m : given) {
+    std::size_t at = sorted.size();
+    while (at > 0 && m.key < sorted[at - 1].key) --at;
+    if (at > 0 && sorted[at - 1].key == m.key) continue;
+    sorted.insert(sorted.begin() + static_cast<std::ptrdiff_t>(at), m);
   }
-  return Json();  // null: a phase the time model does not time (the separate reward model)
+  return sorted;
 }
 
 }  // namespace vramplan::api

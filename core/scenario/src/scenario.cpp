@@ -124,7 +124,9 @@ TrainSettings read_train(ObjectReader r) {
 // digits, so the numbers stay small.
 VllmVersion read_vllm_version(ObjectReader& r) {
   VllmVersion v;
-  r.describe("vllm_version", Json{{"type", "version"}, {"default", "latest"}, {"pattern", "latest | major.minor[.patch]"}});
+  if (r.schema_recorder()) {  // the schema's entry, built only when the schema is being written
+    r.describe("vllm_version", Json{{"type", "version"}, {"default", "latest"}, {"pattern", "latest | major.minor[.patch]"}});
+  }
   v.text = r.string("vllm_version", "latest", 32);
   if (v.text == "latest") return v;
   int parts[3] = {0, 0, 0};
@@ -211,7 +213,7 @@ RlSettings read_rl(ObjectReader r, const Catalog& catalog) {
   if (const Json* reward = r.find("reward_model")) {
     ObjectReader rr(*reward, r.pointer_of("reward_model"));
     rr.record_schema_into(r.schema_recorder());
-    rr.describe("model", Json{{"type", "model"}, {"default", nullptr}});
+    if (rr.schema_recorder()) rr.describe("model", Json{{"type", "model"}, {"default", nullptr}});
     const Json* model = rr.find("model");
     if (!model) fail(rr.pointer_of("model"), "is required: a catalog id or a config.json object");
     auto resolved = resolve_model(*model, rr.pointer_of("model"), catalog);
@@ -277,14 +279,14 @@ Scenario read_scenario(const Json& document, const Catalog& catalog, Json* schem
   ObjectReader r(document, "");
   r.record_schema_into(schema_keys);
   Scenario s;
-  r.describe("model", Json{{"type", "model"}, {"default", nullptr}});
+  if (r.schema_recorder()) r.describe("model", Json{{"type", "model"}, {"default", nullptr}});
   const Json* model = r.find("model");
   if (!model) fail("/model", "is required: a catalog id (see `vramplan models`) or a config.json object");
   auto resolved = resolve_model(*model, "/model", catalog);
   if (!resolved.ok()) throw InputError{resolved.error()};
   s.model = std::move(resolved).value();
   s.workload = read_enum(r, "workload", kWorkloads, s.workload);
-  r.describe("gpu", Json{{"type", "gpu"}, {"default", nullptr}});
+  if (r.schema_recorder()) r.describe("gpu", Json{{"type", "gpu"}, {"default", nullptr}});
   if (const Json* gpu = r.find("gpu")) {
     if (!gpu->is_string()) fail("/gpu", "must be a GPU id string (see `vramplan gpus`), got " + describe_value(*gpu));
     const std::string& id = gpu->get_ref<const std::string&>();

@@ -30,7 +30,10 @@ ClusterSettings read_cluster(ObjectReader r) {
 // (core/frameworks/src/framework_version.cpp), and `vramplan config` refuses the others there.
 ConfigSettings read_config(ObjectReader r) {
   ConfigSettings c;
-  r.describe("framework_version", Json{{"type", "version"}, {"default", nullptr}, {"pattern", "major.minor[.patch], v prefix allowed"}});
+  if (r.schema_recorder()) {
+    r.describe("framework_version",
+               Json{{"type", "version"}, {"default", nullptr}, {"pattern", "major.minor[.patch], v prefix allowed"}});
+  }
   if (const Json* v = r.find("framework_version")) {
     const std::string pointer = r.pointer_of("framework_version");
     if (!v->is_string()) fail(pointer, "must be a release string such as \"0.6\" or \"v0.6.0\", got " + describe_value(*v));

@@ -1,12 +1,18 @@
 // The JSON API's fast paths for the WebAssembly module (docs/benchmarks.md "Speed"): each must give
-// exactly what the plain path gives. api::to_text against nlohmann's dump, the parse of shallow text
-// without the depth callback against the parse with it, estimate_without_constants + constants
-// against estimate, and the cached catalog parameter counts against a fresh count.
+// exactly what the plain path gives. api::to_text against nlohmann's dump, the estimate's text
+// (append_estimate_text, TextSink) against the dump of its Json (the same writer into a TreeSink), the
+// parse of shallow text without the depth callback against the parse with it,
+// estimate_without_constants + constants against estimate, and the cached catalog parameter counts
+// against a fresh count.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -107,6 +113,97 @@ TEST_CASE("to_text writes the API's result documents exactly as dump does") {
   }
   check_same_text(api::models().value());
   check_same_text(api::gpus().value());
+}
+
+namespace {
+
+Json read_json_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return Json::parse(text.str());
+}
+
+// Every scenario the project keeps: examples/, tests/rl/ and the validation records' scenarios (memory
+// and throughput), sorted by path.
+std::vector<std::pair<std::string, Json>> kept_scenarios() {
+  std::vector<std::filesystem::path> files;
+  for (const char* folder : {"/examples", "/tests/rl", "/tests/validation", "/tests/validation/throughput"}) {
+    for (const auto& entry : std::filesystem::directory_iterator(std::string(VRAMPLAN_SOURCE_DIR) + folder)) {
+      if (entry.path().extension() == ".json") files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<std::pair<std::string, Json>> out;
+  for (const auto& path : files) {
+    const Json document = read_json_file(path);
+    const bool record = path.parent_path().string().find("/tests/validation") != std::string::npos;
+    if (!record) out.emplace_back(path.string(), document);
+    if (record && document.contains("scenario") && document["scenario"].is_object()) {
+      out.emplace_back(path.string(), document["scenario"]);
+    }
+  }
+  return out;
+}
+
+// The estimate's text must be to_text() of its Json: the same writer, two sinks (api_sink.hpp). A key
+// out of nlohmann's order, given twice, or a value typed differently would break it. On an error
+// nothing is appended and the error is the same.
+void check_estimate_text(const std::string& name, const Json& scenario) {
+  CAPTURE(name);
+  std::string text = "{\"ok\":true,\"value\":";
+  const auto error = api::append_estimate_text(text, scenario);
+  const auto document = api::estimate(scenario);
+  REQUIRE(document.ok() == !error.has_value());
+  if (error) {
+    CHECK(text == "{\"ok\":true,\"value\":");
+    CHECK(error->line() == document.error().line());
+    return;
+  }
+  CHECK(text == "{\"ok\":true,\"value\":" + reference_dump(document.value()));
+}
+
+}  // namespace
+
+TEST_CASE("the estimate's text is the dump of its Json, for every kept scenario") {
+  const auto scenarios = kept_scenarios();
+  CHECK(scenarios.size() > 250);
+  for (const auto& [name, scenario] : scenarios) check_estimate_text(name, scenario);
+}
+
+TEST_CASE("the estimate's text is the dump of its Json: optional members, run totals, errors") {
+  for (const char* text : kScenarios) check_estimate_text(text, api::parse_json_text(text).value());
+  const char* const kMore[] = {
+      // No GPU (no "fit", time unavailable); does not fit (fit.reason); a vLLM server that cannot start.
+      R"({"model": "Qwen/Qwen2.5-0.5B", "workload": "rl"})",
+      R"({"model": "meta-llama/Llama-3.1-70B", "gpu": "L4", "train": {"micro_batch_size": 4}})",
+      R"({"model": "meta-llama/Llama-3.1-8B-Instruct", "workload": "inference", "gpu": "L4",
+          "inference": {"engine": "vllm", "gpu_memory_utilization": 0.3}})",
+      // Run totals and cost (the time object's terms among its fixed keys), training and RL.
+      R"({"model": "Qwen/Qwen2.5-7B-Instruct", "gpu": "H100-SXM-80GB", "gpus": 8,
+          "train": {"sharding": "fsdp"}, "dataset": {"samples": 100000, "epochs": 2}})",
+      R"({"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "rl", "gpu": "H100-SXM-80GB", "gpus": 8,
+          "train": {"sharding": "fsdp"}, "rl": {"steps": 200}})",
+      // A reward model on its own GPUs (a phase without time: null), a critic, DPO.
+      R"({"model": "Qwen/Qwen2.5-1.5B", "workload": "rl", "gpu": "H100-SXM-80GB", "gpus": 8,
+          "rl": {"critic": true, "reward_model": {"model": "Qwen/Qwen2.5-0.5B", "colocated": false}}})",
+      R"({"model": "Qwen/Qwen2.5-1.5B", "workload": "rl", "gpu": "H100-SXM-80GB", "rl": {"algorithm": "dpo"}})",
+      // Errors: an unknown model, a bad value.
+      R"({"model": "no-such-model"})",
+      R"({"model": "Qwen/Qwen2.5-0.5B", "train": {"micro_batch_size": -3}})",
+  };
+  for (const char* text : kMore) check_estimate_text(text, api::parse_json_text(text).value());
+  // Strings the writer must escape or replace: a pasted config.json's name, echoed as the model's id.
+  const auto catalog = vramplan::load_catalog();
+  REQUIRE(catalog.ok());
+  const vramplan::CatalogModel* qwen = vramplan::find_model(*catalog.value(), "Qwen/Qwen2.5-0.5B");
+  REQUIRE(qwen != nullptr);
+  for (const std::string& name : {std::string("quote \" backslash \\ \xc3\xa9"), std::string("tab\t nl\n \x01"),
+                                 std::string("bad \xff\xfe utf-8 \xc3")}) {
+    Json pasted = qwen->raw_config;
+    pasted["_name_or_path"] = name;
+    check_estimate_text(name, Json{{"model", pasted}, {"gpu", "H100-SXM-80GB"}});
+  }
 }
 
 TEST_CASE("estimate is estimate_without_constants plus the constants") {

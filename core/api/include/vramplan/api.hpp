@@ -1,6 +1,7 @@
 #pragma once
 // The contract's operations as JSON in, JSON out. The CLI (--json) and the WebAssembly module both
 // call these, so the two can never disagree. Nothing here throws; errors come back as values.
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,10 +34,14 @@ Expected<Json> recommend(const Json& scenario);
 // stays one function for the callers that take its address.)
 Expected<Json> recommend_sorted(const Json& scenario, std::string_view sort);
 // estimate() is exactly estimate_without_constants() with "constants" set to estimate_constants(),
-// the list of empirical constants (the same for every scenario, built once). Split for callers that
-// serialise that list once and reuse the text (the WebAssembly module, wasm/bindings.cpp).
+// the list of empirical constants (the same for every scenario, built once).
 Expected<Json> estimate_without_constants(const Json& scenario);
 const Json& estimate_constants();
+// estimate()'s document as compact text appended to `out`: exactly to_text(estimate(scenario).value()),
+// byte for byte, written straight from the estimate without building the Json (the WebAssembly module's
+// estimate, wasm/bindings.cpp). One writer gives both (core/api/src/api_sink.hpp). On an Error nothing
+// is appended.
+std::optional<Error> append_estimate_text(std::string& out, const Json& scenario);
 // `estimate --sweep KEY=V1,V2,...`: the scenario estimated once per value of one setting (a dotted
 // path such as "train.micro_batch_size"), with the activation memory, the total per GPU and the
 // catalog GPUs each point fits on. At most 256 values.
