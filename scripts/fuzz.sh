@@ -4,7 +4,7 @@
 #
 #   bash scripts/fuzz.sh [SECONDS] [TARGET...]      TARGET: scenario, config, catalog_id, sweep, import (default: all)
 #
-# Environment: FUZZ_PREBUILT (a build of the asan preset: run its harnesses, build nothing),
+# Environment: FUZZ_PARALLEL (targets run at once, default nproc), FUZZ_PREBUILT (a build of the asan preset: run its harnesses, build nothing),
 # FUZZ_BUILD_DIR (default build/fuzz), CC/CXX (default clang-14/clang++-14),
 # FUZZ_WORK (where corpora grow and crashes land; default $FUZZ_BUILD_DIR/work), FUZZ_JOBS (build
 # parallelism, default 2). Needs Debian's clang-14 and libclang-rt-14-dev.
@@ -54,29 +54,52 @@ per_target=$(( total_seconds / ${#targets[@]} ))
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
+# The targets run side by side, FUZZ_PARALLEL at a time (default: the number of cores), each for its
+# share of SECONDS: libFuzzer runs one process on one core, so one after another left the other core
+# idle. The fuzzing done (CPU-seconds per target) is the same; the wall time is 1/FUZZ_PARALLEL of it.
+parallel="${FUZZ_PARALLEL:-$(nproc)}"
+[[ "$parallel" =~ ^[1-9][0-9]*$ ]] || parallel=1
+
+run_target() {
+  local target="$1" binary="$bin_dir/fuzz_$1" corpus="$work/$1/corpus" artifacts="$work/$1/artifacts"
+  # The seed corpus is read-only input; what the fuzzer finds grows in $corpus (first directory).
+  # -timeout: an input taking 10 s is a hang; -rss_limit_mb bounds memory; -max_len lets 64 KiB
+  # documents grow (deep nesting, long strings).
+  "$binary" "$corpus" "tests/fuzz/corpus/$target" \
+    -dict=tests/fuzz/json.dict \
+    -max_total_time="$per_target" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    -artifact_prefix="$artifacts/" -print_final_stats=1 >"$work/$target/fuzz.log" 2>&1
+  echo $? >"$work/$target/exit_status"
+}
+
+for target in "${targets[@]}"; do
+  if [ ! -x "$bin_dir/fuzz_$target" ] || [ ! -d "tests/fuzz/corpus/$target" ]; then
+    echo "error: unknown target $target (no $bin_dir/fuzz_$target or tests/fuzz/corpus/$target)" >&2
+    exit 2
+  fi
+  mkdir -p "$work/$target/corpus" "$work/$target/artifacts"
+  rm -f "$work/$target/exit_status"
+done
+
+echo "== ${#targets[@]} targets, ${per_target} s each, $parallel at a time =="
+running=0
+for target in "${targets[@]}"; do
+  if [ "$running" -ge "$parallel" ]; then
+    wait -n
+    running=$(( running - 1 ))
+  fi
+  run_target "$target" &
+  running=$(( running + 1 ))
+done
+wait
+
 status=0
 crashes=0
 executions=0
 for target in "${targets[@]}"; do
-  binary="$bin_dir/fuzz_$target"
-  seeds="tests/fuzz/corpus/$target"
-  if [ ! -x "$binary" ] || [ ! -d "$seeds" ]; then
-    echo "error: unknown target $target (no $binary or $seeds)" >&2
-    exit 2
-  fi
-  corpus="$work/$target/corpus"
-  artifacts="$work/$target/artifacts"
-  mkdir -p "$corpus" "$artifacts"
   log="$work/$target/fuzz.log"
-  echo "== fuzz_$target: ${per_target} s =="
-  # The seed corpus is read-only input; what the fuzzer finds grows in $corpus (first directory).
-  # -timeout: an input taking 10 s is a hang; -rss_limit_mb bounds memory; -max_len lets 64 KiB
-  # documents grow (deep nesting, long strings).
-  "$binary" "$corpus" "$seeds" \
-    -dict=tests/fuzz/json.dict \
-    -max_total_time="$per_target" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-    -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1
-  rc=$?
+  artifacts="$work/$target/artifacts"
+  rc=$(cat "$work/$target/exit_status" 2>/dev/null || echo 2)
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   runs="${runs:-0}"
   executions=$(( executions + runs ))

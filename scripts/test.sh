@@ -6,32 +6,41 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each stage's wall time, so that the 20-minute CI budget (2 cores) can be watched stage by stage.
+stage_start=$SECONDS
+stage() {
+  echo "   (previous stage: $((SECONDS - stage_start)) s; total so far: $SECONDS s)"
+  stage_start=$SECONDS
+  echo "== $* =="
+}
+
 bash scripts/install-deps.sh
 jobs=$(nproc)
 
-echo "== native build and tests (preset ci: the dev preset's warnings as errors, without debug info) =="
+stage "native build and tests (preset ci: the dev preset's warnings as errors, without debug info)"
 cmake --preset ci >/dev/null
 cmake --build --preset ci -j "$jobs"
 ctest --preset ci -j "$jobs" -E "wasm_node|web_browser"
 cli=build/ci/cli/vramplan
 
-echo "== validation against measured runs =="
+stage "validation against measured runs"
 "$cli" validate tests/validation --only memory
 # The throughput records (issue 16) gate on the counted median <= 20% (met on branch tput2: 16.5%; the
 # held-out median, 28.2%, is reported beside it; docs/validation/throughput.md explains each outlier).
 "$cli" validate tests/validation --only throughput
 
-echo "== the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (preset asan) =="
+stage "the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (preset asan)"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan -j "$jobs"
 
-echo "== fuzzing: 60 s over the scenario, config.json, catalog-id, sweep and import entry points =="
+stage "fuzzing: 60 s over the scenario, config.json, catalog-id, sweep and import entry points"
 FUZZ_PREBUILT=build/asan bash scripts/fuzz.sh 60
 
-echo "== example configs through a real YAML parser =="
+stage "example configs through a real YAML parser"
 bash scripts/test-config.sh "$cli"
 
-echo "== WebAssembly module and page =="
+stage "WebAssembly module and page"
 VRAMPLAN_CLI="$cli" bash scripts/test-web.sh
-echo "all tests passed"
+stage "done"
+echo "all tests passed in $SECONDS s"

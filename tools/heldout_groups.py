@@ -20,6 +20,8 @@ import sys
 import tempfile
 
 GIB = 1024.0 ** 3
+# The records' units (cli/cmd_validate.cpp converts the same way), in GiB.
+UNIT_GIB = {"GiB": 1.0, "MiB": 1.0 / 1024.0, "GB": 1.0e9 / GIB}
 
 
 def breakdown(cli, scenario):
@@ -48,10 +50,13 @@ def rows(cli, folder):
             continue
         b = breakdown(cli, r["scenario"])
         est = (b["allocated_bytes"] if level == "allocated" else b["device_bytes"]) / GIB
-        meas = r["measured"]["value"]
-        t = r["scenario"]["train"]
+        meas = r["measured"]["value"] * UNIT_GIB[r["measured"].get("unit", "GiB")]
+        workload = r["scenario"].get("workload", "train")
+        t = r["scenario"].get("train", {})
         also = r.get("also_measured", {})
-        out.append({"id": r["id"], "level": level, "method": t.get("method", "full"),
+        # A serving record is grouped under its workload (it has no training method).
+        method = t.get("method", "full") if workload == "train" else workload
+        out.append({"id": r["id"], "level": level, "method": method,
                     "sharded": t.get("sharding", "none") != "none", "model": model_name(r["scenario"]),
                     "meas": meas, "est": est, "err": 100.0 * (est - meas) / meas,
                     "est_gap": (b["device_bytes"] - b["allocated_bytes"]) / GIB,

@@ -58,8 +58,52 @@ std::string pointer_append(const std::string& parent, std::size_t index) {
   return parent + "/" + std::to_string(index);
 }
 
+namespace {
+
+// What JSON text serializing a string gives (ASCII, invalid UTF-8 replaced), as describe_value shows it.
+std::string dumped_string(std::string_view text) {
+  return Json(std::string(text)).dump(-1, ' ', true, Json::error_handler_t::replace);
+}
+
+// Appends the compact dump of `value` to `out` (the text `value.dump(-1, ' ', true, replace)` gives) until
+// `out` is longer than `limit`: an error shows the first kMaxShownValueChars characters of a value, and a
+// 10 MB string or a large object must not be serialized whole for that (it took 1.6 s per error).
+// Each string byte gives at least one character of dump, so in the dump of a string's first limit + 4 bytes
+// a UTF-8 sequence cut at the end (shown as U+FFFD) starts after the limit: every character before it is
+// what the whole dump gives (tests/unit/base/test_json_reader.cpp compares 20,000 random values).
+void append_preview(const Json& value, std::string& out, std::size_t limit) {
+  if (out.size() > limit) return;
+  const std::size_t room = limit - out.size() + 4;
+  if (value.is_string()) {
+    out += dumped_string(std::string_view(value.get_ref<const std::string&>()).substr(0, room));
+  } else if (value.is_array()) {
+    out += '[';
+    for (std::size_t i = 0; i < value.size() && out.size() <= limit; ++i) {
+      if (i > 0) out += ',';
+      append_preview(value[i], out, limit);
+    }
+    out += ']';
+  } else if (value.is_object()) {
+    out += '{';
+    bool first = true;
+    for (auto it = value.begin(); it != value.end() && out.size() <= limit; ++it) {
+      if (!first) out += ',';
+      first = false;
+      out += dumped_string(std::string_view(it.key()).substr(0, limit - std::min(limit, out.size()) + 4));
+      out += ':';
+      append_preview(it.value(), out, limit);
+    }
+    out += '}';
+  } else {
+    out += value.dump(-1, ' ', true, Json::error_handler_t::replace);
+  }
+}
+
+}  // namespace
+
 std::string describe_value(const Json& value) {
-  std::string text = value.dump(-1, ' ', true, Json::error_handler_t::replace);
+  std::string text;
+  append_preview(value, text, kMaxShownValueChars);
   if (text.size() > kMaxShownValueChars) {
     text.resize(kMaxShownValueChars);
     text += "...";

@@ -1,6 +1,7 @@
 // The input layer: typed reads with JSON-pointer errors (json_reader.hpp).
 #include <doctest/doctest.h>
 
+#include <random>
 #include <string>
 
 #include "vramplan/api.hpp"
@@ -67,6 +68,63 @@ TEST_CASE("error values are short even for huge strings") {
   CHECK(e.pointer == "/s");
   CHECK(e.line().size() < 200);
   CHECK(vramplan::describe_value(doc.at("s")).size() < 60);
+}
+
+namespace {
+
+// What describe_value showed before it stopped serializing whole values: the whole dump, cut.
+std::string whole_dump_cut(const Json& value) {
+  std::string text = value.dump(-1, ' ', true, Json::error_handler_t::replace);
+  if (text.size() > 40) text = text.substr(0, 40) + "...";
+  return text;
+}
+
+// Strings of bytes biased toward what breaks a cut: multi-byte UTF-8, stray continuation bytes, lead
+// bytes at the end, quotes and control characters that dump escapes.
+std::string random_bytes(std::mt19937& rng) {
+  static const std::string kPieces[] = {"a", "\"", "\\", "\n", std::string(1, '\0'), "\xc3\xa9", "\xe2\x82\xac",
+                                        "\xf0\x9f\x98\x80", "\x80", "\xbf", "\xc3", "\xe2\x82", "\xf0\x9f", "\xff"};
+  std::string s;
+  const int pieces = static_cast<int>(rng() % 60);
+  for (int i = 0; i < pieces; ++i) s += kPieces[rng() % (sizeof(kPieces) / sizeof(kPieces[0]))];
+  return s;
+}
+
+Json random_value(std::mt19937& rng, int depth) {
+  switch (rng() % (depth > 2 ? 4 : 6)) {
+    case 0: return random_bytes(rng);
+    case 1: return static_cast<int>(rng() % 100000) - 50000;
+    case 2: return 0.5 * static_cast<double>(rng() % 1000);
+    case 3: return rng() % 2 == 0;
+    case 4: {
+      Json a = Json::array();
+      for (int i = static_cast<int>(rng() % 6); i > 0; --i) a.push_back(random_value(rng, depth + 1));
+      return a;
+    }
+    default: {
+      Json o = Json::object();
+      for (int i = static_cast<int>(rng() % 6); i > 0; --i) o[random_bytes(rng)] = random_value(rng, depth + 1);
+      return o;
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("describe_value shows exactly the start of the whole dump, without serializing the whole value") {
+  std::mt19937 rng(20261206);
+  for (int i = 0; i < 20000; ++i) {
+    const Json value = random_value(rng, 0);
+    INFO("value: " << value.dump(-1, ' ', true, Json::error_handler_t::replace));
+    REQUIRE(vramplan::describe_value(value) == whole_dump_cut(value));
+  }
+  // Large values: a 10 MB string inside an array inside an object, and 100,000 small members.
+  Json nested = Json::object();
+  nested["k"] = Json::array({std::string(10 * 1024 * 1024, '\xe2'), 1});
+  CHECK(vramplan::describe_value(nested) == whole_dump_cut(nested));
+  Json wide = Json::object();
+  for (int i = 0; i < 100000; ++i) wide["key" + std::to_string(i)] = i;
+  CHECK(vramplan::describe_value(wide) == whole_dump_cut(wide));
 }
 
 TEST_CASE("parse_json_text rejects malformed, non-UTF-8 and over-deep documents") {
