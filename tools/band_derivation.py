@@ -40,7 +40,8 @@ def kind_of(component_id, level_hint=None):
         return "weights"
     if cid in ("optimizer", "master_weights", "gradients", "gathered_params", "ddp_buckets"):
         return "optimizer"
-    if cid in ("allocator", "fsdp_pending_frees"):  # reserved - allocated (FSDP1's pending frees too)
+    # reserved - allocated (FSDP1's pending frees and the shifted loss's block too)
+    if cid in ("allocator", "fsdp_pending_frees", "loss_shift_block"):
         return "allocator"
     if cid in ("cuda_context", "non_torch"):
         return "context"

@@ -266,7 +266,7 @@ test('trl grpo, sft and dpo command lines', () => {
   const s = parseTrl(generate('trl', sft), 'sft');
   assert.equal(s.get('max_length')[0], '4096');
   assert.equal(s.get('per_device_train_batch_size')[0], '3');
-  assert.equal(s.get('accelerate_config')[0], 'fsdp2');
+  assert.equal(s.get('accelerate_config')[0], 'fsdp1');  // train.fsdp_version 1, the default
   assert.equal(s.get('dtype')[0], 'float32');
 
   const d = parseTrl(generate('trl', dpo), 'dpo');

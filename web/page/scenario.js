@@ -60,6 +60,7 @@
     'train.lora.targets': { label: 'Target modules', hint: '“all-linear”, or module names separated by commas (q_proj, v_proj, …).' },
     'train.lora.base_dtype': { label: 'Frozen base weights (LoRA)', options: DTYPE_WORDS },
     'train.sharding': { label: 'Sharding', options: { none: 'none (DDP)', zero1: 'ZeRO-1', zero2: 'ZeRO-2', zero3: 'ZeRO-3', fsdp: 'FSDP (full shard)' } },
+    'train.transformers_version': { label: 'transformers release', hint: '"latest", or a release such as 4.48: before 4.49 the loss copies the shifted logits, which reserves one fp32 logits block more.' },
     'train.fsdp_version': { label: 'FSDP version', hint: '1: FullyShardedDataParallel (accelerate’s and transformers’ default), 2: fully_shard. FSDP1 frees gathered blocks late (record_stream), which reserves more.' },
     'train.tp': { label: 'Tensor parallel (TP)' },
     'train.pp': { label: 'Pipeline parallel (PP)' },

@@ -36,6 +36,11 @@ Range band_range(BandKind kind, double bytes) {
   return {bytes, bytes};
 }
 
+double shifted_loss_reserve_bytes(double tokens, double vocab, const ReleaseVersion& transformers) {
+  if (!transformers.before(4, kTransformersPaddedLabelsMinor)) return 0.0;
+  return tokens * vocab * 4.0 * kShiftedLossExtraFp32Blocks;
+}
+
 double vllm_sampler_fp32_copies(const VllmVersion& version) {
   const bool legacy = version.major == 0 && version.minor < kVllmSamplerChangeMinor;
   return legacy ? kVllmSamplerFp32Copies : kVllmSamplerFp32CopiesCurrent;
@@ -74,7 +79,16 @@ std::vector<ConstantInfo> band_constants() {
   };
 }
 
+// The loss's reserved-level block (train.transformers_version before 4.49, docs/memory-model.md "Logits and loss").
+std::vector<ConstantInfo> loss_reserve_constants() {
+  using namespace memory;
+  return {{"kShiftedLossExtraFp32Blocks", kShiftedLossExtraFp32Blocks, "fp32 logits blocks",
+           "transformers < 4.49: the shifted logits copy leaves the loss's full-shape fp32 gradient no free block of "
+           "its size (CUDACachingAllocator get_free_block), so one more is reserved; reserved and device levels only"}};
+}
+
 std::vector<ConstantInfo> with_band(std::vector<ConstantInfo> constants) {
+  for (ConstantInfo& c : loss_reserve_constants()) constants.push_back(c);
   for (ConstantInfo& c : band_constants()) constants.push_back(c);
   return constants;
 }

@@ -116,19 +116,15 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
     add(b, "optimizer_step", std::move(peak.optimizer_step), Level::transient);
   }
   add(b, "allocator", peak.allocator, Level::cache);
-  Term pending = fsdp_pending_frees_term(l);
-  const double pending_bytes = pending.bytes;
-  if (pending_bytes > 0) {
-    add(b, "fsdp_pending_frees", std::move(pending), Level::cache);
-    // train.fsdp_version defaults to 1 (accelerate's); fully_shard users (TRL fsdp2, NeMo DTensor) set 2.
-    b.warnings.push_back(format("train.sharding \"fsdp\" is counted as FSDP1 (train.fsdp_version 1: record_stream "
-                                "frees, %s reserved); FSDP2 (fully_shard, train.fsdp_version 2) holds none of it",
-                                gib(pending_bytes).c_str()));
+  double cache_bytes = peak.allocator.bytes;
+  for (CacheLine& c : reserved_lines(l, loss, peak.step_peak, b.warnings)) {
+    cache_bytes += c.term.bytes;
+    add(b, c.id, std::move(c.term), Level::cache);
   }
   add(b, "cuda_context", peak.context, Level::context);
   b.activation_bytes = activation_bytes;
   b.allocated_bytes = persistent + peak.transient;
-  b.reserved_bytes = b.allocated_bytes + peak.allocator.bytes + pending_bytes;
+  b.reserved_bytes = b.allocated_bytes + cache_bytes;
   b.device_bytes = b.reserved_bytes + peak.context.bytes;
   b.host_bytes = host_bytes(l);
   return b;

@@ -56,8 +56,12 @@ PeakBand peak_band(const Breakdown& peak, bool vllm_serving, bool context_known,
   for (const Component& c : peak.components) {
     memory::Range r = memory::band_range(band_kind(c, vllm_pool), c.bytes);
     if (c.level == Level::context && c.id == "cuda_context" && !context_known) r = memory::cuda_context_range(c.bytes);
-    // FSDP1's pending frees need the CPU to run ahead of the GPU: none when it does not.
-    if (c.level == Level::cache) r = c.id == "fsdp_pending_frees" ? memory::Range{0.0, c.bytes} : memory::allocator_range(c.bytes);
+    // FSDP1's pending frees need the CPU to run ahead of the GPU: none when it does not. The shifted loss's
+    // block is reserved at the loss; a later phase may reuse it, so its low end is none too.
+    if (c.level == Level::cache) {
+      const bool may_be_reused = c.id == "fsdp_pending_frees" || c.id == "loss_shift_block";
+      r = may_be_reused ? memory::Range{0.0, c.bytes} : memory::allocator_range(c.bytes);
+    }
     band.low_bytes += std::min(r.low, c.bytes) - c.bytes;
     band.high_bytes += std::max(r.high, c.bytes) - c.bytes;
   }

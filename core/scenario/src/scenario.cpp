@@ -112,47 +112,14 @@ TrainSettings read_train(ObjectReader r) {
   t.etp = r.optional_integer("etp", 1, limits::kMaxParallel);
   read_fp8(r, t);
   read_fsdp(r, t);
+  t.transformers_version =
+      read_release_version(r, "transformers_version", "a transformers release such as \"4.48\" or \"4.48.1\"");
   t.offload_optimizer = r.boolean("offload_optimizer", t.offload_optimizer);
   t.offload_params = r.boolean("offload_params", t.offload_params);
   t.media = read_media(r);
   t.mfu = r.optional_number("mfu", limits::kMinUtilisation, 1.0);
   r.reject_unknown_keys();
   return t;
-}
-
-// "latest", or a release written major.minor[.patch] ("0.16", "0.11.2"): every digit group at most 4
-// digits, so the numbers stay small.
-VllmVersion read_vllm_version(ObjectReader& r) {
-  VllmVersion v;
-  if (r.schema_recorder()) {  // the schema's entry, built only when the schema is being written
-    r.describe("vllm_version", Json{{"type", "version"}, {"default", "latest"}, {"pattern", "latest | major.minor[.patch]"}});
-  }
-  v.text = r.string("vllm_version", "latest", 32);
-  if (v.text == "latest") return v;
-  int parts[3] = {0, 0, 0};
-  int count = 0;
-  std::size_t digits = 0;
-  bool ok = !v.text.empty();
-  for (const char c : v.text) {
-    if (c >= '0' && c <= '9' && digits < 4) {
-      parts[count] = parts[count] * 10 + (c - '0');
-      ++digits;
-    } else if (c == '.' && digits > 0 && count < 2) {
-      ++count;
-      digits = 0;
-    } else {
-      ok = false;
-      break;
-    }
-  }
-  if (!ok || digits == 0 || count < 1) {
-    fail(r.pointer_of("vllm_version"),
-         "must be a vLLM release such as \"0.16\" or \"0.11.2\", or \"latest\", got " +
-             describe_value(Json(v.text)));
-  }
-  v.major = parts[0];
-  v.minor = parts[1];
-  return v;
 }
 
 InferenceSettings read_inference(ObjectReader r) {
@@ -169,7 +136,7 @@ InferenceSettings read_inference(ObjectReader r) {
   s.ep = r.integer("ep", 1, limits::kMaxParallel, s.ep);
   s.max_num_seqs = r.optional_integer("max_num_seqs", 1, limits::kMaxBatch);
   s.max_num_batched_tokens = r.optional_integer("max_num_batched_tokens", 1, limits::kMaxSeqLen);
-  s.vllm_version = read_vllm_version(r);
+  s.vllm_version = read_release_version(r, "vllm_version", "a vLLM release such as \"0.16\" or \"0.11.2\"");
   s.media = read_media(r);
   s.mfu = r.optional_number("mfu", limits::kMinUtilisation, 1.0);
   s.decode_efficiency = r.optional_number("decode_efficiency", limits::kMinUtilisation, 1.0);
@@ -199,7 +166,7 @@ RolloutSettings read_rollout(ObjectReader r) {
   s.mean_response_len = r.optional_integer("mean_response_len", 1, s.max_response_len);
   s.max_num_seqs = r.optional_integer("max_num_seqs", 1, limits::kMaxBatch);
   s.max_num_batched_tokens = r.optional_integer("max_num_batched_tokens", 1, limits::kMaxSeqLen);
-  s.vllm_version = read_vllm_version(r);
+  s.vllm_version = read_release_version(r, "vllm_version", "a vLLM release such as \"0.16\" or \"0.11.2\"");
   r.reject_unknown_keys();
   return s;
 }
@@ -423,6 +390,7 @@ Json detail::scenario_settings_to_json(const Scenario& s) {
                       {"lora", lora_to_json(t.lora)},
                       {"sharding", to_string(t.sharding)},
                       {"fsdp_version", t.fsdp_version},
+                      {"transformers_version", t.transformers_version.text},
                       {"tp", t.tp},
                       {"pp", t.pp},
                       {"cp", t.cp},

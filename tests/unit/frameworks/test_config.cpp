@@ -168,7 +168,11 @@ TEST_CASE("trl: grpo, sft and dpo command lines") {
   const std::string sft = generate(kSft, "trl");
   CHECK(contains(sft, "\ntrl sft \\\n"));
   CHECK(contains(sft, "--max_length 4096 \\"));
-  CHECK(contains(sft, "--accelerate_config fsdp2\n"));
+  // train.fsdp_version 1 (the default): TRL's fsdp1 preset; 2: fsdp2.
+  CHECK(contains(sft, "--accelerate_config fsdp1\n"));
+  const std::string sft2 = generate(R"({"model": "meta-llama/Llama-3.1-8B-Instruct", "workload": "train", "gpus": 4,
+      "train": {"sharding": "fsdp", "fsdp_version": 2}})", "trl");
+  CHECK(contains(sft2, "--accelerate_config fsdp2\n"));
   CHECK(contains(sft, "--dtype float32 \\"));
   CHECK(contains(sft, "--bf16 true \\"));
 

@@ -243,3 +243,23 @@ TEST_CASE("train.fp8 goes through the frameworks that have it: Automodel's torch
   CHECK(rl_back.at("scenario").at("train").at("fp8_all_gather") == true);
   CHECK(rl_back.at("scenario").at("train").at("precision") == "mixed-bf16");
 }
+
+TEST_CASE("TRL: the fsdp1 / fsdp2 presets carry train.fsdp_version both ways") {
+  auto imported = [](const char* preset) {
+    const std::string command = std::string("trl sft --model_name_or_path Qwen/Qwen2.5-0.5B --dataset_name stanfordnlp/imdb "
+                                            "--num_processes 2 --accelerate_config ") + preset;
+    return import_document("trl", input_of(command)).at("scenario");
+  };
+  const Json one = imported("fsdp1"), two = imported("fsdp2");
+  CHECK(one.at("train").at("sharding") == "fsdp");
+  CHECK(one.at("train").at("fsdp_version") == 1);
+  CHECK(two.at("train").at("fsdp_version") == 2);
+  // The emitted command names the preset of the scenario's FSDP, and imports back to it.
+  for (const Json* s : {&one, &two}) {
+    auto emitted = api::config(*s, "trl");
+    REQUIRE(emitted.ok());
+    const bool v2 = s->at("train").at("fsdp_version") == 2;
+    CHECK(emitted.value().find(v2 ? "--accelerate_config fsdp2" : "--accelerate_config fsdp1") != std::string::npos);
+    CHECK(import_document("trl", input_of(emitted.value())).at("scenario") == *s);
+  }
+}

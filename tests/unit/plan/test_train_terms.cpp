@@ -245,3 +245,51 @@ TEST_CASE("QLoRA under autocast keeps a LayerNorm model's residual stream and ML
     "amp-bf16", "micro_batch_size": 1, "seq_len": 1024, "gradient_checkpointing": true}})");
   CHECK(says(line(mistral, "activations"), "x 4096 h x 2 B (checkpointed block inputs) +"));
 }
+
+TEST_CASE("transformers before 4.49 reserves one fp32 logits block more at the loss; 4.49 and latest do not") {
+  // Mistral-7B QLoRA, one GPU, 2 x 1024 tokens: the old ForCausalLMLoss copies the shifted fp32 logits, and
+  // the slice's full-shape fp32 gradient finds only shifted-shape blocks free (kShiftedLossExtraFp32Blocks).
+  auto with = [](const char* extra) {
+    return run(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "train": {"method": "qlora",
+      "precision": "amp-bf16", "micro_batch_size": 2, "seq_len": 1024, "gradient_checkpointing": true)") + extra +
+               "}}");
+  };
+  const Json old = with(R"(, "transformers_version": "4.48.1")"), latest = with("");
+  const double tokens = 2 * 1024, vocab = 32000;
+  const Json& block = line(old, "loss_shift_block");
+  CHECK(block.at("bytes").get<double>() ==
+        doctest::Approx(memory::kShiftedLossExtraFp32Blocks * tokens * vocab * 4).epsilon(1e-12));
+  CHECK(says(block, "train.transformers_version 4.48.1 < 4.49: kShiftedLossExtraFp32Blocks 1 x 2048 tokens x 32000 vocab"));
+  // Reserved only: the allocated peak is the same, the reserved level higher by exactly the line.
+  const Json &go = old.at("per_gpu"), &gl = latest.at("per_gpu");
+  CHECK(go.at("allocated_bytes").get<double>() == doctest::Approx(gl.at("allocated_bytes").get<double>()));
+  CHECK(go.at("reserved_bytes").get<double>() - gl.at("reserved_bytes").get<double>() ==
+        doctest::Approx(block.at("bytes").get<double>()));
+  for (const char* extra : {"", R"(, "transformers_version": "4.49")", R"(, "transformers_version": "5.0.1")"}) {
+    const Json estimate = with(extra);
+    CAPTURE(extra);
+    for (const Json& c : estimate.at("per_gpu").at("components")) CHECK(c.at("id") != "loss_shift_block");
+  }
+  // The band's low end drops the line (a later phase may reuse the block); its high end keeps it.
+  CHECK(old.at("peak_band").at("high_bytes").get<double>() - latest.at("peak_band").at("high_bytes").get<double>() ==
+        doctest::Approx(block.at("bytes").get<double>()));
+  CHECK(old.at("peak_band").at("low_bytes").get<double>() ==
+        doctest::Approx(latest.at("peak_band").at("low_bytes").get<double>()));
+}
+
+TEST_CASE("train.transformers_version is echoed, and a malformed release is refused naming the key") {
+  auto parse = [](const std::string& train) { return api::scenario_from_json(Json::parse(
+                                                  R"({"model": "mistralai/Mistral-7B-v0.1", "train": )" + train + "}")); };
+  auto ok = parse(R"({"transformers_version": "4.48"})");
+  REQUIRE(ok.ok());
+  CHECK(scenario_to_json(ok.value())["train"]["transformers_version"] == "4.48");
+  auto absent = parse("{}");
+  REQUIRE(absent.ok());
+  CHECK(scenario_to_json(absent.value())["train"]["transformers_version"] == "latest");
+  for (const char* bad : {R"("4")", R"("v4.48")", R"("4.48.1.2")", R"("")", "4.48"}) {
+    CAPTURE(bad);
+    auto r = parse(std::string(R"({"transformers_version": )") + bad + "}");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().line().find("/train/transformers_version") != std::string::npos);
+  }
+}

@@ -64,6 +64,11 @@ for idx, r in list(rows_of(False)) + list(rows_of(True)):
     else:
         continue
     if gpus > 1: train["sharding"] = "fsdp"
+    # refs/requirements.txt pins transformers 4.48.1: its ForCausalLMLoss copies the shifted fp32 logits.
+    train["transformers_version"] = "4.48.1"
+    assumed.append("transformers_version 4.48.1: pinned in scripts/benchmarks/refs/requirements.txt; its ForCausalLMLoss copies the "
+                   "shifted fp32 logits (transformers < 4.49), which decides the reserved level's loss block (docs/memory-model.md "
+                   "\"Logits and loss\")")
     match, note = "exact", ""
     if cfg == 'baseline-peft-bnb' and gpus == 1:
         match = "approximate"

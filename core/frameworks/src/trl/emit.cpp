@@ -100,7 +100,9 @@ void add_launch(std::vector<Argument>& args, const Scenario& s, std::vector<std:
     // snapshot: data/frameworks/trl/accelerate_configs/).
     case Sharding::zero2: add(args, "accelerate_config", "zero2"); break;
     case Sharding::zero3: add(args, "accelerate_config", "zero3"); break;
-    case Sharding::fsdp: add(args, "accelerate_config", "fsdp2"); break;
+    // fsdp1.yaml (fsdp_version: 1) and fsdp2.yaml ship together since TRL 0.18 (1954c02d8): the preset follows
+    // train.fsdp_version, which decides FSDP1's pending frees (docs/memory-model.md "Sharding").
+    case Sharding::fsdp: add(args, "accelerate_config", t.fsdp_version == 2 ? "fsdp2" : "fsdp1"); break;
   }
   if (offload) {
     const bool deepspeed = t.sharding == Sharding::zero1 || t.sharding == Sharding::zero2 ||

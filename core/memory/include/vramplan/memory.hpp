@@ -41,6 +41,18 @@ inline constexpr double kInt4GroupBytes = 2.5;  // fp16 scale (2) + 4-bit zero p
 // of the logits in the compute dtype that the model returns (transformers ForCausalLMLoss upcasts
 // them with logits.float()). Checked against m024 (Llama-3.2-3B, 8192 tokens x 128256 vocab).
 inline constexpr double kCrossEntropyFp32Copies = 3;
+// transformers' causal-LM loss before 4.49 (loss/loss_utils.py ForCausalLMLoss in 4.46-4.48, each model's
+// own loss before) upcasts the logits and copies the shifted slice, `logits.float()` then
+// `logits[..., :-1, :].contiguous()`: cross-entropy's tensors have b x (s - 1) rows, the logits and the
+// slice's backward (SliceBackward: fp32 zeros of the full shape) b x s rows. The caching allocator serves a
+// request only from a free block at least as large, and never merges blocks of different segments (tensors
+// of 10 MiB and more get a segment of their own; c10/cuda/CUDACachingAllocator.cpp get_free_block,
+// get_allocation_size), so that full-shape fp32 gradient finds only shifted-shape fp32 blocks free and takes
+// a new segment: the loss phase reserves one fp32 logits block more than it ever allocates at once (18 B per
+// logit against 14 B). transformers PR #35646 (January 2025) pads the labels instead, so from 4.49 every loss
+// tensor has the full shape and reuses the others' blocks (14 B reserved: the logits line itself).
+inline constexpr double kShiftedLossExtraFp32Blocks = 1;
+inline constexpr int kTransformersPaddedLabelsMinor = 49;  // first 4.x release whose loss pads the labels
 // torch.optim.AdamW's default multi-tensor (foreach) step allocates one temporary the size of the
 // second-moment state (torch/optim/adam.py _multi_tensor_adam: exp_avg_sq_sqrt = _foreach_sqrt(...)).
 inline constexpr double kAdamForeachTempStates = 1;
@@ -321,6 +333,9 @@ double eager_scores_bytes(const TransformerStack& s, double batch, double seq, d
 
 // Logits and loss for training: tokens x vocab x (compute + kCrossEntropyFp32Copies x 4).
 double logits_training_bytes(double tokens, double vocab, double compute_bytes);
+// The loss phase's reserve beyond its allocations under transformers < 4.49 (kShiftedLossExtraFp32Blocks):
+// tokens x vocab x 4 B per extra block; 0 from 4.49 on.
+double shifted_loss_reserve_bytes(double tokens, double vocab, const ReleaseVersion& transformers);
 // Fused log-prob loss (RL, rl.logprob_kernel "fused"): the logits in the compute dtype and
 // kFusedLogitGradCopies gradients of that shape, no fp32 copy.
 double fused_logprob_training_bytes(double tokens, double vocab, double compute_bytes);

@@ -256,6 +256,23 @@ Term fsdp_pending_frees_term(const TrainLayout& l) {
           "FSDP1 gathered blocks awaiting reuse (reserved - allocated)"};
 }
 
+std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& loss, bool step_peak,
+                                      std::vector<std::string>& warnings) {
+  std::vector<CacheLine> lines;
+  Term pending = fsdp_pending_frees_term(l);
+  if (pending.bytes > 0) {
+    // train.fsdp_version defaults to 1 (accelerate's); fully_shard users (TRL fsdp2, NeMo DTensor) set 2.
+    warnings.push_back(format("train.sharding \"fsdp\" is counted as FSDP1 (train.fsdp_version 1: record_stream "
+                              "frees, %s reserved); FSDP2 (fully_shard, train.fsdp_version 2) holds none of it",
+                              gib(pending.bytes).c_str()));
+    lines.push_back({"fsdp_pending_frees", std::move(pending)});
+  }
+  // The optimizer step's temporaries can reuse the loss's blocks when the step is the peak.
+  Term shifted = step_peak ? Term{} : shifted_loss_term(l, loss);
+  if (shifted.bytes > 0) lines.push_back({"loss_shift_block", std::move(shifted)});
+  return lines;
+}
+
 // DDP without sharding: gradient buckets are a second copy of the gradients
 // (torch DistributedDataParallel gradient_as_bucket_view=False default).
 Term ddp_buckets_term(const TrainLayout& l) {

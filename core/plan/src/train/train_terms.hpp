@@ -6,6 +6,7 @@
 // docs/memory-model.md explains every line; estimate_training (estimate.cpp) assembles them.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "../training_logits.hpp"
 #include "vramplan/estimate.hpp"
@@ -65,6 +66,16 @@ double host_bytes(const TrainLayout& l);         // offloaded optimizer side and
 Term gathered_term(const TrainLayout& l);        // ZeRO-3 / FSDP all-gathered units (0 otherwise)
 Term ddp_buckets_term(const TrainLayout& l);     // DDP gradient buckets (0 with sharding or one rank)
 Term fsdp_pending_frees_term(const TrainLayout& l);  // FSDP1 freed gathered blocks still reserved (cache level)
+Term shifted_loss_term(const TrainLayout& l, const LossOptions& loss);  // transformers < 4.49 loss block (cache level)
+// The reserved-level lines beside the allocator cache, each with its component id: FSDP1's pending frees
+// (with the warning that names train.fsdp_version) and, when the forward/backward is the peak, the shifted
+// loss's block.
+struct CacheLine {
+  const char* id;
+  Term term;
+};
+std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& loss, bool step_peak,
+                                      std::vector<std::string>& warnings);
 
 // The step's transients.
 Term activations_term(const TrainLayout& l);

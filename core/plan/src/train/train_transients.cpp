@@ -67,15 +67,38 @@ Term moe_dispatch_term(const TrainLayout& l) {
           "Expert-parallel all-to-all buffers"};
 }
 
+// Positions per GPU that get logits: every token, or TRL's logits_to_keep per sequence (LossOptions).
+double logit_tokens(const TrainLayout& l, const LossOptions& loss) {
+  const TrainSettings& t = l.t;
+  return loss.logit_positions > 0
+             ? static_cast<double>(t.micro_batch_size) * static_cast<double>(loss.logit_positions) / static_cast<double>(t.cp)
+             : l.tokens;
+}
+
 Term logits_term(const TrainLayout& l, const LossOptions& loss) {
   const TrainSettings& t = l.t;
-  const double logit_tokens = loss.logit_positions > 0 ? static_cast<double>(t.micro_batch_size) *
-                                                             static_cast<double>(loss.logit_positions) /
-                                                             static_cast<double>(t.cp)
-                                                       : l.tokens;
-  LogitsTerm term = training_logits(loss.kernel, logit_tokens, l.vocab, t.tp, l.ac.compute);
+  LogitsTerm term = training_logits(loss.kernel, logit_tokens(l, loss), l.vocab, t.tp, l.ac.compute);
   if (l.classifier) return {0.0, "classification head: batch x labels, negligible", std::move(term.label)};
   return {term.bytes, std::move(term.formula), std::move(term.label)};
+}
+
+// transformers < 4.49 shifts the fp32 logits by copying them (kShiftedLossExtraFp32Blocks, vramplan/memory.hpp):
+// the loss phase reserves one fp32 logits block beyond its allocations. Only the causal-LM cross-entropy
+// (naive kernel over a language-model head; a masked-LM or classification loss does not shift); reserved and
+// device levels, the allocated peak is unchanged.
+Term shifted_loss_term(const TrainLayout& l, const LossOptions& loss) {
+  if (loss.kernel != LogprobKernel::naive || l.classifier || l.m.kind == ModelKind::encoder) return {};
+  const ReleaseVersion& v = l.t.transformers_version;
+  const double tokens = logit_tokens(l, loss);
+  const double vocab = l.vocab / static_cast<double>(l.t.tp);
+  const double bytes = memory::shifted_loss_reserve_bytes(tokens, vocab, v);
+  if (bytes <= 0) return {};
+  return {bytes,
+          format("train.transformers_version %s < 4.%d: kShiftedLossExtraFp32Blocks %.0f x %.0f tokens x %.0f vocab%s x "
+                 "4 B (the shifted fp32 logits copy leaves the loss's full-shape gradient no free block of its size)",
+                 v.text.c_str(), memory::kTransformersPaddedLabelsMinor, memory::kShiftedLossExtraFp32Blocks, tokens,
+                 l.vocab, l.t.tp > 1 ? " / tp" : ""),
+          "Loss blocks of two shapes (reserved - allocated)"};
 }
 
 // torch.autocast caches the 16-bit copy of every weight a matmul casts; autograd keeps those copies

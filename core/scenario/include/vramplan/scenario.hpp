@@ -79,6 +79,18 @@ struct LoraSettings {
   BaseDType base_dtype = BaseDType::automatic;  // frozen base weights (method lora)
 };
 
+// A framework release named by a scenario ("latest" or major.minor[.patch]): vLLM's profiling reserve and
+// transformers' loss code differ between releases (docs/scenario.md).
+struct ReleaseVersion {
+  std::string text = "latest";
+  int major = 999;  // "latest": above every numbered release
+  int minor = 0;
+  bool before(int major_release, int minor_release) const {
+    return major < major_release || (major == major_release && minor < minor_release);
+  }
+};
+using VllmVersion = ReleaseVersion;
+
 struct TrainSettings {
   Method method = Method::full;
   Precision precision = Precision::amp_bf16;
@@ -95,6 +107,8 @@ struct TrainSettings {
   Sharding sharding = Sharding::none;
   // Under sharding "fsdp": 1 = FullyShardedDataParallel (accelerate's default), 2 = fully_shard (FSDP2).
   std::int64_t fsdp_version = 1;
+  // The transformers release whose causal-LM loss the trainer runs (the reserved level differs before 4.49).
+  ReleaseVersion transformers_version;
   std::int64_t tp = 1;
   std::int64_t pp = 1;
   std::int64_t cp = 1;
@@ -122,11 +136,6 @@ struct TrainSettings {
 
 // A vLLM release ("0.16", "0.11.2"), or the current one ("latest", the default): constants that changed
 // between releases are keyed by it (memory::vllm_sampler_fp32_copies).
-struct VllmVersion {
-  std::string text = "latest";
-  int major = 999;  // "latest": above every numbered release
-  int minor = 0;
-};
 
 struct InferenceSettings {
   Engine engine = Engine::hf;
