@@ -39,11 +39,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const auto estimate = api::estimate(doc);
   fuzz::check_result(estimate);
-  std::string text;
-  const auto text_error = api::append_estimate_text(text, doc);
-  if (text_error.has_value() == estimate.ok()) fuzz::violation("the estimate's text and Json disagree on failing", text);
-  if (estimate.ok() && text != api::to_text(estimate.value())) {
-    fuzz::violation("the estimate's text is not the dump of its Json", text);
+  std::string written;
+  const auto text_error = api::append_estimate_text(written, doc);
+  if (text_error.has_value() == estimate.ok()) fuzz::violation("the estimate's text and Json disagree on failing", written);
+  if (estimate.ok() && written != api::to_text(estimate.value())) {
+    fuzz::violation("the estimate's text is not the dump of its Json", written);
   }
   if (text_error && text_error->line() != estimate.error().line()) fuzz::violation("the estimate's text fails otherwise", text_error->line());
   fuzz::check_result(api::recommend(doc));
