@@ -308,7 +308,7 @@ test('a pasted config.json gives the CLI’s parameter counts', async () => {
   await page.click('#use-config');
   const bad = cli(['params', '--json', join(work, 'missing.json')]);
   ok(bad.status !== 0);
-  match(await page.textContent('#f-config-text-error'), /^error: \//);
+  match(await page.textContent('#f-config-text-error'), /^error: \/.*\(not used: the results still show config\.json: my-org\/<b>custom<\/b>\)$/);
   strictEqual(await paramsTotal(page), expected.total, 'the previous model stays');
   await page.context().close();
 });
