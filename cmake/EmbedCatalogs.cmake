@@ -1,13 +1,11 @@
-# Writes a C++ source holding the catalogs: the models as raw string literals, the GPUs as C++ data.
-# Run as: cmake -DMODELS=... -DGPUS=... -DOUT=... -P EmbedCatalogs.cmake
+# Writes a C++ source holding the GPU catalog (data/gpus.json) as C++ data.
+# Run as: cmake -DGPUS=... -DOUT=... -P EmbedCatalogs.cmake
 #
-# data/gpus.json is written as C++ data (embed_gpus below): every estimate reads the GPU list, so the
-# core starts without parsing it. data/models.json is embedded one entry per literal, with each entry's id and aliases beside it, so that the core finds a
-# model without parsing the others and converts only the config.json it needs (core/model/src/catalog.cpp
-# ModelCatalog; docs/benchmarks.md: the page's first result spent 185 ms converting all of them). The
-# entries are written back by CMake's JSON reader: same values, keys in sorted order, which is also the
-# order nlohmann::json keeps, and tests/unit/model/test_catalog.cpp checks every entry against the file.
-foreach(var MODELS GPUS OUT)
+# Every estimate reads the GPU list, so the core starts without parsing it (embed_gpus below). The model
+# catalog is compiled in as C++ data too, but its rows are what the product's config.json readers make of
+# data/models.json, which CMake cannot run: tools/catalog_check.cpp --write-models writes them
+# (core/model/src/embedded_models.cpp), and the catalog check of every native build compares them with the file.
+foreach(var GPUS OUT)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "EmbedCatalogs.cmake: ${var} is not set")
   endif()
@@ -30,21 +28,6 @@ macro(fail_on_json_error path error)
   endif()
 endmacro()
 
-# The document's top level holds only "$comment" and "models" (catalog.cpp's parse_list rejects other keys
-# in a catalog given as text; the embedded one is checked here, before it is split).
-function(check_top_level path text)
-  string(JSON count ERROR_VARIABLE error LENGTH "${text}")
-  fail_on_json_error("${path}" error)
-  math(EXPR last "${count} - 1")
-  foreach(i RANGE ${last})
-    string(JSON key ERROR_VARIABLE error MEMBER "${text}" ${i})
-    fail_on_json_error("${path}" error)
-    if(NOT key STREQUAL "$comment" AND NOT key STREQUAL "models")
-      message(FATAL_ERROR "${path}: /${key}: unknown key (the catalog holds \"$comment\" and \"models\")")
-    endif()
-  endforeach()
-endfunction()
-
 # The aliases of one entry, one per line ("" when it has none).
 function(entry_aliases path entry out_var)
   string(JSON type ERROR_VARIABLE missing TYPE "${entry}" aliases)
@@ -62,43 +45,6 @@ function(entry_aliases path entry out_var)
     endif()
   endif()
   set(${out_var} "${lines}" PARENT_SCOPE)
-endfunction()
-
-function(embed_models path out_var)
-  file(READ "${path}" text)
-  check_top_level("${path}" "${text}")
-  string(JSON count ERROR_VARIABLE error LENGTH "${text}" models)
-  fail_on_json_error("${path}" error)
-  if(count EQUAL 0)
-    message(FATAL_ERROR "${path}: /models: is required: a non-empty array")
-  endif()
-  set(ids "")
-  set(aliases "")
-  set(texts "")
-  math(EXPR last "${count} - 1")
-  foreach(i RANGE ${last})
-    string(JSON entry ERROR_VARIABLE error GET "${text}" models ${i})
-    fail_on_json_error("${path}" error)
-    string(JSON id ERROR_VARIABLE no_id GET "${entry}" id)
-    if(no_id)
-      set(id "")  # the entry's parser reports the missing id, with its pointer
-    endif()
-    # CMake writes the entry indented; a JSON string never holds a raw line break, so every line break and
-    # the indentation after it are outside strings and can go.
-    string(REGEX REPLACE "\n *" "" entry "${entry}")
-    entry_aliases("${path}" "${entry}" alias_lines)
-    raw_literal("${path}" "${id}" id_literal)
-    raw_literal("${path}" "${alias_lines}" aliases_literal)
-    raw_literal("${path}" "${entry}" entry_literal)
-    string(APPEND ids "    ${id_literal},\n")
-    string(APPEND aliases "    ${aliases_literal},\n")
-    string(APPEND texts "    ${entry_literal},\n")
-  endforeach()
-  set(code "extern const std::size_t kModelCount;\nconst std::size_t kModelCount = ${count};\n")
-  string(APPEND code "extern const char* const kModelIds[];\nconst char* const kModelIds[] = {\n${ids}};\n")
-  string(APPEND code "extern const char* const kModelAliases[];\nconst char* const kModelAliases[] = {\n${aliases}};\n")
-  string(APPEND code "extern const char* const kModelTexts[];\nconst char* const kModelTexts[] = {\n${texts}};\n")
-  set(${out_var} "${code}" PARENT_SCOPE)
 endfunction()
 
 # One GPU field: a string as a raw literal, a number as C++ source (CMake prints a JSON number with 17
@@ -177,12 +123,11 @@ function(embed_gpus path out_var)
   set(${out_var} "${code}" PARENT_SCOPE)
 endfunction()
 
-embed_models("${MODELS}" models_part)
 embed_gpus("${GPUS}" gpus_part)
 get_filename_component(gpus_header "${CMAKE_CURRENT_LIST_DIR}/../core/model/src/embedded_gpus.hpp" ABSOLUTE)
 file(WRITE "${OUT}.tmp"
-     "// Generated from data/*.json by cmake/EmbedCatalogs.cmake. Do not edit.\n#include <cstddef>\n\n"
+     "// Generated from data/gpus.json by cmake/EmbedCatalogs.cmake. Do not edit.\n#include <cstddef>\n\n"
      "#include \"${gpus_header}\"\n\n"
-     "namespace vramplan::embedded {\n${models_part}${gpus_part}}  // namespace vramplan::embedded\n")
+     "namespace vramplan::embedded {\n${gpus_part}}  // namespace vramplan::embedded\n")
 file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
 file(REMOVE "${OUT}.tmp")

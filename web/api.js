@@ -65,9 +65,10 @@
   let loading = null;
 
   // The page carries the wasm deflated and in base64, in a data block (web/build.mjs moduleForPage): a
-  // promise of a Response that inflates it with the browser's DecompressionStream (Chrome 103, Firefox 113,
-  // Safari 16.4) as it is read, or of undefined outside the page, where the module carries its own wasm.
-  function embeddedWasm() {
+  // promise of the compiled WebAssembly.Module, inflated with the browser's DecompressionStream (Chrome 103,
+  // Firefox 113, Safari 16.4) as it is read and compiled while it inflates (WebAssembly.compileStreaming);
+  // or of undefined outside the page, where the module carries its own wasm.
+  function compileEmbedded() {
     const block = root.document && root.document.getElementById('vramplan-wasm');
     const text = block ? block.textContent : '';
     if (!text) return Promise.resolve(undefined);
@@ -80,21 +81,26 @@
     }
     const packed = fromBase64(text);
     const stream = new Blob([packed]).stream().pipeThrough(new root.DecompressionStream('deflate-raw'));
-    return Promise.resolve(new Response(stream, { headers: { 'Content-Type': 'application/wasm' } }));
+    const response = new Response(stream, { headers: { 'Content-Type': 'application/wasm' } });
+    if (typeof root.WebAssembly.compileStreaming === 'function') return root.WebAssembly.compileStreaming(response);
+    return response.arrayBuffer().then(function (buffer) { return root.WebAssembly.compile(buffer); });
   }
 
-  // Instantiates the factory's module. From the page's block the wasm is compiled while it inflates
-  // (WebAssembly.instantiateStreaming, through the factory's instantiateWasm hook) instead of after it.
-  function instantiate(make, response) {
-    if (!response) return make();
-    if (typeof root.WebAssembly.instantiateStreaming !== 'function') {
-      return response.arrayBuffer().then(function (buffer) { return make({ wasmBinary: new Uint8Array(buffer) }); });
-    }
+  // The compilation starts as this script runs, which the page places right after the wasm's block and
+  // before the module's glue and its own scripts: V8 compiles on its background threads while the main
+  // thread parses and runs those (docs/benchmarks.md "first result"). A failure is reported by load(),
+  // not as an unhandled rejection before it is called.
+  const early = root.document ? new Promise(function (resolve) { resolve(compileEmbedded()); }) : null;
+  if (early) early.catch(function () {});
+
+  // Instantiates the factory's module with the compiled wasm, through the factory's instantiateWasm hook.
+  function instantiate(make, compiled) {
+    if (!compiled) return make();
     return new Promise(function (resolve, reject) {
       make({
         instantiateWasm: function (imports, receive) {
-          root.WebAssembly.instantiateStreaming(response, imports)
-            .then(function (result) { receive(result.instance, result.module); }, reject);
+          root.WebAssembly.instantiate(compiled, imports)
+            .then(function (instance) { receive(instance, compiled); }, reject);
           return {};
         },
       }).then(resolve, reject);
@@ -117,8 +123,8 @@
     if (!loading) {
       const make = factory || root.createVramplanModule;
       if (typeof make !== 'function') return Promise.reject(new Error('the vramplan WebAssembly module is missing from this page'));
-      loading = embeddedWasm()
-        .then(function (response) { return instantiate(make, response); })
+      loading = (early || compileEmbedded())
+        .then(function (compiled) { return instantiate(make, compiled); })
         .then(wrap);
     }
     return loading;

@@ -216,6 +216,9 @@ test('an invalid setting is shown with its JSON pointer next to the field', asyn
   strictEqual((await page.textContent('#error-list')).trim(), expected.stderr.trim());
   strictEqual(await page.getAttribute('#f-train-micro_batch_size', 'aria-invalid'), 'true');
   ok(await page.isVisible('#f-train-micro_batch_size-error'));
+  // Issue 21: what no longer matches the form is dimmed, not left at full strength.
+  ok(await page.evaluate(() => document.getElementById('results').classList.contains('stale')), 'the results are not dimmed');
+  ok(await page.evaluate(() => document.getElementById('answer').classList.contains('stale')), 'the answer is not dimmed');
   await page.click('#error-list a');
   strictEqual(await page.evaluate(() => document.activeElement.id), 'f-train-micro_batch_size');
   await page.context().close();
@@ -308,7 +311,7 @@ test('a pasted config.json gives the CLI’s parameter counts', async () => {
   await page.click('#use-config');
   const bad = cli(['params', '--json', join(work, 'missing.json')]);
   ok(bad.status !== 0);
-  match(await page.textContent('#f-config-text-error'), /^error: \//);
+  match(await page.textContent('#f-config-text-error'), /^error: \/.*\(not used: the results still show config\.json: my-org\/<b>custom<\/b>\)$/);
   strictEqual(await paramsTotal(page), expected.total, 'the previous model stays');
   await page.context().close();
 });

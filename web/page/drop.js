@@ -6,8 +6,10 @@ function useConfigText(text) {
   const error = $('f-config-text-error');
   const r = state.api.params(text);
   if (!r.ok) {
+    // The results keep the model they were computed for; say so, so they are not read as this config's.
+    const m = state.scenario.model;
     error.hidden = false;
-    error.textContent = r.error.line;
+    error.textContent = pageWords(r.error.line) + ' (not used: the results still show ' + (isObject(m) ? customModelName(m) : String(m)) + ')';
     box.setAttribute('aria-invalid', 'true');
     return;
   }

@@ -4,18 +4,11 @@
 #include <cstddef>
 
 #include "embedded_gpus.hpp"
+#include "embedded_models.hpp"
 #include "vramplan/gpu_table.hpp"
+#include "vramplan/model_fields.hpp"
 
 namespace vramplan {
-namespace embedded {
-// cmake/EmbedCatalogs.cmake: data/models.json one entry per literal, with its id and its aliases (one per
-// line); data/gpus.json as C++ data (embedded_gpus.hpp).
-extern const std::size_t kModelCount;
-extern const char* const kModelIds[];
-extern const char* const kModelAliases[];
-extern const char* const kModelTexts[];
-}  // namespace embedded
-
 namespace {
 
 // Marketing GPU sizes run up to about 200 GB; 1 TiB leaves room for future parts and rejects typos.
@@ -240,6 +233,26 @@ std::string gpu_spec_difference(const GpuSpec& a, const GpuSpec& b) {
   return "";
 }
 
+std::string catalog_model_difference(const CatalogModel& a, const CatalogModel& b) {
+  const std::pair<const char*, bool> same[] = {
+      {"id", a.id == b.id},
+      {"name", a.name == b.name},
+      {"family", a.family == b.family},
+      {"variant", a.variant == b.variant},
+      {"gated", a.gated == b.gated},
+      {"published_params", a.published_params == b.published_params},
+      {"published_params_text", a.published_params_text == b.published_params_text},
+      {"published_params_basis", a.published_params_basis == b.published_params_basis},
+      {"note", a.note == b.note},
+      {"aliases", a.aliases == b.aliases},
+      {"config", model_fields::flatten(a.config) == model_fields::flatten(b.config)},
+  };
+  for (const auto& [field, equal] : same) {
+    if (!equal) return field;
+  }
+  return "";
+}
+
 ModelCatalog::ModelCatalog(std::vector<CatalogModel> parsed) {
   slots_.reserve(parsed.size());
   for (std::size_t i = 0; i < parsed.size(); ++i) {
@@ -251,6 +264,12 @@ ModelCatalog::ModelCatalog(std::vector<CatalogModel> parsed) {
 
 void ModelCatalog::add_text(std::string id, std::vector<std::string> aliases, std::string_view json, std::string pointer) {
   slots_.emplace_back(std::move(id), std::move(aliases), json, std::move(pointer));
+}
+
+void ModelCatalog::add_built(std::string id, std::vector<std::string> aliases, CatalogModel (*build)(std::size_t), std::size_t row) {
+  Slot& slot = slots_.emplace_back(std::move(id), std::move(aliases), std::string_view(), pointer_append("/models", row));
+  slot.build = build;
+  slot.row = row;
 }
 
 std::vector<std::string> ModelCatalog::ids() const {
@@ -276,6 +295,10 @@ Expected<const CatalogModel*> ModelCatalog::entry(std::size_t index) const {
   const Slot& slot = slots_.at(index);
   std::call_once(*slot.once, [&slot] {
     if (slot.parsed) return;  // parsed from the start
+    if (slot.build) {
+      slot.parsed.emplace(slot.build(slot.row));
+      return;
+    }
     slot.parsed.emplace(catch_input_errors<CatalogModel>(
         [&slot] { return parse_model_entry(parse_document(slot.json, "data/models.json"), slot.pointer); }));
   });
@@ -310,11 +333,29 @@ std::vector<std::string> alias_lines(std::string_view text) {
   return out;
 }
 
+// One model from the build's table (embedded_models.hpp): plain values, no JSON to parse. tools/catalog_check.cpp
+// wrote the table from what parse_model_entry reads and checks it against data/models.json in every native build.
+CatalogModel model_from_row(std::size_t index) {
+  const embedded::EmbeddedModel& e = embedded::kModels[index];
+  CatalogModel m;
+  m.id = e.id;
+  m.name = e.name;
+  m.family = e.family;
+  m.variant = e.variant;
+  m.gated = e.gated;
+  if (e.has_published_params) m.published_params = e.published_params;
+  m.published_params_text = e.published_params_text;
+  m.published_params_basis = e.published_params_basis;
+  m.note = e.note;
+  m.aliases = alias_lines(e.aliases);
+  m.config = model_fields::unflatten(e.cells, e.strings);
+  return m;
+}
+
 ModelCatalog embedded_models() {
   ModelCatalog models;
   for (std::size_t i = 0; i < embedded::kModelCount; ++i) {
-    models.add_text(embedded::kModelIds[i], alias_lines(embedded::kModelAliases[i]), embedded::kModelTexts[i],
-                    pointer_append("/models", i));
+    models.add_built(embedded::kModels[i].id, alias_lines(embedded::kModels[i].aliases), model_from_row, i);
   }
   return models;
 }

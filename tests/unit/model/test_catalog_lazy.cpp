@@ -1,14 +1,19 @@
-// The embedded model catalog is split per entry at build time (cmake/EmbedCatalogs.cmake) and each entry is
-// parsed on first use (ModelCatalog): the split must keep every value of data/models.json, and a lookup
-// must parse only the entry it finds.
+// The embedded model catalog is compiled in as plain values (core/model/src/embedded_models.cpp, written by
+// tools/catalog_check.cpp --write-models) and each entry becomes a CatalogModel on first use (ModelCatalog): the
+// table must hold every value the parser reads out of data/models.json, and a lookup must build only the
+// entry it finds.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <fstream>
+#include <new>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "vramplan/catalog.hpp"
 #include "vramplan/gpu_table.hpp"
+#include "vramplan/model_fields.hpp"
 #include "vramplan/params.hpp"
 
 using namespace vramplan;
@@ -40,7 +45,7 @@ TEST_CASE("every embedded entry equals the entry parsed from data/models.json it
     CHECK(a.aliases == b.aliases);
     CHECK(a.name == b.name);
     CHECK(a.published_params == b.published_params);
-    CHECK(a.raw_config == b.raw_config);  // every value, nested, as nlohmann compares them
+    CHECK(catalog_model_difference(a, b) == "");  // every field, the ModelConfig's included
     const auto pa = count_params(a.config);
     const auto pb = count_params(b.config);
     REQUIRE(pa.ok());
@@ -111,4 +116,82 @@ TEST_CASE("gpu_spec_difference names the first field that differs") {
   b = a;
   b.price_source += " ";
   CHECK(gpu_spec_difference(a, b) == "price/source");
+}
+
+namespace {
+
+// Marks the bytes of every member visit_model hands to a visitor (the members themselves: a string's or a
+// vector's own bytes, not what they point to).
+class MarkMembers {
+ public:
+  MarkMembers(const void* base, std::vector<bool>& visited) : base_(static_cast<const unsigned char*>(base)), visited_(visited) {}
+  template <class T>
+  void operator()(const T& member) { mark(&member, sizeof member); }
+  template <class T, class Each>
+  void list(const std::vector<T>& items, Each) { mark(&items, sizeof items); }
+
+ private:
+  void mark(const void* at, std::size_t size) {
+    const std::size_t from = static_cast<std::size_t>(static_cast<const unsigned char*>(at) - base_);
+    for (std::size_t i = from; i < from + size && i < visited_.size(); ++i) visited_[i] = true;
+  }
+  const unsigned char* base_;
+  std::vector<bool>& visited_;
+};
+
+}  // namespace
+
+// A member added to ModelConfig (or a struct inside it) but not to vramplan/model_fields.hpp would be left out
+// of the compiled-in catalog without a word, and the build's check compares through the same list. So: every
+// byte that ModelConfig's constructor writes (the same in storage filled with 0x00 and with 0xff beforehand)
+// must belong to a member the list visits; only padding is left.
+TEST_CASE("model_fields visits every member of ModelConfig") {
+  alignas(ModelConfig) unsigned char zeros[sizeof(ModelConfig)];
+  alignas(ModelConfig) unsigned char ones[sizeof(ModelConfig)];
+  std::memset(zeros, 0x00, sizeof zeros);
+  std::memset(ones, 0xff, sizeof ones);
+  auto* a = new (zeros) ModelConfig;  // default-initialised: padding left as it was
+  auto* b = new (ones) ModelConfig;
+  std::vector<bool> visited(sizeof(ModelConfig), false);
+  MarkMembers mark(a, visited);
+  model_fields::visit_model(mark, *static_cast<const ModelConfig*>(a));
+  std::vector<std::size_t> written_not_visited;
+  for (std::size_t i = 0; i < sizeof(ModelConfig); ++i) {
+    if (!visited[i] && zeros[i] == ones[i]) written_not_visited.push_back(i);
+  }
+  CHECK(written_not_visited.empty());
+  a->~ModelConfig();
+  b->~ModelConfig();
+}
+
+// The same for a tower (a list element, visited through its own function).
+TEST_CASE("model_fields visits every member of ExtraTower") {
+  alignas(ExtraTower) unsigned char zeros[sizeof(ExtraTower)];
+  alignas(ExtraTower) unsigned char ones[sizeof(ExtraTower)];
+  std::memset(zeros, 0x00, sizeof zeros);
+  std::memset(ones, 0xff, sizeof ones);
+  auto* a = new (zeros) ExtraTower;
+  auto* b = new (ones) ExtraTower;
+  std::vector<bool> visited(sizeof(ExtraTower), false);
+  MarkMembers mark(a, visited);
+  model_fields::visit_tower(mark, *static_cast<const ExtraTower*>(a));
+  std::size_t written_not_visited = 0;
+  for (std::size_t i = 0; i < sizeof(ExtraTower); ++i) written_not_visited += !visited[i] && zeros[i] == ones[i];
+  CHECK(written_not_visited == 0);
+  a->~ExtraTower();
+  b->~ExtraTower();
+}
+
+// flatten and unflatten are inverses on every catalog model (the table is read back by unflatten).
+TEST_CASE("a flattened ModelConfig reads back equal") {
+  const auto from_file = parse_model_catalog(read_source("data/models.json"));
+  REQUIRE(from_file.ok());
+  for (const CatalogModel& m : from_file.value()) {
+    const model_fields::FlatModel flat = model_fields::flatten(m.config);
+    std::vector<long long> cells(flat.cells.begin(), flat.cells.end());
+    std::vector<const char*> strings;
+    for (const std::string& s : flat.strings) strings.push_back(s.c_str());
+    CAPTURE(m.id);
+    CHECK(model_fields::flatten(model_fields::unflatten(cells.data(), strings.data())) == flat);
+  }
 }

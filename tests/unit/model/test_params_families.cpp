@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "model/params_test_support.hpp"
@@ -19,6 +21,19 @@ using vramplan::params_test::check_published;
 using vramplan::params_test::group;
 
 namespace {
+
+// The config.json an entry of data/models.json holds, as the file has it (the compiled-in catalog keeps only
+// what the readers make of it).
+vramplan::Json raw_config(const std::string& id) {
+  std::ifstream in(std::string(VRAMPLAN_SOURCE_DIR) + "/data/models.json");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const vramplan::Json file = vramplan::Json::parse(text);
+  for (const auto& m : file.at("models")) {
+    if (m.at("id") == id) return m.at("config");
+  }
+  FAIL("no entry " << id << " in data/models.json");
+  return {};
+}
 
 const vramplan::CatalogModel& entry(const std::string& id) {
   const auto catalog = vramplan::load_catalog();
@@ -173,7 +188,7 @@ TEST_CASE("mistral3 (Mistral Small 3.1): Pixtral tower + patch merger + Mistral 
 }
 
 TEST_CASE("a wrapper around a text or vision model without an exact reader is counted generically") {
-  vramplan::Json llava = entry("llava-hf/llava-1.5-7b-hf").raw_config;
+  vramplan::Json llava = raw_config("llava-hf/llava-1.5-7b-hf");
   llava["vision_config"]["model_type"] = "siglip_vision_model";
   // The generic counter reads sizes only from the file, so this text_config names them.
   llava["text_config"]["hidden_size"] = 4096;
@@ -183,7 +198,7 @@ TEST_CASE("a wrapper around a text or vision model without an exact reader is co
   REQUIRE(m.ok());
   CHECK(m.value().counter == "generic");
   CHECK(vramplan::count_params(m.value()).ok());
-  vramplan::Json mistral = entry("mistralai/Mistral-Small-3.1-24B-Instruct-2503").raw_config;
+  vramplan::Json mistral = raw_config("mistralai/Mistral-Small-3.1-24B-Instruct-2503");
   mistral["text_config"]["model_type"] = "ministral3";
   const auto g = vramplan::model_from_hf_config(mistral, "");
   REQUIRE(g.ok());
@@ -191,18 +206,18 @@ TEST_CASE("a wrapper around a text or vision model without an exact reader is co
 }
 
 TEST_CASE("new families: errors name the field") {
-  vramplan::Json falcon = entry("tiiuae/falcon-7b-instruct").raw_config;
+  vramplan::Json falcon = raw_config("tiiuae/falcon-7b-instruct");
   falcon["num_ln_in_parallel_attn"] = 3;
   falcon["new_decoder_architecture"] = true;
   const auto bad = vramplan::model_from_hf_config(falcon, "/model");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().pointer == "/model/num_ln_in_parallel_attn");
-  vramplan::Json oss = entry("openai/gpt-oss-20b").raw_config;
+  vramplan::Json oss = raw_config("openai/gpt-oss-20b");
   oss["num_experts_per_tok"] = 33;
   const auto top_k = vramplan::model_from_hf_config(oss, "/model");
   REQUIRE_FALSE(top_k.ok());
   CHECK(top_k.error().pointer == "/model/num_experts_per_tok");
-  vramplan::Json bigcode = entry("bigcode/gpt_bigcode-santacoder").raw_config;
+  vramplan::Json bigcode = raw_config("bigcode/gpt_bigcode-santacoder");
   bigcode["n_head"] = 15;  // does not divide n_embd 2048
   const auto split = vramplan::model_from_hf_config(bigcode, "");
   REQUIRE_FALSE(split.ok());

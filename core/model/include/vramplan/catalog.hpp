@@ -1,6 +1,6 @@
 #pragma once
-// The built-in model and GPU catalogs (data/models.json, data/gpus.json), embedded in the binary
-// at build time: the GPUs parsed once on first use, each model entry on its own first lookup (ModelCatalog).
+// The built-in model and GPU catalogs (data/models.json, data/gpus.json), compiled into the binary as plain
+// values: the GPU list built once on first use, each model entry on its own first lookup (ModelCatalog).
 // Ids match case-insensitively.
 #include <cstdint>
 #include <memory>
@@ -53,13 +53,13 @@ struct CatalogModel {
   std::string note;                // e.g. why a seed's id maps here
   std::vector<std::string> aliases;  // other ids that resolve here (e.g. a seed's misnamed id)
   ModelConfig config;
-  Json raw_config;                 // the config.json as stored
+  Json raw_config;                 // the config.json as stored (parse_model_catalog; null in the compiled-in catalog)
 };
 
-// The model catalog. The embedded one is read entry by entry on first use: load_catalog() reads only the
-// ids and aliases (written beside each entry at build time by cmake/EmbedCatalogs.cmake), so a command or
-// the page's first estimate converts the one config.json it needs, not a hundred (docs/benchmarks.md).
-// The build checks every entry (tools/catalog_check), so a parse error here is a broken build, reported.
+// The model catalog. The embedded one is compiled in as plain values (core/model/src/embedded_models.cpp,
+// written by tools/catalog_check.cpp --write-models from what the parser reads out of data/models.json), and
+// each entry becomes a CatalogModel on first use, without parsing JSON (docs/benchmarks.md). A catalog given
+// as text (tests) is parsed entry by entry on first use; a parse error there is reported, with its pointer.
 class ModelCatalog {
  public:
   ModelCatalog() = default;
@@ -67,6 +67,8 @@ class ModelCatalog {
   explicit ModelCatalog(std::vector<CatalogModel> parsed);
   // An entry as JSON text, parsed on first use; `pointer` names it in errors ("/models/12").
   void add_text(std::string id, std::vector<std::string> aliases, std::string_view json, std::string pointer);
+  // An entry built on first use by build(row): the compiled-in table (catalog.cpp, embedded_models.hpp).
+  void add_built(std::string id, std::vector<std::string> aliases, CatalogModel (*build)(std::size_t), std::size_t row);
 
   std::size_t size() const { return slots_.size(); }
   bool empty() const { return slots_.empty(); }
@@ -85,8 +87,10 @@ class ModelCatalog {
         : id(std::move(id_)), aliases(std::move(aliases_)), json(json_), pointer(std::move(pointer_)) {}
     std::string id;
     std::vector<std::string> aliases;
-    std::string_view json;  // empty when parsed from the start
+    std::string_view json;  // empty when parsed from the start or built from the table
     std::string pointer;
+    CatalogModel (*build)(std::size_t) = nullptr;  // the compiled-in table's row reader, or none
+    std::size_t row = 0;
     std::shared_ptr<std::once_flag> once = std::make_shared<std::once_flag>();
     mutable std::optional<Expected<CatalogModel>> parsed;
   };
@@ -106,6 +110,10 @@ Expected<const Catalog*> load_catalog();
 // the entry and field ("/models/12/config/hidden_size: ...").
 Expected<std::vector<CatalogModel>> parse_model_catalog(std::string_view json_text);
 Expected<std::vector<GpuSpec>> parse_gpu_catalog(std::string_view json_text);
+
+// The first field in which two catalog entries differ ("config" for any field of their ModelConfigs), or "":
+// the build's check that the compiled-in table holds what data/models.json parses to.
+std::string catalog_model_difference(const CatalogModel& a, const CatalogModel& b);
 
 // Case-insensitive lookups; aliases included. nullptr when absent (or, for a model, when its entry does
 // not parse: see ModelCatalog::entry for the error).
