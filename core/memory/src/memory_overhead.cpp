@@ -36,9 +36,27 @@ Range band_range(BandKind kind, double bytes) {
   return {bytes, bytes};
 }
 
+namespace {
+// A numbered release before 0.`minor` (a release 1.x or "latest" is after every 0.x).
+bool vllm_before(const VllmVersion& version, int minor) { return version.major == 0 && version.minor < minor; }
+}  // namespace
+
 double vllm_sampler_fp32_copies(const VllmVersion& version) {
-  const bool legacy = version.major == 0 && version.minor < kVllmSamplerChangeMinor;
+  const bool legacy = vllm_before(version, kVllmSamplerChangeMinor);
   return legacy ? kVllmSamplerFp32Copies : kVllmSamplerFp32CopiesCurrent;
+}
+
+double vllm_non_torch_bytes(const VllmVersion& version, double tp, double pp) {
+  if (tp > 1 && !vllm_before(version, kVllmTpNonTorchChangeMinor)) return kVllmTpNonTorchBytesCurrent;
+  const double base = vllm_before(version, kVllmNonTorchChangeMinor) ? kVllmNonTorchBytes : kVllmNonTorchBytesCurrent;
+  // Current releases at pp > 1 only: the logged increase is below the TP1 figure (0.07 GiB at PP2), so
+  // the base is kept; older ones add kNcclBytes for any process group (m114, m117).
+  const bool older_group = (tp > 1 || pp > 1) && vllm_before(version, kVllmTpNonTorchChangeMinor);
+  return base + (older_group ? kNcclBytes : 0.0);
+}
+
+double vllm_cuda_graph_bytes(double layers_per_gpu) {
+  return kVllmCudaGraphBaseBytes + kVllmCudaGraphLayerBytes * layers_per_gpu;
 }
 
 }  // namespace memory
@@ -137,7 +155,26 @@ const std::vector<ConstantInfo>& memory_constants() {
       {"kVllmSamplerFp32Copies", kVllmSamplerFp32Copies, "copies",
        "vLLM profiling sampler peak in fp32 copies of max_num_seqs x vocab logits; fitted to m111, m112, m113, "
        "m115, m116 (9.5-9.7), checked on m114, m117, m119"},
-      {"kVllmNonTorchBytes", kVllmNonTorchBytes, "bytes", "vLLM non-torch memory increase, TP=1 (m111-m113, m115, m116)"},
+      {"kVllmNonTorchBytes", kVllmNonTorchBytes, "bytes",
+       "vLLM < 0.18 non-torch memory increase, TP=1 (m111-m113, m115, m116); + kNcclBytes with tp or pp > 1"},
+      {"kVllmNonTorchBytesCurrent", kVllmNonTorchBytesCurrent, "bytes",
+       "vLLM >= 0.18 non-torch memory increase, TP=1: llm-d-planner version sweep (Qwen3-14B 0.13 GiB up to 0.17, "
+       "0.25 GiB from 0.18), 0.24-0.27 GiB in its 0.19 logs"},
+      {"kVllmNonTorchChangeMinor", kVllmNonTorchChangeMinor, "version",
+       "vLLM 0.x release from which kVllmNonTorchBytesCurrent applies"},
+      {"kVllmTpNonTorchBytesCurrent", kVllmTpNonTorchBytesCurrent, "bytes",
+       "vLLM >= 0.17 non-torch increase with TP >= 2: all-reduce buffers allocated by the profiled forward (NCCL "
+       "lazy channel connect, FlashInfer all-reduce fusion workspace, symmetric-memory all-reduce); llm-d-planner "
+       "v0.19.0 TP sweep 2.06-2.13 GiB (Llama-3.1-8B, Qwen2.5-7B, TP2/TP4)"},
+      {"kVllmTpNonTorchChangeMinor", kVllmTpNonTorchChangeMinor, "version",
+       "vLLM 0.x release from which kVllmTpNonTorchBytesCurrent applies (0.17-0.18 unmeasured: the larger, safer "
+       "value)"},
+      {"kVllmCudaGraphBaseBytes", kVllmCudaGraphBaseBytes, "bytes",
+       "vLLM CUDA graph pool, the first capture's working set (outside gpu_memory_utilization: captured after "
+       "the KV pool); vLLM 0.19 logged pools 0.51-1.79 GiB over 8-80 layers per GPU"},
+      {"kVllmCudaGraphLayerBytes", kVllmCudaGraphLayerBytes, "bytes",
+       "vLLM CUDA graph pool per decoder layer on the GPU (piecewise graphs split at each attention layer, 102 "
+       "graphs of capture sizes 1..512)"},
       {"kDriverReservedBytes", kDriverReservedBytes, "bytes",
        "nvidia-smi total minus cudaMemGetInfo total on H100 SXM: 81,559 MiB vs 79.18 GiB (m111-m118)"},
       {"kVllmLlmClassLargeGpuBatchedTokens", kVllmLlmClassLargeGpuBatchedTokens, "tokens",

@@ -382,6 +382,83 @@ TEST_CASE("inference: the profiling sampler constant is keyed by the vLLM releas
   }
 }
 
+TEST_CASE("inference: vLLM's non-torch memory and CUDA graph pool are keyed by release, TP and enforce_eager") {
+  auto estimate = [](const std::string& keys) {
+    return run(scenario(R"({"model": "Qwen/Qwen2.5-7B", "workload": "inference", "gpu": "H100-SXM-80GB", "gpus": 4,
+      "inference": {"engine": "vllm")" + keys + "}}")).peak;
+  };
+  // Qwen2.5-7B: 28 decoder layers.
+  const double graphs = memory::kVllmCudaGraphBaseBytes + memory::kVllmCudaGraphLayerBytes * 28;
+  const Breakdown current_tp1 = estimate("");
+  CHECK(component(current_tp1, "cuda_context") == doctest::Approx(memory::kVllmNonTorchBytesCurrent));
+  CHECK(component(current_tp1, "cuda_graphs") == doctest::Approx(graphs));
+  // The graph pool is outside the budget: the pool lines still fill gpu_memory_utilization x memory.
+  const double budget = 0.9 * (81559.0 * 1048576.0 - 0.47 * kGiB);
+  CHECK(component(current_tp1, "weights") + component(current_tp1, "activations") + component(current_tp1, "kv_cache") +
+            component(current_tp1, "cuda_context") ==
+        doctest::Approx(budget));
+  CHECK(current_tp1.device_bytes == doctest::Approx(budget + graphs));
+  const Breakdown current_tp2 = estimate(R"(, "tp": 2)");
+  CHECK(component(current_tp2, "cuda_context") == doctest::Approx(memory::kVllmTpNonTorchBytesCurrent));
+  CHECK(component(current_tp2, "kv_cache") == doctest::Approx(budget - component(current_tp2, "weights") -
+                                                              component(current_tp2, "activations") -
+                                                              memory::kVllmTpNonTorchBytesCurrent));
+  CHECK(component(estimate(R"(, "tp": 4, "vllm_version": "0.17")"), "cuda_context") ==
+        doctest::Approx(memory::kVllmTpNonTorchBytesCurrent));
+  CHECK(component(estimate(R"(, "tp": 2, "vllm_version": "0.16")"), "cuda_context") ==
+        doctest::Approx(memory::kVllmNonTorchBytes + memory::kNcclBytes));
+  CHECK(component(estimate(R"(, "vllm_version": "0.17")"), "cuda_context") == doctest::Approx(memory::kVllmNonTorchBytes));
+  CHECK(component(estimate(R"(, "vllm_version": "0.18")"), "cuda_context") ==
+        doctest::Approx(memory::kVllmNonTorchBytesCurrent));
+  CHECK(component(estimate(R"(, "pp": 2, "vllm_version": "0.8")"), "cuda_context") ==
+        doctest::Approx(memory::kVllmNonTorchBytes + memory::kNcclBytes));
+  CHECK(component(estimate(R"(, "pp": 2)"), "cuda_context") == doctest::Approx(memory::kVllmNonTorchBytesCurrent));
+  // Pipeline stages split the layers, and so the per-layer part of the graph pool.
+  CHECK(component(estimate(R"(, "pp": 2)"), "cuda_graphs") ==
+        doctest::Approx(memory::kVllmCudaGraphBaseBytes + memory::kVllmCudaGraphLayerBytes * 14));
+  // --enforce-eager: no graphs, the device total is the budget.
+  const Breakdown eager = estimate(R"(, "enforce_eager": true)");
+  CHECK(component(eager, "cuda_graphs") < 0);
+  CHECK(eager.device_bytes == doctest::Approx(budget));
+  CHECK(component(eager, "kv_cache") == doctest::Approx(component(current_tp1, "kv_cache")));
+}
+
+TEST_CASE("rl: a sleeping vLLM engine keeps its non-torch memory and CUDA graph pool") {
+  Scenario s = scenario(R"({"model": "Qwen/Qwen2.5-0.5B", "workload": "rl", "gpu": "H100-SXM-80GB", "gpus": 2,
+    "train": {"precision": "bf16", "micro_batch_size": 2},
+    "rl": {"rollout": {"engine": "vllm", "gpu_memory_utilization": 0.5, "tp": 2}}})");
+  const ScenarioEstimate asleep = run(s);
+  check_sums(asleep);
+  // Qwen2.5-0.5B: 24 layers; TP2 in the current release.
+  const double graphs = memory::kVllmCudaGraphBaseBytes + memory::kVllmCudaGraphLayerBytes * 24;
+  for (const char* name : {"scoring", "train"}) {
+    INFO(name);
+    const Breakdown& p = *phase(asleep, name);
+    CHECK(component(p, "rollout.kv_cache") < 0);
+    CHECK(component(p, "rollout.weights") < 0);
+    CHECK(component(p, "rollout.non_torch") == doctest::Approx(memory::kVllmTpNonTorchBytesCurrent));
+    CHECK(component(p, "rollout.cuda_graphs") == doctest::Approx(graphs));
+    bool warned = false;
+    for (const std::string& w : p.warnings) warned = warned || w.find("the sleeping vLLM engine keeps") == 0;
+    CHECK(warned);
+  }
+  // The weights go to host RAM while the engine sleeps.
+  CHECK(phase(asleep, "train")->host_bytes >= component(*phase(asleep, "rollout"), "rollout.weights"));
+  // enforce_eager: no graph pool in any phase; the residual is the non-torch memory alone.
+  s.rl.rollout.enforce_eager = true;
+  const ScenarioEstimate eager = run(s);
+  check_sums(eager);
+  CHECK(component(*phase(eager, "rollout"), "rollout.cuda_graphs") < 0);
+  CHECK(component(*phase(eager, "train"), "rollout.cuda_graphs") < 0);
+  CHECK(phase(asleep, "train")->device_bytes - phase(eager, "train")->device_bytes == doctest::Approx(graphs));
+  // Awake (no sleep mode) the whole engine stays, graphs included.
+  s.rl.rollout.enforce_eager = false;
+  s.rl.rollout.sleep_mode = false;
+  const ScenarioEstimate awake = run(s);
+  CHECK(component(*phase(awake, "train"), "rollout.cuda_graphs") == doctest::Approx(graphs));
+  CHECK(component(*phase(awake, "train"), "rollout.kv_cache") > 0);
+}
+
 TEST_CASE("rl: phase offload keeps trainer states in host RAM while generating and scoring") {
   const char* text = R"({"model": "Qwen/Qwen2.5-0.5B", "workload": "rl", "gpu": "H100-SXM-80GB", "gpus": 2,
     "train": {"precision": "mixed-bf16", "sharding": "fsdp"},
