@@ -99,6 +99,21 @@ double quantile(std::vector<double> v, double p) {
 // kUnderLimit below their measurement and the worst one, reported beside the median and p90.
 constexpr double kUnderLimit = 0.15;
 
+// Levels that measure a capacity vramplan promises (vLLM's KV pool in bytes or tokens), not a peak: there
+// an over-estimate is the dangerous side (more concurrent tokens promised than the engine gives), so their
+// error enters the direction statistics with its sign flipped.
+bool is_pool_level(const std::string& level) { return level == "kv_cache" || level == "kv_tokens"; }
+
+// Levels that measure a peak of the run's memory: what issue 20's bar is about.
+bool is_peak_level(const std::string& level) {
+  return level == "allocated" || level == "reserved" || level == "device";
+}
+
+// The error with the dangerous side negative, for every level.
+double unsafe_signed_error(const std::string& level, double signed_error) {
+  return is_pool_level(level) ? -signed_error : signed_error;
+}
+
 void print_direction(const char* what, const std::vector<double>& signed_errors, const std::vector<std::string>& ids) {
   std::vector<double> abs;
   std::size_t under = 0;
@@ -110,8 +125,8 @@ void print_direction(const char* what, const std::vector<double>& signed_errors,
     if (signed_errors[i] < worst) worst = signed_errors[i], worst_id = ids[i];
   }
   const double share = signed_errors.empty() ? 0.0 : static_cast<double>(under) / static_cast<double>(signed_errors.size());
-  std::printf("%s: p90 |error| %.1f%%; more than %.0f%% under the measurement: %zu of %zu (%.1f%%); worst "
-              "under-estimate %+.1f%% (%s)\n",
+  std::printf("%s: p90 |error| %.1f%%; more than %.0f%% on the unsafe side (under a peak, over a KV pool): %zu of %zu "
+              "(%.1f%%); worst unsafe error %+.1f%% (%s)\n",
               what, 100.0 * quantile(abs, 0.9), 100.0 * kUnderLimit, under, signed_errors.size(), 100.0 * share,
               100.0 * worst, worst_id.c_str());
 }
@@ -252,7 +267,7 @@ struct ErrorSet {
   std::string worst_id = "-";
   void add(const Row& row) {
     abs.push_back(row.abs_error);
-    signed_errors.push_back(row.signed_error);
+    signed_errors.push_back(unsafe_signed_error(row.level, row.signed_error));
     ids.push_back(row.id);
     if (row.abs_error > worst) worst = row.abs_error, worst_id = row.id;
     if (row.band_high <= 0) return;
@@ -274,19 +289,27 @@ void print_coverage(const char* what, const ErrorSet& set) {
               list(set.below).c_str());
 }
 
-void print_held_out(const ErrorSet& h) {
+// Issue 20's bar is on the peak: judged on the held-out records of a peak level (allocated, reserved,
+// device), with the KV-pool records reported in the line above it.
+void print_held_out(const ErrorSet& h, const ErrorSet& peaks) {
   if (h.abs.empty()) return;
-  std::size_t under = 0;
-  for (double e : h.signed_errors) under += e < -kUnderLimit ? 1 : 0;
-  const double med = median_of(h.abs), p90 = quantile(h.abs, 0.9);
-  const double share = static_cast<double>(under) / static_cast<double>(h.abs.size());
   std::printf("\nheld-out (\"sample\": \"held_out\", never used to set a constant): %zu records; median |error| %.1f%%, worst "
               "%.1f%% (%s)\n",
-              h.abs.size(), 100.0 * med, 100.0 * h.worst, h.worst_id.c_str());
+              h.abs.size(), 100.0 * median_of(h.abs), 100.0 * h.worst, h.worst_id.c_str());
   print_direction("held-out", h.signed_errors, h.ids);
-  const bool met = med <= kHeldOutMedianGoal && p90 <= kHeldOutP90Goal && share <= kHeldOutUnderShareGoal;
-  std::printf("held-out against issue 20 (median <= %.0f%%, p90 <= %.0f%%, at most %.0f%% more than %.0f%% under): %s "
-              "(information, not a gate)\n",
+  if (!peaks.abs.empty()) {
+    std::printf("held-out, peak levels only (allocated, reserved, device): %zu records; median |error| %.1f%%, worst %.1f%% (%s)\n",
+                peaks.abs.size(), 100.0 * median_of(peaks.abs), 100.0 * peaks.worst, peaks.worst_id.c_str());
+    print_direction("held-out, peak levels only", peaks.signed_errors, peaks.ids);
+  }
+  std::size_t under = 0;
+  for (double e : peaks.signed_errors) under += e < -kUnderLimit ? 1 : 0;
+  const double med = median_of(peaks.abs), p90 = quantile(peaks.abs, 0.9);
+  const double share = peaks.abs.empty() ? 0.0 : static_cast<double>(under) / static_cast<double>(peaks.abs.size());
+  const bool met = !peaks.abs.empty() && med <= kHeldOutMedianGoal && p90 <= kHeldOutP90Goal &&
+                   share <= kHeldOutUnderShareGoal;
+  std::printf("held-out peaks against issue 20 (median <= %.0f%%, p90 <= %.0f%%, at most %.0f%% more than %.0f%% under): "
+              "%s (information, not a gate)\n",
               100.0 * kHeldOutMedianGoal, 100.0 * kHeldOutP90Goal, 100.0 * kHeldOutUnderShareGoal, 100.0 * kUnderLimit,
               met ? "met" : "not met");
   print_coverage("held-out", h);
@@ -308,7 +331,7 @@ bool validate_memory(const std::vector<std::string>& files, std::vector<Error>& 
   Table table({"record", "quality", "match", "level", "measured", "estimated", "error", "note"},
               {Align::left, Align::left, Align::left, Align::left, Align::right, Align::right, Align::right, Align::left});
   std::vector<std::string> details;
-  ErrorSet counted, held_out, compared;
+  ErrorSet counted, held_out, held_out_peaks, compared;
   int counted_failures = 0;
   std::vector<std::string> oom_fits, oom_tight, oom_no;
   for (const std::string& f : files) {
@@ -319,6 +342,7 @@ bool validate_memory(const std::vector<std::string>& files, std::vector<Error>& 
     table.add_row({id, row.flag, row.match, row.level, row.measured, row.estimated, row.error, note});
     if (row.abs_error >= 0) compared.add(row);
     if (row.counted) (row.held_out ? held_out : counted).add(row);
+    if (row.counted && row.held_out && is_peak_level(row.level)) held_out_peaks.add(row);
     if (!row.oom_verdict.empty()) {
       (row.oom_verdict == "fits" ? oom_fits : row.oom_verdict == "tight" ? oom_tight : oom_no).push_back(row.id);
     } else if (!row.counted && row.flag == "measured" && row.match == "exact") {
@@ -339,7 +363,7 @@ bool validate_memory(const std::vector<std::string>& files, std::vector<Error>& 
   print_direction("counted", counted.signed_errors, counted.ids);
   print_direction("every compared record", compared.signed_errors, compared.ids);
   print_coverage("counted", counted);
-  print_held_out(held_out);
+  print_held_out(held_out, held_out_peaks);
   print_oom(oom_fits, oom_tight, oom_no);
   std::printf("thresholds (counted records): median <= %.0f%%, every counted record <= %.0f%%\n", 100.0 * kMedianLimit,
               100.0 * kWorstLimit);

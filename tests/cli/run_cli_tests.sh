@@ -121,8 +121,22 @@ cover=$(sed -n 's/^counted: peak_band covers \([0-9]*\) of \([0-9]*\) device-lev
 read -r covered device_records <<<"$cover"
 [ -n "$cover" ] && [ $((covered * 10)) -ge $((device_records * 9)) ] || { failed=$((failed + 1)); echo "FAIL: validate: band coverage of counted device records ($cover)"; }
 grep -q '^held-out ("sample": "held_out", never used to set a constant): [0-9]* records' "$tmp/out" && grep -q '^held-out: peak_band covers' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: held-out summary"; }
+grep -q '^held-out, peak levels only (allocated, reserved, device): [0-9]* records' "$tmp/out" && grep -q '^held-out peaks against issue 20' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: held-out peak-level summary"; }
 # Runs that ran out of memory (level "oom", h075 on): none may be told `fits`.
 grep -q '^runs that ran out of memory (level "oom"): [1-9][0-9]*; verdict no: [0-9]*, tight: [0-9]*, fits: 0$' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: a run that ran out of memory is estimated to fit"; }
+# A KV pool is a promise: a pool estimated twice as large as measured is on the unsafe side (cmd_validate.cpp
+# is_pool_level), a peak estimated twice as large is not.
+mkdir -p "$tmp/tvk"
+pool_record() {
+  printf '{"id": "%s", "source": "hand check", "quality_flag": "measured", "match": "exact", "measured": {"level": "%s", "value": %s, "unit": "GiB"}, "scenario": {"model": "meta-llama/Llama-3.1-8B-Instruct", "workload": "inference", "gpu": "H100-SXM-80GB", "inference": {"engine": "vllm", "gpu_memory_utilization": 0.9, "context_len": 16000}}}' "$1" "$2" "$3" >"$tmp/tvk/$1.json"
+}
+pool_record pool kv_cache 25
+"$cli" validate "$tmp/tvk" --only memory >"$tmp/out" 2>&1
+grep -q '^counted: p90 |error| [0-9.]*%; more than 15% on the unsafe side (under a peak, over a KV pool): 1 of 1' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: an over-estimated KV pool is not on the unsafe side"; }
+rm "$tmp/tvk/pool.json"
+pool_record peak device 35
+"$cli" validate "$tmp/tvk" --only memory >"$tmp/out" 2>&1
+grep -q '^counted: p90 |error| [0-9.]*%; more than 15% on the unsafe side (under a peak, over a KV pool): 0 of 1' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate: an over-estimated peak is on the unsafe side"; }
 "$cli" validate "$src/tests/validation" --only throughput >"$tmp/out" 2>&1
 ! grep -q '^counted (quality' "$tmp/out" && grep -q '^throughput (counted' "$tmp/out" || { failed=$((failed + 1)); echo "FAIL: validate --only throughput"; }
 expect "validate --only bad" 2 "error: --only: must be memory or throughput" -- validate "$src/tests/validation" --only speed
