@@ -385,19 +385,6 @@ train::Term vllm_profiling_reserve(const InferenceSettings& inf, const GpuSpec* 
           "vLLM profiling reserve (peak activation)"};
 }
 
-// Which constants vLLM's non-torch line took for this release and parallelism (memory::vllm_non_torch_bytes).
-std::string non_torch_formula(const VllmVersion& version, double bytes, const InferenceShape& x) {
-  if (bytes == kVllmTpNonTorchBytesCurrent && x.tp > 1) {
-    return format("kVllmTpNonTorchBytesCurrent %s (vLLM %s, tp %.0f: all-reduce buffers of the profiled forward)",
-                  gib(bytes).c_str(), version.text.c_str(), x.tp);
-  }
-  const bool current = bytes == kVllmNonTorchBytesCurrent;
-  const double base = current ? kVllmNonTorchBytesCurrent : kVllmNonTorchBytes;
-  return format("%s %s (vLLM %s)%s", current ? "kVllmNonTorchBytesCurrent" : "kVllmNonTorchBytes", gib(base).c_str(),
-                version.text.c_str(),
-                bytes > base ? format(" + kNcclBytes %s (tp x pp > 1)", gib(kNcclBytes).c_str()).c_str() : "");
-}
-
 // vLLM (vllm/v1/worker/gpu_worker.py determine_available_memory): KV cache = gpu_memory_utilization x total
 // GPU memory - (weights + peak activation of the profiling run + non-torch increase).
 void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& inf, const GpuSpec* gpu,
@@ -408,8 +395,7 @@ void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& i
     reserve.formula += "; the vision/audio encoder's forward is larger: " + x.tower.formula;
   }
   const double act = reserve.bytes;
-  const double non_torch = vllm_non_torch_bytes(inf.vllm_version, x.tp, x.pp);
-  const double layers_per_gpu = std::ceil(layers / x.pp);
+  const double non_torch = vllm_non_torch_bytes(inf.vllm_version, x.tp, x.pp), layers_per_gpu = std::ceil(layers / x.pp);
   const double graphs = inf.enforce_eager ? 0.0 : vllm_cuda_graph_bytes(layers_per_gpu);
   double pool = 0;
   if (gpu != nullptr) {
@@ -440,7 +426,7 @@ void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& i
   }
   add(b, "weights", format("Model weights (%s)", to_string(inf.weight_dtype)), x.weights, x.weight_formula);
   add(b, "activations", std::move(reserve), Level::step);
-  add(b, "cuda_context", "Non-torch memory (vLLM profile)", non_torch, non_torch_formula(inf.vllm_version, non_torch, x),
+  add(b, "cuda_context", "Non-torch memory (vLLM profile)", non_torch, vllm_non_torch_formula(inf.vllm_version, x.tp, x.pp),
       Level::context);
   add(b, "kv_cache", "KV cache pool", pool,
       gpu != nullptr
@@ -450,17 +436,12 @@ void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& i
                    gib(kDriverReservedBytes).c_str(), blocks, kVllmBlockSize, x.kv_formula.c_str())
           : format("%.0f sequences x %.0f tokens x (%s)", x.batch, x.context, x.kv_formula.c_str()),
       Level::step);
-  if (graphs > 0) {
-    add(b, "cuda_graphs", "CUDA graph pool (captured after the KV pool)", graphs,
-        format("kVllmCudaGraphBaseBytes %s + kVllmCudaGraphLayerBytes %s x %.0f layers on this GPU; outside "
-               "gpu_memory_utilization (inference.enforce_eager: none)",
-               gib(kVllmCudaGraphBaseBytes).c_str(), gib(kVllmCudaGraphLayerBytes).c_str(), layers_per_gpu),
-        Level::context);
-  }
+  if (graphs > 0) add(b, "cuda_graphs", "CUDA graph pool (captured after the KV pool)", graphs,
+                      vllm_cuda_graph_formula(layers_per_gpu), Level::context);
   b.activation_bytes = act;
   b.allocated_bytes = x.weights + act + pool;
-  b.reserved_bytes = b.allocated_bytes + graphs;
-  b.device_bytes = b.reserved_bytes + non_torch;
+  b.reserved_bytes = b.allocated_bytes;
+  b.device_bytes = b.reserved_bytes + non_torch + graphs;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // files (core/memory/src/memory_*.cpp) and collected in docs/memory-model.md. No allocation, no strings.
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "vramplan/model.hpp"
@@ -161,9 +162,11 @@ inline constexpr int kVllmNonTorchChangeMinor = 18;
 // fusion workspace (vllm/distributed/device_communicators/flashinfer_all_reduce.py, "Enabled custom fusions:
 // allreduce_rms") beside torch symmetric-memory all-reduce (VLLM_ALLREDUCE_USE_SYMM_MEM=True). The
 // communicator created at init (about 1.0 GiB: the worker init snapshot's non-torch memory is 1.51 GiB at
-// TP2 vs 0.51 at TP1) is in the baseline and not counted. Value: llm-d-planner's TP sweep on vLLM 0.19.0
-// (accuracy_report.md "Sensitivity: Tensor Parallelism": Llama-3.1-8B 2.07 / 2.13 GiB, Qwen2.5-7B 2.06 /
-// 2.13 GiB at TP2 / TP4, independent of hidden size and TP degree); the older releases' TP2 figure is
+// TP2 vs 0.51 at TP1) is in the baseline and not counted. Value: the two logs of llm-d-planner's vLLM 0.19.0
+// TP sweep that are not validation records, Llama-3.1-8B TP4 (2.13 GiB) and Qwen2.5-7B TP2 (2.06 GiB)
+// (accuracy_report.md "Sensitivity: Tensor Parallelism"; the sweep's other two, 2.07 and 2.13 GiB, are the
+// held-out records h108 and h118 and set nothing); no dependence on hidden size or TP degree shows; the
+// older releases' TP2 figure is
 // kVllmNonTorchBytes + kNcclBytes (0.53 GiB). 0.17 and 0.18 are not measured at TP >= 2: they get the
 // current value, since an over-estimated non-torch line only shrinks the pool (the safe direction).
 inline constexpr double kVllmTpNonTorchBytesCurrent = 2.1 * kGiB;
@@ -444,6 +447,9 @@ double vllm_sampler_fp32_copies(const VllmVersion& version);
 double vllm_non_torch_bytes(const VllmVersion& version, double tp, double pp);
 // vLLM's CUDA graph pool per GPU for `layers_per_gpu` decoder layers (kVllmCudaGraph*).
 double vllm_cuda_graph_bytes(double layers_per_gpu);
+// The formulas of those two lines, naming the constants that were taken.
+std::string vllm_non_torch_formula(const VllmVersion& version, double tp, double pp);
+std::string vllm_cuda_graph_formula(double layers_per_gpu);
 
 }  // namespace vramplan::memory
 
