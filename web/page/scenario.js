@@ -103,16 +103,18 @@
     'rl.rollout.max_prompt_len': { label: 'Max prompt length', unit: 'tokens' },
     'rl.rollout.max_response_len': { label: 'Max response length', unit: 'tokens' },
     'rl.rollout.tp': { label: 'Rollout tensor parallel' },
-    'rl.rollout.sleep_mode': { label: 'vLLM sleep mode', hint: 'The engine releases its pool while the policy trains.' },
+    'rl.rollout.sleep_mode': { label: 'vLLM sleep mode', hint: 'The engine releases its pool while the policy trains; its non-torch memory and CUDA graphs stay.' },
+    'rl.rollout.enforce_eager': { label: 'Rollout enforce_eager', hint: 'No CUDA graphs: no graph pool beside the KV pool, none kept while the engine sleeps.' },
     'rl.rollout.mean_prompt_len': { label: 'Mean prompt length', unit: 'tokens', hint: 'Empty: the maximum.' },
     'rl.rollout.mean_response_len': { label: 'Mean response length', unit: 'tokens', hint: 'Empty: the maximum.' },
     'rl.rollout.max_num_seqs': { label: 'vLLM max_num_seqs', unit: 'sequences', hint: VLLM_DEFAULT },
     'rl.rollout.max_num_batched_tokens': { label: 'vLLM max_num_batched_tokens', unit: 'tokens', hint: VLLM_DEFAULT },
-    'rl.rollout.vllm_version': { label: 'Rollout vLLM release', hint: '"latest", or a release such as 0.16: its profiling reserve differs.' },
+    'rl.rollout.vllm_version': { label: 'Rollout vLLM release', hint: '"latest", or a release such as 0.16: its profiling reserve and non-torch memory differ.' },
     'dataset.tokens': { label: 'Training tokens per epoch', unit: 'tokens', hint: 'Sizes the run for its time and cost. Empty: time per step only.' },
     'dataset.samples': { label: 'Samples per epoch', hint: 'Training: sequences of the sequence length; RL: prompts.' },
     'cluster.inter_node_bytes_per_s': { label: 'Bandwidth between nodes, per GPU', unit: 'bytes/s', hint: 'Empty: one 400 Gb/s NIC per GPU.' },
-    'inference.vllm_version': { label: 'vLLM release', hint: '"latest", or a release such as 0.16: its profiling reserve differs.' },
+    'inference.vllm_version': { label: 'vLLM release', hint: '"latest", or a release such as 0.16: its profiling reserve and non-torch memory differ.' },
+    'inference.enforce_eager': { label: 'vLLM enforce_eager', hint: 'No CUDA graphs: no graph pool on top of gpu_memory_utilization.' },
   };
   const CONTROL_OF = { integer: 'int', number: 'float', boolean: 'bool', enum: 'select', targets: 'targets', model: 'model', gpu: 'gpu', version: 'text' };
 

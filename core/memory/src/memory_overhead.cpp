@@ -41,11 +41,6 @@ double shifted_loss_reserve_bytes(double tokens, double vocab, const ReleaseVers
   return tokens * vocab * 4.0 * kShiftedLossExtraFp32Blocks;
 }
 
-double vllm_sampler_fp32_copies(const VllmVersion& version) {
-  const bool legacy = version.major == 0 && version.minor < kVllmSamplerChangeMinor;
-  return legacy ? kVllmSamplerFp32Copies : kVllmSamplerFp32CopiesCurrent;
-}
-
 }  // namespace memory
 
 namespace {
@@ -87,7 +82,58 @@ std::vector<ConstantInfo> loss_reserve_constants() {
            "its size (CUDACachingAllocator get_free_block), so one more is reserved; reserved and device levels only"}};
 }
 
-std::vector<ConstantInfo> with_band(std::vector<ConstantInfo> constants) {
+// vLLM's engine constants (docs/memory-model.md "vllm engine"), keyed by release where they changed.
+std::vector<ConstantInfo> vllm_constants() {
+  using namespace memory;
+  return {
+      {"kVllmBlockSize", kVllmBlockSize, "tokens", "vLLM CacheConfig block_size default 16"},
+      {"kVllmLargeGpuMaxSeqs", kVllmLargeGpuMaxSeqs, "sequences",
+       "vLLM get_batch_defaults: max_num_seqs 1024 on GPUs >= 70 GiB that are not A100"},
+      {"kVllmLargeGpuBatchedTokens", kVllmLargeGpuBatchedTokens, "tokens",
+       "vLLM get_batch_defaults: max_num_batched_tokens 8192 (serve) on GPUs >= 70 GiB that are not A100"},
+      {"kVllmSmallGpuMaxSeqs", kVllmSmallGpuMaxSeqs, "sequences", "vLLM get_batch_defaults: max_num_seqs 256 otherwise"},
+      {"kVllmSmallGpuBatchedTokens", kVllmSmallGpuBatchedTokens, "tokens",
+       "vLLM get_batch_defaults: max_num_batched_tokens 2048 (serve) otherwise"},
+      {"kVllmSamplerFp32CopiesCurrent", kVllmSamplerFp32CopiesCurrent, "copies",
+       "vLLM >= 0.17 profiling sampler peak in fp32 copies of max_num_seqs x vocab logits: no top-k/top-p sort in "
+       "the dummy run (16-bit logits, fp32 copy, fp32 scores); Qwen3-14B 2.2 GiB current vs 5.6 GiB legacy"},
+      {"kVllmSamplerChangeMinor", kVllmSamplerChangeMinor, "version",
+       "vLLM 0.x release from which kVllmSamplerFp32CopiesCurrent applies (the llm-d legacy figures are pre-v0.17)"},
+      {"kVllmSamplerFp32Copies", kVllmSamplerFp32Copies, "copies",
+       "vLLM profiling sampler peak in fp32 copies of max_num_seqs x vocab logits; fitted to m111, m112, m113, "
+       "m115, m116 (9.5-9.7), checked on m114, m117, m119"},
+      {"kVllmNonTorchBytes", kVllmNonTorchBytes, "bytes",
+       "vLLM < 0.18 non-torch memory increase, TP=1 (m111-m113, m115, m116); + kNcclBytes with tp or pp > 1"},
+      {"kVllmNonTorchBytesCurrent", kVllmNonTorchBytesCurrent, "bytes",
+       "vLLM >= 0.18 non-torch memory increase, TP=1: llm-d-planner version sweep (Qwen3-14B 0.13 GiB up to 0.17, "
+       "0.25 GiB from 0.18), 0.24-0.27 GiB in its 0.19 logs"},
+      {"kVllmNonTorchChangeMinor", kVllmNonTorchChangeMinor, "version",
+       "vLLM 0.x release from which kVllmNonTorchBytesCurrent applies"},
+      {"kVllmTpNonTorchBytesCurrent", kVllmTpNonTorchBytesCurrent, "bytes",
+       "vLLM >= 0.17 non-torch increase with TP >= 2: all-reduce buffers allocated by the profiled forward (NCCL "
+       "lazy channel connect, FlashInfer all-reduce fusion workspace, symmetric-memory all-reduce); llm-d-planner "
+       "v0.19.0 logs Llama-3.1-8B TP4 2.13 GiB and Qwen2.5-7B TP2 2.06 GiB (not validation records)"},
+      {"kVllmTpNonTorchChangeMinor", kVllmTpNonTorchChangeMinor, "version",
+       "vLLM 0.x release from which kVllmTpNonTorchBytesCurrent applies (0.17-0.18 unmeasured: the larger, safer "
+       "value)"},
+      {"kVllmCudaGraphBaseBytes", kVllmCudaGraphBaseBytes, "bytes",
+       "vLLM CUDA graph pool, the first capture's working set (outside gpu_memory_utilization: captured after "
+       "the KV pool); vLLM 0.19 logged pools 0.51-1.79 GiB over 8-80 layers per GPU"},
+      {"kVllmCudaGraphLayerBytes", kVllmCudaGraphLayerBytes, "bytes",
+       "vLLM CUDA graph pool per decoder layer on the GPU (piecewise graphs split at each attention layer, 102 "
+       "graphs of capture sizes 1..512)"},
+      {"kDriverReservedBytes", kDriverReservedBytes, "bytes",
+       "nvidia-smi total minus cudaMemGetInfo total on H100 SXM: 81,559 MiB vs 79.18 GiB (m111-m118)"},
+      {"kVllmLlmClassLargeGpuBatchedTokens", kVllmLlmClassLargeGpuBatchedTokens, "tokens",
+       "vLLM get_batch_defaults: max_num_batched_tokens 16384 for the offline LLM class (RL rollout engines) on "
+       "GPUs >= 70 GiB that are not A100"},
+      {"kVllmLlmClassSmallGpuBatchedTokens", kVllmLlmClassSmallGpuBatchedTokens, "tokens",
+       "vLLM get_batch_defaults: max_num_batched_tokens 8192 for the offline LLM class otherwise"},
+  };
+}
+
+std::vector<ConstantInfo> with_vllm_and_band(std::vector<ConstantInfo> constants) {
+  for (ConstantInfo& c : vllm_constants()) constants.push_back(c);
   for (ConstantInfo& c : loss_reserve_constants()) constants.push_back(c);
   for (ConstantInfo& c : band_constants()) constants.push_back(c);
   return constants;
@@ -97,7 +143,7 @@ std::vector<ConstantInfo> with_band(std::vector<ConstantInfo> constants) {
 
 const std::vector<ConstantInfo>& memory_constants() {
   using namespace memory;
-  static const std::vector<ConstantInfo> kConstants = with_band({
+  static const std::vector<ConstantInfo> kConstants = with_vllm_and_band({
       {"kCudaContextBytes", kCudaContextBytes, "bytes",
        "CUDA context + kernels + cuBLAS/cuDNN workspaces with lazy module loading; reference README (0.3-0.6 GiB "
        "on recent drivers); old eager-loading stacks: kCudaContextEagerBytes (cuda_module_loading eager)"},
@@ -135,30 +181,6 @@ const std::vector<ConstantInfo>& memory_constants() {
       {"kInt4GroupBytes", kInt4GroupBytes, "bytes",
        "GPTQ/AWQ per-group metadata: one fp16 scale (2 bytes) + one packed 4-bit zero point (0.5 bytes) per "
        "kInt4GroupSize weights (AutoGPTQ/AutoAWQ defaults, vLLM gptq/awq layers)"},
-      {"kVllmBlockSize", kVllmBlockSize, "tokens", "vLLM CacheConfig block_size default 16"},
-      {"kVllmLargeGpuMaxSeqs", kVllmLargeGpuMaxSeqs, "sequences",
-       "vLLM get_batch_defaults: max_num_seqs 1024 on GPUs >= 70 GiB that are not A100"},
-      {"kVllmLargeGpuBatchedTokens", kVllmLargeGpuBatchedTokens, "tokens",
-       "vLLM get_batch_defaults: max_num_batched_tokens 8192 (serve) on GPUs >= 70 GiB that are not A100"},
-      {"kVllmSmallGpuMaxSeqs", kVllmSmallGpuMaxSeqs, "sequences", "vLLM get_batch_defaults: max_num_seqs 256 otherwise"},
-      {"kVllmSmallGpuBatchedTokens", kVllmSmallGpuBatchedTokens, "tokens",
-       "vLLM get_batch_defaults: max_num_batched_tokens 2048 (serve) otherwise"},
-      {"kVllmSamplerFp32CopiesCurrent", kVllmSamplerFp32CopiesCurrent, "copies",
-       "vLLM >= 0.17 profiling sampler peak in fp32 copies of max_num_seqs x vocab logits: no top-k/top-p sort in "
-       "the dummy run (16-bit logits, fp32 copy, fp32 scores); Qwen3-14B 2.2 GiB current vs 5.6 GiB legacy"},
-      {"kVllmSamplerChangeMinor", kVllmSamplerChangeMinor, "version",
-       "vLLM 0.x release from which kVllmSamplerFp32CopiesCurrent applies (the llm-d legacy figures are pre-v0.17)"},
-      {"kVllmSamplerFp32Copies", kVllmSamplerFp32Copies, "copies",
-       "vLLM profiling sampler peak in fp32 copies of max_num_seqs x vocab logits; fitted to m111, m112, m113, "
-       "m115, m116 (9.5-9.7), checked on m114, m117, m119"},
-      {"kVllmNonTorchBytes", kVllmNonTorchBytes, "bytes", "vLLM non-torch memory increase, TP=1 (m111-m113, m115, m116)"},
-      {"kDriverReservedBytes", kDriverReservedBytes, "bytes",
-       "nvidia-smi total minus cudaMemGetInfo total on H100 SXM: 81,559 MiB vs 79.18 GiB (m111-m118)"},
-      {"kVllmLlmClassLargeGpuBatchedTokens", kVllmLlmClassLargeGpuBatchedTokens, "tokens",
-       "vLLM get_batch_defaults: max_num_batched_tokens 16384 for the offline LLM class (RL rollout engines) on "
-       "GPUs >= 70 GiB that are not A100"},
-      {"kVllmLlmClassSmallGpuBatchedTokens", kVllmLlmClassSmallGpuBatchedTokens, "tokens",
-       "vLLM get_batch_defaults: max_num_batched_tokens 8192 for the offline LLM class otherwise"},
       {"kLogProbFp32Copies", kLogProbFp32Copies, "copies",
        "naive RL log-probs: fp32 tokens x vocab tensors besides the 16-bit logits (fp32 upcast, log_softmax "
        "output, gradient): verl logprobs_from_logits_naive, NeMo RL ClippedPGLossFn"},

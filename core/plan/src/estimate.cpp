@@ -384,14 +384,15 @@ train::Term vllm_profiling_reserve(const InferenceSettings& inf, const GpuSpec* 
 // vLLM (vllm/v1/worker/gpu_worker.py determine_available_memory): KV cache = gpu_memory_utilization x total
 // GPU memory - (weights + peak activation of the profiling run + non-torch increase).
 void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& inf, const GpuSpec* gpu,
-                    const InferenceShape& x) {
+                    const InferenceShape& x, double layers) {
   train::Term reserve = vllm_profiling_reserve(inf, gpu, x);
   if (x.tower.bytes > reserve.bytes) {
     reserve.bytes = x.tower.bytes;
     reserve.formula += "; the vision/audio encoder's forward is larger: " + x.tower.formula;
   }
   const double act = reserve.bytes;
-  const double non_torch = kVllmNonTorchBytes + (x.mp > 1 ? kNcclBytes : 0.0);
+  const double non_torch = vllm_non_torch_bytes(inf.vllm_version, x.tp, x.pp), layers_per_gpu = std::ceil(layers / x.pp);
+  const double graphs = inf.enforce_eager ? 0.0 : vllm_cuda_graph_bytes(layers_per_gpu);
   double pool = 0;
   if (gpu != nullptr) {
     st.budget_bytes = inf.gpu_memory_utilization * std::max(0.0, static_cast<double>(gpu->memory_bytes) - kDriverReservedBytes);
@@ -421,9 +422,7 @@ void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& i
   }
   add(b, "weights", format("Model weights (%s)", to_string(inf.weight_dtype)), x.weights, x.weight_formula);
   add(b, "activations", std::move(reserve), Level::step);
-  add(b, "cuda_context", "Non-torch memory (vLLM profile)", non_torch,
-      format("kVllmNonTorchBytes %s%s", gib(kVllmNonTorchBytes).c_str(),
-             x.mp > 1 ? format(" + kNcclBytes %s (tp x pp > 1)", gib(kNcclBytes).c_str()).c_str() : ""),
+  add(b, "cuda_context", "Non-torch memory (vLLM profile)", non_torch, vllm_non_torch_formula(inf.vllm_version, x.tp, x.pp),
       Level::context);
   add(b, "kv_cache", "KV cache pool", pool,
       gpu != nullptr
@@ -433,10 +432,12 @@ void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& i
                    gib(kDriverReservedBytes).c_str(), blocks, kVllmBlockSize, x.kv_formula.c_str())
           : format("%.0f sequences x %.0f tokens x (%s)", x.batch, x.context, x.kv_formula.c_str()),
       Level::step);
+  if (graphs > 0) add(b, "cuda_graphs", "CUDA graph pool (captured after the KV pool)", graphs,
+                      vllm_cuda_graph_formula(layers_per_gpu), Level::context);
   b.activation_bytes = act;
   b.allocated_bytes = x.weights + act + pool;
   b.reserved_bytes = b.allocated_bytes;
-  b.device_bytes = b.reserved_bytes + non_torch;
+  b.device_bytes = b.reserved_bytes + non_torch + graphs;
 }
 
 }  // namespace
@@ -462,7 +463,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
   if (!x.vllm) {
     hf_breakdown(b, st, s, inf, x);
   } else {
-    vllm_breakdown(b, st, inf, gpu, x);
+    vllm_breakdown(b, st, inf, gpu, x, static_cast<double>(s.layers));
   }
   if (model.max_position_embeddings > 0 && inf.context_len > model.max_position_embeddings) {
     b.warnings.push_back(format("inference.context_len %lld exceeds the model's context of %lld tokens",

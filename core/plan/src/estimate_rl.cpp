@@ -91,6 +91,18 @@ Breakdown rollout_phase(const Scenario& s, const Roles& r) {
   return combine("rollout", std::move(parts));
 }
 
+// Sleep level 1 (vllm LLM.sleep(level=1)): weights to host, KV cache discarded, the rest kept
+// (rl::engine_asleep), with what the model cannot know about the residual.
+Part asleep(const RolloutRole& engine) {
+  Part p = engine_asleep(engine.engine, "rollout", engine.weights_bytes);
+  p.warnings.push_back(
+      "the sleeping vLLM engine keeps its non-torch memory and CUDA graph pool on the GPU (rollout.non_torch, "
+      "rollout.cuda_graphs); an engine in its own process (NeMo RL, OpenRLHF Ray workers) also keeps its CUDA "
+      "context, and memory the engine leaks outside CuMemAllocator grows with the steps (NeMo RL issue #2619: 4 "
+      "GiB after the first sleep, about 25 GiB after two steps with a newer vLLM), which no constant here models");
+  return p;
+}
+
 // Log-probabilities of the policy (old) and reference, rewards, values: frozen forwards of one log-prob
 // micro-batch (context / Ulysses sequence parallelism splits its tokens; DPO: chosen and rejected).
 Breakdown scoring_phase(const Scenario& s, const Roles& r) {
@@ -125,7 +137,13 @@ Breakdown scoring_phase(const Scenario& s, const Roles& r) {
     parts.push_back(std::move(critic));
   }
   if (reward_colocated(s, r)) parts.push_back(forwarding(*r.reward, "reward"));
-  if (r.rollout && s.rl.rollout.colocated && !s.rl.rollout.sleep_mode) parts.push_back(waiting(*r.rollout));
+  if (r.rollout && s.rl.rollout.colocated) {
+    if (!s.rl.rollout.sleep_mode) {
+      parts.push_back(waiting(*r.rollout));
+    } else if (r.rollout->vllm) {
+      parts.push_back(asleep(*r.rollout));
+    }
+  }
   return combine("scoring", std::move(parts));
 }
 
@@ -137,10 +155,7 @@ Breakdown train_phase(const Scenario& s, Roles& r) {
   if (reward_colocated(s, r)) parts.push_back(resident(*r.reward, "reward"));
   if (r.rollout && r.rollout->vllm) {
     if (s.rl.rollout.colocated && s.rl.rollout.sleep_mode) {
-      // Sleep level 1: weights to host, KV cache discarded (vllm LLM.sleep(level=1)).
-      Part sleeping;
-      sleeping.host = r.rollout->weights_bytes;
-      parts.push_back(std::move(sleeping));
+      parts.push_back(asleep(*r.rollout));
     } else if (s.rl.rollout.colocated) {
       parts.push_back(waiting(*r.rollout));
     }

@@ -137,6 +137,7 @@ InferenceSettings read_inference(ObjectReader r) {
   s.max_num_seqs = r.optional_integer("max_num_seqs", 1, limits::kMaxBatch);
   s.max_num_batched_tokens = r.optional_integer("max_num_batched_tokens", 1, limits::kMaxSeqLen);
   s.vllm_version = read_release_version(r, "vllm_version", "a vLLM release such as \"0.16\" or \"0.11.2\"");
+  s.enforce_eager = r.boolean("enforce_eager", s.enforce_eager);
   s.media = read_media(r);
   s.mfu = r.optional_number("mfu", limits::kMinUtilisation, 1.0);
   s.decode_efficiency = r.optional_number("decode_efficiency", limits::kMinUtilisation, 1.0);
@@ -167,6 +168,7 @@ RolloutSettings read_rollout(ObjectReader r) {
   s.max_num_seqs = r.optional_integer("max_num_seqs", 1, limits::kMaxBatch);
   s.max_num_batched_tokens = r.optional_integer("max_num_batched_tokens", 1, limits::kMaxSeqLen);
   s.vllm_version = read_release_version(r, "vllm_version", "a vLLM release such as \"0.16\" or \"0.11.2\"");
+  s.enforce_eager = r.boolean("enforce_eager", s.enforce_eager);
   r.reject_unknown_keys();
   return s;
 }
@@ -414,7 +416,8 @@ Json detail::scenario_settings_to_json(const Scenario& s) {
                           {"ep", i.ep},
                           {"max_num_seqs", optional_to_json(i.max_num_seqs)},
                           {"max_num_batched_tokens", optional_to_json(i.max_num_batched_tokens)},
-                          {"vllm_version", i.vllm_version.text}};
+                          {"vllm_version", i.vllm_version.text},
+                          {"enforce_eager", i.enforce_eager}};
   media_to_json(t.media, i.media, out);
   const RlSettings& rl = s.rl;
   const RolloutSettings& ro = rl.rollout;
@@ -439,7 +442,8 @@ Json detail::scenario_settings_to_json(const Scenario& s) {
                                     {"mean_response_len", optional_to_json(ro.mean_response_len)},
                                     {"max_num_seqs", optional_to_json(ro.max_num_seqs)},
                                     {"max_num_batched_tokens", optional_to_json(ro.max_num_batched_tokens)},
-                                    {"vllm_version", ro.vllm_version.text}}},
+                                    {"vllm_version", ro.vllm_version.text},
+                                    {"enforce_eager", ro.enforce_eager}}},
                    {"sequence_packing", rl.sequence_packing},
                    {"phase_offload", rl.phase_offload},
                    {"logprob_kernel", to_string(rl.logprob_kernel)},

@@ -82,10 +82,12 @@ const std::vector<Condition>& conditions() {
         {"inference.gpu_memory_utilization", "inference.engine", vllm},
         {"inference.max_num_seqs", "inference.engine", vllm},
         {"inference.max_num_batched_tokens", "inference.engine", vllm},
+        {"inference.enforce_eager", "inference.engine", vllm},
         {"rl.rollout.gpu_memory_utilization", "rl.rollout.engine", vllm},
         {"rl.rollout.sleep_mode", "rl.rollout.engine", vllm},
         {"rl.rollout.max_num_seqs", "rl.rollout.engine", vllm},
         {"rl.rollout.max_num_batched_tokens", "rl.rollout.engine", vllm},
+        {"rl.rollout.enforce_eager", "rl.rollout.engine", vllm},
         {"rl.reward_model.weight_dtype", "rl.reward_model.model", {}},
         {"rl.reward_model.colocated", "rl.reward_model.model", {}},
         // torchao gathers in fp8 only with tensorwise scaling (Float8LinearConfig.from_recipe_name's rowwise

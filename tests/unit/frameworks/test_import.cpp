@@ -136,12 +136,14 @@ TEST_CASE("Hydra overrides and OmegaConf interpolation resolve as the frameworks
 TEST_CASE("unmapped keys are warned about, never dropped; known harmless keys are not") {
   config::ImportInput input;
   input.words = config::shell_words("python3 -m verl.trainer.main_ppo actor_rollout_ref.model.path=Qwen/Qwen2.5-7B-Instruct "
-                                    "actor_rollout_ref.rollout.enforce_eager=False trainer.project_name=x "
+                                    "actor_rollout_ref.rollout.enable_chunked_prefill=False trainer.project_name=x "
                                     "trainer.n_gpus_per_node=8 data.train_batch_size=64 actor_rollout_ref.actor.ppo_mini_batch_size=64 "
-                                    "actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu=8");
+                                    "actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu=8 actor_rollout_ref.rollout.enforce_eager=True");
   const Json doc = import_document("verl", input);
-  CHECK(doc["unmapped"] == Json::array({"actor_rollout_ref.rollout.enforce_eager"}));
-  CHECK(any_contains(doc["warnings"], "actor_rollout_ref.rollout.enforce_eager=false: not modelled"));
+  CHECK(doc["unmapped"] == Json::array({"actor_rollout_ref.rollout.enable_chunked_prefill"}));
+  CHECK(any_contains(doc["warnings"], "actor_rollout_ref.rollout.enable_chunked_prefill=false: not modelled"));
+  // enforce_eager is mapped (no CUDA graph pool), not unmapped.
+  CHECK(doc["scenario"]["rl"]["rollout"]["enforce_eager"] == true);
 }
 
 TEST_CASE("preflight: the start-up checks of the frameworks come with the fix") {

@@ -228,6 +228,13 @@ TEST_CASE("keys set to a value that changes nothing are named in a warning, defa
   // The same keys with vLLM matter.
   CHECK(warnings_of(R"({"model": "Qwen/Qwen2.5-0.5B", "workload": "inference",
     "inference": {"engine": "vllm", "gpu_memory_utilization": 0.5, "max_num_seqs": 4}})").empty());
+  // enforce_eager (no CUDA graph pool) is vLLM's too.
+  auto eager = warnings_of(R"({"model": "Qwen/Qwen2.5-0.5B", "workload": "inference",
+    "inference": {"engine": "hf", "enforce_eager": true}})");
+  REQUIRE(eager.size() == 1);
+  CHECK(eager[0] == "/inference/enforce_eager is set but has no effect: inference.engine is not \"vllm\"");
+  CHECK(warnings_of(R"({"model": "Qwen/Qwen2.5-0.5B", "workload": "inference",
+    "inference": {"engine": "vllm", "enforce_eager": true}})").empty());
   // Another workload's section, and LoRA settings under full fine-tuning.
   auto train = warnings_of(R"({"model": "Qwen/Qwen2.5-0.5B", "inference": {"batch_size": 8},
     "train": {"lora": {"rank": 64}}, "rl": {"rollout": {"engine": "hf", "gpu_memory_utilization": 0.3}}})");

@@ -129,6 +129,7 @@ void map_generation(ImportContext& c, std::int64_t gpus_per_node, std::int64_t n
   const auto tp = c.integer(g + "vllm_cfg.tensor_parallel_size").value_or(1);
   c.set("rl.rollout.tp", tp);
   if (const auto u = c.number(g + "vllm_cfg.gpu_memory_utilization")) c.set("rl.rollout.gpu_memory_utilization", *u);
+  if (c.flag(g + "vllm_cfg.enforce_eager", false)) c.set("rl.rollout.enforce_eager", true);
   const bool colocated = c.flag(g + "colocated.enabled", true);
   c.set("rl.rollout.colocated", colocated);
   const auto gen_gpus = c.integer(g + "colocated.resources.gpus_per_node");

@@ -86,6 +86,8 @@ void map_rollout(ImportContext& c, std::int64_t micro) {
   c.set("rl.rollout.engine", name == "hf" ? "hf" : "vllm");
   c.set("rl.rollout.colocated", c.flag("actor_rollout_ref.hybrid_engine", true));
   c.set("rl.rollout.sleep_mode", c.flag(r + "free_cache_engine", true));
+  // enforce_eager: no CUDA graph pool beside the KV pool, and none kept while the engine sleeps.
+  if (c.flag(r + "enforce_eager", false)) c.set("rl.rollout.enforce_eager", true);
   if (const auto tp = c.integer(r + "tensor_model_parallel_size")) c.set("rl.rollout.tp", *tp);
   if (const auto u = c.number(r + "gpu_memory_utilization")) c.set("rl.rollout.gpu_memory_utilization", *u);
   if (const auto n = c.integer(r + "n")) c.set("rl.rollout.generations_per_prompt", *n);

@@ -4,6 +4,7 @@
 // files (core/memory/src/memory_*.cpp) and collected in docs/memory-model.md. No allocation, no strings.
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "vramplan/model.hpp"
@@ -156,8 +157,47 @@ inline constexpr double kVllmSamplerFp32Copies = 9.6;
 inline constexpr double kVllmSamplerFp32CopiesCurrent = 3.5;
 inline constexpr int kVllmSamplerChangeMinor = 17;  // first 0.x release profiled with the current sampler run
 // vLLM's non-torch memory increase during profiling with TP=1 (m111-m113, m115, m116: 0.13 GiB,
-// m118: 0.14 GiB). With TP > 1, kNcclBytes is added.
+// m118: 0.14 GiB). With TP > 1, kNcclBytes is added. Releases before kVllmNonTorchChangeMinor.
 inline constexpr double kVllmNonTorchBytes = 0.13 * kGiB;
+// The same increase from vLLM 0.18 on: llm-d-planner's version sweep (accuracy/accuracy_report.md, commit
+// d3121e0, Qwen3-14B TP1 on H100) logs 0.13 GiB for 0.15-0.17 and 0.25 GiB for 0.18; the 0.19 TP1 logs
+// show 0.24-0.27 GiB. Since 0.18 the snapshot the increase is taken from (vllm/v1/worker/gpu_worker.py
+// init_device "worker init memory snapshot", vllm/utils/mem_utils.py memory_profiling: after_profile
+// non-torch minus the baseline) counts what the profiled forward adds outside PyTorch's allocator.
+inline constexpr double kVllmNonTorchBytesCurrent = 0.25 * kGiB;
+inline constexpr int kVllmNonTorchChangeMinor = 18;
+// The increase with tensor parallelism in current releases: the first all-reduces of the profiled forward
+// allocate their buffers outside PyTorch's allocator after the baseline snapshot: NCCL connects its
+// channels lazily on the first collective (NCCL_RUNTIME_CONNECT, NCCL >= 2.22; vLLM 0.19 ships nccl 2.27.5)
+// and allocates each channel's send/receive buffers (NCCL_BUFFSIZE 4 MiB per protocol and peer, and NVLS
+// multicast buffers on NVSwitch systems), and vLLM >= 0.17 builds FlashInfer's trtllm all-reduce + RMSNorm
+// fusion workspace (vllm/distributed/device_communicators/flashinfer_all_reduce.py, "Enabled custom fusions:
+// allreduce_rms") beside torch symmetric-memory all-reduce (VLLM_ALLREDUCE_USE_SYMM_MEM=True). The
+// communicator created at init (about 1.0 GiB: the worker init snapshot's non-torch memory is 1.51 GiB at
+// TP2 vs 0.51 at TP1) is in the baseline and not counted. Value: the two logs of llm-d-planner's vLLM 0.19.0
+// TP sweep that are not validation records, Llama-3.1-8B TP4 (2.13 GiB) and Qwen2.5-7B TP2 (2.06 GiB)
+// (accuracy_report.md "Sensitivity: Tensor Parallelism"; the sweep's other two, 2.07 and 2.13 GiB, are the
+// held-out records h108 and h118 and set nothing); no dependence on hidden size or TP degree shows; the
+// older releases' TP2 figure is
+// kVllmNonTorchBytes + kNcclBytes (0.53 GiB). 0.17 and 0.18 are not measured at TP >= 2: they get the
+// current value, since an over-estimated non-torch line only shrinks the pool (the safe direction).
+inline constexpr double kVllmTpNonTorchBytesCurrent = 2.1 * kGiB;
+inline constexpr int kVllmTpNonTorchChangeMinor = 17;
+// vLLM's CUDA graph pool, captured after the KV pool is allocated (vllm/v1/worker/gpu_worker.py
+// compile_or_warm_up_model -> gpu_model_runner.capture_model, after initialize_from_config), so it sits on
+// top of gpu_memory_utilization x memory in nvidia-smi; vLLM 0.19 estimates it while profiling but
+// subtracts it from the pool only with VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1 (False by default in
+// 0.19.0's logged environment). Its size in vLLM 0.19 (FULL_AND_PIECEWISE: 51 piecewise + 51 full graphs
+// for capture sizes 1..512): one first capture that holds the largest batch's working set (vLLM's
+// "Estimated PIECEWISE/FULL CUDA graph memory: ... first-capture": 100-260 MiB each) plus per-graph
+// buffers that grow with the layers (piecewise graphs split at every attention layer). Read off vLLM's
+// own "CUDA graph pool memory: X GiB (actual)" lines in 34 llm-d-planner v0.19.0 logs (H100): 0.51 GiB at
+// 8 layers per GPU (PP4), 0.65 at 16 (PP2), 0.71-0.98 at 26-40, 1.23 at 46, 1.61-1.79 at 80; a base of
+// 0.35 GiB plus 16 MiB per layer on the GPU is within 0.15 GiB of each (DeepSeek-V2-Lite's MLA: 1.57 vs
+// 0.78, the outlier). Not a KV-pool quantity, so no validation record's level depends on these two.
+// inference.enforce_eager / rl.rollout.enforce_eager: no graphs.
+inline constexpr double kVllmCudaGraphBaseBytes = 0.35 * kGiB;
+inline constexpr double kVllmCudaGraphLayerBytes = 16.0 * 1024 * 1024;
 // Memory nvidia-smi counts in the total but cudaMemGetInfo does not offer (driver and ECC reserve);
 // vLLM's budget is gpu_memory_utilization x the latter. H100 SXM: 81,559 MiB in nvidia-smi vs
 // 79.18 GiB total in vLLM's logs (m111-m118): 0.47 GiB.
@@ -417,6 +457,14 @@ Range band_range(BandKind kind, double bytes);
 
 // The fp32 copies of [max_num_seqs x vocab] logits at vLLM's profiling sampler peak for that release.
 double vllm_sampler_fp32_copies(const VllmVersion& version);
+// vLLM's non-torch memory increase during profiling for that release (kVllmNonTorchBytes*,
+// kVllmTpNonTorchBytesCurrent, kNcclBytes) with `tp` tensor- and `pp` pipeline-parallel ranks.
+double vllm_non_torch_bytes(const VllmVersion& version, double tp, double pp);
+// vLLM's CUDA graph pool per GPU for `layers_per_gpu` decoder layers (kVllmCudaGraph*).
+double vllm_cuda_graph_bytes(double layers_per_gpu);
+// The formulas of those two lines, naming the constants that were taken.
+std::string vllm_non_torch_formula(const VllmVersion& version, double tp, double pp);
+std::string vllm_cuda_graph_formula(double layers_per_gpu);
 
 }  // namespace vramplan::memory
 

@@ -122,8 +122,26 @@ Part engine_holding(const Breakdown& b, const std::string& role) {
   Part p = part_with_host(b);
   for (const Component& c : b.components) {
     Component line = renamed(c, role, {});
-    if (c.level == Level::context) line.id = prefixed(role, "non_torch");
+    if (c.level == Level::context && c.id == "cuda_context") line.id = prefixed(role, "non_torch");
     p.persistent.push_back(line);
+  }
+  return p;
+}
+
+// vLLM Worker.sleep(level=1) (vllm/v1/worker/gpu_worker.py) calls CuMemAllocator.sleep(offload_tags=
+// ("weights",)) (vllm/device_allocator/cumem.py): only the allocations made inside its use_memory_pool
+// contexts are unmapped, the weights (tag "weights", copied to host first) and the KV cache (tag
+// "kv_cache", discarded). Everything allocated outside them stays: NCCL and the all-reduce workspaces
+// (non-torch memory) and the CUDA graph pool, captured by compile_or_warm_up_model outside any
+// use_memory_pool context into PyTorch's private graph pool.
+Part engine_asleep(const Breakdown& b, const std::string& role, double weights_bytes) {
+  Part p;
+  p.host = weights_bytes;
+  for (const Component& c : b.components) {
+    if (c.level != Level::context) continue;
+    Component line = renamed(c, role, " (kept while vLLM sleeps: outside CuMemAllocator's pools)");
+    if (c.id == "cuda_context") line.id = prefixed(role, "non_torch");
+    p.persistent.push_back(std::move(line));
   }
   return p;
 }

@@ -41,6 +41,9 @@ Part forwarding(const Breakdown& b, const std::string& role);
 // KV pool): every allocator line held; its non-PyTorch memory (Level::context) is the engine's own and
 // adds to the trainer process's context instead of sharing it, so it is held as `non_torch`.
 Part engine_holding(const Breakdown& b, const std::string& role);
+// A vLLM engine asleep (sleep level 1): what its CuMemAllocator pools do not hold stays on the GPU,
+// its Level::context lines (non-torch memory, CUDA graph pool); `weights_bytes` go to host RAM.
+Part engine_asleep(const Breakdown& b, const std::string& role, double weights_bytes);
 // The same part with every transient line held through the phase (a pool that stays allocated).
 Part held(Part p);
 // rl.phase_offload: the part's resident states in host RAM during `phase`: all of them (while the

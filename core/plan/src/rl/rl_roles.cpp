@@ -147,6 +147,7 @@ InferenceSettings rollout_settings(const Scenario& s, const GpuSpec* gpu, double
   inf.gpu_memory_utilization = ro.gpu_memory_utilization;
   inf.tp = ro.tp;
   inf.vllm_version = ro.vllm_version;
+  inf.enforce_eager = ro.enforce_eager;
   if (vllm) rollout_vllm_limits(ro, gpu, &inf);
   return inf;
 }

@@ -155,6 +155,8 @@ struct InferenceSettings {
   std::optional<std::int64_t> max_num_seqs;
   std::optional<std::int64_t> max_num_batched_tokens;
   VllmVersion vllm_version;
+  // vLLM --enforce-eager: no CUDA graphs are captured, so no graph pool sits beside the KV pool.
+  bool enforce_eager = false;
   MediaInput media;  // per request: image tokens join context_len's tokens in the KV cache
   // Time model: prefill MFU and decode memory-bandwidth efficiency; absent: the default bands.
   std::optional<double> mfu;
@@ -194,6 +196,9 @@ struct RolloutSettings {
   std::optional<std::int64_t> max_num_seqs;
   std::optional<std::int64_t> max_num_batched_tokens;
   VllmVersion vllm_version;
+  // The engine's enforce_eager (verl rollout.enforce_eager, NeMo RL vllm_cfg.enforce_eager): no CUDA
+  // graph pool, which sleep mode would not release.
+  bool enforce_eager = false;
 };
 
 struct RlSettings {
