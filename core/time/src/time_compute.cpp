@@ -73,6 +73,12 @@ double pipeline_bubble_fraction(double pp, double microbatches) {
   return safe_div(pp - 1, std::max(1.0, microbatches));
 }
 
+double rl_microbatches(double tokens, double sequences, double micro_batch, double bin_tokens, bool packed) {
+  const double micro = std::max(1.0, micro_batch);
+  const double m = packed ? std::ceil(safe_div(tokens, micro * bin_tokens)) : std::floor(sequences / micro);
+  return std::max(1.0, m);
+}
+
 // NVLink/PCIe inside a node of kGpusPerNode; across nodes the NIC per GPU is the narrow link (DGX H100).
 double collective_link_bytes_per_s(double gpus, double intra_node, double inter_node) {
   const double intra = intra_node > 0 ? intra_node : kFallbackIntraNodeBytesPerS;

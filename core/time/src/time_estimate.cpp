@@ -346,21 +346,28 @@ void rl_time(const Scenario& s, const TimeInputs& in, const Hardware& hw, TimeEs
       s.rl.phase_offload ? detail::trainer_offload_seconds(s, in, data_parallel_ranks(s, train_gpus), out) : 0.0;
   const double refit = refit_seconds(s, *in.params, hw, out) + sleep + offload;
   const Range gen = add(generation_seconds(s, in, hw, prompt, response), {refit, refit, refit});
-  // Scoring: forwards of the policy (old log-probs), the reference and the critic over every sequence.
+  // Micro-batches per data-parallel rank of the train and log-prob passes (packed bins of micro_batch_size x
+  // (max prompt + max response) tokens with sequence packing, else micro_batch_size sequences).
+  const double dp = data_parallel_ranks(s, train_gpus);
+  const double micro = static_cast<double>(std::max<std::int64_t>(1, s.train.micro_batch_size));
+  const double bin = static_cast<double>(r.max_prompt_len + r.max_response_len);
+  const double microbatches = rl_microbatches(tokens / dp, sequences / dp, micro, bin, s.rl.sequence_packing);
+  // Scoring: forwards of the policy (old log-probs), the reference and the critic over every sequence. Under
+  // pipeline parallelism each forward-only pass fills and drains the pipeline like a training pass
+  // (Megatron-Core schedules.py forward_backward_pipelining_without_interleaving with forward_only=True, which
+  // NeMo RL's get_logprobs calls): the same (pp-1)/m bubble.
   const Shape sh = shape_of(s, *in.params);
   const double passes = 1.0 + (s.rl.reference ? 1.0 : 0.0) + (s.rl.critic ? 1.0 : 0.0);
   const double score_flops = passes * tokens * inference_flops_per_token(sh.n, sh.layers, sh.width, packed_len / 2);
   const double moe = moe_compute_factor(routed_share(s, *in.params, sh), narrow_experts(s));
-  Range score = seconds_range(compute_seconds(score_flops * moe, train_gpus, hw.peak, 1.0),
+  const double score_bubble = pipeline_bubble_fraction(static_cast<double>(s.train.pp), microbatches);
+  Range score = seconds_range(compute_seconds(score_flops * moe, train_gpus, hw.peak, 1.0) * (1 + score_bubble),
                               given_or(s.train.mfu, default_training_mfu(hw.arch, false, packed_len)));
   const double score_routing = passes * moe_routing_seconds(s, *in.params, hw, tokens, train_gpus, false, out);
   score = add(score, {score_routing, score_routing, score_routing});
-  // An RL train phase runs every rollout sequence through micro_batch_size slices (NeMo RL / verl
-  // train_micro_batch_size): m = sequences / (dp x micro_batch_size) per optimizer step.
-  const double micro = static_cast<double>(std::max<std::int64_t>(1, s.train.micro_batch_size));
-  const double rl_microbatches = std::max(1.0, std::floor(sequences / (data_parallel_ranks(s, train_gpus) * micro)));
+  // An RL train phase runs every rollout sequence through those micro-batches in one optimizer step.
   const Hardware train_hw = fp8_training_hardware(s, hw, out);
-  Range train = training_seconds(s, in, train_hw, tokens, packed_len, train_gpus, rl_microbatches, out);
+  Range train = training_seconds(s, in, train_hw, tokens, packed_len, train_gpus, microbatches, out);
   if (s.rl.critic) train = scale(train, 2.0);
   out.phases.reserve(3);  // rollout, scoring, train: no regrowth (a TimePhase carries strings)
   // One %s for the transition's parts (no extra formatting on the RL path).

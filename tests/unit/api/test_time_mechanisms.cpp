@@ -58,6 +58,38 @@ TEST_CASE("an RL train phase's pipeline bubble is (pp-1)/m over its micro-batche
   CHECK(stated);
 }
 
+// The phase `id`'s seconds.
+double phase_seconds(const Json& result, const char* id) {
+  for (const Json& p : result.at("phases")) {
+    if (p.at("id").get<std::string>() == id) return p.at("time").at("seconds").at("value").get<double>();
+  }
+  FAIL("no such phase");
+  return 0;
+}
+
+TEST_CASE("packed RL passes: m counts bins of micro x (max prompt + max response) tokens; scoring pays the bubble too") {
+  // 32 sequences of 100 + 412 = 512 tokens on one data-parallel rank, packed into bins of 1 x (512 + 512)
+  // tokens: m = 32 x 512 / 1,024 = 16 micro-batches, so pp 2 costs 1 + 1/16 of the same FLOPs on 2 GPUs with
+  // tp 2 (no bubble), in the train phase and in the log-prob forwards (Megatron forward_only pipeline).
+  auto packed = [](int tp, int pp) {
+    Json s = rl_scenario(tp, pp);
+    s["rl"]["sequence_packing"] = true;
+    s["rl"]["rollout"]["max_prompt_len"] = 512;
+    s["rl"]["rollout"]["max_response_len"] = 512;
+    s["rl"]["rollout"]["mean_prompt_len"] = 100;
+    s["rl"]["rollout"]["mean_response_len"] = 412;
+    return s;
+  };
+  const Json pipelined = time_of(packed(1, 2));
+  const Json tensor = time_of(packed(2, 1));
+  CHECK(train_phase_seconds(pipelined) / train_phase_seconds(tensor) == doctest::Approx(1.0 + 1.0 / 16));
+  CHECK(phase_seconds(pipelined, "scoring") / phase_seconds(tensor, "scoring") == doctest::Approx(1.0 + 1.0 / 16));
+  // Unpacked, the same 32 sequences are 32 micro-batches of one padded sequence: 1 + 1/32 for both passes.
+  const Json unpacked_pp = time_of(rl_scenario(1, 2));
+  const Json unpacked_tp = time_of(rl_scenario(2, 1));
+  CHECK(phase_seconds(unpacked_pp, "scoring") / phase_seconds(unpacked_tp, "scoring") == doctest::Approx(1.0 + 1.0 / 32));
+}
+
 TEST_CASE("fp8 serving weights compute at the fp8 peak only where the GPU has one") {
   auto prefill = [](const char* gpu, const char* dtype) {
     const Json s = {{"model", "meta-llama/Llama-3.1-8B"},

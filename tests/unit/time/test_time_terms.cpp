@@ -44,6 +44,21 @@ TEST_CASE("compute time, dequantisation and the pipeline bubble") {
   CHECK(pipeline_bubble_fraction(4, 0) == doctest::Approx(3.0));  // m < 1 counts as one microbatch
 }
 
+TEST_CASE("RL micro-batches: packed bins of micro x bin tokens, else micro-batch-size slices of sequences") {
+  // t20's shape: 2,048 sequences of 1,192 tokens on 8 data-parallel ranks = 256 sequences, 305,152 tokens
+  // per rank; NeMo RL packs them into bins of 1 x 4,096 tokens: ceil(305,152 / 4,096) = ceil(74.5) = 75.
+  CHECK(rl_microbatches(305152, 256, 1, 4096, true) == 75.0);
+  // Two sequences per bin-sized micro-batch: ceil(305,152 / 8,192) = ceil(37.25) = 38.
+  CHECK(rl_microbatches(305152, 256, 2, 4096, true) == 38.0);
+  // Unpacked: micro_batch_size sequences each: 256 / 1 = 256, 256 / 3 = 85.33 -> 85 (whole micro-batches).
+  CHECK(rl_microbatches(305152, 256, 1, 4096, false) == 256.0);
+  CHECK(rl_microbatches(305152, 256, 3, 4096, false) == 85.0);
+  // Never below one, never NaN: fewer tokens than a bin, a zero bin, a zero micro-batch.
+  CHECK(rl_microbatches(100, 1, 1, 4096, true) == 1.0);
+  CHECK(rl_microbatches(100, 1, 1, 0, true) == 1.0);
+  CHECK(rl_microbatches(0, 0, 0, 4096, false) == 1.0);
+}
+
 TEST_CASE("collectives: ring passes, link choice and overlap") {
   // 1 GB, 8 ranks, FSDP's 3 passes, 100 GB/s at 80%: 3 x 1e9 x 7/8 / 80e9 = 32.8125 ms.
   CHECK(data_parallel_passes(3) == 3.0);

@@ -170,6 +170,13 @@ double data_parallel_passes(int zero_stage);
 double exposed_comm_seconds(double comm, double compute, double overlap_fraction);
 // Pipeline bubble fraction (pp-1)/m of 1F1B (Narayanan 2021, §2.2.1; GPipe, Huang 2019).
 double pipeline_bubble_fraction(double pp, double microbatches);
+// Micro-batches one data-parallel rank runs in an RL train or log-prob pass. With sequence packing a
+// micro-batch is a bin of `micro_batch` x `bin_tokens` tokens (NeMo RL grpo_math_1B.yaml v0.4-v0.6:
+// sequence_packing.train_mb_tokens = max_total_sequence_length x train_micro_batch_size, the policy worker
+// packs the batch into such bins: megatron_policy_worker.py make_microbatch_iterator_for_packable_sequences),
+// so m = ceil(tokens / (micro_batch x bin_tokens)); without packing a micro-batch is `micro_batch`
+// sequences: m = floor(sequences / micro_batch). At least 1.
+double rl_microbatches(double tokens, double sequences, double micro_batch, double bin_tokens, bool packed);
 // Bytes one data-parallel rank's collectives carry over an optimizer step of `microbatches` accumulated
 // micro-batches (params and grads in bytes, per model-parallel shard):
 //   ZeRO-3/FSDP: two all-gathers of the parameters and one reduce-scatter of the gradients in every
