@@ -79,6 +79,15 @@ double rl_microbatches(double tokens, double sequences, double micro_batch, doub
   return std::max(1.0, m);
 }
 
+double expert_data_parallel_ranks(double gpus, double ep, double etp, double pp) {
+  return std::max(1.0, std::floor(safe_div(gpus, std::max(1.0, ep) * std::max(1.0, etp) * std::max(1.0, pp))));
+}
+
+double data_parallel_sync_seconds(double dense_bytes, double dp, double routed_bytes, double expert_dp,
+                                  double link_bytes_per_s) {
+  return ring_seconds(dense_bytes, dp, 1.0, link_bytes_per_s) + ring_seconds(routed_bytes, expert_dp, 1.0, link_bytes_per_s);
+}
+
 // NVLink/PCIe inside a node of kGpusPerNode; across nodes the NIC per GPU is the narrow link (DGX H100).
 double collective_link_bytes_per_s(double gpus, double intra_node, double inter_node) {
   const double intra = intra_node > 0 ? intra_node : kFallbackIntraNodeBytesPerS;

@@ -84,14 +84,22 @@ double comm_seconds(const Scenario& s, const ParamCounts& p, const Hardware& hw,
                     : s.train.sharding == Sharding::zero1                                     ? 1
                                                                                               : 2;
   const double bytes_per = s.train.precision == Precision::fp32 ? 4.0 : 2.0;
-  const double model_split = static_cast<double>(s.train.tp * s.train.pp);
+  const double pp = static_cast<double>(s.train.pp);
+  const double gpus = static_cast<double>(s.gpus);
+  // The dense parameters are split over tp x pp and synchronised over the dp ranks; routed experts are split
+  // over ep x etp x pp and synchronised only over their expert data-parallel ranks (Megatron-Core expert DP
+  // group; FSDP2 over the mesh left after EP), which is 1 when EP spans the data-parallel ranks.
+  const double routed = static_cast<double>(p.routed_experts);
+  const double dense = static_cast<double>(p.total) - routed;
+  const double ep = static_cast<double>(s.train.ep), etp = static_cast<double>(s.train.expert_tp());
+  const double edp = expert_data_parallel_ranks(gpus, ep, etp, pp);
   // DDP/ZeRO-1/2 move only the gradients of trainable parameters; FSDP/ZeRO-3 also gathers the
   // frozen base under LoRA (it is sharded like the rest).
-  const double trainable = s.train.method == Method::full ? static_cast<double>(p.total) : 0.0;
-  const double grads = std::max(trainable, 1.0) * bytes_per;
-  const double bytes =
-      data_parallel_step_bytes(stage, static_cast<double>(p.total) * bytes_per, grads, microbatches) / model_split;
-  const double gpus = static_cast<double>(s.gpus);
+  const bool full = s.train.method == Method::full;
+  auto step_bytes = [&](double params, double split) {
+    const double grads = (full ? std::max(params, 1.0) : 1.0) * bytes_per;
+    return data_parallel_step_bytes(stage, params * bytes_per, grads, microbatches) / split;
+  };
   const double link = collective_link_bytes_per_s(gpus, hw.intra, hw.inter);
   if (hw.intra <= 0) {
     out.warnings.push_back("time: the GPU catalog has no interconnect entry for " + s.gpu->id +
@@ -105,7 +113,8 @@ double comm_seconds(const Scenario& s, const ParamCounts& p, const Hardware& hw,
                             " ranks on " + over +
                             format(" at %.0f%% of peak; %.0f%% of them can overlap compute", kCollectiveEfficiency * 100,
                                    kCommOverlapFraction * 100));
-  return ring_seconds(bytes, dp, 1.0, link);
+  const double routed_bytes = routed > 0 ? step_bytes(routed, ep * etp * pp) : 0.0;
+  return data_parallel_sync_seconds(step_bytes(dense, static_cast<double>(s.train.tp) * pp), dp, routed_bytes, edp, link);
 }
 
 

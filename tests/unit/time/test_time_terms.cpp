@@ -44,6 +44,21 @@ TEST_CASE("compute time, dequantisation and the pipeline bubble") {
   CHECK(pipeline_bubble_fraction(4, 0) == doctest::Approx(3.0));  // m < 1 counts as one microbatch
 }
 
+TEST_CASE("expert data parallelism: routed experts synchronise over gpus / (ep x etp x pp) ranks") {
+  // Megatron-Core's expert data-parallel group: world / (ep x etp x pp).
+  CHECK(expert_data_parallel_ranks(32, 8, 2, 1) == 2.0);   // t21's layout: 32 GPUs, ep 8, etp = tp = 2
+  CHECK(expert_data_parallel_ranks(64, 8, 1, 1) == 8.0);
+  CHECK(expert_data_parallel_ranks(8, 8, 1, 1) == 1.0);    // EP over all the data-parallel ranks: no expert sync
+  CHECK(expert_data_parallel_ranks(256, 16, 1, 16) == 1.0);
+  CHECK(expert_data_parallel_ranks(4, 8, 1, 1) == 1.0);    // never below one
+  CHECK(expert_data_parallel_ranks(0, 0, 0, 0) == 1.0);
+  // Dense 3 GB over 8 ranks at 100 GB/s x 0.8: 3e9 x 7/8 / 80e9 = 32.8125 ms; 60 GB of experts over one rank:
+  // nothing; over two ranks: 60e9 x 1/2 / 80e9 = 375 ms more.
+  CHECK(data_parallel_sync_seconds(3e9, 8, 60e9, 1, 100e9) == doctest::Approx(0.0328125));
+  CHECK(data_parallel_sync_seconds(3e9, 8, 60e9, 2, 100e9) == doctest::Approx(0.0328125 + 0.375));
+  CHECK(data_parallel_sync_seconds(3e9, 8, 0, 2, 100e9) == doctest::Approx(0.0328125));  // a dense model
+}
+
 TEST_CASE("RL micro-batches: packed bins of micro x bin tokens, else micro-batch-size slices of sequences") {
   // t20's shape: 2,048 sequences of 1,192 tokens on 8 data-parallel ranks = 256 sequences, 305,152 tokens
   // per rank; NeMo RL packs them into bins of 1 x 4,096 tokens: ceil(305,152 / 4,096) = ceil(74.5) = 75.

@@ -188,6 +188,16 @@ double rl_microbatches(double tokens, double sequences, double micro_batch, doub
 //   DDP / ZeRO-1: one all-reduce (2 passes) per optimizer step (DDP no_sync during accumulation;
 //     Megatron's distributed optimizer reduce-scatters once, at the last micro-batch).
 double data_parallel_step_bytes(int zero_stage, double param_bytes, double grad_bytes, double microbatches);
+// Ranks that hold the same routed-expert shard and so reduce (or, sharded, gather) its gradients and
+// parameters: gpus / (ep x etp x pp), at least 1. Megatron-Core parallel_state builds the expert data-parallel
+// group of this size (world / (expert_model_parallel x expert_tensor_parallel x pipeline)); torchtitan and
+// NeMo AutoModel wrap the experts with FSDP2 over the data-parallel mesh left after expert parallelism
+// (torchtitan parallelize.py apply_fsdp: the experts' dp_mod_ep mesh). The dense rest uses all dp ranks.
+double expert_data_parallel_ranks(double gpus, double ep, double etp, double pp);
+// Data-parallel synchronisation of one step: the dense parameters' bytes over the `dp` ranks plus the routed
+// experts' bytes over their `expert_dp` ranks, one ring each (ring_seconds; none over a single rank).
+double data_parallel_sync_seconds(double dense_bytes, double dp, double routed_bytes, double expert_dp,
+                                  double link_bytes_per_s);
 // A latency-bound all-reduce of `bytes` over `ranks` (NCCL tuning model, Ring/LL): 2 (n-1) steps of
 // `step_latency` after kCollectiveBaseLatencySeconds, plus the bytes at the link's rate.
 double small_all_reduce_seconds(double bytes, double ranks, double step_latency, double link_bytes_per_s);
