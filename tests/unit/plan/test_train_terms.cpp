@@ -110,6 +110,35 @@ TEST_CASE("FSDP QLoRA: the quant state stays whole on every rank, the root unit 
   CHECK(says(line(fsdp, "gathered_params"), "FSDP root unit 524288000 params"));
 }
 
+TEST_CASE("FSDP QLoRA with CPU offload: the quant state, the root unit and the gathered blocks stay on the GPU") {
+  // Llama-2-70B as above, 2 GPUs, offload_params. FSDP1's CPUOffload moves each FlatParameter shard to host;
+  // the quant state (not a parameter) stays whole on the GPU: 68,451,041,280 x (1/64 + 4/(64 x 256)) =
+  // 1,069,547,520 + 16,711,680 = 1,086,259,200 B. The root unit (2 x 32000 x 8192 x 2 B =
+  // 1,048,576,000 B) and 2 blocks of 4-bit codes (2 x 855,654,400 x 0.5 = 855,654,400 B) are gathered onto the
+  // GPU as without offload, and FSDP1 frees the blocks with record_stream: 2 x 855,654,400 x 0.5 B reserved.
+  const double nf4 = 68451041280.0, plain = 525606912.0, block = 855654400.0, root = 2.0 * 32000 * 8192;
+  auto with = [](const char* offload) {
+    return run(std::string(R"({"model": "meta-llama/Llama-2-70b-hf", "gpus": 2, "train": {"method": "qlora",
+      "precision": "amp-bf16", "micro_batch_size": 1, "seq_len": 512, "gradient_checkpointing": true,
+      "sharding": "fsdp", "offload_params": )") + offload + "}}");
+  };
+  const Json off = with("true"), on = with("false");
+  CHECK(line(off, "weights").at("bytes").get<double>() == doctest::Approx(1086259200.0).epsilon(1e-9));
+  CHECK(says(line(off, "weights"), "offload moves parameters only"));
+  CHECK(line(off, "gathered_params").at("bytes").get<double>() ==
+        doctest::Approx(root * 2 + block * 2 * 0.5).epsilon(1e-9));
+  CHECK(line(off, "gathered_params").at("bytes").get<double>() ==
+        doctest::Approx(line(on, "gathered_params").at("bytes").get<double>()));
+  CHECK(line(off, "fsdp_pending_frees").at("bytes").get<double>() ==
+        doctest::Approx(memory::kFsdpPendingFreeUnits * block * 0.5).epsilon(1e-9));
+  // Host RAM holds this rank's half of the codes and the 16-bit rest, not the state.
+  CHECK(off.at("per_gpu").at("host_bytes").get<double>() ==
+        doctest::Approx((nf4 * 0.5 + plain * 2) / 2).epsilon(1e-9));
+  // What offload saves on the GPU is exactly that host share.
+  CHECK(line(on, "weights").at("bytes").get<double>() - line(off, "weights").at("bytes").get<double>() ==
+        doctest::Approx((nf4 * 0.5 + plain * 2) / 2).epsilon(1e-9));
+}
+
 TEST_CASE("ZeRO-3 gathers the largest unit (here a block) twice; FSDP adds its unsharded root") {
   // Mistral-7B full training, bf16: a block is 218,112,000 params, the root (embeddings + lm_head)
   // 2 x 32000 x 4096 = 262,144,000; each with its 2 B gradient in full training.

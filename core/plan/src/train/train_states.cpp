@@ -25,6 +25,9 @@ std::string dp_note(const TrainLayout& l, bool name_sharding) {
   return name_sharding ? format(" / dp %.0f (%s)", l.div.params, to_string(l.t.sharding)) : format(" / dp %.0f", l.div.params);
 }
 
+// QLoRA's quant state per NF4 weight: the absmax bytes of nf4_bytes_per_param beyond the 4-bit code.
+double nf4_state_bpp() { return nf4_bytes_per_param(true) - 0.5; }
+
 // The whole model's weights (before any split) in their stored format: Transformer Engine's fp8 parameters
 // keep the block linears' weights in fp8 (Float8Tensor data, 1 B; MXFP8 + its scales).
 double model_weight_bytes(const TrainLayout& l) {
@@ -81,22 +84,35 @@ const char* optimizer_shape(Optimizer o) {
 
 }  // namespace
 
-// QLoRA's quantization state (absmax and the double-quantized absmax) per GPU when parameters are
-// sharded. bitsandbytes keeps it as an attribute of Params4bit (bitsandbytes/nn/modules.py
-// Params4bit.quant_state), not as a parameter or buffer; FSDP flattens and shards module parameters
-// only (torch/distributed/fsdp/_flat_param.py FlatParamHandle), and DeepSpeed ZeRO-3 partitions
-// parameters only, so every data-parallel rank keeps the whole state: the NF4 codes are divided by
-// dp, the state is not (fms-acceleration A100 table: Llama-2-70B QLoRA on 2 GPUs keeps 17.94 GiB
-// after training where the codes and 16-bit rest split in two come to 17.42 GiB with the adapters).
+// QLoRA's quantization state (absmax and the double-quantized absmax), nf4_state_bpp() per NF4 weight
+// bitsandbytes keeps it as an attribute of Params4bit (bitsandbytes/nn/modules.py
+// Params4bit.quant_state, copied to Linear4bit.quant_state and restored by
+// fix_4bit_weight_quant_state_from_module when FSDP swaps the parameter for a flat-parameter view), not as a
+// parameter or buffer. FSDP flattens and shards module parameters only (torch/distributed/fsdp/_flat_param.py
+// FlatParamHandle) and DeepSpeed ZeRO-3 partitions parameters only, so every data-parallel rank keeps the whole
+// state: the NF4 codes are divided by dp, the state is not (fms-acceleration A100 table: Llama-2-70B QLoRA on 2
+// GPUs keeps 17.94 GiB after training where the codes and 16-bit rest split in two come to 17.42 GiB with the
+// adapters).
+double quant_state_bytes(const TrainLayout& l) {
+  return l.qlora ? l.quantized * nf4_state_bpp() * l.sh.model : 0.0;
+}
+
+// The state beyond the 1/dp share model_weight_bytes already holds, when parameters are sharded.
 double replicated_quant_state_bytes(const TrainLayout& l) {
   if (!l.qlora || l.div.params <= 1 || l.t.offload_params) return 0.0;
-  return l.quantized * (nf4_bytes_per_param(true) - 0.5) * (l.sh.model - l.sh.params);
+  return l.quantized * nf4_state_bpp() * (l.sh.model - l.sh.params);
 }
+
+// offload_params moves parameters only: FSDP1's CPUOffload moves each shard's FlatParameter to host
+// (torch/distributed/fsdp/_init_utils.py _init_param_handle_from_params: handle.flat_param_to(cpu)),
+// DeepSpeed's offload_param the partitions (ds_tensor). The quant state, not a parameter, stays whole on the
+// GPU that quantized the weights (transformers' bnb loader places the model on each rank's GPU).
+double offloaded_weights_on_gpu(const TrainLayout& l) { return l.t.offload_params ? quant_state_bytes(l) : 0.0; }
 
 Term weights_term(const TrainLayout& l) {
   const TrainSettings& t = l.t;
   const double replicated = replicated_quant_state_bytes(l);
-  Term out{t.offload_params ? 0.0 : model_weight_bytes(l) * l.sh.params + replicated, "", ""};
+  Term out{t.offload_params ? offloaded_weights_on_gpu(l) : model_weight_bytes(l) * l.sh.params + replicated, "", ""};
   const char* offloaded = t.offload_params ? "; offloaded to host" : "";
   if (l.qlora) {
     out.label = "Base weights (NF4 + 16-bit rest, frozen)";
@@ -108,7 +124,12 @@ Term weights_term(const TrainLayout& l) {
     if (replicated > 0) {
       out.formula += format("; the quant state (absmax, %.6f B per NF4 param) is not a parameter and stays whole "
                             "on every rank: + %s",
-                            nf4_bytes_per_param(true) - 0.5, gib(replicated).c_str());
+                            nf4_state_bpp(), gib(replicated).c_str());
+    }
+    if (t.offload_params) {
+      out.formula += format("; the quant state (%.0f NF4 params x %.6f B absmax) is not a parameter: offload moves "
+                            "parameters only, so it stays whole on the GPU: %s",
+                            l.quantized * l.sh.model, nf4_state_bpp(), gib(out.bytes).c_str());
     }
   } else {
     out.label = format("Model weights (%s%s)", dtype_name(l.weight_bpp), l.full ? "" : ", frozen");
@@ -169,7 +190,10 @@ double host_bytes(const TrainLayout& l) {
     const double optimizer = l.full ? optimizer_bytes(l) : 0.0, master = l.full ? master_bytes(l) : 0.0;
     host += optimizer + master + s.o + s.m + l.trainable * 4.0 * (l.full ? l.sh.grads : 1.0 / (l.mp * l.div.grads));
   }
-  if (l.t.offload_params) host += model_weight_bytes(l) * l.sh.params;
+  if (l.t.offload_params) {
+    const double state_on_gpu = l.qlora ? l.quantized * nf4_state_bpp() * l.sh.params : 0.0;
+    host += model_weight_bytes(l) * l.sh.params - state_on_gpu;
+  }
   return host;
 }
 
@@ -184,7 +208,9 @@ double host_bytes(const TrainLayout& l) {
 // is counted whole beside the kGatheredUnits blocks, with its full gradient in full training (the
 // lm_head's gradient is made first in the backward and reduce-scattered only at the root's
 // post-backward, at its end). QLoRA's blocks gather the 4-bit codes (0.5 B per NF4 param in
-// bnb_4bit_quant_storage); the root stays 16-bit.
+// bnb_4bit_quant_storage); the root stays 16-bit. FSDP1's CPU offload changes where the shard waits, not
+// what is gathered: FlatParamHandle.pre_unshard copies the host shard to the GPU (_use_low_precision_shard /
+// flat_param_to(self.device)) before the all-gather, and the root is kept unsharded as without offload.
 // Parameters of the largest block one rank all-gathers. With expert parallelism a MoE block gathers only
 // the rank's local experts (one expert-parallel shard of the routed experts) besides its dense part.
 double gathered_block_params(const TrainLayout& l) {
@@ -213,7 +239,7 @@ Term gathered_term(const TrainLayout& l) {
   const double layer = gathered_block_params(l);
   const double unit_grad = l.full ? l.pb.grad : 0.0;
   const char* moe_note = l.expert_layout ? " (a MoE block's dense part / tp x pp + its local experts / etp)" : "";
-  if (l.t.sharding == Sharding::fsdp && !l.t.offload_params) {
+  if (l.t.sharding == Sharding::fsdp) {
     const double root = static_cast<double>(p.embedding) / l.mp;
     const double root_bpp = l.qlora ? l.pb.compute : fsdp_gathered_bpp(l);
     const double layer_bpp = l.qlora ? 0.5 : gathered_block_bpp(l, fsdp_gathered_bpp(l));
@@ -238,12 +264,12 @@ Term gathered_term(const TrainLayout& l) {
 // per weight (bnb_4bit_quant_storage); under mixed-bf16 FSDP1 gathers the MixedPrecision param_dtype copy
 // (_flat_param.py _use_low_precision_shard before the all-gather), 16-bit whatever the stored dtype. Over
 // one rank FSDP1 switches FULL_SHARD to NO_SHARD ("FSDP is switching to use NO_SHARD", _init_utils.py):
-// nothing is gathered.
+// nothing is gathered. CPU offload keeps the line: _free_unsharded_flat_param records the stream on the GPU's
+// unsharded flat parameter whether its shard lives on host or not.
 // train.fp8_all_gather names the FSDP: torchao's fp8 all-gather is FSDP2's (fsdp_pre_all_gather), Transformer
 // Engine's fp8 parameters go through Megatron FSDP or FSDP2: neither frees with record_stream.
 Term fsdp_pending_frees_term(const TrainLayout& l) {
-  if (l.t.sharding != Sharding::fsdp || l.t.fsdp_version != 1 || !l.params_sharded || l.t.offload_params ||
-      l.div.params <= 1)
+  if (l.t.sharding != Sharding::fsdp || l.t.fsdp_version != 1 || !l.params_sharded || l.div.params <= 1)
     return {};
   if (l.fp8_gather_bpp > 0) return {};
   const double layer = gathered_block_params(l);
