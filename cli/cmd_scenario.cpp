@@ -88,6 +88,16 @@ void print_time(const Json& result) {
   for (const auto& w : t.value("warnings", Json::array())) print_text("warning: " + w.get<std::string>() + "\n");
 }
 
+// The fit line's words for a verdict: a `tight` with a negative headroom is a peak above the GPU whose band's
+// low end is not (docs/CONTRACT.md `verdict`).
+std::string verdict_words(const std::string& verdict, double headroom) {
+  if (verdict == "fits") return "fits";
+  if (verdict == "tight") {
+    return headroom < 0 ? "tight, may NOT fit (the peak exceeds its memory; the peak band's low end does not)" : "tight";
+  }
+  return "does NOT fit";
+}
+
 void print_estimate(const Json& result) {
   const Json& model = result.at("model");
   print_text("Model: " + model.value("id", std::string()) + "  (" + format_params(model.value("params", std::int64_t{0})) +
@@ -110,7 +120,7 @@ void print_estimate(const Json& result) {
     const Json& fit = result.at("fit");
     const double capacity = bytes_at(fit, "capacity_bytes");
     const double headroom = bytes_at(fit, "headroom_bytes");
-    print_text("\n" + fit.value("gpu", std::string()) + ": " + (fit.value("fits", false) ? "fits" : "does NOT fit") +
+    print_text("\n" + fit.value("gpu", std::string()) + ": " + verdict_words(fit.value("verdict", std::string()), headroom) +
                " (capacity " + format_gib(capacity) + ", headroom " + format_gib(headroom) + ")\n");
     if (fit.contains("reason")) print_text("  " + fit.value("reason", std::string()) + "\n");
   }
@@ -163,8 +173,11 @@ void print_recommendations(const Json& result) {
     const std::string reason = g.value("reason", std::string());
     if (reason.rfind("vLLM", 0) == 0) print_text(g.value("id", std::string()) + ": " + reason + "\n");
   }
-  print_text("\nmax micro-batch: the largest " + result.value("batch_key", std::string("batch")) +
-             " that fits; min GPUs: the fewest that fit (1, 2, 4, 8, then whole nodes of 8), sharding with " +
+  print_text("\nverdict: fits (the peak band's high end fits, 10% left), tight (in between; a negative headroom: the "
+             "peak exceeds the GPU, its band's low end does not), no (the band's low end exceeds it).\n"
+             "max micro-batch: the largest " + result.value("batch_key", std::string("batch")) +
+             " whose verdict is not no; min GPUs: the fewest whose verdict is not no (1, 2, 4, 8, then whole nodes "
+             "of 8), sharding with " +
              result.value("assumed_sharding", std::string("-")) + "; prices are indicative on-demand figures (vramplan gpus --json).\n" +
              "Time and cost at min GPUs (docs/time-model.md), ranked by " + result.value("ranked_by", std::string("cost")) +
              (runs ? " per run" : " per token (give dataset or rl.steps for per-run figures)") + "; --sort cost|time|gpus.\n");

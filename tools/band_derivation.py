@@ -41,7 +41,8 @@ def kind_of(component_id, level_hint=None):
     if cid in ("optimizer", "master_weights", "gradients", "gathered_params", "ddp_buckets"):
         return "optimizer"
     # reserved - allocated (FSDP1's pending frees and the shifted loss's block too)
-    if cid in ("allocator", "fsdp_pending_frees", "loss_shift_block"):
+    if cid in ("allocator", "fsdp_pending_frees", "loss_shift_block", "loss_segments_after_states",
+               "forward_segments", "sharded_grad_pool"):
         return "allocator"
     if cid in ("cuda_context", "non_torch"):
         return "context"

@@ -6,14 +6,18 @@
 // that the search stays a fraction of a second after the first result.
 const FIX_SEARCH_BUDGET = 24;
 
+// A `tight` verdict with a negative headroom: the peak exceeds the GPU, its uncertainty band's low end does not.
+function mayNotFit(fit) { return !!fit && fit.fits && fit.headroom_bytes < 0; }
+
 function renderAnswerPeak(r) {
   const box = $('answer-peak');
   const fit = r && r.fit;
-  box.className = 'answer-peak' + (fit ? (fit.fits ? ' fits' : ' no') : '');
+  box.className = 'answer-peak' + (fit ? (mayNotFit(fit) || !fit.fits ? ' no' : ' fits') : '');
   if (!r) { box.textContent = ''; return; }
   const device = (r.per_gpu && r.per_gpu.device_bytes) || 0;
+  const words = !fit ? '' : mayNotFit(fit) ? ' · may not fit' : fit.fits ? ' · fits' : ' · does not fit';
   clear(box).append(el('span', { class: 'peak-number', text: gib(device) }), ' per GPU at the peak',
-    fit ? el('span', { class: 'peak-verdict', text: fit.fits ? ' · fits' : ' · does not fit' }) : null);
+    fit ? el('span', { class: 'peak-verdict', text: words }) : null);
 }
 
 // The answer is dimmed while the form holds a value the module rejected: it no longer matches the form.
@@ -35,7 +39,8 @@ function fitsWith(patches, budget) {
   const s = clone(state.scenario);
   merge(s, mergedPatch(patches));
   const r = state.api.estimate(s);
-  return r.ok && r.value.fit ? { fits: r.value.fit.fits, bytes: r.value.per_gpu.device_bytes } : { fits: false, bytes: null };
+  return r.ok && r.value.fit ? { fits: r.value.fit.fits && !mayNotFit(r.value.fit), bytes: r.value.per_gpu.device_bytes }
+    : { fits: false, bytes: null };
 }
 
 // The smallest set of suggestions that fits, searched with the module: one change if one is enough
@@ -71,7 +76,7 @@ function renderAnswerFix(value) {
   $('answer').classList.remove('stale');
   state.fix = null;
   const selected = (value.gpus || []).find((g) => g.id.toLowerCase() === String(state.scenario.gpu || '').toLowerCase());
-  const fits = selected ? selected.verdict !== 'no' : value.device_bytes <= 0;
+  const fits = selected ? selected.verdict !== 'no' && selected.headroom_bytes >= 0 : value.device_bytes <= 0;
   const suggestions = value.suggestions || [];
   if (fits) {
     box.append(el('p', { class: 'answer-line', text: suggestions.length

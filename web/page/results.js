@@ -116,7 +116,10 @@ function renderEstimate(r) {
     const g = gpuById(fit.gpu);
     const count = Number(state.scenario.gpus) > 1 ? state.scenario.gpus + ' × ' : '';
     const name = count + (g ? g.name : fit.gpu);
-    text += fit.fits
+    text += mayNotFit(fit)
+      ? ' May not fit on ' + name + ' (' + gib(fit.capacity_bytes) + '): ' + gib(-fit.headroom_bytes) +
+        ' over, within the estimate\'s uncertainty band.'
+      : fit.fits
       ? ' Fits on ' + name + ' (' + gib(fit.capacity_bytes) + ') with ' + gib(fit.headroom_bytes) + ' to spare.'
       : ' Does not fit on ' + name + ' (' + gib(fit.capacity_bytes) + '): ' + gib(-fit.headroom_bytes) + ' short' + (fit.reason ? ': ' + fit.reason : '') + '.';
   }
@@ -131,10 +134,12 @@ function renderEstimate(r) {
 
   const box = clear($('breakdown'));
   // A vLLM server that starts but holds fewer sequences than asked is not a plain "Fits".
-  const partly = fit && fit.fits && pool && r.inference;
+  const partly = fit && fit.fits && ((pool && r.inference) || mayNotFit(fit));
+  const partlyWords = mayNotFit(fit) ? ' May not fit: the peak exceeds the GPU\'s memory, the low end of its uncertainty band does not'
+    : pool ? ' Starts, but ' + pool.charAt(0).toLowerCase() + pool.slice(1) : '';
   const verdict = fit ? el('p', { class: 'verdict ' + (partly ? 'verdict-tight' : fit.fits ? 'verdict-fits' : 'verdict-no') },
     el('span', { class: 'verdict-mark', 'aria-hidden': 'true', text: partly ? '!' : fit.fits ? '✓' : '✗' }),
-    partly ? ' Starts, but ' + pool.charAt(0).toLowerCase() + pool.slice(1) : fit.fits ? ' Fits' : ' Does not fit' + (fit.reason ? ': ' + fit.reason : '')) : null;
+    partly ? partlyWords : fit.fits ? ' Fits' : ' Does not fit' + (fit.reason ? ': ' + fit.reason : '')) : null;
   append(box, verdict);
   const capacity = fit ? fit.capacity_bytes : 0;
   const scale = Math.max(device, capacity) * 1.04 || 1;

@@ -164,6 +164,45 @@ double logits_training_bytes(double tokens, double vocab, double compute_bytes) 
   return tokens * vocab * (compute_bytes + kCrossEntropyFp32Copies * 4.0);
 }
 
+namespace {
+// Families whose own causal-LM forward computes the loss in the logits' dtype (kOwnLossLogitCopies), and the
+// releases read: transformers' gpt_bigcode/modeling_gpt_bigcode.py keeps its own loss through 4.48
+// (`shift_logits = lm_logits[..., :-1, :].contiguous()`, `CrossEntropyLoss()`, no `.float()`); PR #35875
+// (January 2025, after 4.48.1) only added `**kwargs` to such models. Later releases are not read here, so from
+// 4.49 (and "latest") they get the shared ForCausalLMLoss count, the larger.
+bool own_loss_without_upcast(const std::string& model_type, const ReleaseVersion& transformers) {
+  return model_type == "gpt_bigcode" && transformers.before(4, kTransformersPaddedLabelsMinor);
+}
+}  // namespace
+
+// The HF Trainer's causal-LM loss (CausalLmLoss in memory.hpp), per logit element. The caching allocator gives
+// every logits-sized tensor (>= 10 MiB) a segment of its own and serves a request only from a free block at
+// least as large (CUDACachingAllocator.cpp get_allocation_size, get_free_block), which decides what is reserved:
+// - a family's own loss without upcast, no autocast: kOwnLossLogitCopies x e allocated; in backward the slice's
+//   full-shape gradient finds only the shifted-shape blocks free: one e block more reserved;
+// - transformers before 4.49 (ForCausalLMLoss 4.46-4.48, each model's own upcasting loss before): the 16-bit
+//   logits, `logits.float()`, the shifted `.contiguous()` copy and log_softmax's output alive in forward,
+//   e + kCrossEntropyFp32Copies x 4; kShiftedLossExtraFp32Blocks fp32 blocks more reserved (same reason);
+// - from 4.49 (labels padded, no shifted copy): forward holds e + 4 + 4, backward kCrossEntropyFp32Copies fp32
+//   tensors once Trainer.compute_loss has dropped the outputs (it returns only the loss): 12 B for the loss's
+//   own tensors, 14 B reserved (the freed 16-bit logits' segment is too small for backward's new fp32
+//   gradient). The line keeps e + kCrossEntropyFp32Copies x 4 = 14 B allocated: the H100 calibration records
+//   (transformers 5.17) measure up to 12% of 12 B more than 12 B on three of twelve (Gemma 2's final logit
+//   softcap keeps its tanh output for backward; g02a, g27a +5-7%), and a loop that holds the model's output
+//   through backward keeps the 16-bit logits too. Nothing more is reserved then.
+CausalLmLoss causal_lm_loss(const std::string& model_type, const ReleaseVersion& transformers, double compute_bytes,
+                            bool autocast) {
+  if (!autocast && compute_bytes < 4.0 && own_loss_without_upcast(model_type, transformers)) {
+    return {kOwnLossLogitCopies * compute_bytes, kShiftedLossExtraFp32Blocks * compute_bytes,
+            "the model's own loss in 16 bit, no upcast"};
+  }
+  if (transformers.before(4, kTransformersPaddedLabelsMinor)) {
+    return {compute_bytes + kCrossEntropyFp32Copies * 4.0, 4.0 * kShiftedLossExtraFp32Blocks,
+            "ForCausalLMLoss: fp32 upcast, shifted copy"};
+  }
+  return {compute_bytes + kCrossEntropyFp32Copies * 4.0, 0.0, "ForCausalLMLoss: fp32 upcast, labels padded"};
+}
+
 // flash-attn CrossEntropyLoss (verl logprobs_from_logits_flash_attn) keeps only per-row loss and
 // log-sum-exp in forward; its backward writes kFusedLogitGradCopies gradients in the logits' dtype.
 double fused_logprob_training_bytes(double tokens, double vocab, double compute_bytes) {

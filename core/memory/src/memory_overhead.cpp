@@ -77,9 +77,14 @@ std::vector<ConstantInfo> band_constants() {
 // The loss's reserved-level block (train.transformers_version before 4.49, docs/memory-model.md "Logits and loss").
 std::vector<ConstantInfo> loss_reserve_constants() {
   using namespace memory;
-  return {{"kShiftedLossExtraFp32Blocks", kShiftedLossExtraFp32Blocks, "fp32 logits blocks",
-           "transformers < 4.49: the shifted logits copy leaves the loss's full-shape fp32 gradient no free block of "
-           "its size (CUDACachingAllocator get_free_block), so one more is reserved; reserved and device levels only"}};
+  return {{"kShiftedLossExtraFp32Blocks", kShiftedLossExtraFp32Blocks, "logits blocks",
+           "transformers < 4.49: the shifted logits copy leaves the loss's full-shape gradient no free block of "
+           "its size (CUDACachingAllocator get_free_block), so one more of the loss's dtype is reserved (fp32; 16 bit "
+           "for a model's own loss without upcast); reserved and device levels only"},
+          {"kOwnLossLogitCopies", kOwnLossLogitCopies, "logits-dtype tensors",
+           "a model's own causal-LM loss without upcast (transformers gpt_bigcode GPTBigCodeForCausalLM.forward "
+           "before 4.49, no autocast): logits, shifted copy, log-softmax output in forward; that output, nll_loss's "
+           "and log_softmax's gradients in backward"}};
 }
 
 // vLLM's engine constants (docs/memory-model.md "vllm engine"), keyed by release where they changed.

@@ -86,6 +86,8 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
   const double persistent = weights.bytes + master.bytes + grads.bytes + optimizer.bytes + lora.bytes + gathered.bytes +
                             ddp.bytes + fp8_scaling.bytes;
   const double activation_bytes = activations.bytes + logits.bytes + vision.bytes + audio.bytes;
+  const double loss_bytes = logits.bytes, grad_bytes = grads.bytes, state_bytes = optimizer.bytes;
+  if (l.full) place_gradients(grads, logits, gradients_made_in_backward(l, loss));
   Peak peak = peak_rule(l, activations.bytes + logits.bytes + autocast.bytes + fp8_weights.bytes + dispatch.bytes +
                                vision.bytes + audio.bytes,
                         optimizer_step_term(l));
@@ -117,13 +119,15 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
   }
   add(b, "allocator", peak.allocator, Level::cache);
   double cache_bytes = peak.allocator.bytes;
-  for (CacheLine& c : reserved_lines(l, loss, peak.step_peak, b.warnings)) {
+  b.allocated_bytes = persistent + peak.transient;
+  const BackwardGradients state{persistent, b.allocated_bytes + cache_bytes, peak.forward, grad_bytes, loss_bytes,
+                                state_bytes, peak.step_peak, gradients_made_in_backward(l, loss)};
+  for (CacheLine& c : reserved_lines(l, loss, state, b.warnings)) {
     cache_bytes += c.term.bytes;
     add(b, c.id, std::move(c.term), Level::cache);
   }
   add(b, "cuda_context", peak.context, Level::context);
   b.activation_bytes = activation_bytes;
-  b.allocated_bytes = persistent + peak.transient;
   b.reserved_bytes = b.allocated_bytes + cache_bytes;
   b.device_bytes = b.reserved_bytes + peak.context.bytes;
   b.host_bytes = host_bytes(l);

@@ -56,10 +56,14 @@ PeakBand peak_band(const Breakdown& peak, bool vllm_serving, bool context_known,
   for (const Component& c : peak.components) {
     memory::Range r = memory::band_range(band_kind(c, vllm_pool), c.bytes);
     if (c.level == Level::context && c.id == "cuda_context" && !context_known) r = memory::cuda_context_range(c.bytes);
-    // FSDP1's pending frees need the CPU to run ahead of the GPU: none when it does not. The shifted loss's
-    // block is reserved at the loss; a later phase may reuse it, so its low end is none too.
+    // FSDP1's pending frees need the CPU to run ahead of the GPU: none when it does not. The loss's segments
+    // (its unreusable block, those re-made after the first step's states, the forward's kept through the step,
+    // the gradients' stream pool beside them) are a layout of the allocator's blocks that a later phase, or
+    // the allocator's release of cached blocks when cudaMalloc fails, may undo: their low end is none too.
     if (c.level == Level::cache) {
-      const bool may_be_reused = c.id == "fsdp_pending_frees" || c.id == "loss_shift_block";
+      const bool may_be_reused = c.id == "fsdp_pending_frees" || c.id == "loss_shift_block" ||
+                                 c.id == "loss_segments_after_states" || c.id == "forward_segments" ||
+                                 c.id == "sharded_grad_pool";
       r = may_be_reused ? memory::Range{0.0, c.bytes} : memory::allocator_range(c.bytes);
     }
     band.low_bytes += std::min(r.low, c.bytes) - c.bytes;
@@ -101,6 +105,12 @@ Expected<ScenarioEstimate> estimate_scenario(const Scenario& s) {
 }
 
 namespace {
+LossOptions trainer_loss() {
+  LossOptions loss;
+  loss.transformers_trainer = true;
+  return loss;
+}
+
 Expected<ScenarioEstimate> estimate_unbanded(const Scenario& s) {
   auto counts = count_params(s.model.config);
   if (!counts.ok()) return Error{"/model", counts.error().message, ErrorKind::invalid_input};
@@ -123,7 +133,7 @@ Expected<ScenarioEstimate> estimate_unbanded(const Scenario& s) {
   }
   Expected<Breakdown> peak =
       s.workload == Workload::train
-          ? estimate_training(s.model.config, out.params, s.train, s.gpus)
+          ? estimate_training(s.model.config, out.params, s.train, s.gpus, trainer_loss())
           : estimate_inference(s.model.config, out.params, s.inference, s.gpus, s.gpu ? &*s.gpu : nullptr, &out.inference);
   if (!peak.ok()) return peak.error();
   out.peak = std::move(peak).value();
@@ -168,8 +178,14 @@ Fit assess_fit(const ScenarioEstimate& e, const Scenario& s, const GpuSpec& gpu)
                ? vllm_cannot_start(fit, e.inference, s.rl.rollout.gpu_memory_utilization, "rl.rollout.gpu_memory_utilization")
                : vllm_cannot_start(fit, e.inference, s.inference.gpu_memory_utilization, "inference.gpu_memory_utilization");
   }
-  if (fit.headroom_bytes < 0) {
-    fit.reason = text::format("the peak (%s) exceeds the GPU's memory", text::gib(e.peak.device_bytes, 1).c_str());
+  // `no` needs the band's low end above the GPU (issue 20: the high end for `fits`, the low end for `no`); a
+  // vLLM server's band is its budget (low = expected), so for it `no` stays "the peak exceeds".
+  const double low = std::min(e.band.low_bytes > 0 ? e.band.low_bytes : e.peak.device_bytes, e.peak.device_bytes);
+  if (low > fit.capacity_bytes) {
+    fit.reason = low < e.peak.device_bytes
+                     ? text::format("the peak (%s) exceeds the GPU's memory, and so does its band's low end (%s)",
+                                    text::gib(e.peak.device_bytes, 1).c_str(), text::gib(low, 1).c_str())
+                     : text::format("the peak (%s) exceeds the GPU's memory", text::gib(e.peak.device_bytes, 1).c_str());
     return fit;
   }
   if (s.workload == Workload::inference && s.inference.engine == Engine::vllm) {
@@ -177,6 +193,8 @@ Fit assess_fit(const ScenarioEstimate& e, const Scenario& s, const GpuSpec& gpu)
     fit.verdict = sequences < static_cast<double>(s.inference.batch_size) ? Verdict::tight : Verdict::fits;
     return fit;
   }
+  // tight: less than kTightHeadroomFraction left, or the band's high end above the GPU; this includes a peak
+  // above the GPU whose band's low end is not (negative headroom: it may not fit).
   const bool close = fit.headroom_bytes < kTightHeadroomFraction * fit.capacity_bytes;
   fit.verdict = close || e.band.high_bytes > fit.capacity_bytes ? Verdict::tight : Verdict::fits;
   return fit;

@@ -101,7 +101,8 @@ TEST_CASE("without ep and etp the numbers are those of the dense rule") {
 
 TEST_CASE("DeepSeek-V3 on 256 H100s with FSDP: a gathered block holds the local experts only") {
   const std::string base = R"({"model": "deepseek-ai/DeepSeek-V3", "gpu": "H100-SXM-80GB", "gpus": 256,
-    "train": {"precision": "mixed-bf16", "sharding": "fsdp", "seq_len": 4096, "gradient_checkpointing": true)";
+    "train": {"precision": "mixed-bf16", "sharding": "fsdp", "seq_len": 4096, "gradient_checkpointing": true,
+    "gradient_accumulation_steps": 8)";
   const Json p = params("deepseek-ai/DeepSeek-V3");
   const double block = p["per_layer"].get<double>();
   const double routed_layer = p["routed_experts_per_layer"].get<double>();

@@ -97,7 +97,7 @@ TEST_CASE("Whisper-large-v3: 30 s of audio") {
   CHECK(t.audio_positions == 1500);     // conv2 stride 2
 
   const Json r = run(R"({"model": "openai/whisper-large-v3", "workload": "train", "gpus": 1,
-    "train": {"precision": "bf16", "seq_len": 448, "audio_seconds": 30}})");
+    "train": {"precision": "bf16", "seq_len": 448, "audio_seconds": 30, "gradient_accumulation_steps": 2}})");
   // Encoder block (d 1280, LayerNorm, GELU MLP 5120), bf16, full, flash, no dropout:
   //   norms 2 x 1280 x 2 (LayerNorm keeps its input)                      =  5,120
   //   attention 1280 x 2 + 4 x 1280 x 2                                   = 12,800
@@ -112,7 +112,7 @@ TEST_CASE("Whisper-large-v3: 30 s of audio") {
 
   // 90 s: still one window in memory (truncated in training), with a warning.
   const Json longer = run(R"({"model": "openai/whisper-large-v3", "workload": "train", "gpus": 1,
-    "train": {"precision": "bf16", "seq_len": 448, "audio_seconds": 90}})");
+    "train": {"precision": "bf16", "seq_len": 448, "audio_seconds": 90, "gradient_accumulation_steps": 2}})");
   CHECK(component(longer, "audio_activations") == doctest::Approx(2237184000.0));
   CHECK(has_warning(longer, "30 s window"));
 
@@ -155,7 +155,8 @@ TEST_CASE("media keys: ranges, object form, models without towers") {
 
 TEST_CASE("Phi-3.5-vision: HD crops through the CLIP tower, no 'no image rule' warning") {
   const Json with = run(R"({"model": "microsoft/Phi-3.5-vision-instruct", "workload": "train", "gpus": 1,
-    "train": {"precision": "bf16", "seq_len": 1024, "images_per_sample": 1, "image_size": 1024}})");
+    "train": {"precision": "bf16", "seq_len": 1024, "images_per_sample": 1, "image_size": 1024,
+              "gradient_accumulation_steps": 2}})");
   // 1024^2 with num_crops 4: 2 x 2 crops + the global one, padded to 5 crops of 577 positions = 2,885.
   // CLIP ViT-L/14-336 block (hidden 1024, 16 x 64 heads, MLP 4096, LayerNorm, plain MLP), bf16, full, flash:
   //   2 LayerNorm inputs 2 x 1024 x 2 = 4,096; attention input 2,048 + q k v o 4 x 1024 x 2 = 8,192;
@@ -167,7 +168,7 @@ TEST_CASE("Phi-3.5-vision: HD crops through the CLIP tower, no 'no image rule' w
   CHECK_FALSE(has_warning(with, "no image rule"));
   // The language model reads 1024 + 757 positions.
   const Json text = run(R"({"model": "microsoft/Phi-3.5-vision-instruct", "workload": "train", "gpus": 1,
-    "train": {"precision": "bf16", "seq_len": 1781}})");
+    "train": {"precision": "bf16", "seq_len": 1781, "gradient_accumulation_steps": 2}})");
   CHECK(component(with, "activations") == doctest::Approx(component(text, "activations")));
 }
 
@@ -193,7 +194,7 @@ TEST_CASE("Gemma 3n E4B: one 1024x1024 image (MobileNetV5 at 768) and 30 s of au
   CHECK(media_tokens(m, in).llm_tokens == 258 + 190);
 
   Json scenario = Json::parse(R"({"workload": "train", "gpus": 1, "train": {"precision": "bf16", "seq_len": 1024,
-    "images_per_sample": 1, "audio_seconds": 30}})");
+    "images_per_sample": 1, "audio_seconds": 30, "gradient_accumulation_steps": 2}})");
   scenario["model"] = config;
   const Json r = run(scenario.dump());
   // MobileNetV5 feature maps (hf_mobilenetv5.cpp: conv input + norm input + normalised [+ GELU input] per unit):
@@ -210,7 +211,7 @@ TEST_CASE("Gemma 3n E4B: one 1024x1024 image (MobileNetV5 at 768) and 30 s of au
   //   2,315,520,000; embed_audio 188 x (1536 x 10 + 2048 x 4) = 4,427,776 -> 2,480,359,168.
   CHECK(component(r, "audio_activations") == doctest::Approx(2480359168.0).epsilon(1e-12));
   // The language model reads 1024 + 258 + 190 positions.
-  scenario["train"] = Json::parse(R"({"precision": "bf16", "seq_len": 1472})");
+  scenario["train"] = Json::parse(R"({"precision": "bf16", "seq_len": 1472, "gradient_accumulation_steps": 2})");
   const Json text = run(scenario.dump());
   CHECK(component(r, "activations") == doctest::Approx(component(text, "activations")));
   CHECK_FALSE(has_warning(r, "no image rule"));

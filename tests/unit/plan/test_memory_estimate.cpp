@@ -37,7 +37,7 @@ double component(const Json& result, const char* id) {
 TEST_CASE("worked example: Qwen2.5-7B full fine-tuning, amp-bf16, AdamW, 8 x 1024, one H100") {
   const Json r = run(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "gpu": "H100-SXM-80GB",
     "train": {"method": "full", "precision": "amp-bf16", "optimizer": "adamw", "micro_batch_size": 8,
-              "seq_len": 1024, "attention": "flash"}})");
+              "gradient_accumulation_steps": 4, "seq_len": 1024, "attention": "flash"}})");
   const double params = 7615616512.0;
   CHECK(r["model"]["params"] == 7615616512);
   CHECK(component(r, "weights") == params * 4);

@@ -22,7 +22,8 @@ double line(const Breakdown& b, const char* id) { return std::max(0.0, component
 
 TEST_CASE("band: each line at its kind's ends (parameters, activations, logits, allocator, context)") {
   using namespace memory;
-  const ScenarioEstimate e = run(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "train": {"micro_batch_size": 4, "seq_len": 1024}})");
+  const ScenarioEstimate e = run(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "train": {"micro_batch_size": 4, "seq_len": 1024,
+      "gradient_accumulation_steps": 2}})");
   const Breakdown& b = e.peak;
   const double device = b.device_bytes;
   const double params = line(b, "weights") + line(b, "gradients") + line(b, "optimizer") + line(b, "master_weights");
@@ -90,7 +91,7 @@ TEST_CASE("band: NCCL buffers stay at both ends; a vLLM server's band is its bud
   CHECK(served.band.high_bytes == served.peak.device_bytes);
 }
 
-TEST_CASE("verdict: tight when the band's high end exceeds the GPU, no only when the estimate does") {
+TEST_CASE("verdict: fits by the band's high end, no by its low end, tight in between (issue 20)") {
   auto s = parse_scenario(Json::parse(R"({"model": "Qwen/Qwen2.5-0.5B", "gpu": "RTX-3080-10GB"})"), catalog());
   REQUIRE(s.ok());
   const GpuSpec& gpu = *s->gpu;
@@ -101,10 +102,22 @@ TEST_CASE("verdict: tight when the band's high end exceeds the GPU, no only when
   CHECK(assess_fit(e, s.value(), gpu).verdict == Verdict::fits);
   e.band.high_bytes = 1.05 * capacity;
   CHECK(assess_fit(e, s.value(), gpu).verdict == Verdict::tight);
-  e.peak.device_bytes = 1.01 * capacity;  // the estimate exceeds the GPU, the low end does not: still no
+  // The estimate exceeds the GPU, the band's low end does not: tight with a negative headroom, no reason.
+  e.peak.device_bytes = e.band.expected_bytes = 1.01 * capacity;
   const Fit over = assess_fit(e, s.value(), gpu);
-  CHECK(over.verdict == Verdict::no);
-  CHECK(over.headroom_bytes < 0);
+  CHECK(over.verdict == Verdict::tight);
+  CHECK(over.fits());
+  CHECK(over.headroom_bytes == doctest::Approx(-0.01 * capacity));
+  CHECK(over.reason.empty());
+  // The low end exactly at the GPU is not above it: still tight; just above: no, with the reason naming it.
+  e.band.low_bytes = capacity;
+  CHECK(assess_fit(e, s.value(), gpu).verdict == Verdict::tight);
+  e.band.low_bytes = 1.001 * capacity;
+  const Fit out = assess_fit(e, s.value(), gpu);
+  CHECK(out.verdict == Verdict::no);
+  CHECK_FALSE(out.fits());
+  CHECK(out.headroom_bytes < 0);
+  CHECK(out.reason.find("band's low end") != std::string::npos);
 }
 
 TEST_CASE("estimate --json carries peak_band with low <= expected <= high") {

@@ -69,26 +69,32 @@ TEST_CASE("every GPU's verdict agrees with estimate on that GPU") {
   }
 }
 
-TEST_CASE("tight means fits with under 10% of the GPU left, or with the band's high end beyond the GPU") {
+TEST_CASE("tight: under 10% of the GPU left, or the band's high end beyond it, or the peak beyond it but not the low end") {
   const Scenario s = scenario(kLora1B);
   auto e = estimate_scenario(s);  // a training estimate: the same on every GPU, and so is its band
   REQUIRE(e.ok());
   auto rec = recommend(s, catalog());
   REQUIRE(rec.ok());
-  int tight_by_band = 0;
+  int tight_by_band = 0, tight_over = 0;
   for (const GpuOption& o : rec->gpus) {
     const double capacity = static_cast<double>(o.gpu->memory_bytes);
     const bool close = o.fit.headroom_bytes < 0.1 * capacity;
     const bool band_over = e->band.high_bytes > capacity;
+    const bool low_over = e->band.low_bytes > capacity;
     if (o.fit.verdict == Verdict::tight) {
-      CHECK(o.fit.headroom_bytes >= 0);
+      CHECK_FALSE(low_over);
       CHECK((close || band_over));
       if (!close) ++tight_by_band;
+      if (o.fit.headroom_bytes < 0) ++tight_over;
     }
     if (o.fit.verdict == Verdict::fits) CHECK((!close && !band_over));
-    if (o.fit.verdict == Verdict::no) CHECK(o.fit.headroom_bytes < 0);
+    if (o.fit.verdict == Verdict::no) {
+      CHECK(low_over);
+      CHECK(o.fit.headroom_bytes < 0);
+    }
   }
   CHECK(tight_by_band > 0);  // the band's rule is exercised, not only the 10% one
+  CHECK(tight_over > 0);     // and a peak beyond the GPU that its band's low end does not reach
 }
 
 TEST_CASE("the largest batch found fits and the next one does not") {

@@ -285,6 +285,10 @@ TEST_CASE("transformers before 4.49 reserves one fp32 logits block more at the l
   };
   const Json old = with(R"(, "transformers_version": "4.48.1")"), latest = with("");
   const double tokens = 2 * 1024, vocab = 32000;
+  // Both count 14 B allocated per logit (e + kCrossEntropyFp32Copies x 4).
+  for (const Json* r : {&old, &latest}) {
+    CHECK(line(*r, "logits").at("bytes").get<double>() == doctest::Approx(tokens * vocab * 14).epsilon(1e-12));
+  }
   const Json& block = line(old, "loss_shift_block");
   CHECK(block.at("bytes").get<double>() ==
         doctest::Approx(memory::kShiftedLossExtraFp32Blocks * tokens * vocab * 4).epsilon(1e-12));
@@ -304,6 +308,70 @@ TEST_CASE("transformers before 4.49 reserves one fp32 logits block more at the l
         doctest::Approx(block.at("bytes").get<double>()));
   CHECK(old.at("peak_band").at("low_bytes").get<double>() ==
         doctest::Approx(latest.at("peak_band").at("low_bytes").get<double>()));
+}
+
+TEST_CASE("gpt_bigcode before 4.49 without autocast: its own 16-bit loss, 3 x e per logit and one 16-bit block") {
+  // SantaCoder (vocab 49,280), pure bf16, 4 x 2048 tokens: GPTBigCodeForCausalLM.forward shifts the bf16 logits
+  // and calls CrossEntropyLoss on them (no .float()).
+  auto with = [](const char* precision, const char* version) {
+    return run(std::string(R"({"model": {"architectures": ["GPTBigCodeForCausalLM"], "model_type": "gpt_bigcode",
+      "activation_function": "gelu_pytorch_tanh", "multi_query": true, "n_embd": 2048, "n_head": 16, "n_inner": 8192,
+      "n_layer": 24, "n_positions": 2048, "vocab_size": 49280, "layer_norm_epsilon": 1e-05},
+      "train": {"micro_batch_size": 4, "seq_len": 2048, "gradient_checkpointing": true, "gradient_accumulation_steps": 2,
+      "precision": ")") + precision + R"(", "transformers_version": ")" + version + R"("}})");
+  };
+  const double logits = 4.0 * 2048 * 49280;
+  const Json own = with("bf16", "4.48.1");
+  CHECK(line(own, "logits").at("bytes").get<double>() ==
+        doctest::Approx(logits * memory::kOwnLossLogitCopies * 2).epsilon(1e-12));
+  CHECK(says(line(own, "logits"), "the model's own loss in 16 bit, no upcast"));
+  CHECK(line(own, "loss_shift_block").at("bytes").get<double>() == doctest::Approx(logits * 2).epsilon(1e-12));
+  CHECK(says(line(own, "loss_shift_block"), "shifted 16-bit logits copy"));
+  // Under autocast log_softmax runs in fp32 whatever the model's code: the ForCausalLMLoss count.
+  CHECK(line(with("amp-bf16", "4.48.1"), "logits").at("bytes").get<double>() == doctest::Approx(logits * 14).epsilon(1e-12));
+  // From 4.49 (and latest) its loss code was not read here: the shared ForCausalLMLoss count, the larger.
+  CHECK(line(with("bf16", "4.49"), "logits").at("bytes").get<double>() == doctest::Approx(logits * 14).epsilon(1e-12));
+  CHECK(line(with("bf16", "latest"), "logits").at("bytes").get<double>() == doctest::Approx(logits * 14).epsilon(1e-12));
+}
+
+TEST_CASE("gradients made in backward: one micro-batch per step, zero_grad(set_to_none), no gradient at the loss") {
+  // SantaCoder h001's layout (fms-acceleration, 1 A100, pure bf16, 4 x 2048, transformers 4.48.1): the loss's
+  // 6 B x 403,701,760 logits and the gradients never coexist, and the AdamW step is the allocated peak.
+  auto with = [](const char* extra) {
+    return run(std::string(R"({"model": {"architectures": ["GPTBigCodeForCausalLM"], "model_type": "gpt_bigcode",
+      "activation_function": "gelu_pytorch_tanh", "multi_query": true, "n_embd": 2048, "n_head": 16, "n_inner": 8192,
+      "n_layer": 24, "n_positions": 2048, "vocab_size": 49280, "layer_norm_epsilon": 1e-05},
+      "train": {"micro_batch_size": 4, "seq_len": 2048, "gradient_checkpointing": true, "precision": "bf16",
+      "transformers_version": "4.48.1")") + extra + "}}");
+  };
+  const Json one = with(""), accumulated = with(R"(, "gradient_accumulation_steps": 2)");
+  const double params = one.at("model").at("params").get<double>();
+  // The optimizer step: weights + gradients + 2 AdamW states + the foreach temporary, all bf16.
+  CHECK(one.at("per_gpu").at("allocated_bytes").get<double>() == doctest::Approx(params * 2 * 5).epsilon(1e-9));
+  CHECK(line(one, "optimizer_step").at("bytes").get<double>() == doctest::Approx(params * 2));
+  CHECK(says(line(one, "gradients"), "made in backward and freed by zero_grad(set_to_none)"));
+  // Accumulating: the gradients are live at the loss, the forward/backward is the peak with the whole loss.
+  CHECK(says(line(accumulated, "gradients"), "live through the step"));
+  const double loss = 4.0 * 2048 * 49280 * 6;
+  CHECK(line(accumulated, "logits").at("bytes").get<double>() == doctest::Approx(loss).epsilon(1e-12));
+  CHECK(accumulated.at("per_gpu").at("allocated_bytes").get<double>() > one.at("per_gpu").at("allocated_bytes").get<double>());
+  // The reserved level keeps the forward/backward's segments and re-makes the loss's after the first step's
+  // states: both lines, each with a band running from none to the line.
+  const Json& kept = line(one, "loss_segments_after_states");
+  CHECK(kept.at("bytes").get<double>() > 0);
+  CHECK(says(kept, "min(loss"));
+  // ZeRO (persistent partition buffers) keeps the gradients live.
+  const Json zero = run(R"({"model": "Qwen/Qwen2.5-0.5B", "gpus": 2, "train": {"sharding": "zero2", "precision": "bf16"}})");
+  CHECK(says(line(zero, "gradients"), "live through the step"));
+  // FSDP over two ranks, a forward/backward peak (Qwen's 152k vocabulary): the logits line is the loss beyond
+  // the gradients, and the reserved level holds the gradients' segments, which belong to the reduce-scatter
+  // stream, beside the loss.
+  const Json fsdp = run(R"({"model": "Qwen/Qwen2.5-0.5B", "gpus": 2, "train": {"sharding": "fsdp", "precision": "bf16",
+      "micro_batch_size": 8, "seq_len": 2048, "gradient_checkpointing": true}})");
+  const double grads = line(fsdp, "gradients").at("bytes").get<double>();
+  CHECK(says(line(fsdp, "gradients"), "made in backward"));
+  CHECK(line(fsdp, "logits").at("bytes").get<double>() == doctest::Approx(8.0 * 2048 * 151936 * 14 - grads));
+  CHECK(line(fsdp, "sharded_grad_pool").at("bytes").get<double>() == doctest::Approx(grads));
 }
 
 TEST_CASE("train.transformers_version is echoed, and a malformed release is refused naming the key") {

@@ -1,6 +1,9 @@
 // Every verdict agrees with its headroom and its batch search (issue 20): over the whole GPU catalog and
 // every example scenario (examples/, tests/rl/), in the JSON of `estimate` and of `recommend`:
-//   fits (verdict fits or tight) <=> headroom_bytes >= 0 <=> the largest batch >= the requested batch,
+//   not ruled out (verdict fits or tight) <=> the largest batch >= the requested batch <=> no `reason`;
+//   `no` => headroom_bytes < 0 (the band's low end exceeds the GPU, so the peak does);
+//   headroom_bytes >= 0 => not `no`; `fits` => at least kTightHeadroomFraction of the GPU left;
+//   a negative headroom that is not `no` is `tight` (the peak above the GPU, its band's low end not),
 // where a vLLM server's batch is the sequences its pool holds (fits <=> at least one; `fits` needs all).
 #include <doctest/doctest.h>
 
@@ -15,6 +18,7 @@
 
 #include "vramplan/api.hpp"
 #include "vramplan/scenario.hpp"
+#include "vramplan/scenario_estimate.hpp"
 
 using namespace vramplan;
 
@@ -54,6 +58,7 @@ struct Counts {
   int gpus = 0;
   int no = 0;
   int vllm_refused = 0;
+  int tight_over = 0;  // tight with a negative headroom
 };
 
 void check_gpu(const Json& scenario, const Json& option, Counts& counts) {
@@ -64,7 +69,11 @@ void check_gpu(const Json& scenario, const Json& option, Counts& counts) {
   const std::int64_t headroom = option.at("headroom_bytes").get<std::int64_t>();
   const std::int64_t max_batch = option.at("max_micro_batch").get<std::int64_t>();
   const std::int64_t requested = std::min(requested_batch(scenario), limits::kMaxBatch);
-  CHECK(fits == (headroom >= 0));
+  const double capacity = static_cast<double>(option.at("memory_bytes").get<std::int64_t>());
+  if (verdict == "no") CHECK(headroom < 0);
+  if (headroom >= 0) CHECK(fits);
+  if (headroom < 0 && fits) CHECK(verdict == "tight");
+  if (verdict == "fits") CHECK(static_cast<double>(headroom) >= kTightHeadroomFraction * capacity - 1.0);
   if (vllm_serving(scenario)) {
     CHECK(fits == (max_batch >= 1));
     if (verdict == "fits") CHECK(max_batch >= requested);
@@ -83,6 +92,7 @@ void check_gpu(const Json& scenario, const Json& option, Counts& counts) {
   CHECK(fit.at("headroom_bytes").get<std::int64_t>() == headroom);
   ++counts.gpus;
   if (!fits) ++counts.no;
+  if (fits && headroom < 0) ++counts.tight_over;
   if (!fits && headroom < 0 && fit.value("reason", std::string()).rfind("vLLM cannot start", 0) == 0) ++counts.vllm_refused;
 }
 

@@ -54,6 +54,12 @@ inline constexpr double kCrossEntropyFp32Copies = 3;
 // tensor has the full shape and reuses the others' blocks (14 B reserved: the logits line itself).
 inline constexpr double kShiftedLossExtraFp32Blocks = 1;
 inline constexpr int kTransformersPaddedLabelsMinor = 49;  // first 4.x release whose loss pads the labels
+// A model whose own forward computes the loss without upcasting (GPTBigCodeForCausalLM.forward in
+// transformers 4.x: `shift_logits = lm_logits[..., :-1, :].contiguous()`, then CrossEntropyLoss on them) keeps
+// every loss tensor in the logits' dtype when no autocast casts log_softmax's input: the logits, the shifted
+// copy and log_softmax's output in forward; that output, nll_loss's gradient and log_softmax's gradient in
+// backward (the logits dropped with the Trainer's outputs): this many tensors of the logits' dtype either way.
+inline constexpr double kOwnLossLogitCopies = 3;
 // torch.optim.AdamW's default multi-tensor (foreach) step allocates one temporary the size of the
 // second-moment state (torch/optim/adam.py _multi_tensor_adam: exp_avg_sq_sqrt = _foreach_sqrt(...)).
 inline constexpr double kAdamForeachTempStates = 1;
@@ -373,8 +379,18 @@ double eager_scores_bytes(const TransformerStack& s, double batch, double seq, d
 
 // Logits and loss for training: tokens x vocab x (compute + kCrossEntropyFp32Copies x 4).
 double logits_training_bytes(double tokens, double vocab, double compute_bytes);
-// The loss phase's reserve beyond its allocations under transformers < 4.49 (kShiftedLossExtraFp32Blocks):
-// tokens x vocab x 4 B per extra block; 0 from 4.49 on.
+// The HF Trainer's causal-LM loss per logit element by model family and release (docs/memory-model.md "Logits
+// and loss"): allocated at its peak, reserved beyond (a freed segment too small for a later request), the path.
+struct CausalLmLoss {
+  double bytes = 0;
+  double unreusable_bytes = 0;
+  const char* path = "";
+};
+// `autocast`: under torch.autocast (amp-*), whose fp32 list casts log_softmax's input whatever the model does.
+CausalLmLoss causal_lm_loss(const std::string& model_type, const ReleaseVersion& transformers, double compute_bytes,
+                            bool autocast);
+// The loss-phase block reserved beyond the allocations of an fp32 loss that is not the HF Trainer's (RL's
+// naive log-probs) before 4.49: kShiftedLossExtraFp32Blocks fp32 blocks; 0 from 4.49 on.
 double shifted_loss_reserve_bytes(double tokens, double vocab, const ReleaseVersion& transformers);
 // Fused log-prob loss (RL, rl.logprob_kernel "fused"): the logits in the compute dtype and
 // kFusedLogitGradCopies gradients of that shape, no fp32 copy.

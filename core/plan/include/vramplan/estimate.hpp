@@ -82,6 +82,12 @@ struct LossOptions {
   LogprobKernel kernel = LogprobKernel::naive;
   // Positions per sequence that get logits (TRL logits_to_keep + 1); 0: every position of seq_len.
   std::int64_t logit_positions = 0;
+  // The train workload: a transformers model's own causal-LM loss run by the HF Trainer (or accelerate's
+  // loop): its loss path by model family and train.transformers_version (memory::causal_lm_loss), and
+  // zero_grad(set_to_none=True) after every optimizer step, so no gradient exists at the loss when nothing
+  // accumulates (docs/memory-model.md "Gradients made in backward"). RL roles keep false: their actors
+  // accumulate over micro-batches and compute log-probs their own way (rl.logprob_kernel).
+  bool transformers_trainer = false;
 };
 
 Expected<Breakdown> estimate_training(const ModelConfig& model, const ParamCounts& params, const TrainSettings& train,

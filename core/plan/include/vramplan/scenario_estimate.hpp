@@ -42,8 +42,8 @@ struct ScenarioEstimate {
 // Fails with an input Error (JSON pointer) on combinations that cannot run.
 Expected<ScenarioEstimate> estimate_scenario(const Scenario& scenario);
 
-// "tight": fits with less than this fraction of the GPU's memory left, or the band's high end exceeds
-// the GPU (docs/CONTRACT.md `verdict`).
+// "tight": less than this fraction of the GPU's memory left, or the band's high end exceeds the GPU, or the
+// peak exceeds it while the band's low end does not (docs/CONTRACT.md `verdict`).
 inline constexpr double kTightHeadroomFraction = 0.10;
 
 enum class Verdict { fits, tight, no };
@@ -52,17 +52,20 @@ const char* to_string(Verdict v);
 struct Fit {
   double capacity_bytes = 0;
   // capacity - device bytes; when a vLLM engine cannot start (its budget holds no whole sequence), minus
-  // the bytes its budget lacks (InferenceStats::start_bytes - budget_bytes). Negative exactly when `no`.
+  // the bytes its budget lacks (InferenceStats::start_bytes - budget_bytes). Negative when `no`, and when
+  // `tight` with the peak above the GPU but its band's low end not (it may fit); >= 0 otherwise.
   double headroom_bytes = 0;
   Verdict verdict = Verdict::no;
   std::string reason;         // why not, for `no` (empty otherwise)
+  // Not ruled out (fits or tight): what every batch and GPU-count search judges by, so they agree.
   bool fits() const { return verdict != Verdict::no; }
 };
 
-// Whether the estimate fits on one `gpu`. A vLLM engine always fills its pool, so for it the verdict
-// is about the KV cache instead: no when the pool holds no full sequence (with the
-// gpu_memory_utilization it would need), tight when it holds fewer than the requested batch of
-// concurrent sequences. The estimate must have been made with `gpu` when estimate_depends_on_gpu.
+// Whether the estimate fits on one `gpu`: `no` when the peak band's low end exceeds the GPU's memory, `fits`
+// when its high end does not and kTightHeadroomFraction is left, `tight` in between. A vLLM server always
+// fills its pool, so for it the verdict is about the KV cache instead: no when the pool holds no full
+// sequence (with the gpu_memory_utilization it would need), tight when it holds fewer than the requested
+// batch of concurrent sequences. The estimate must have been made with `gpu` when estimate_depends_on_gpu.
 Fit assess_fit(const ScenarioEstimate& estimate, const Scenario& scenario, const GpuSpec& gpu);
 
 // Whether the estimate changes with the GPU: a vLLM engine (serving, or an RL rollout) sizes its pool

@@ -154,9 +154,8 @@ Term master_weights_term(const TrainLayout& l) {
 
 Term gradients_term(const TrainLayout& l) {
   return {l.trainable * l.pb.grad * l.sh.grads,
-          format("%.0f params x %.0f B%s / dp-shard %.0f (live through the step: gradient accumulation or "
-                 "persistent grad buffers)%s",
-                 l.trainable, l.pb.grad, l.shard.c_str(), l.div.grads, expert_note(l).c_str()),
+          format("%.0f params x %.0f B%s / dp-shard %.0f%s", l.trainable, l.pb.grad, l.shard.c_str(), l.div.grads,
+                 expert_note(l).c_str()),
           format("Gradients (%s)", dtype_name(l.pb.grad))};
 }
 
@@ -282,8 +281,14 @@ Term fsdp_pending_frees_term(const TrainLayout& l) {
           "FSDP1 gathered blocks awaiting reuse (reserved - allocated)"};
 }
 
-std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& loss, bool step_peak,
+namespace {
+std::vector<CacheLine> backward_gradient_lines(const TrainLayout& l, const LossOptions& loss, const BackwardGradients& g,
+                                               double reserved);
+}  // namespace
+
+std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& loss, const BackwardGradients& g,
                                       std::vector<std::string>& warnings) {
+  const bool step_peak = g.step_peak;
   std::vector<CacheLine> lines;
   Term pending = fsdp_pending_frees_term(l);
   if (pending.bytes > 0) {
@@ -296,8 +301,39 @@ std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& l
   // The optimizer step's temporaries can reuse the loss's blocks when the step is the peak.
   Term shifted = step_peak ? Term{} : shifted_loss_term(l, loss);
   if (shifted.bytes > 0) lines.push_back({"loss_shift_block", std::move(shifted)});
+  if (!g.made_in_backward) return lines;
+  double reserved = g.reserved;
+  for (const CacheLine& c : lines) reserved += c.term.bytes;
+  for (CacheLine& c : backward_gradient_lines(l, loss, g, reserved)) lines.push_back(std::move(c));
   return lines;
 }
+
+namespace {
+// Gradients made in backward: the allocator's segments around the loss and the step (reserved_lines).
+std::vector<CacheLine> backward_gradient_lines(const TrainLayout& l, const LossOptions& loss, const BackwardGradients& g,
+                                               double reserved) {
+  std::vector<CacheLine> lines;
+  auto push = [&](const char* id, Term term) {
+    if (term.bytes <= 0) return;
+    reserved += term.bytes;
+    lines.push_back({id, std::move(term)});
+  };
+  const Term pool = sharded_grad_pool_term(l, g.gradients, g.loss);
+  if (g.step_peak) {
+    // The forward/backward's segments stay reserved through the step (the allocator returns none).
+    const double forward_reserved = g.persistent + g.forward + allocator_bytes(g.forward) +
+                                    shifted_loss_term(l, loss).bytes + fsdp_pending_frees_term(l).bytes + pool.bytes;
+    push("forward_segments", forward_segments_term(forward_reserved, reserved));
+  } else {
+    push("sharded_grad_pool", pool);
+  }
+  const double step_temp = optimizer_step_term(l).bytes;
+  const double step_reserved = g.persistent + step_temp + allocator_bytes(step_temp);
+  push("loss_segments_after_states",
+       first_step_states_term(g.loss + shifted_loss_term(l, loss).bytes, g.states, step_reserved, reserved));
+  return lines;
+}
+}  // namespace
 
 // DDP without sharding: gradient buckets are a second copy of the gradients
 // (torch DistributedDataParallel gradient_as_bucket_view=False default).

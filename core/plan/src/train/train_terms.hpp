@@ -67,20 +67,43 @@ Term gathered_term(const TrainLayout& l);        // ZeRO-3 / FSDP all-gathered u
 Term ddp_buckets_term(const TrainLayout& l);     // DDP gradient buckets (0 with sharding or one rank)
 Term fsdp_pending_frees_term(const TrainLayout& l);  // FSDP1 freed gathered blocks still reserved (cache level)
 Term shifted_loss_term(const TrainLayout& l, const LossOptions& loss);  // transformers < 4.49 loss block (cache level)
+// What the reserved-level lines read: the persistent states (gradients included), the reserve so far (allocated
+// + the allocator's cache), the forward/backward transients as the peak rule holds them, the gradients, the
+// whole loss (before logits_beyond_gradients), the optimizer states, which phase peaks, and whether the
+// gradients are made in backward (gradients_made_in_backward).
+struct BackwardGradients {
+  double persistent = 0, reserved = 0, forward = 0, gradients = 0, loss = 0, states = 0;
+  bool step_peak = false, made_in_backward = false;
+};
 // The reserved-level lines beside the allocator cache, each with its component id: FSDP1's pending frees
-// (with the warning that names train.fsdp_version) and, when the forward/backward is the peak, the shifted
-// loss's block.
+// (with the warning that names train.fsdp_version), when the forward/backward is the peak the shifted loss's
+// block, and for gradients made in backward sharded_grad_pool (forward/backward peak) or forward_segments
+// (step peak), then loss_segments_after_states.
 struct CacheLine {
   const char* id;
   Term term;
 };
-std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& loss, bool step_peak,
+std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& loss, const BackwardGradients& g,
                                       std::vector<std::string>& warnings);
 
 // The step's transients.
 Term activations_term(const TrainLayout& l);
 Term moe_dispatch_term(const TrainLayout& l);
 Term logits_term(const TrainLayout& l, const LossOptions& loss);
+// Whether no gradient exists at the loss (HF Trainer, zero_grad(set_to_none) and one micro-batch per step), and
+// the logits line then: what the loss needs beyond the gradients, which backward makes after it.
+bool gradients_made_in_backward(const TrainLayout& l, const LossOptions& loss);
+Term logits_beyond_gradients(Term logits, double gradients);
+// Full training: says in the gradients' formula when they live, and applies logits_beyond_gradients if made in backward.
+void place_gradients(Term& gradients, Term& logits, bool made_in_backward);
+// FSDP over more than one rank: the sharded gradients' segments belong to the reduce-scatter stream, so at the
+// reserved level the loss cannot share them: min(gradients, loss) (0 otherwise).
+Term sharded_grad_pool_term(const TrainLayout& l, double gradients, double loss);
+// When the optimizer step is the allocated peak: what the forward/backward's reserve holds beyond `reserved`.
+Term forward_segments_term(double forward_reserved, double reserved);
+// What the reserved level gains when the first step's optimizer states fill the loss's freed segments: the
+// step's reserve + min(loss segments, states) beyond `reserved` (0 when not beyond).
+Term first_step_states_term(double loss_segments, double states, double step_reserved, double reserved);
 Term autocast_term(const TrainLayout& l);
 Term fp8_weights_term(const TrainLayout& l);     // train.fp8 with Transformer Engine (0 otherwise)
 Term fp8_scaling_term(const TrainLayout& l);     // train.fp8 te-delayed: amax histories (persistent)

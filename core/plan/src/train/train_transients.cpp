@@ -2,6 +2,7 @@
 // expert-parallel dispatch buffers, logits and loss, the autocast weight cache, the optimizer step's
 // temporaries, and the peak rule that picks between them. Each term's bytes and text come together.
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "train_terms.hpp"
@@ -75,11 +76,111 @@ double logit_tokens(const TrainLayout& l, const LossOptions& loss) {
              : l.tokens;
 }
 
+// The HF Trainer's causal-LM loss (memory::causal_lm_loss): null when the loss is not one (RL kernels, a
+// classification head or an encoder's).
+std::optional<CausalLmLoss> trainer_causal_loss(const TrainLayout& l, const LossOptions& loss) {
+  if (!loss.transformers_trainer || loss.kernel != LogprobKernel::naive || l.classifier ||
+      l.m.kind == ModelKind::encoder) {
+    return std::nullopt;
+  }
+  return causal_lm_loss(l.m.model_type, l.t.transformers_version, l.ac.compute, l.amp);
+}
+
 Term logits_term(const TrainLayout& l, const LossOptions& loss) {
   const TrainSettings& t = l.t;
   LogitsTerm term = training_logits(loss.kernel, logit_tokens(l, loss), l.vocab, t.tp, l.ac.compute);
   if (l.classifier) return {0.0, "classification head: batch x labels, negligible", std::move(term.label)};
+  if (const auto hf = trainer_causal_loss(l, loss)) {
+    const double tokens = logit_tokens(l, loss);
+    return {tokens * l.vocab / static_cast<double>(t.tp) * hf->bytes,
+            format("%.0f tokens x %.0f vocab%s x %.0f B (train.transformers_version %s, %s: %s)", tokens, l.vocab,
+                   t.tp > 1 ? " / tp" : "", hf->bytes, t.transformers_version.text.c_str(), l.m.model_type.c_str(),
+                   hf->path),
+            std::move(term.label)};
+  }
   return {term.bytes, std::move(term.formula), std::move(term.label)};
+}
+
+// The HF Trainer (and accelerate's loop) calls model.zero_grad() after every optimizer step: torch's
+// Module.zero_grad(set_to_none=True), the default since torch 2.0, frees every gradient, so with one micro-batch
+// per step none exists at the loss, and backward makes them after the loss's tensors are freed (the lm_head's
+// gradient first, from the loss's 16-bit gradient). Not under accumulation (the earlier micro-batches'
+// gradients stay), DeepSpeed ZeRO (persistent partition and bucket buffers), Megatron-style tp / pp / cp (the
+// main_grad buffer) or optimizer offload.
+bool gradients_made_in_backward(const TrainLayout& l, const LossOptions& loss) {
+  const TrainSettings& t = l.t;
+  return loss.transformers_trainer && l.full && t.gradient_accumulation_steps == 1 &&
+         (t.sharding == Sharding::none || t.sharding == Sharding::fsdp) && t.tp == 1 && t.pp == 1 && t.cp == 1 &&
+         !t.offload_optimizer;
+}
+
+// The gradients and the loss's tensors never coexist (gradients_made_in_backward): the peak holds the larger
+// of the two, so the logits line keeps only what the loss needs beyond the gradients' line.
+Term logits_beyond_gradients(Term logits, double gradients) {
+  logits.formula += format(" = %s at the loss, less the gradients' %s: zero_grad(set_to_none) leaves none at the "
+                           "loss and backward makes them after the loss's tensors are freed (gradient_accumulation_steps "
+                           "1)",
+                           gib(logits.bytes).c_str(), gib(gradients).c_str());
+  logits.bytes = std::max(0.0, logits.bytes - gradients);
+  return logits;
+}
+
+// FSDP over more than one rank allocates each sharded gradient on its reduce-scatter stream (FSDP1
+// torch/distributed/fsdp/_runtime_utils.py _post_backward_hook -> _reduce_grad under _post_backward_stream;
+// FSDP2 foreach_reduce on reduce_scatter_stream), and the caching allocator serves a stream only from blocks
+// made on it (get_free_block: stream must match; a freed block keeps its stream). The gradients' segments,
+// freed at zero_grad, stay that stream's, so the loss on the compute stream cannot use them: at the reserved
+// level the gradients the logits line leaves out (logits_beyond_gradients) are held beside the loss.
+Term sharded_grad_pool_term(const TrainLayout& l, double gradients, double loss) {
+  if (l.t.sharding != Sharding::fsdp || !l.params_sharded || l.div.grads <= 1) return {};
+  const double shared = std::min(gradients, loss);
+  return {shared,
+          format("min(gradients %s, loss %s): the sharded gradients' segments belong to FSDP's reduce-scatter stream, "
+                 "so the loss on the compute stream cannot reuse them",
+                 gib(gradients).c_str(), gib(loss).c_str()),
+          "Sharded gradients' stream pool (reserved - allocated)"};
+}
+
+// The caching allocator returns no segment to the driver (only empty_cache or a failed cudaMalloc does), so when
+// the optimizer step is the allocated peak the forward/backward's reserve is still held: the line is what it
+// holds beyond the step's.
+Term forward_segments_term(double forward_reserved, double reserved) {
+  const double extra = forward_reserved - reserved;
+  if (extra <= 0) return {};
+  return {extra,
+          format("the forward/backward's reserve %s (its allocations, their cache and the loss's segments) - the "
+                 "step's %s: segments stay reserved from one phase to the next",
+                 gib(forward_reserved).c_str(), gib(reserved).c_str()),
+          "Forward/backward segments held through the step (reserved - allocated)"};
+}
+
+// torch optimizers create their states at the first step() (torch/optim/adamw.py _init_group:
+// state["exp_avg"] = torch.zeros_like(p)), from the blocks the first forward/backward freed, the loss's among
+// them: the allocator splits a larger free block for a smaller request (CUDACachingAllocator.cpp get_free_block,
+// should_split). A loss segment holding a state never again holds a whole logits-sized tensor, and the freed
+// gradients and step temporaries are parameter-sized blocks, so from the second step the loss takes new segments
+// while everything the first step reserved stays reserved: the step's reserve plus as many loss segments as the
+// states filled. The line is what that adds to the reserved level.
+Term first_step_states_term(double loss_segments, double states, double step_reserved, double reserved) {
+  const double taken = std::min(loss_segments, states);
+  const double extra = step_reserved + taken - reserved;
+  if (extra <= 0) return {};
+  return {extra,
+          format("the optimizer step's reserve %s + loss segments the first step's states filled min(loss %s, states %s) "
+                 "- the reserve counted above %s (the optimizer creates its states at the first step, in the blocks "
+                 "the first backward freed; from the second step the loss takes new segments)",
+                 gib(step_reserved).c_str(), gib(loss_segments).c_str(), gib(states).c_str(), gib(reserved).c_str()),
+          "Loss segments re-made after the first step's states (reserved - allocated)"};
+}
+
+void place_gradients(Term& gradients, Term& logits, bool made_in_backward) {
+  if (!made_in_backward) {
+    gradients.formula += " (live through the step: gradient accumulation or persistent grad buffers)";
+    return;
+  }
+  gradients.formula += " (made in backward and freed by zero_grad(set_to_none) after the step: beside the "
+                       "activations, never beside the loss's logits)";
+  logits = logits_beyond_gradients(std::move(logits), gradients.bytes);
 }
 
 // transformers < 4.49 shifts the fp32 logits by copying them (kShiftedLossExtraFp32Blocks, vramplan/memory.hpp):
@@ -91,6 +192,18 @@ Term shifted_loss_term(const TrainLayout& l, const LossOptions& loss) {
   const ReleaseVersion& v = l.t.transformers_version;
   const double tokens = logit_tokens(l, loss);
   const double vocab = l.vocab / static_cast<double>(l.t.tp);
+  if (const auto hf = trainer_causal_loss(l, loss)) {
+    if (hf->unreusable_bytes <= 0) return {};
+    const char* split = l.t.tp > 1 ? " / tp" : "";
+    const double block = hf->unreusable_bytes / memory::kShiftedLossExtraFp32Blocks;
+    return {tokens * vocab * hf->unreusable_bytes,
+            format("train.transformers_version %s < 4.%d: kShiftedLossExtraFp32Blocks %.0f x %.0f tokens x %.0f vocab%s "
+                   "x %.0f B (the shifted %s logits copy leaves the loss's full-shape gradient no free block of its "
+                   "size)",
+                   v.text.c_str(), memory::kTransformersPaddedLabelsMinor, memory::kShiftedLossExtraFp32Blocks, tokens,
+                   l.vocab, split, block, block < 4.0 ? "16-bit" : "fp32"),
+            "Loss blocks of two shapes (reserved - allocated)"};
+  }
   const double bytes = memory::shifted_loss_reserve_bytes(tokens, vocab, v);
   if (bytes <= 0) return {};
   return {bytes,
