@@ -7,15 +7,17 @@
 // than wall time, and with --breakdown the events that took it (self thread time, by name).
 //
 //   node bench/first_result.mjs [--loads 9] [--trace] [--breakdown 25] [--profile 30] [--hash FRAGMENT]
-//                               [--js-flags V8FLAGS] PAGE.html [PAGE2.html ...]
+//                               [--js-flags V8FLAGS] [--save-trace PREFIX] PAGE.html [PAGE2.html ...]
 //
+// --save-trace PREFIX: each traced load's Chrome trace written to PREFIX-1.json, PREFIX-2.json, ... (for
+// chrome://tracing or Perfetto: which thread waited on which).
 // --profile N: V8's sampling profiler in the trace, the N functions with the most self time on the main thread
 // before the first result (a module linked with --profiling-funcs names its wasm functions).
 //
 // Needs playwright-core (npm ci --prefix tests/browser, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1) and a Chromium
 // (/usr/bin/chromium, or $CHROMIUM). Prints one line per load and a median per page; the load average of the
 // machine before and after. Reported in docs/benchmarks.md, never asserted.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,6 +34,7 @@ function parseArgs(argv) {
     else if (a === '--breakdown') { args.breakdown = Number(argv[++i]); args.trace = true; }
     else if (a === '--hash') args.hash = argv[++i];
     else if (a === '--js-flags') args.jsFlags = argv[++i];
+    else if (a === '--save-trace') { args.saveTrace = argv[++i]; args.trace = true; }
     else if (a === '--profile') { args.profile = Number(argv[++i]); args.trace = true; }
     else if (a.startsWith('--')) { console.error(`unknown option ${a}`); process.exit(2); }
     else args.pages.push(resolve(a));
@@ -132,6 +135,7 @@ async function oneLoad(browser, url, trace, breakdown, profile) {
   let cpu = null;
   if (trace) {
     const buffer = await browser.stopTracing();
+    if (saveTrace) writeFileSync(`${saveTrace}-${++savedTraces}.json`, buffer);
     cpu = mainThreadCpu(JSON.parse(buffer.toString('utf8')).traceEvents, breakdown);
     if (cpu && !profile) cpu.samples = null;
   }
@@ -140,6 +144,8 @@ async function oneLoad(browser, url, trace, breakdown, profile) {
 }
 
 const args = parseArgs(process.argv.slice(2));
+const saveTrace = args.saveTrace;
+let savedTraces = 0;
 let chromium;
 try {
   ({ chromium } = require('playwright-core'));

@@ -3,7 +3,7 @@
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-packages=(cmake ninja-build g++ nlohmann-json3-dev libyaml-cpp-dev doctest-dev emscripten node-js-yaml nodejs chromium clang-14 libclang-rt-14-dev libbenchmark-dev python3 zopfli)
+packages=(cmake ninja-build g++ nlohmann-json3-dev libyaml-cpp-dev doctest-dev emscripten node-js-yaml nodejs chromium clang-14 libclang-rt-14-dev libbenchmark-dev python3 zopfli node-terser)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -75,6 +75,25 @@ function compact(js) {
   }
   return out + '\n';
 }
+// The scripts minified by terser (Debian's node-terser, scripts/install-deps.sh) where it is installed: names
+// mangled, dead code dropped, with its default (safe) compressions; 8.4 KB gzip off the page against the
+// compaction above (docs/benchmarks.md, 2026-12-06 "page4"), the module's glue included (emscripten 3.1.6
+// has no closure compiler here, docs/toolchain.md pitfall 9). Top-level names stay (the scripts share them:
+// createVramplanModule, Vramplan, VramplanScenario). Without terser, the compaction above, and a note.
+function loadTerser() {
+  const candidates = ['terser', '/usr/share/nodejs/terser'];
+  for (const name of candidates) {
+    try { return require(name); } catch (e) { /* the next place */ }
+  }
+  console.warn('web/build.mjs: terser not found (apt-get install node-terser): the scripts are compacted only, about 8 KB larger gzip');
+  return null;
+}
+const terser = loadTerser();
+async function minified(js) {
+  if (!terser) return compact(js);
+  const out = await terser.minify(js, { ecma: 2020, compress: { passes: 3 }, mangle: true, format: { comments: false } });
+  return out.code + '\n';
+}
 function readJsYaml(path) {
   try {
     return readFileSync(resolve(path), 'utf8');
@@ -101,7 +120,12 @@ function styleSafe(css) {
 // The stylesheet and the markup lose their comments and indentation too (0.7 KiB gzip): style.css has no
 // strings that hold "/*", and index.html no <pre> or <textarea> text that leading spaces belong to.
 function trimLines(text) { return text.split('\n').map((l) => l.trim()).filter(Boolean).join('\n') + '\n'; }
-function compactCss(css) { return trimLines(css.replace(/\/\*[\s\S]*?\*\//g, '')); }
+// In the stylesheet also the spaces around braces, semicolons, commas and child combinators and after colons
+// (never before one: "a :hover" is not "a:hover"), and a rule's last semicolon; style.css has no string
+// that holds those characters (0.2 KB gzip).
+function compactCss(css) {
+  return trimLines(css.replace(/\/\*[\s\S]*?\*\//g, '')).replace(/\s*([{};,>])\s*/g, '$1').replace(/:\s+/g, ':').replace(/;}/g, '}');
+}
 function compactHtml(html) { return trimLines(html.replace(/<!--[\s\S]*?-->/g, '')); }
 
 // The page's modules by concern, in load order. scenario.js is a script of its own (a CommonJS module
@@ -180,12 +204,12 @@ const schema = await schemaBlock(args.module);
 let html = htmlAscii(compactHtml(readFileSync(join(here, 'index.html'), 'utf8')));
 const module = moduleForPage(readFileSync(resolve(args.module), 'utf8'));
 const sources = {
-  'vramplan.js': module.glue,
-  'api.js': compact(readFileSync(join(here, 'api.js'), 'utf8')),
+  'vramplan.js': await minified(module.glue),
+  'api.js': await minified(readFileSync(join(here, 'api.js'), 'utf8')),
   'js-yaml.js': readJsYaml(args['js-yaml']),
-  'import.js': compact(readFileSync(join(here, 'import.js'), 'utf8')),
-  'scenario.js': compact(readFileSync(join(here, 'page', 'scenario.js'), 'utf8')),
-  'app.js': compact(pageBundle()),
+  'import.js': await minified(readFileSync(join(here, 'import.js'), 'utf8')),
+  'scenario.js': await minified(readFileSync(join(here, 'page', 'scenario.js'), 'utf8')),
+  'app.js': await minified(pageBundle()),
 };
 
 // Nothing in the markup may point outside the page (the files inlined below aside).

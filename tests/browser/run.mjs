@@ -461,6 +461,9 @@ test('screenshots at 1280 and 360 px, light and dark, and print', async () => {
 (await import('./answer.mjs')).register({ test, openPage, andSettle, settled, args: { ...args, source }, cliScenario, gibText });
 // Compare (pin a result), the RL timeline and the words for pools and host RAM: tests/browser/compare.mjs.
 (await import('./compare.mjs')).register({ test, openPage, andSettle, cliScenario, gibText });
+// Colours against their legend and table, a bad value's error on a phone, a mouse drag of the sweep slider:
+// tests/browser/screen.mjs.
+(await import('./screen.mjs')).register({ test, openPage, andSettle, cliScenario });
 
 let passed = 0;
 let failed = 0;

@@ -1,4 +1,4 @@
-// The answer at the top of the page: the peak, the verdict sentence (results.js renderEstimate writes
+// The answer at the top of the page: the peak, the verdict sentence (results.js renderAnswer writes
 // #summary) and the smallest set of the module's suggestions that makes the scenario fit on the chosen GPU.
 // Part of the page's bundle (web/build.mjs joins web/page/*.js in one closure; see web/page/README.md).
 

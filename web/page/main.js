@@ -17,15 +17,22 @@ function embeddedSchema() {
 
 function start() {
   if (!window.Vramplan) { fatal('The calculator could not start: its script is missing from this page.'); return; }
+  // In a built page the schema is a data block: the link's scenario is read while the module compiles, not
+  // after it is ready (docs/benchmarks.md "first result").
+  const embedded = embeddedSchema();
+  if (embedded) {
+    useSchema(embedded.value);
+    readFragment();
+  }
   window.Vramplan.load().then((api) => {
     performance.mark('vramplan-module-ready');
     state.api = api;
     const gpus = api.gpus();
-    const schema = embeddedSchema() || api.schema();
+    const schema = embedded || api.schema();
     const failed = [gpus, schema].find((r) => !r.ok);
     if (failed) { fatal('The calculator could not read its catalogs: ' + failed.error.line); return; }
     // The scenario's defaults, fields and link format come from the core's scenario schema.
-    useSchema(schema.value);
+    if (!embedded) { useSchema(schema.value); readFragment(); }
     state.gpus = gpus.value.gpus || [];
     $('load-status').hidden = true;
     $('main').hidden = false;
@@ -33,7 +40,6 @@ function start() {
     // before the form is built; the form, its events and then the heavier panes follow in later tasks, in
     // that order (update() queues the panes after this).
     setTimeout(buildFormAfterFirstResult, 0);
-    readFragment();
     update();
     renderShare();
   }, (e) => fatal('The calculator could not start: ' + (e && e.message ? e.message : String(e))));

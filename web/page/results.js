@@ -21,17 +21,20 @@ function update() {
   } else if (!result.ok) {
     renderNotYet(result.error);
   } else {
-    renderEstimate(result.value);
+    renderAnswer(result.value);
   }
   renderModelInfo();
-  renderCompare();
   if (!document.documentElement.dataset.firstResult) {
     document.documentElement.dataset.firstResult = String(Math.round(performance.now()));
     performance.mark('vramplan-first-result');
   }
-  // The heavier panes follow once the first result is on screen.
+  // The details (the breakdown, the phases, the comparison) and then the heavier panes follow in a later
+  // task, once the answer is on screen (docs/benchmarks.md "first result": 10 to 20 ms of DOM and SVG
+  // building off the way to the first result).
   clearTimeout(state.later);
   state.later = setTimeout(() => {
+    if (result.ok) renderDetails(result.value);
+    renderCompare();
     renderParams();
     if (invalid) {
       for (const id of ['gpu-table', 'suggestions', 'sweep', 'config-panel']) {
@@ -79,6 +82,9 @@ function showErrors(errors) {
         p.hidden = false;
         p.textContent = error.message;
         p.closest('.field').classList.add('has-error');
+        // The field being typed in sits where the browser scrolled it, often the screen's bottom edge: its
+        // error, written below it, is brought on screen (issue 21: on a phone it was below the fold).
+        if (control === document.activeElement && p.scrollIntoView) p.scrollIntoView({ block: 'nearest' });
       }
       list.append(el('li', {}, el('a', { href: '#' + control.id, text })));
     } else {
@@ -105,7 +111,8 @@ function renderNotYet(error) {
 
 function segmentClass(i) { return 'seg seg-' + (i % 10); }
 
-function renderEstimate(r) {
+// The answer at the top: the verdict sentence, the peak, the time (answer.js); what the first screen shows.
+function renderAnswer(r) {
   const per = r.per_gpu || {};
   const fit = r.fit;
   const device = per.device_bytes || 0;
@@ -131,7 +138,14 @@ function renderEstimate(r) {
   renderAnswerPeak(r);
   renderAnswerTime(r);
   $('answer').classList.remove('stale');
+}
 
+// The memory pane: the verdict mark, the stacked bar, the component table, the phases and the warnings.
+function renderDetails(r) {
+  const per = r.per_gpu || {};
+  const fit = r.fit;
+  const device = per.device_bytes || 0;
+  const pool = poolWords(r);
   const box = clear($('breakdown'));
   // A vLLM server that starts but holds fewer sequences than asked is not a plain "Fits".
   const partly = fit && fit.fits && ((pool && r.inference) || mayNotFit(fit));
