@@ -63,11 +63,13 @@ parallel="${FUZZ_PARALLEL:-$(nproc)}"
 run_target() {
   local target="$1" binary="$bin_dir/fuzz_$1" corpus="$work/$1/corpus" artifacts="$work/$1/artifacts"
   # The seed corpus is read-only input; what the fuzzer finds grows in $corpus (first directory).
-  # -timeout: an input taking 10 s is a hang; -rss_limit_mb bounds memory; -max_len lets 64 KiB
-  # documents grow (deep nesting, long strings).
+  # -timeout: an input taking 45 s is a hang. Not less: fuzz_scenario runs `recommend` on every
+  # input, and for an RL scenario that is a few thousand estimates (about 0.2 s natively, 9-15 s under
+  # ASan+UBSan -O1 on a loaded 2-core machine: a 10 s limit stopped honest seed inputs). -rss_limit_mb
+  # bounds memory; -max_len lets 64 KiB documents grow (deep nesting, long strings).
   "$binary" "$corpus" "tests/fuzz/corpus/$target" \
     -dict=tests/fuzz/json.dict \
-    -max_total_time="$per_target" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    -max_total_time="$per_target" -timeout=45 -rss_limit_mb=2048 -max_len=65536 \
     -artifact_prefix="$artifacts/" -print_final_stats=1 >"$work/$target/fuzz.log" 2>&1
   echo $? >"$work/$target/exit_status"
 }
