@@ -374,6 +374,35 @@ TEST_CASE("gradients made in backward: one micro-batch per step, zero_grad(set_t
   CHECK(line(fsdp, "sharded_grad_pool").at("bytes").get<double>() == doctest::Approx(grads));
 }
 
+TEST_CASE("gradients made in backward, step peak: the forward's segments stay reserved; every such line's band low end is 0") {
+  // SantaCoder h004's layout: FSDP over 2 A100s, pure bf16, 2 x 2048 tokens, transformers 4.48.1: the AdamW step
+  // is the allocated peak, the forward/backward's segments (loss blocks included) are still reserved.
+  const Json r = run(R"({"model": {"architectures": ["GPTBigCodeForCausalLM"], "model_type": "gpt_bigcode",
+      "activation_function": "gelu_pytorch_tanh", "multi_query": true, "n_embd": 2048, "n_head": 16, "n_inner": 8192,
+      "n_layer": 24, "n_positions": 2048, "vocab_size": 49280, "layer_norm_epsilon": 1e-05}, "gpus": 2,
+      "train": {"micro_batch_size": 2, "seq_len": 2048, "gradient_checkpointing": true, "precision": "bf16",
+      "sharding": "fsdp", "transformers_version": "4.48.1"}})");
+  const Json& kept = line(r, "forward_segments");
+  CHECK(kept.at("bytes").get<double>() > 0);
+  CHECK(says(kept, "segments stay reserved from one phase to the next"));
+  CHECK(line(r, "optimizer_step").at("bytes").get<double>() > 0);  // the step is the allocated peak
+  // The reserved level is the allocated one plus every cache line; the band's low end drops the allocator-layout
+  // lines whole (a failed cudaMalloc releases cached segments) and keeps its high end at them.
+  const Json& g = r.at("per_gpu");
+  double cache = 0, layout = 0;
+  for (const Json& c : g.at("components")) {
+    const std::string id = c.at("id").get<std::string>();
+    const bool allocator_layout = id == "forward_segments" || id == "loss_segments_after_states" || id == "sharded_grad_pool";
+    if (allocator_layout) layout += c.at("bytes").get<double>();
+    if (allocator_layout || id == "allocator" || id == "fsdp_pending_frees" || id == "loss_shift_block") {
+      cache += c.at("bytes").get<double>();
+    }
+  }
+  CHECK(g.at("reserved_bytes").get<double>() == doctest::Approx(g.at("allocated_bytes").get<double>() + cache));
+  const Json& band = r.at("peak_band");
+  CHECK(band.at("expected_bytes").get<double>() - band.at("low_bytes").get<double>() >= layout);
+}
+
 TEST_CASE("train.transformers_version is echoed, and a malformed release is refused naming the key") {
   auto parse = [](const std::string& train) { return api::scenario_from_json(Json::parse(
                                                   R"({"model": "mistralai/Mistral-7B-v0.1", "train": )" + train + "}")); };
