@@ -25,8 +25,8 @@ cli=build/ci/cli/vramplan
 
 stage "validation against measured runs"
 "$cli" validate tests/validation --only memory
-# The throughput records (issue 16) gate on the counted median <= 20% (met on branch tput2: 16.5%; the
-# held-out median, 28.2%, is reported beside it; docs/validation/throughput.md explains each outlier).
+# The throughput records (issue 16) gate on the counted median <= 20% (met on main f407330, 2026-12-06:
+# 16.0%; the held-out median, 21.7%, is reported beside it; docs/validation/throughput.md explains each outlier).
 "$cli" validate tests/validation --only throughput
 
 stage "the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (preset asan)"

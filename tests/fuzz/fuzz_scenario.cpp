@@ -2,7 +2,7 @@
 // (api::scenario_from_json, estimate, recommend, config with each format) exactly as the CLI and
 // the WebAssembly module call them (api::parse_json_text first).
 //
-// Extra oracles: a scenario that parses is written back by scenario_to_json, and that canonical
+// Extra oracles: the parsed document is nlohmann's parse of the text; a scenario that parses is written back by scenario_to_json, and that canonical
 // form must parse again to the same canonical form (docs/scenario.md "Canonical form"); the
 // estimate's text as the module writes it (api::append_estimate_text) is exactly the dump of
 // api::estimate's Json (one writer, two sinks: core/api/src/api_sink.hpp), and fails alike.
@@ -24,6 +24,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const Json& doc = document.value();
+  // parse_json_text's plain reader (core/api/src/api.cpp) reads what nlohmann reads, or leaves it to nlohmann.
+  const Json reference = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (reference.is_discarded()) fuzz::violation("parse_json_text accepts what nlohmann refuses", std::string(text));
+  const auto dumped = [](const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); };
+  if (dumped(reference) != dumped(doc)) fuzz::violation("parse_json_text reads otherwise than nlohmann", dumped(doc));
 
   const auto scenario = api::scenario_from_json(doc);
   fuzz::check_result(scenario);

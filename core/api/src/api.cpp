@@ -4,6 +4,11 @@
 #include "vramplan/catalog.hpp"
 #include "vramplan/params.hpp"
 
+#include <clocale>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -101,11 +106,14 @@ namespace {
 
 // Keys written in the text: strings followed by ':' outside strings. Cheap next to parsing, and equal to
 // the members of the parsed document unless a key is repeated (nlohmann keeps the last value silently).
+// Walks raw pointers: this layer is compiled for size in the module (no inlining), where string_view's
+// operator[] and size() are a call per byte.
 std::size_t keys_in_text(std::string_view t) {
   std::size_t keys = 0;
   bool in_string = false, escaped = false;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const char c = t[i];
+  const char* const end = t.data() + t.size();
+  for (const char* p = t.data(); p != end; ++p) {
+    const char c = *p;
     if (!in_string) {
       in_string = c == '"';
       continue;
@@ -116,20 +124,21 @@ std::size_t keys_in_text(std::string_view t) {
       escaped = true;
     } else if (c == '"') {
       in_string = false;
-      std::size_t j = i + 1;
-      while (j < t.size() && (t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r')) ++j;
-      if (j < t.size() && t[j] == ':') ++keys;
+      const char* next = p + 1;
+      while (next != end && (*next == ' ' || *next == '\t' || *next == '\n' || *next == '\r')) ++next;
+      if (next != end && *next == ':') ++keys;
     }
   }
   return keys;
 }
 
+// Over the containers themselves (Json's items() builds an iteration proxy per member).
 std::size_t members_in(const Json& j) {
   std::size_t n = 0;
   if (j.is_object()) {
-    for (const auto& item : j.items()) n += 1 + members_in(item.value());
+    for (const auto& member : j.get_ref<const Json::object_t&>()) n += 1 + members_in(member.second);
   } else if (j.is_array()) {
-    for (const Json& e : j) n += members_in(e);
+    for (const Json& e : j.get_ref<const Json::array_t&>()) n += members_in(e);
   }
   return n;
 }
@@ -187,6 +196,161 @@ Expected<Json> checked_for_duplicates(Json doc, std::string_view text) {
   return doc;
 }
 
+// The plain JSON the page sends (JSON.stringify of a scenario: ASCII keys and strings without escapes,
+// plain numbers), read straight into the document, a byte per step. nlohmann's lexer is compiled for size
+// in the module and makes several calls per byte (a fifth of an RL estimate's time there, docs/
+// benchmarks.md 2026-12-06 "rlspeed"). Anything outside that subset (an escape, a byte under 0x20 or over
+// 0x7f in a string, a number that may not fit 64 bits, a repeated key, a syntax error) makes read() false
+// and the text goes to nlohmann, which decides as before; what the subset reads is what nlohmann gives,
+// value types included (tests/unit/api/test_api_text.cpp, fuzz_scenario).
+class PlainJsonReader {
+ public:
+  explicit PlainJsonReader(std::string_view text) : at_(text.data()), end_(text.data() + text.size()) {}
+  bool read(Json& out) {
+    if (!value(out)) return false;
+    skip_space();
+    return at_ == end_;
+  }
+
+ private:
+  void skip_space() {
+    while (at_ != end_ && (*at_ == ' ' || *at_ == '\n' || *at_ == '\r' || *at_ == '\t')) ++at_;
+  }
+  // Consumes `c` after any space.
+  bool take(char c) {
+    skip_space();
+    if (at_ == end_ || *at_ != c) return false;
+    ++at_;
+    return true;
+  }
+  bool digits() {
+    const char* first = at_;
+    while (at_ != end_ && *at_ >= '0' && *at_ <= '9') ++at_;
+    return at_ != first;
+  }
+
+  bool value(Json& out) {
+    skip_space();
+    if (at_ == end_) return false;
+    switch (*at_) {
+      case '{': return object(out);
+      case '[': return array(out);
+      case '"': {
+        std::string text;
+        if (!string(text)) return false;
+        out = std::move(text);
+        return true;
+      }
+      case 't': out = true; return literal("true");
+      case 'f': out = false; return literal("false");
+      case 'n': return literal("null");  // `out` is null already
+      default: return number(out);
+    }
+  }
+
+  // What lies between an opening bracket and `close`: nothing, or items separated by commas, each read
+  // by `read_item`.
+  template <class ReadItem>
+  bool items(char close, ReadItem read_item) {
+    ++at_;
+    if (take(close)) return true;
+    do {
+      if (!read_item()) return false;
+    } while (take(','));
+    return take(close);
+  }
+
+  bool object(Json& out) {
+    out = Json(Json::value_t::object);
+    Json::object_t& members = out.get_ref<Json::object_t&>();
+    return items('}', [&] {
+      std::string key;
+      Json member;
+      skip_space();
+      // A repeated key is left to nlohmann's path, which reports it.
+      return string(key) && take(':') && value(member) && members.emplace(std::move(key), std::move(member)).second;
+    });
+  }
+
+  bool array(Json& out) {
+    out = Json(Json::value_t::array);
+    Json::array_t& elements = out.get_ref<Json::array_t&>();
+    return items(']', [&] { return value(elements.emplace_back()); });
+  }
+
+  bool string(std::string& out) {
+    if (at_ == end_ || *at_ != '"') return false;
+    const char* const first = ++at_;
+    for (; at_ != end_ && *at_ != '"'; ++at_) {
+      const auto c = static_cast<unsigned char>(*at_);
+      if (c < 0x20 || c > 0x7f || c == '\\') return false;
+    }
+    if (at_ == end_) return false;
+    out.assign(first, static_cast<std::size_t>(at_ - first));
+    ++at_;
+    return true;
+  }
+
+  bool literal(std::string_view word) {
+    if (static_cast<std::size_t>(end_ - at_) < word.size() || std::memcmp(at_, word.data(), word.size()) != 0) return false;
+    at_ += word.size();
+    return true;
+  }
+
+  // JSON's number grammar. An integer is nlohmann's: unsigned when positive, signed when negative (up to 18
+  // digits, which always fit); a fraction or exponent is strtod's double, as nlohmann reads it.
+  bool number(Json& out) {
+    const char* const first = at_;
+    const bool negative = *at_ == '-';
+    if (negative) ++at_;
+    if (at_ == end_ || *at_ < '0' || *at_ > '9') return false;
+    if (*at_ == '0') {
+      ++at_;
+    } else {
+      digits();
+    }
+    const char* const integer_end = at_;
+    bool floating = false;
+    if (at_ != end_ && *at_ == '.') {
+      ++at_;
+      if (!digits()) return false;
+      floating = true;
+    }
+    if (at_ != end_ && (*at_ == 'e' || *at_ == 'E')) {
+      ++at_;
+      if (at_ != end_ && (*at_ == '+' || *at_ == '-')) ++at_;
+      if (!digits()) return false;
+      floating = true;
+    }
+    if (floating) return floating_point(first, out);
+    const char* const digits_begin = first + (negative ? 1 : 0);
+    if (integer_end - digits_begin > 18) return false;
+    std::uint64_t magnitude = 0;
+    for (const char* p = digits_begin; p != integer_end; ++p) magnitude = magnitude * 10 + static_cast<std::uint64_t>(*p - '0');
+    if (negative) {
+      out = Json(-static_cast<std::int64_t>(magnitude));
+    } else {
+      out = Json(magnitude);
+    }
+    return true;
+  }
+
+  // nlohmann hands strtod the token with the locale's decimal point; with '.' that is this very text.
+  bool floating_point(const char* first, Json& out) {
+    const std::lconv* locale = std::localeconv();
+    if (locale->decimal_point != nullptr && *locale->decimal_point != '.') return false;
+    const std::string token(first, static_cast<std::size_t>(at_ - first));
+    char* end = nullptr;
+    const double x = std::strtod(token.c_str(), &end);
+    if (end != token.c_str() + token.size() || !std::isfinite(x)) return false;  // nlohmann: "number overflow"
+    out = Json(x);
+    return true;
+  }
+
+  const char* at_;
+  const char* const end_;
+};
+
 }  // namespace
 
 Expected<Json> parse_json_text(std::string_view text) {
@@ -202,6 +366,8 @@ Expected<Json> parse_json_text(std::string_view text) {
   std::size_t brackets = 0;
   for (const char c : text) brackets += (c == '{' || c == '[') ? 1 : 0;
   if (brackets <= static_cast<std::size_t>(kMaxJsonDepth)) {
+    Json plain;
+    if (PlainJsonReader(text).read(plain)) return plain;  // no key repeated: nothing to check
     Json doc = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded()) return Error{"", "not valid JSON (check quotes, commas and brackets; text must be UTF-8)"};
     return checked_for_duplicates(std::move(doc), text);

@@ -115,20 +115,11 @@ Breakdown scoring_phase(const Scenario& s, const Roles& r) {
   f.gathers = r.at.unit_wise;  // offloaded or phase-offloaded references come in unit by unit too
   f.kernel = s.rl.logprob_kernel;
   Part forward = frozen_forward("", r.policy.config, r.policy.params, f);
-  std::optional<Part> ref = r.reference;
-  if (ref) {
-    // The reference runs the policy's forward on the same micro-batch: the same lines under its own
-    // name, copied rather than estimated (and formatted) a second time.
-    ref->transient.clear();
-    for (const Component& c : forward.transient) {
-      Component line = c;
-      line.id = prefixed("reference", c.id);
-      line.label = label_for("reference", c.label);
-      ref->transient.push_back(std::move(line));
-    }
-  }
   std::vector<Part> parts = parts_of(offloaded_for(s, r.policy.resident, "scoring"), std::move(forward));
-  if (ref) parts.push_back(std::move(*ref));
+  // The reference runs the policy's forward on the same micro-batch: the same transient lines under its
+  // own name, never larger than the policy's, which comes first, so combine (the largest transient, the
+  // first of equals) never picks them. Only its resident weights join the phase.
+  if (r.reference) parts.push_back(*r.reference);
   if (r.critic) {
     Part critic = offloaded_for(s, r.critic->resident, "scoring");
     ForwardSpec values = f;

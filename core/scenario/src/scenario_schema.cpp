@@ -162,35 +162,47 @@ class CanonicalSettings {
   std::optional<Json> json_;
 };
 
-// Why a key changes nothing for this scenario, or "" when it matters.
-std::string why_ignored(const std::string& key, CanonicalSettings& canonical, Workload workload) {
-  if ((workload_bits(key) & workload_bit(workload)) == 0) return "workload \"" + std::string(to_string(workload)) + "\" does not read it";
-  const Condition* c = condition_of(key);
-  if (c == nullptr || condition_holds(*c, canonical.get())) return "";
-  if (c->values.empty()) return c->depends_on + " is not set";
+// Why a key whose workload reads it changes nothing: its condition does not hold.
+std::string unmet(const Condition& c) {
+  if (c.values.empty()) return c.depends_on + " is not set";
   std::string only;
-  for (const std::string& v : c->values) only += (only.empty() ? "\"" : " or \"") + v + "\"";
-  return c->depends_on + " is not " + only;
+  for (const std::string& v : c.values) only += (only.empty() ? "\"" : " or \"") + v + "\"";
+  return c.depends_on + " is not " + only;
+}
+
+const Json* member_of(const Json* object, const std::string& name) {
+  if (object == nullptr || !object->is_object()) return nullptr;
+  const Json::object_t& members = object->get_ref<const Json::object_t&>();
+  const auto found = members.find(name);
+  return found == members.end() ? nullptr : &found->second;
 }
 
 // Depth-first over the document's leaves. A model (a catalog id or a whole config.json) is one leaf.
-// `defaults` is the defaults' node at the same place (null where they have none), walked alongside.
-void collect_ignored(const Json& node, const std::string& pointer, CanonicalSettings& canonical, const Json* defaults,
+// `pointer` is the node's pointer as the warnings write it, grown by each member's name and cut back
+// after it (one string for the whole walk, none built per leaf). `defaults` is the defaults' node at the
+// same place (null where they have none). A key is reported when it is set to something other than its
+// default (the page sends every default: most leaves stop there) and either its workload does not read
+// it or its condition does not hold.
+void collect_ignored(const Json& node, std::string& pointer, CanonicalSettings& canonical, const Json* defaults,
                      Workload workload, std::vector<std::string>* out) {
-  for (const auto& [name, value] : node.items()) {
-    const Json* default_value = nullptr;
-    if (defaults != nullptr && defaults->is_object()) {
-      const auto found = defaults->find(name);
-      if (found != defaults->end()) default_value = &*found;
-    }
-    const std::string child = pointer + "/" + name;
+  const std::size_t parent_size = pointer.size();
+  for (const auto& [name, value] : node.get_ref<const Json::object_t&>()) {
+    pointer.append(1, '/').append(name);
     if (value.is_object() && name != "model") {
-      collect_ignored(value, child, canonical, default_value, workload, out);
-      continue;
+      collect_ignored(value, pointer, canonical, member_of(defaults, name), workload, out);
+    } else if (!value.is_null()) {
+      const Json* default_value = member_of(defaults, name);
+      if (default_value == nullptr || !(*default_value == value)) {
+        const std::string key = dotted(pointer);
+        if ((workload_bits(key) & workload_bit(workload)) == 0) {
+          out->push_back(pointer + " is set but has no effect: workload \"" + to_string(workload) + "\" does not read it");
+        } else if (const Condition* condition = condition_of(key);
+                   condition != nullptr && !condition_holds(*condition, canonical.get())) {
+          out->push_back(pointer + " is set but has no effect: " + unmet(*condition));
+        }
+      }
     }
-    if (value.is_null() || (default_value != nullptr && *default_value == value)) continue;
-    const std::string why = why_ignored(dotted(child), canonical, workload);
-    if (!why.empty()) out->push_back(child + " is set but has no effect: " + why);
+    pointer.resize(parent_size);
   }
 }
 
@@ -249,9 +261,8 @@ std::vector<std::string> ignored_key_warnings(const Json& document, const Scenar
   for (const char* section : {"train", "inference", "rl", "dataset", "cluster", "config"}) {
     const auto found = document.find(section);
     if (found == document.end() || !found->is_object()) continue;
-    const auto section_defaults = defaults.find(section);
-    collect_ignored(*found, std::string("/") + section, canonical,
-                    section_defaults == defaults.end() ? nullptr : &*section_defaults, s.workload, &out);
+    std::string pointer = std::string("/") + section;
+    collect_ignored(*found, pointer, canonical, member_of(&defaults, section), s.workload, &out);
   }
   return out;
 }

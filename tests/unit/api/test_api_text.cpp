@@ -285,3 +285,86 @@ TEST_CASE("params_from_catalog_id: the cached counts are the counts of the catal
   }
   CHECK_FALSE(api::params_from_catalog_id("no-such-model").ok());
 }
+
+namespace {
+
+// The same document down to each value's type (nlohmann's == takes 1, 1u and 1.0 as equal) and a zero's sign.
+bool same_document(const Json& a, const Json& b) {
+  if (a.type() != b.type()) return false;
+  if (a.is_object()) {
+    if (a.size() != b.size()) return false;
+    for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j) {
+      if (i.key() != j.key() || !same_document(i.value(), j.value())) return false;
+    }
+    return true;
+  }
+  if (a.is_array()) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (!same_document(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  if (a.is_number_float()) return a.get<double>() == b.get<double>() && std::signbit(a.get<double>()) == std::signbit(b.get<double>());
+  return a == b;
+}
+
+// parse_json_text against nlohmann's own parse of the same text: both fail, or both give the same document.
+void check_parse_like_nlohmann(const std::string& text) {
+  CAPTURE(text);
+  const auto parsed = api::parse_json_text(text);
+  const Json reference = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (reference.is_discarded()) {
+    CHECK_FALSE(parsed.ok());
+    return;
+  }
+  if (!parsed.ok()) {  // nlohmann keeps a repeated key's last value; parse_json_text refuses it
+    CHECK(parsed.error().message.find("is given twice") != std::string::npos);
+    return;
+  }
+  CHECK(same_document(parsed.value(), reference));
+}
+
+}  // namespace
+
+TEST_CASE("parse_json_text: the plain reader gives nlohmann's document, or leaves the text to nlohmann") {
+  // Every kept scenario as its file's text, compact and indented.
+  for (const auto& [name, scenario] : kept_scenarios()) {
+    check_parse_like_nlohmann(scenario.dump());
+    check_parse_like_nlohmann(scenario.dump(2));
+  }
+  for (const char* text : kScenarios) check_parse_like_nlohmann(text);
+  // Numbers at the edges of the plain reader's subset and past them (18 digits read, more left to nlohmann).
+  for (const char* number : {"0", "-0", "1", "-1", "0.0", "-0.0", "1.5", "-1.5e-3", "1e5", "1E+5", "2e-308", "1e999",
+                             "-1e999", "123456789012345678", "-123456789012345678", "1234567890123456789",
+                             "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+                             "-9223372036854775809", "18446744073709551615", "18446744073709551616", "01", "-01", "1.",
+                             ".5", "-", "+1", "1e", "1e+", "0x10", "1.0e0", "00", "-a", "NaN", "Infinity"}) {
+    check_parse_like_nlohmann(number);
+    check_parse_like_nlohmann(std::string("{\"a\": ") + number + "}");
+    check_parse_like_nlohmann(std::string("[") + number + ", 2]");
+  }
+  // Strings, literals, space and syntax: escapes, UTF-8, control bytes, DEL, repeated keys, a BOM, truncations.
+  for (const char* text :
+       {R"("")", R"("plain")", R"("a\"b")", R"("tab\there")", R"("\u00e9")", "\"\xc3\xa9\"", "\"\x7f\"", "\"a\x01\"",
+        "\"\xff\"", R"("unterminated)", "true", "false", "null", "tru", "nul", "truex", "true false", "[true,false,null]",
+        "{}", "[]", "{ }", "[ ]", " \t\r\n{ \"a\" : [ 1 , { \"b\" : null } ] } \n", R"({"a":1,"a":2})",
+        R"({"a":{"b":1,"b":1}})", R"({"a":1,})", "[1,]", "[,1]", R"({"a" 1})", R"({a: 1})", R"({"a":1}})", "{",
+        "[", "", " ", "\xef\xbb\xbf{\"a\":1}", R"({"a":[]}x)", R"({"":""})", R"({"a":"/b"})"}) {
+    check_parse_like_nlohmann(text);
+  }
+  // Random documents from the subset's alphabet and a little beyond it.
+  std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+  const auto next = [&state] {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    return state;
+  };
+  const char* const pieces[] = {"{", "}", "[", "]", ",", ":", "\"k\"", "\"v w\"", "1", "-2", "0.25", "3e2", "true",
+                                "null", " ", "\"k\":", "\"x\":1", "\\", "\"", "0", "-", "."};
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const int parts = 1 + static_cast<int>(next() % 12);
+    for (int p = 0; p < parts; ++p) text += pieces[next() % (sizeof pieces / sizeof pieces[0])];
+    check_parse_like_nlohmann(text);
+  }
+}

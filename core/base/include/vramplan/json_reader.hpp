@@ -81,6 +81,8 @@ class ObjectReader {
   void describe(std::string_view key, Json entry) const;
 
  private:
+  const Json::object_t& members() const;
+
   const Json* object_;
   std::string pointer_;
   // The object's own keys that an accessor has read, by address (the object outlives its reader): a

@@ -123,7 +123,7 @@ Part engine_holding(const Breakdown& b, const std::string& role) {
   for (const Component& c : b.components) {
     Component line = renamed(c, role, {});
     if (c.level == Level::context && c.id == "cuda_context") line.id = prefixed(role, "non_torch");
-    p.persistent.push_back(line);
+    p.persistent.push_back(std::move(line));
   }
   return p;
 }
