@@ -115,13 +115,13 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
     if (autocast.bytes > 0) add(b, "autocast_cache", std::move(autocast), Level::transient);
     if (fp8_weights.bytes > 0) add(b, "fp8_weight_copies", std::move(fp8_weights), Level::transient);
   } else {
-    add(b, "optimizer_step", std::move(peak.optimizer_step), Level::transient);
+    add(b, "optimizer_step", peak.optimizer_step, Level::transient);  // its bytes read below
   }
   add(b, "allocator", peak.allocator, Level::cache);
   double cache_bytes = peak.allocator.bytes;
   b.allocated_bytes = persistent + peak.transient;
   const BackwardGradients state{persistent, b.allocated_bytes + cache_bytes, peak.forward, grad_bytes, loss_bytes,
-                                state_bytes, peak.step_peak, gradients_made_in_backward(l, loss)};
+                                state_bytes, peak.optimizer_step.bytes, peak.step_peak, gradients_made_in_backward(l, loss)};
   for (CacheLine& c : reserved_lines(l, loss, state, b.warnings)) {
     cache_bytes += c.term.bytes;
     add(b, c.id, std::move(c.term), Level::cache);

@@ -282,36 +282,11 @@ Term fsdp_pending_frees_term(const TrainLayout& l) {
 }
 
 namespace {
-std::vector<CacheLine> backward_gradient_lines(const TrainLayout& l, const LossOptions& loss, const BackwardGradients& g,
-                                               double reserved);
-}  // namespace
-
-std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& loss, const BackwardGradients& g,
-                                      std::vector<std::string>& warnings) {
-  const bool step_peak = g.step_peak;
-  std::vector<CacheLine> lines;
-  Term pending = fsdp_pending_frees_term(l);
-  if (pending.bytes > 0) {
-    // train.fsdp_version defaults to 1 (accelerate's); fully_shard users (TRL fsdp2, NeMo DTensor) set 2.
-    warnings.push_back(format("train.sharding \"fsdp\" is counted as FSDP1 (train.fsdp_version 1: record_stream "
-                              "frees, %s reserved); FSDP2 (fully_shard, train.fsdp_version 2) holds none of it",
-                              gib(pending.bytes).c_str()));
-    lines.push_back({"fsdp_pending_frees", std::move(pending)});
-  }
-  // The optimizer step's temporaries can reuse the loss's blocks when the step is the peak.
-  Term shifted = step_peak ? Term{} : shifted_loss_term(l, loss);
-  if (shifted.bytes > 0) lines.push_back({"loss_shift_block", std::move(shifted)});
-  if (!g.made_in_backward) return lines;
-  double reserved = g.reserved;
-  for (const CacheLine& c : lines) reserved += c.term.bytes;
-  for (CacheLine& c : backward_gradient_lines(l, loss, g, reserved)) lines.push_back(std::move(c));
-  return lines;
-}
-
-namespace {
-// Gradients made in backward: the allocator's segments around the loss and the step (reserved_lines).
-std::vector<CacheLine> backward_gradient_lines(const TrainLayout& l, const LossOptions& loss, const BackwardGradients& g,
-                                               double reserved) {
+// Gradients made in backward: the allocator's segments around the loss and the step (reserved_lines), beside
+// the lines already counted in `reserved`; `shifted` and `pending` are the loss's shift block and FSDP1's pending
+// frees as the forward/backward holds them.
+std::vector<CacheLine> backward_gradient_lines(const TrainLayout& l, const BackwardGradients& g, double shifted,
+                                               double pending, double reserved) {
   std::vector<CacheLine> lines;
   auto push = [&](const char* id, Term term) {
     if (term.bytes <= 0) return;
@@ -321,19 +296,39 @@ std::vector<CacheLine> backward_gradient_lines(const TrainLayout& l, const LossO
   const Term pool = sharded_grad_pool_term(l, g.gradients, g.loss);
   if (g.step_peak) {
     // The forward/backward's segments stay reserved through the step (the allocator returns none).
-    const double forward_reserved = g.persistent + g.forward + allocator_bytes(g.forward) +
-                                    shifted_loss_term(l, loss).bytes + fsdp_pending_frees_term(l).bytes + pool.bytes;
+    const double forward_reserved = g.persistent + g.forward + allocator_bytes(g.forward) + shifted + pending + pool.bytes;
     push("forward_segments", forward_segments_term(forward_reserved, reserved));
   } else {
     push("sharded_grad_pool", pool);
   }
-  const double step_temp = optimizer_step_term(l).bytes;
-  const double step_reserved = g.persistent + step_temp + allocator_bytes(step_temp);
-  push("loss_segments_after_states",
-       first_step_states_term(g.loss + shifted_loss_term(l, loss).bytes, g.states, step_reserved, reserved));
+  const double step_reserved = g.persistent + g.step_temp + allocator_bytes(g.step_temp);
+  push("loss_segments_after_states", first_step_states_term(g.loss + shifted, g.states, step_reserved, reserved));
   return lines;
 }
 }  // namespace
+
+std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& loss, const BackwardGradients& g,
+                                      std::vector<std::string>& warnings) {
+  std::vector<CacheLine> lines;
+  Term pending = fsdp_pending_frees_term(l);
+  const double pending_bytes = pending.bytes;
+  if (pending.bytes > 0) {
+    // train.fsdp_version defaults to 1 (accelerate's); fully_shard users (TRL fsdp2, NeMo DTensor) set 2.
+    warnings.push_back(format("train.sharding \"fsdp\" is counted as FSDP1 (train.fsdp_version 1: record_stream "
+                              "frees, %s reserved); FSDP2 (fully_shard, train.fsdp_version 2) holds none of it",
+                              gib(pending.bytes).c_str()));
+    lines.push_back({"fsdp_pending_frees", std::move(pending)});
+  }
+  Term shifted = shifted_loss_term(l, loss);
+  const double shifted_bytes = shifted.bytes;
+  // The optimizer step's temporaries can reuse the loss's blocks when the step is the peak.
+  if (!g.step_peak && shifted.bytes > 0) lines.push_back({"loss_shift_block", std::move(shifted)});
+  if (!g.made_in_backward) return lines;
+  double reserved = g.reserved;
+  for (const CacheLine& c : lines) reserved += c.term.bytes;
+  for (CacheLine& c : backward_gradient_lines(l, g, shifted_bytes, pending_bytes, reserved)) lines.push_back(std::move(c));
+  return lines;
+}
 
 // DDP without sharding: gradient buckets are a second copy of the gradients
 // (torch DistributedDataParallel gradient_as_bucket_view=False default).

@@ -69,10 +69,11 @@ Term fsdp_pending_frees_term(const TrainLayout& l);  // FSDP1 freed gathered blo
 Term shifted_loss_term(const TrainLayout& l, const LossOptions& loss);  // transformers < 4.49 loss block (cache level)
 // What the reserved-level lines read: the persistent states (gradients included), the reserve so far (allocated
 // + the allocator's cache), the forward/backward transients as the peak rule holds them, the gradients, the
-// whole loss (before logits_beyond_gradients), the optimizer states, which phase peaks, and whether the
-// gradients are made in backward (gradients_made_in_backward).
+// whole loss (before logits_beyond_gradients), the optimizer states, the optimizer step's temporaries
+// (optimizer_step_term), which phase peaks, and whether the gradients are made in backward
+// (gradients_made_in_backward).
 struct BackwardGradients {
-  double persistent = 0, reserved = 0, forward = 0, gradients = 0, loss = 0, states = 0;
+  double persistent = 0, reserved = 0, forward = 0, gradients = 0, loss = 0, states = 0, step_temp = 0;
   bool step_peak = false, made_in_backward = false;
 };
 // The reserved-level lines beside the allocator cache, each with its component id: FSDP1's pending frees

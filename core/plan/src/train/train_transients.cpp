@@ -278,8 +278,9 @@ Term optimizer_step_term(const TrainLayout& l) {
 
 Peak peak_rule(const TrainLayout& l, double forward, Term optimizer_step) {
   // Peak: persistent states + the larger of the forward/backward transients and the optimizer step.
-  // Gradients are counted as live throughout (gradient accumulation, zero_grad without set_to_none,
-  // Megatron/DeepSpeed gradient buffers); see docs/memory-model.md.
+  // The gradients are among the persistent states (gradient accumulation, Megatron/DeepSpeed gradient
+  // buffers) unless backward makes them after the loss (gradients_made_in_backward: the logits line then holds
+  // only what the loss needs beyond them, logits_beyond_gradients); see docs/memory-model.md.
   Peak out;
   out.forward = forward;
   out.step_peak = optimizer_step.bytes > forward;
