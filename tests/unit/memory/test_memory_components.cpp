@@ -2,6 +2,7 @@
 // on paper: hidden 8, 2 heads of 4 (1 kv head), SwiGLU width 16, 2 layers, RMSNorm, vocab 100.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -170,6 +171,32 @@ TEST_CASE("sharding divisors and overhead constants") {
   CHECK(allocator_bytes(10 * kGiB) == doctest::Approx(kAllocatorTransientFraction * 10 * kGiB));
   CHECK(kAllocatorTransientFraction == 0.10);
   CHECK(kGatheredUnits == 2);
+}
+
+// kNcclBytes (measured: vLLM TP 2 minus TP 1 on H100) against what NCCL's source allocates for one
+// communicator of two ranks over NVLink, NCCL 2.20.5 (the release torch 2.4 bundles; NVIDIA/nccl v2.20.5-1).
+// init.cc initTransportsRank connects every collective channel's ring to the one peer at init (2.20 has no
+// lazy connect; the trees' connectors to the same peer are the ring's: ncclTransportP2pConnect skips a
+// connected one). Per channel: the receiver's LL and LL128 buffers and the sender's Simple buffer (P2P read
+// on sm80 NVLink, graph/paths.cc; without read the receiver holds all three, the same total), each side with
+// its 4 KiB ncclSendMem / ncclRecvMem header, rounded up to CUDA_IPC_MIN (transport/p2p.cc p2pSendSetup,
+// p2pRecvSetup). 24 channels on A100 NVSwitch: graph/search.cc finds 6 rings at 40 GB/s (12 NVLinks x
+// SM80_NVLINK_BW 20 = 240), ncclTopoDupChannels doubles them at 20 GB/s, ncclTopoPostset doubles again.
+// NVLS is off at <= 2 GPUs (transport/nvls.cc ncclNvlsInit). docs/memory-model.md "NCCL's buffers".
+TEST_CASE("kNcclBytes covers NCCL 2.20.5's channel buffers of a two-rank NVLink communicator") {
+  const double ll = 8.0 * 512 * 8 * 16;      // NCCL_LL_LINES_PER_THREAD x NCCL_LL_MAX_NTHREADS x NCCL_STEPS x 16 B
+  const double ll128 = 120.0 * 640 * 8 * 8;  // NCCL_LL128_ELEMS_PER_THREAD x NCCL_LL128_MAX_NTHREADS x NCCL_STEPS x 8 B
+  const double simple = 4.0 * 1024 * 1024;   // DEFAULT_BUFFSIZE (NCCL_BUFFSIZE)
+  const double header = 4096;                // MEM_ALIGN: sizeof(ncclSendMem) = sizeof(ncclRecvMem)
+  const double ipc_min = 2.0 * 1024 * 1024;  // CUDA_IPC_MIN
+  const auto rounded = [&](double bytes) { return std::ceil(bytes / ipc_min) * ipc_min; };
+  const double with_read = rounded(header + simple) + rounded(header + ll + ll128);
+  const double without_read = rounded(header) + rounded(header + ll + ll128 + simple);
+  CHECK(with_read == 12.0 * 1024 * 1024);
+  CHECK(without_read == with_read);
+  const double a100_two_rank_channels = 24;
+  const double communicator = a100_two_rank_channels * with_read;  // 288 MiB = 0.28 GiB
+  CHECK(kNcclBytes >= communicator);
 }
 
 TEST_CASE("every constant is listed with a value and a source") {
