@@ -106,11 +106,15 @@ std::string with_document(const std::string& text, F&& operation) {
   });
 }
 
+// Each entry point stays a function of its own ([[gnu::noinline]]), so that call_one below is a small switch:
+// V8 compiles a wasm function on its first call, and the page's first estimate would otherwise compile every
+// entry point inlined into it.
+//
 // The page calls this on every change, so it is the hot path (goal: under 100 us per call,
 // docs/benchmarks.md). The result's text is written straight from the estimate into the envelope
 // (api::append_estimate_text: no Json document built, the "constants" list written once and copied),
 // exactly dump({"ok":true,"value":api::estimate(document)}).
-std::string estimate(const std::string& scenario) {
+[[gnu::noinline]] std::string estimate(const std::string& scenario) {
   return guarded([&] {
     auto document = api::parse_json_text(scenario);
     if (!document.ok()) return error_envelope(document.error());
@@ -123,21 +127,21 @@ std::string estimate(const std::string& scenario) {
   });
 }
 
-std::string recommend(const std::string& scenario) { return with_document(scenario, api::recommend); }
+[[gnu::noinline]] std::string recommend(const std::string& scenario) { return with_document(scenario, api::recommend); }
 
 // `estimate --sweep KEY=V1,V2,...`: one estimate per value of one setting.
-std::string sweep(const std::string& scenario, const std::string& assignment) {
+[[gnu::noinline]] std::string sweep(const std::string& scenario, const std::string& assignment) {
   return with_document(scenario, [&](const Json& document) { return api::sweep(document, assignment); });
 }
 
-std::string config(const std::string& scenario, const std::string& format) {
+[[gnu::noinline]] std::string config(const std::string& scenario, const std::string& format) {
   return with_document(scenario, [&](const Json& document) { return api::config(document, format); });
 }
 
 // `import` (docs/configs.md "Import"): `input` is the JSON text of a parsed YAML config (the page parses
 // YAML with js-yaml, web/import.js) or a command line / launch script. The value is the CLI's
 // `import --json` document plus the fixed config: "fixed_tree" (YAML formats) or "fixed_command".
-std::string import_config(const std::string& format, const std::string& input, const std::string& gpu) {
+[[gnu::noinline]] std::string import_config(const std::string& format, const std::string& input, const std::string& gpu) {
   return guarded([&] {
     vramplan::config::ImportInput in;
     const std::size_t first = input.find_first_not_of(" \t\r\n");
@@ -161,18 +165,30 @@ std::string import_config(const std::string& format, const std::string& input, c
 }
 
 // `params` of a raw Hugging Face config.json text.
-std::string params(const std::string& config_json) { return with_document(config_json, api::params_from_config); }
+[[gnu::noinline]] std::string params(const std::string& config_json) { return with_document(config_json, api::params_from_config); }
 
 // `params --model ID`: a catalog id (matched case-insensitively).
-std::string params_for_model(const std::string& id) {
+[[gnu::noinline]] std::string params_for_model(const std::string& id) {
   return guarded([&] { return envelope(api::params_from_catalog_id(id)); });
 }
 
-std::string models() { return guarded([] { return envelope(api::models()); }); }
+[[gnu::noinline]] std::string models() { return guarded([] { return envelope(api::models()); }); }
 
-std::string gpus() { return guarded([] { return envelope(api::gpus()); }); }
+[[gnu::noinline]] std::string gpus() { return guarded([] { return envelope(api::gpus()); }); }
 
-std::string schema() { return guarded([] { return envelope(api::schema()); }); }
+// The page's module leaves the schema out (VRAMPLAN_WASM_SCHEMA=0, wasm/CMakeLists.txt): the page carries
+// the schema as a data block that web/build.mjs took from the full module, and scenario_schema's code is 9 KB
+// of the page's gzip (docs/benchmarks.md, "page5"). There schema() answers with an error envelope.
+#ifndef VRAMPLAN_WASM_SCHEMA
+#define VRAMPLAN_WASM_SCHEMA 1
+#endif
+[[gnu::noinline]] std::string schema() {
+#if VRAMPLAN_WASM_SCHEMA
+  return guarded([] { return envelope(api::schema()); });
+#else
+  return error_envelope(Error{"", "this build of the module leaves out schema(): the page carries the schema as data"}, "internal");
+#endif
+}
 
 std::string version() { return VRAMPLAN_VERSION; }
 
@@ -185,26 +201,42 @@ emscripten::val text_result(std::string text) {
   return emscripten::val(emscripten::typed_memory_view(last.size(), reinterpret_cast<const unsigned char*>(last.data())));
 }
 
-// The exported form of an entry point: the same arguments, the text as a view (pre.js turns it back
-// into a string under the same name).
-template <auto Function, class... Args>
-emscripten::val exported(Args... args) {
-  return text_result(Function(args...));
+// The entry points by number: pre.js (kCalls there) gives each its name, in this order. Two embind functions
+// instead of one per entry point: embind builds each function's invoker with `new Function` when the module
+// starts, on the way to the page's first result (docs/benchmarks.md, "page5").
+enum Call : int { kEstimate, kRecommend, kSweep, kConfig, kImportConfig, kParams, kParamsForModel, kModels, kGpus, kSchema, kVersion };
+
+// The entry points of no or one argument (`text` is empty for those of none).
+emscripten::val call_one(int call, const std::string& text) {
+  switch (call) {
+    case kEstimate: return text_result(estimate(text));
+    case kRecommend: return text_result(recommend(text));
+    case kParams: return text_result(params(text));
+    case kParamsForModel: return text_result(params_for_model(text));
+    case kModels: return text_result(models());
+    case kGpus: return text_result(gpus());
+    case kSchema: return text_result(schema());
+    case kVersion: return text_result(version());
+    default: break;
+  }
+  return text_result(error_envelope(Error{"", "no entry point of one argument numbered " + std::to_string(call)}, "internal"));
+}
+
+// The entry points of two or three arguments (`third` is empty for those of two).
+emscripten::val call_three(int call, const std::string& first, const std::string& second, const std::string& third) {
+  switch (call) {
+    case kSweep: return text_result(sweep(first, second));
+    case kConfig: return text_result(config(first, second));
+    case kImportConfig: return text_result(import_config(first, second, third));
+    default: break;
+  }
+  return text_result(error_envelope(Error{"", "no entry point of three arguments numbered " + std::to_string(call)}, "internal"));
 }
 
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(vramplan) {
-  // pre.js wraps each of these (kTextFunctions there) to return a string; keep the two lists equal.
-  emscripten::function("estimate", &exported<estimate, const std::string&>);
-  emscripten::function("recommend", &exported<recommend, const std::string&>);
-  emscripten::function("sweep", &exported<sweep, const std::string&, const std::string&>);
-  emscripten::function("config", &exported<config, const std::string&, const std::string&>);
-  emscripten::function("importConfig", &exported<import_config, const std::string&, const std::string&, const std::string&>);
-  emscripten::function("params", &exported<params, const std::string&>);
-  emscripten::function("paramsForModel", &exported<params_for_model, const std::string&>);
-  emscripten::function("models", &exported<models>);
-  emscripten::function("gpus", &exported<gpus>);
-  emscripten::function("schema", &exported<schema>);
-  emscripten::function("version", &version);
+  // pre.js wraps these into the named functions (kCalls there, in the order of `Call`); keep the two equal.
+  emscripten::function("callOne", &call_one);
+  emscripten::function("callThree", &call_three);
 }

@@ -24,11 +24,11 @@ const require = createRequire(import.meta.url);
 const DEBIAN_JS_YAML = '/usr/share/nodejs/js-yaml/dist/js-yaml.min.js';
 
 function parseArgs(argv) {
-  const args = { module: null, out: null, version: 'dev', 'js-yaml': DEBIAN_JS_YAML };
+  const args = { module: null, 'page-module': null, out: null, version: 'dev', 'js-yaml': DEBIAN_JS_YAML };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, '');
     if (!(name in args) || i + 1 >= argv.length) {
-      console.error(`error: ${argv[i]}: unknown option or missing value (--module FILE --out FILE [--version X] [--js-yaml FILE])`);
+      console.error(`error: ${argv[i]}: unknown option or missing value (--module FILE [--page-module FILE] --out FILE [--version X] [--js-yaml FILE])`);
       process.exit(2);
     }
     args[name] = argv[++i];
@@ -37,6 +37,9 @@ function parseArgs(argv) {
     console.error('error: --module and --out are required');
     process.exit(2);
   }
+  // --module gives the schema; --page-module (build/wasm/vramplan-page.js: the module without schema(),
+  // wasm/CMakeLists.txt) is the module the page carries. Without it the page carries --module.
+  args['page-module'] = args['page-module'] || args.module;
   return args;
 }
 
@@ -189,20 +192,24 @@ function moduleForPage(moduleJs) {
 
 const args = parseArgs(process.argv.slice(2));
 
-// The scenario schema is fixed per build: the module's schema() output is written into the page as a JSON
-// data block, so the page builds its form without that call (30 ms in node, more in a loaded browser,
-// on the way to the first result; docs/benchmarks.md). "<" is escaped so the block cannot end early.
-async function schemaBlock(modulePath) {
+// The scenario schema and the GPU catalog are fixed per build: the module's schema() and gpus() output is
+// written into the page as JSON data blocks, so the page builds its form without the first and gives the first
+// result's verdict its GPU's name without the second (30 ms for schema() in node, more in a loaded browser, on
+// the way to the first result; docs/benchmarks.md "page2" and "page5"). "<" is escaped so a block cannot end early.
+async function dataBlocks(modulePath) {
   const factory = require(resolve(modulePath));
   const module = await factory();
-  const envelope = JSON.parse(module.schema());
-  if (!envelope.ok) throw new Error('the module refused to give its schema: ' + JSON.stringify(envelope.error));
-  const text = jsAscii(JSON.stringify(envelope.value).replace(/</g, '\\u003c'));
-  return `<script type="application/json" id="vramplan-schema">${text}</script>\n`;
+  const block = (call, id) => {
+    const envelope = JSON.parse(module[call]());
+    if (!envelope.ok) throw new Error(`the module refused to give its ${call}(): ` + JSON.stringify(envelope.error));
+    const text = jsAscii(JSON.stringify(envelope.value).replace(/</g, '\\u003c'));
+    return `<script type="application/json" id="${id}">${text}</script>\n`;
+  };
+  return block('schema', 'vramplan-schema') + block('gpus', 'vramplan-gpus');
 }
-const schema = await schemaBlock(args.module);
+const dataBlock = await dataBlocks(args.module);
 let html = htmlAscii(compactHtml(readFileSync(join(here, 'index.html'), 'utf8')));
-const module = moduleForPage(readFileSync(resolve(args.module), 'utf8'));
+const module = moduleForPage(readFileSync(resolve(args['page-module']), 'utf8'));
 const sources = {
   'vramplan.js': await minified(module.glue),
   'api.js': await minified(readFileSync(join(here, 'api.js'), 'utf8')),
@@ -234,7 +241,7 @@ const expected = 1 + Object.keys(sources).length;
 if (replaced !== expected) throw new Error(`index.html: expected 1 stylesheet and ${expected - 1} scripts to inline, found ${replaced}`);
 html = html.replace(/@VRAMPLAN_VERSION@/g, args.version);
 // The wasm's data block goes right before the scripts (a function replacement: the text holds "$").
-html = html.replace('<script>\n', () => module.block + schema + '<script>\n');
+html = html.replace('<script>\n', () => module.block + dataBlock + '<script>\n');
 if (/[^\x00-\x7f]/.test(html)) throw new Error('the page is not ASCII after escaping');
 
 const out = resolve(args.out);

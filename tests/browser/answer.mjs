@@ -233,14 +233,16 @@ export function register({ test, openPage, andSettle, args, cliScenario, gibText
     await context.close();
   });
 
-  // web/build.mjs writes the module's schema into the page (so the form needs no module call before the
-  // first result); it must be the core's, as the CLI prints it.
-  test('the schema written into the page is the core’s (vramplan schema --json)', async () => {
+  // web/build.mjs writes the module's schema and GPU catalog into the page (so the module's first call is the
+  // first estimate); they must be the core's, as the CLI prints them.
+  test('the schema and the GPU catalog written into the page are the core’s (vramplan schema / gpus --json)', async () => {
     const { page, context } = await openPage('', { width: 1280, height: 800 });
-    const embedded = await page.evaluate(() => JSON.parse(document.getElementById('vramplan-schema').textContent));
-    const cliSchema = spawnSync(args.cli, ['schema', '--json'], { encoding: 'utf8' });
-    strictEqual(cliSchema.status, 0, cliSchema.stderr);
-    deepStrictEqual(embedded, JSON.parse(cliSchema.stdout));
+    for (const [id, command] of [['vramplan-schema', 'schema'], ['vramplan-gpus', 'gpus']]) {
+      const embedded = await page.evaluate((blockId) => JSON.parse(document.getElementById(blockId).textContent), id);
+      const cli = spawnSync(args.cli, [command, '--json'], { encoding: 'utf8' });
+      strictEqual(cli.status, 0, cli.stderr);
+      deepStrictEqual(embedded, JSON.parse(cli.stdout), `${id} differs from vramplan ${command} --json`);
+    }
     await context.close();
   });
 }

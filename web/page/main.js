@@ -8,18 +8,20 @@ function fatal(message) {
   status.setAttribute('role', 'alert');
 }
 
-// The module's schema() as web/build.mjs wrote it into the page (a JSON data block); null outside a built page.
-function embeddedSchema() {
-  const block = document.getElementById('vramplan-schema');
+// The module's schema() or gpus() as web/build.mjs wrote it into the page (a JSON data block, id
+// vramplan-schema or vramplan-gpus) as an ok result; null outside a built page.
+function embeddedResult(id) {
+  const block = document.getElementById(id);
   if (!block) return null;
   try { return { ok: true, value: JSON.parse(block.textContent) }; } catch (e) { return null; }
 }
 
 function start() {
   if (!window.Vramplan) { fatal('The calculator could not start: its script is missing from this page.'); return; }
-  // In a built page the schema is a data block: the link's scenario is read while the module compiles, not
-  // after it is ready (docs/benchmarks.md "first result").
-  const embedded = embeddedSchema();
+  // In a built page the schema and the GPU catalog are data blocks: the link's scenario is read while the module
+  // compiles, and the module's first call is the first estimate (docs/benchmarks.md "first result", "page5").
+  const embedded = embeddedResult('vramplan-schema');
+  const embeddedGpus = embeddedResult('vramplan-gpus');
   if (embedded) {
     useSchema(embedded.value);
     readFragment();
@@ -27,7 +29,7 @@ function start() {
   window.Vramplan.load().then((api) => {
     performance.mark('vramplan-module-ready');
     state.api = api;
-    const gpus = api.gpus();
+    const gpus = embeddedGpus || api.gpus();
     const schema = embedded || api.schema();
     const failed = [gpus, schema].find((r) => !r.ok);
     if (failed) { fatal('The calculator could not read its catalogs: ' + failed.error.line); return; }
