@@ -82,15 +82,15 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
   Term weights = weights_term(l), gathered = gathered_term(l), ddp = ddp_buckets_term(l);
   Term activations = activations_term(l), dispatch = moe_dispatch_term(l), logits = logits_term(l, loss);
   Term autocast = autocast_term(l), fp8_weights = fp8_weights_term(l), fp8_scaling = fp8_scaling_term(l);
+  Term retained = retained_grads_beyond_loss(retained_input_grads_term(l), logits.bytes);
   Term vision = media_training_term(l, media, true), audio = media_training_term(l, media, false);
   const double persistent = weights.bytes + master.bytes + grads.bytes + optimizer.bytes + lora.bytes + gathered.bytes +
                             ddp.bytes + fp8_scaling.bytes;
-  const double activation_bytes = activations.bytes + logits.bytes + vision.bytes + audio.bytes;
+  const double activation_bytes = activations.bytes + logits.bytes + retained.bytes + vision.bytes + audio.bytes;
   const double loss_bytes = logits.bytes, grad_bytes = grads.bytes, state_bytes = optimizer.bytes;
   if (l.full) place_gradients(grads, logits, gradients_made_in_backward(l, loss));
-  Peak peak = peak_rule(l, activations.bytes + logits.bytes + autocast.bytes + fp8_weights.bytes + dispatch.bytes +
-                               vision.bytes + audio.bytes,
-                        optimizer_step_term(l));
+  Peak peak = peak_rule(l, activations.bytes + logits.bytes + retained.bytes + autocast.bytes + fp8_weights.bytes +
+                               dispatch.bytes + vision.bytes + audio.bytes, optimizer_step_term(l));
 
   Breakdown b;
   b.phase = "train";
@@ -112,6 +112,7 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
     if (vision.bytes > 0) add(b, "vision_activations", std::move(vision), Level::transient);
     if (audio.bytes > 0) add(b, "audio_activations", std::move(audio), Level::transient);
     add(b, "logits", std::move(logits), Level::transient);
+    if (retained.bytes > 0) add(b, "fsdp_retained_grads", std::move(retained), Level::transient);
     if (autocast.bytes > 0) add(b, "autocast_cache", std::move(autocast), Level::transient);
     if (fp8_weights.bytes > 0) add(b, "fp8_weight_copies", std::move(fp8_weights), Level::transient);
   } else {
@@ -134,8 +135,7 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
   return b;
 }
 
-// ----------------------------------------------------------------------------------------------
-// Inference
+// ---------------------------------------------------------------------------------------------- Inference
 
 double weight_bytes_for(const ParamCounts& p, const LinearInventory& inv, DType dtype, double* quantized,
                         double* plain) {

@@ -388,6 +388,7 @@ Json detail::scenario_settings_to_json(const Scenario& s) {
                       {"micro_batch_size", t.micro_batch_size},
                       {"seq_len", t.seq_len},
                       {"gradient_checkpointing", t.gradient_checkpointing},
+                      {"gradient_checkpointing_reentrant", t.gradient_checkpointing_reentrant},
                       {"attention", to_string(t.attention)},
                       {"lora", lora_to_json(t.lora)},
                       {"sharding", to_string(t.sharding)},

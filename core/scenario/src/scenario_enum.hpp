@@ -48,7 +48,7 @@ E read_enum(ObjectReader& r, std::string_view key, const NameTable<E, N>& table,
 
 // train.fp8 and train.fp8_amax_history_len (scenario_fp8.cpp).
 void read_fp8(ObjectReader& r, TrainSettings& t);
-// train.fsdp_version (scenario_fsdp.cpp).
+// train.fsdp_version and train.gradient_checkpointing_reentrant (scenario_fsdp.cpp).
 void read_fsdp(ObjectReader& r, TrainSettings& t);
 // A release key ("latest" or major.minor[.patch], scenario_version.cpp); `what` names an example for the error.
 ReleaseVersion read_release_version(ObjectReader& r, const char* key, const char* what);

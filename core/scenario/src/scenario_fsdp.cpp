@@ -4,10 +4,18 @@
 // two freed blocks reserved; FSDP2 (fully_shard) does not. 1 is the default because accelerate's
 // FullyShardedDataParallelPlugin.fsdp_version "defaults to 1" (accelerate/utils/dataclasses.py, v1.14-1.15 docs),
 // as does transformers TrainingArguments fsdp_config["fsdp_version"]; accelerate 1.0 has FSDP1 only.
+//
+// train.gradient_checkpointing_reentrant (docs/scenario.md): torch.utils.checkpoint's use_reentrant, read
+// here because only FSDP1 makes it change memory (train_transients.cpp retained_input_grads_term). The default
+// true is transformers' (modeling_utils gradient_checkpointing_enable: {"use_reentrant": True} when
+// gradient_checkpointing_kwargs is None, 4.35 and later) and torch.utils.checkpoint's up to 2.4.
 #include "scenario_enum.hpp"
 
 namespace vramplan {
 
-void read_fsdp(ObjectReader& r, TrainSettings& t) { t.fsdp_version = r.integer("fsdp_version", 1, 2, t.fsdp_version); }
+void read_fsdp(ObjectReader& r, TrainSettings& t) {
+  t.fsdp_version = r.integer("fsdp_version", 1, 2, t.fsdp_version);
+  t.gradient_checkpointing_reentrant = r.boolean("gradient_checkpointing_reentrant", t.gradient_checkpointing_reentrant);
+}
 
 }  // namespace vramplan

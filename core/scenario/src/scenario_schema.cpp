@@ -79,6 +79,7 @@ const std::vector<Condition>& conditions() {
     return std::vector<Condition>{
         {"train.lora.", "train.method", {to_string(Method::lora), to_string(Method::qlora)}},
         {"train.fsdp_version", "train.sharding", {to_string(Sharding::fsdp)}},
+        {"train.gradient_checkpointing_reentrant", "train.sharding", {to_string(Sharding::fsdp)}},
         {"inference.gpu_memory_utilization", "inference.engine", vllm},
         {"inference.max_num_seqs", "inference.engine", vllm},
         {"inference.max_num_batched_tokens", "inference.engine", vllm},

@@ -34,6 +34,13 @@ bool says(const Json& component, const std::string& text) {
   return formula.find(text) != std::string::npos;
 }
 
+bool has_component(const Json& result, const char* id) {
+  for (const Json& c : result.at("per_gpu").at("components")) {
+    if (c.at("id") == id) return true;
+  }
+  return false;
+}
+
 double trainable(const Json& result) { return result.at("model").at("params_trainable").get<double>(); }
 
 }  // namespace
@@ -137,6 +144,43 @@ TEST_CASE("FSDP QLoRA with CPU offload: the quant state, the root unit and the g
   // What offload saves on the GPU is exactly that host share.
   CHECK(line(on, "weights").at("bytes").get<double>() - line(off, "weights").at("bytes").get<double>() ==
         doctest::Approx((nf4 * 0.5 + plain * 2) / 2).epsilon(1e-9));
+}
+
+TEST_CASE("FSDP1 + QLoRA + reentrant checkpointing keeps every block input's gradient to the backward's end") {
+  // Llama-2-70B, 2 GPUs, 2 x 4096 tokens per GPU: 8192 tokens x 80 layers x 8192 h x 2 B (bf16 stream) =
+  // 10,737,418,240 B of gradients kept by FSDP1's reshard-only hooks. The loss's tensors are freed before the
+  // backward's end, so the line holds what exceeds the logits line, and the peak rises by exactly that.
+  auto with = [](const std::string& extra, const char* method = "qlora", const char* sharding = "fsdp") {
+    return run(std::string(R"({"model": "meta-llama/Llama-2-70b-hf", "gpus": 2, "train": {"method": ")") + method +
+               R"(", "precision": "amp-bf16", "micro_batch_size": 2, "seq_len": 4096, "gradient_checkpointing": true,
+      "sharding": ")" + sharding + "\"" + extra + "}}");
+  };
+  const double kept = 8192.0 * 80 * 8192 * 2;
+  const Json reentrant = with(""), plain = with(R"(, "gradient_checkpointing_reentrant": false)");
+  const double logits = line(reentrant, "logits").at("bytes").get<double>();
+  REQUIRE(kept > logits);
+  const Json& retained = line(reentrant, "fsdp_retained_grads");
+  CHECK(retained.at("bytes").get<double>() == doctest::Approx(kept - logits).epsilon(1e-9));
+  CHECK(says(retained, "8192 tokens x 80 layers x 8192 h x 2 B"));
+  CHECK(reentrant.at("per_gpu").at("allocated_bytes").get<double>() - plain.at("per_gpu").at("allocated_bytes").get<double>() ==
+        doctest::Approx(kept - logits).epsilon(1e-9));
+  // None without the mechanism's conditions: non-reentrant, FSDP2, ZeRO-3, full training (no frozen unit).
+  CHECK_FALSE(has_component(plain, "fsdp_retained_grads"));
+  CHECK_FALSE(has_component(with(R"(, "fsdp_version": 2)"), "fsdp_retained_grads"));
+  CHECK_FALSE(has_component(with("", "qlora", "zero3"), "fsdp_retained_grads"));
+  CHECK_FALSE(has_component(with("", "full"), "fsdp_retained_grads"));
+}
+
+TEST_CASE("FSDP1's kept block-input gradients stay below the loss on a 7B model: no line, no change") {
+  // Mistral-7B: 32 layers x 4096 h x 2 B = 262,144 B per token against 32000 x 14 B of logits per token.
+  auto with = [](const char* reentrant) {
+    return run(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"method": "lora",
+      "precision": "amp-bf16", "micro_batch_size": 2, "seq_len": 4096, "gradient_checkpointing": true,
+      "sharding": "fsdp", "transformers_version": "4.48.1", "gradient_checkpointing_reentrant": )") + reentrant + "}}");
+  };
+  const Json on = with("true"), off = with("false");
+  CHECK_FALSE(has_component(on, "fsdp_retained_grads"));
+  CHECK(on.at("per_gpu").at("allocated_bytes").get<double>() == off.at("per_gpu").at("allocated_bytes").get<double>());
 }
 
 TEST_CASE("ZeRO-3 gathers the largest unit (here a block) twice; FSDP adds its unsharded root") {

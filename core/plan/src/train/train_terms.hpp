@@ -90,6 +90,10 @@ std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& l
 // The step's transients.
 Term activations_term(const TrainLayout& l);
 Term moe_dispatch_term(const TrainLayout& l);
+// FSDP1 + LoRA/QLoRA + reentrant checkpointing: every block input's gradient kept until the backward ends (0
+// otherwise), and the part of it beyond the loss's line (the two never coexist; empty when not beyond).
+Term retained_input_grads_term(const TrainLayout& l);
+Term retained_grads_beyond_loss(Term retained, double loss);
 Term logits_term(const TrainLayout& l, const LossOptions& loss);
 // Whether no gradient exists at the loss (HF Trainer, zero_grad(set_to_none) and one micro-batch per step), and
 // the logits line then: what the loss needs beyond the gradients, which backward makes after it.

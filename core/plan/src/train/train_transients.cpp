@@ -57,6 +57,48 @@ Term activations_term(const TrainLayout& l) {
           "Activations (checkpointed)"};
 }
 
+// What FSDP1 keeps through a LoRA backward under reentrant checkpointing: every checkpointed block's input
+// gradient, until the backward ends. With PEFT's fsdp_auto_wrap_policy (the LoRA leaves are units of their
+// own: peft/utils/other.py; set for every PEFT LoRA model by transformers' Trainer._fsdp_qlora_plugin_updates,
+// by fms-hf-tuning's sft_trainer.py and by PEFT's examples) the decoder block's own flat parameter is frozen, so
+// FSDP1's _pre_forward calls _register_post_backward_reshard_only_hook (torch/distributed/fsdp/_runtime_utils.py,
+// torch 2.1-2.4), which, whenever grad is enabled, registers torch.autograd.graph.register_multi_grad_hook on the
+// block's input tensors. Under the reentrant CheckpointFunction the first forward runs without grad; the
+// hook is registered in backward's recomputation, on detach_variable's copy of the saved input: a leaf whose
+// .grad receives the block's input gradient (torch/utils/checkpoint.py CheckpointFunction.backward). The hook's
+// closure holds grad_fns, the leaf's AccumulateGrad, which holds the leaf: a cycle through C++ that keeps the
+// leaf and its .grad alive until _finalize_params removes the hook handle in the post-backward final callback.
+// So at the first block's backward every block's input gradient exists: layers x tokens x h in the residual
+// stream's dtype, the size of the checkpoints. The loss's tensors are gone by then (the loss backward runs
+// first), so the step holds the larger of this and the logits line. Non-reentrant checkpointing registers the
+// hook in the forward on the real (non-leaf) input, whose gradient is not kept; full training has no frozen
+// unit; FSDP2 and ZeRO-3 have no such hook: 0 for all of them.
+Term retained_input_grads_term(const TrainLayout& l) {
+  const TrainSettings& t = l.t;
+  if (t.sharding != Sharding::fsdp || t.fsdp_version != 1 || l.full || !t.gradient_checkpointing ||
+      !t.gradient_checkpointing_reentrant || t.tp != 1 || t.pp != 1 || t.cp != 1) {
+    return {};
+  }
+  const TransformerStack& s = l.m.text;
+  const double streams = static_cast<double>(std::max<std::int64_t>(s.residual_streams, 1));
+  const double bytes = l.tokens * static_cast<double>(s.layers) * streams * l.h * l.ac.residual;
+  return {bytes,
+          format("%.0f tokens x %lld layers x %.0f h x %.0f B: each checkpointed block input's gradient, kept by FSDP1's "
+                 "reshard-only hook (train.fsdp_version 1, train.gradient_checkpointing_reentrant, frozen block units of "
+                 "PEFT's wrap policy) until the backward ends",
+                 l.tokens, static_cast<long long>(s.layers), l.h, l.ac.residual),
+          "Block input gradients kept by FSDP1 (backward end)"};
+}
+
+// The backward's end and the loss never coexist: the line keeps only what it holds beyond the logits line.
+Term retained_grads_beyond_loss(Term retained, double loss) {
+  if (retained.bytes <= loss) return {};
+  retained.formula += format(" = %s, less the loss's %s (freed before it, the peak holds the larger)",
+                             gib(retained.bytes).c_str(), gib(loss).c_str());
+  retained.bytes -= loss;
+  return retained;
+}
+
 Term moe_dispatch_term(const TrainLayout& l) {
   if (l.t.ep <= 1 || l.inv.moe_layers <= 0) return {};
   const double top_k = static_cast<double>(l.m.text.moe.experts_per_token);

@@ -107,6 +107,11 @@ struct TrainSettings {
   Sharding sharding = Sharding::none;
   // Under sharding "fsdp": 1 = FullyShardedDataParallel (accelerate's default), 2 = fully_shard (FSDP2).
   std::int64_t fsdp_version = 1;
+  // torch.utils.checkpoint's use_reentrant for the per-block checkpoints (transformers'
+  // gradient_checkpointing_kwargs): true is transformers' default since 4.35 (gradient_checkpointing_enable
+  // passes {"use_reentrant": True} when given none) and torch's own up to 2.4. Decides what FSDP1 keeps
+  // through a LoRA backward (docs/memory-model.md "Input gradients kept by FSDP1's reshard hooks").
+  bool gradient_checkpointing_reentrant = true;
   // The transformers release whose causal-LM loss the trainer runs (the reserved level differs before 4.49).
   ReleaseVersion transformers_version;
   std::int64_t tp = 1;
