@@ -9,6 +9,7 @@
 #include "vramplan/estimate.hpp"
 #include "vramplan/memory.hpp"
 #include "vramplan/memory_media.hpp"
+#include "vramplan/memory_vllm.hpp"
 #include "vramplan/text_format.hpp"
 #include "media_inputs.hpp"
 #include "train/train_terms.hpp"
@@ -307,6 +308,7 @@ InferenceShape inference_shape(const ModelConfig& model, const ParamCounts& para
   x.kv_elem = dtype_bytes(inf.kv_dtype);
   x.vllm = inf.engine == Engine::vllm;
   x.kv = kv_bytes_per_token(s, x.kv_elem, x.tp, x.vllm);
+  if (x.vllm) x.kv.full_bytes *= vllm_kv_pad_factor(s, x.kv_elem, inf.vllm_version);  // V0's padded MLA entry
   x.kv_token = (x.kv.full_bytes + x.kv.window_bytes) / x.pp;
   x.context = static_cast<double>(inf.context_len);
   x.batch = static_cast<double>(inf.batch_size);
@@ -316,6 +318,9 @@ InferenceShape inference_shape(const ModelConfig& model, const ParamCounts& para
   const double dense_token = inference_layer_bytes_per_token(s, x.e, x.tp, false);
   x.layer_token = std::max(dense_token, moe_token);
   x.weight_formula = inference_weight_formula(s, inf, quantized, plain, x.mp, routed_bytes);
+  const VllmExtraWeights extra = x.vllm ? vllm_extra_weights(s, inf, static_cast<double>(inv.moe_layers)) : VllmExtraWeights{};
+  x.weights += extra.total();  // what vLLM keeps beyond weights / (tp x pp) (memory_vllm.hpp)
+  if (!extra.formula.empty()) x.weight_formula += "; + " + extra.formula;
   x.kv_formula = kv_formula_of(s, x);
   return x;
 }
@@ -481,15 +486,10 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
   }
   (void)gpus;
   if (inf.ep > 1 && params.routed_experts == 0) b.warnings.push_back("inference.ep has no effect: the model has no routed experts");
+  if (x.vllm && s.attention == AttentionKind::mla && inf.vllm_version.before(0, 7)) b.warnings.push_back(kVllmPreLatentWarning);
   if (stats != nullptr) *stats = st;
   if (auto err = check_total(b)) return *err;
   return b;
-}
-
-bool vllm_large_gpu(const GpuSpec* gpu) {
-  // vllm/engine/arg_utils.py get_batch_defaults: device_memory >= 70 GiB and "a100" not in the name.
-  return gpu != nullptr && static_cast<double>(gpu->memory_bytes) >= 70.0 * memory::kGiB &&
-         gpu->id.find("A100") == std::string::npos;
 }
 
 void prefix_components(Breakdown& breakdown, const std::string& role) {
