@@ -73,11 +73,34 @@ VllmExtraWeights vllm_extra_weights(const TransformerStack& s, const InferenceSe
   return w;
 }
 
+void add_vllm_extra_weights(double& weights, std::string& formula, const TransformerStack& s, const InferenceSettings& inf,
+                            double moe_layers) {
+  const VllmExtraWeights extra = vllm_extra_weights(s, inf, moe_layers);
+  weights += extra.total();
+  if (!extra.formula.empty()) formula += "; + " + extra.formula;
+}
+
 double vllm_mla_cache_entry_bytes(const TransformerStack& s, double kv_bytes, const VllmVersion& version) {
   const double entry = static_cast<double>(s.mla.kv_lora_rank + s.mla.qk_rope_head_dim) * kv_bytes;
   // Before 0.7 vLLM kept no latent cache (estimate.cpp warns); from kVllmV1DefaultMinor V1 pads nothing.
   if (!vllm_before(version, kVllmV1DefaultMinor) || vllm_before(version, kVllmMlaAbsorbedMinor)) return entry;
   return std::ceil(entry / kVllmMlaCacheAlignBytes) * kVllmMlaCacheAlignBytes;
+}
+
+double vllm_nvls_bytes(const VllmVersion& version, double tp, const GpuSpec* gpu) {
+  if (gpu == nullptr || tp <= 2 || !vllm_before(version, kVllmNcclLazyMinor)) return 0.0;
+  const std::string& kind = gpu->interconnect_kind;
+  const bool multicast_switch = kind.rfind("NVLink 4 (SXM", 0) == 0 || kind.rfind("NVLink 5", 0) == 0;
+  if (!multicast_switch) return 0.0;
+  const double buffer = vllm_before(version, kVllmNcclNvlsChunkMinor) ? kNcclBuffSizeBytes : kNcclNvlsChunkBytes;
+  return kNcclCollChannels * 2.0 * (buffer + kNcclNvlsAlignBytes) * tp;
+}
+
+std::string vllm_nvls_formula(const VllmVersion& version, double tp) {
+  const bool chunk = !vllm_before(version, kVllmNcclNvlsChunkMinor);
+  return format("NCCL NVLS kNcclCollChannels %.0f x 2 x (%s %.0f MiB + kNcclNvlsAlignBytes 2 MiB) x %.0f heads (NCCL %s)",
+                kNcclCollChannels, chunk ? "kNcclNvlsChunkBytes" : "kNcclBuffSizeBytes",
+                (chunk ? kNcclNvlsChunkBytes : kNcclBuffSizeBytes) / (1024.0 * 1024.0), tp, chunk ? "2.21.5" : "2.20.5");
 }
 
 double vllm_kv_pad_factor(const TransformerStack& s, double kv_bytes, const VllmVersion& version) {

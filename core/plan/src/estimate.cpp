@@ -318,9 +318,7 @@ InferenceShape inference_shape(const ModelConfig& model, const ParamCounts& para
   const double dense_token = inference_layer_bytes_per_token(s, x.e, x.tp, false);
   x.layer_token = std::max(dense_token, moe_token);
   x.weight_formula = inference_weight_formula(s, inf, quantized, plain, x.mp, routed_bytes);
-  const VllmExtraWeights extra = x.vllm ? vllm_extra_weights(s, inf, static_cast<double>(inv.moe_layers)) : VllmExtraWeights{};
-  x.weights += extra.total();  // what vLLM keeps beyond weights / (tp x pp) (memory_vllm.hpp)
-  if (!extra.formula.empty()) x.weight_formula += "; + " + extra.formula;
+  if (x.vllm) add_vllm_extra_weights(x.weights, x.weight_formula, s, inf, static_cast<double>(inv.moe_layers));
   x.kv_formula = kv_formula_of(s, x);
   return x;
 }
@@ -400,7 +398,8 @@ void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& i
     reserve.formula += "; the vision/audio encoder's forward is larger: " + x.tower.formula;
   }
   const double act = reserve.bytes;
-  const double non_torch = vllm_non_torch_bytes(inf.vllm_version, x.tp, x.pp), layers_per_gpu = std::ceil(layers / x.pp);
+  const double nvls = vllm_nvls_bytes(inf.vllm_version, x.tp, gpu), layers_per_gpu = std::ceil(layers / x.pp);
+  const double non_torch = vllm_non_torch_bytes(inf.vllm_version, x.tp, x.pp) + nvls;
   const double graphs = inf.enforce_eager ? 0.0 : vllm_cuda_graph_bytes(layers_per_gpu);
   double pool = 0;
   if (gpu != nullptr) {
@@ -431,8 +430,8 @@ void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& i
   }
   add(b, "weights", format("Model weights (%s)", to_string(inf.weight_dtype)), x.weights, x.weight_formula);
   add(b, "activations", std::move(reserve), Level::step);
-  add(b, "cuda_context", "Non-torch memory (vLLM profile)", non_torch, vllm_non_torch_formula(inf.vllm_version, x.tp, x.pp),
-      Level::context);
+  add(b, "cuda_context", "Non-torch memory (vLLM profile)", non_torch, vllm_non_torch_formula(inf.vllm_version, x.tp, x.pp) +
+      (nvls > 0 ? " + " + vllm_nvls_formula(inf.vllm_version, x.tp) : ""), Level::context);
   add(b, "kv_cache", "KV cache pool", pool,
       gpu != nullptr
           ? format("gpu_memory_utilization %.2f x (%s - kDriverReservedBytes %s) - weights - reserve - non-torch; "

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "estimate_test_support.hpp"
+#include "vramplan/catalog.hpp"
 #include "vramplan/memory_vllm.hpp"
 
 namespace vramplan {
@@ -94,6 +95,32 @@ TEST_CASE("NCCL's buffers count twice above two ranks in releases before 0.17") 
   CHECK(vllm_non_torch_bytes(v, 8, 1) == doctest::Approx(vllm_non_torch_bytes(v, 4, 1)));
   CHECK(vllm_non_torch_bytes(VllmVersion{"0.19", 0, 19}, 8, 1) == doctest::Approx(kVllmTpNonTorchBytesCurrent));
   CHECK(vllm_non_torch_formula(v, 8, 1).find("2 peers per channel") != std::string::npos);
+}
+
+const GpuSpec* catalog_gpu(const char* id) {
+  auto loaded = load_catalog();
+  REQUIRE_MESSAGE(loaded.ok(), (loaded.ok() ? "" : loaded.error().line()));
+  return find_gpu(*loaded.value(), id);
+}
+
+TEST_CASE("NCCL's NVLS buffers: multicast NVSwitch, more than two GPUs, by the NCCL of the release") {
+  using namespace memory;
+  const GpuSpec* h200 = catalog_gpu("H200-141GB");
+  const GpuSpec* a100 = catalog_gpu("A100-SXM-40GB");
+  REQUIRE(h200 != nullptr);
+  REQUIRE(a100 != nullptr);
+  const double mib = 1024.0 * 1024.0;
+  // NCCL 2.21.5: 24 channels x 2 x (128 KiB x 8 + 2 MiB) x 8 heads = 1,152 MiB.
+  CHECK(vllm_nvls_bytes(VllmVersion{"0.7", 0, 7}, 8, h200) == doctest::Approx(1152.0 * mib));
+  // NCCL 2.20.5 (before 0.7): 24 x 2 x (4 MiB + 2 MiB) x 4 heads = 1,152 MiB at TP 4.
+  CHECK(vllm_nvls_bytes(VllmVersion{"0.6", 0, 6}, 4, h200) == doctest::Approx(1152.0 * mib));
+  CHECK(vllm_nvls_bytes(VllmVersion{"0.7", 0, 7}, 2, h200) == 0);  // nvls.cc: off at <= 2 GPUs
+  CHECK(vllm_nvls_bytes(VllmVersion{"0.7", 0, 7}, 8, a100) == 0);  // no multicast on A100's NVSwitch
+  CHECK(vllm_nvls_bytes(VllmVersion{"0.9", 0, 9}, 8, h200) == 0);  // lazy from NCCL 2.22: not counted
+  CHECK(vllm_nvls_formula(VllmVersion{"0.7", 0, 7}, 8).find("2.21.5") != std::string::npos);
+  const Json r = v3("0.7.3");
+  CHECK(component(r, "cuda_context") ==
+        doctest::Approx(kVllmNonTorchBytes + kNcclPeersAboveTwoRanks * kNcclBytes + 1152.0 * mib));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "vramplan/catalog.hpp"
 #include "vramplan/memory.hpp"
 
 namespace vramplan::memory {
@@ -36,6 +37,28 @@ inline constexpr int kVllmV1DefaultMinor = 8;
 // docs/memory-model.md "NCCL's buffers"): the connection buffers that kNcclBytes stands for double.
 inline constexpr double kNcclPeersAboveTwoRanks = 2;
 
+// NCCL's NVLS (NVSwitch multicast) buffers: a communicator of more than two GPUs on an sm90+ NVSwitch system
+// (src/transport/nvls.cc ncclNvlsInit: NCCL_NVLS_ENABLE 2 enables it when CU_DEVICE_ATTRIBUTE_MULTICAST_SUPPORTED,
+// never at gpuCount <= 2) has every GPU cuMemCreate, at communicator init before NCCL 2.22 (ncclNvlsSetup),
+// nChannels x 2 x (buffSize + NVLS_MEM_ALIGN_SIZE 2 MiB) x nHeads, nChannels the collective channels and
+// nHeads the node's GPUs (graph/search.cc: the intra-node NVLS graph has min = max channels = GPU count).
+// buffSize: NCCL 2.20.5 the Simple protocol's NCCL_BUFFSIZE (4 MiB); 2.21.5 NCCL_NVLS_CHUNKSIZE 128 KiB x
+// NCCL_STEPS 8 = 1 MiB (tags v2.20.5-1, v2.21.5-1). vLLM's pynccl loads torch's NCCL and creates the TP
+// group's communicator at start-up, after the memory baseline V0 takes in init_device (warm-up all-reduce
+// in PyNcclCommunicator.__init__), so the profile charges it as non-torch memory. The NCCL by release:
+// vLLM 0.7-0.8 torch 2.5.1 / 2.6.0 (NCCL 2.21.5); before 0.7 counted at 2.20.5's larger buffer (torch 2.4,
+// vLLM up to 0.6.3); from 0.9 (torch 2.7, NCCL 2.26) the buffers are set up lazily at the first NVLS
+// collective and their size was not traced: not counted (vLLM 0.17+ has its measured TP constant).
+inline constexpr double kNcclCollChannels = 24;  // 6 rings x2 (ncclTopoDupChannels) x2 (ncclTopoPostset), acc10
+inline constexpr double kNcclNvlsAlignBytes = 2.0 * 1024 * 1024;
+inline constexpr double kNcclBuffSizeBytes = 4.0 * 1024 * 1024;
+inline constexpr double kNcclNvlsChunkBytes = 128.0 * 1024 * 8;
+inline constexpr int kVllmNcclNvlsChunkMinor = 7;
+inline constexpr int kVllmNcclLazyMinor = 9;
+// NVLS bytes per GPU for a vLLM engine at `tp` on `gpu` (0 without multicast NVSwitch, at tp <= 2, from 0.9).
+double vllm_nvls_bytes(const VllmVersion& version, double tp, const GpuSpec* gpu);
+std::string vllm_nvls_formula(const VllmVersion& version, double tp);
+
 // What each GPU of a vLLM engine holds beyond the weights divided by tp x pp.
 struct VllmExtraWeights {
   double replicated = 0;   // ReplicatedLinear layers (MLA down-projections, MoE routers) beyond their 1/tp share
@@ -46,6 +69,9 @@ struct VllmExtraWeights {
 };
 // `moe_layers`: the stack's MoE layers (the routers' count).
 VllmExtraWeights vllm_extra_weights(const TransformerStack& s, const InferenceSettings& inf, double moe_layers);
+// Adds them to a weights line: `weights` += their bytes, `formula` += their formula.
+void add_vllm_extra_weights(double& weights, std::string& formula, const TransformerStack& s, const InferenceSettings& inf,
+                            double moe_layers);
 // Bytes of one MLA cache entry per layer as the release allocates it (kv_lora_rank + qk_rope_head_dim
 // values, padded to kVllmMlaCacheAlignBytes under V0).
 double vllm_mla_cache_entry_bytes(const TransformerStack& s, double kv_bytes, const VllmVersion& version);
