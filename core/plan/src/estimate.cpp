@@ -236,7 +236,7 @@ struct InferenceShape {
   double tp = 1, pp = 1, mp = 1;
   double weights = 0;
   double e = 2;        // activation element bytes
-  double kv_elem = 2;  // KV element bytes
+  double kv_elem = 2, kv_pad = 1;  // KV element bytes; vLLM V0's padded MLA entry over the latent
   KvPerToken kv;
   double kv_token = 0;  // per GPU over its stage's layers
   double context = 0, batch = 0, h = 0, vocab = 0;
@@ -278,8 +278,9 @@ std::string kv_formula_of(const TransformerStack& s, const InferenceShape& x) {
       s.kv_shared_layers > 0
           ? format("; %lld KV-shared layers keep none", static_cast<long long>(s.kv_shared_layers)).c_str()
           : "",
-      s.attention == AttentionKind::mla ? (x.vllm ? " [MLA latent: kv_lora_rank + qk_rope_head_dim]"
-                                                  : " [MLA decompressed per-head keys and values]")
+      s.attention == AttentionKind::mla ? (!x.vllm ? " [MLA decompressed per-head keys and values]"
+                                           : x.kv_pad > 1 ? " [MLA latent, entries padded to kVllmMlaCacheAlignBytes 256 B (vLLM V0)]"
+                                                          : " [MLA latent: kv_lora_rank + qk_rope_head_dim]")
                                         : "") +
          (x.kv.state_bytes > 0 ? format(" + %.0f B fixed state per sequence (memory_kv.cpp)", x.kv.state_bytes) : "");
 }
@@ -308,7 +309,8 @@ InferenceShape inference_shape(const ModelConfig& model, const ParamCounts& para
   x.kv_elem = dtype_bytes(inf.kv_dtype);
   x.vllm = inf.engine == Engine::vllm;
   x.kv = kv_bytes_per_token(s, x.kv_elem, x.tp, x.vllm);
-  if (x.vllm) x.kv.full_bytes *= vllm_kv_pad_factor(s, x.kv_elem, inf.vllm_version);  // V0's padded MLA entry
+  x.kv_pad = x.vllm ? vllm_kv_pad_factor(s, x.kv_elem, inf.vllm_version) : 1.0;  // memory_vllm.hpp
+  x.kv.full_bytes *= x.kv_pad;
   x.kv_token = (x.kv.full_bytes + x.kv.window_bytes) / x.pp;
   x.context = static_cast<double>(inf.context_len);
   x.batch = static_cast<double>(inf.batch_size);
@@ -451,7 +453,7 @@ void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& i
 }  // namespace
 
 Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCounts& params,
-                                       const InferenceSettings& given, std::int64_t gpus, const GpuSpec* gpu,
+                                       const InferenceSettings& given, std::int64_t /*gpus*/, const GpuSpec* gpu,
                                        InferenceStats* stats) {
   const TransformerStack& s = model.text;
   const MediaTokens media = media_tokens(model, given.media);
@@ -483,7 +485,6 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
     b.warnings.push_back("vLLM profiles its vision/audio encoder on dummy inputs of the processor's largest size; the "
                          "reserve counts the encoder over one request's inputs as given");
   }
-  (void)gpus;
   if (inf.ep > 1 && params.routed_experts == 0) b.warnings.push_back("inference.ep has no effect: the model has no routed experts");
   if (x.vllm && s.attention == AttentionKind::mla && inf.vllm_version.before(0, 7)) b.warnings.push_back(kVllmPreLatentWarning);
   if (stats != nullptr) *stats = st;
