@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "vramplan/memory.hpp"
+#include "vramplan/memory_vllm.hpp"
 
 namespace vramplan {
 namespace memory {
@@ -127,6 +128,29 @@ std::vector<ConstantInfo> vllm_constants() {
       {"kVllmCudaGraphLayerBytes", kVllmCudaGraphLayerBytes, "bytes",
        "vLLM CUDA graph pool per decoder layer on the GPU (piecewise graphs split at each attention layer, 102 "
        "graphs of capture sizes 1..512)"},
+      {"kVllmMlaAbsorbedMinor", kVllmMlaAbsorbedMinor, "version",
+       "vLLM 0.x release that keeps MLA's absorbed W_Q_UK / W_UV_O / W_QR beside the raw projections (PR #12528 in "
+       "0.7.1, removed by PR #14770 in 0.8.0)"},
+      {"kVllmMlaDequantFp32Bytes", kVllmMlaDequantFp32Bytes, "bytes",
+       "vLLM 0.7: a quantized kv_b_proj kept dequantized by the W_UK / W_UV views, scaled_dequantize's fp32 output "
+       "(from 0.8: the activation dtype)"},
+      {"kVllmMlaCacheAlignBytes", kVllmMlaCacheAlignBytes, "bytes",
+       "vLLM V0 CacheEngine align_to_256bytes: each MLA cache entry padded to a multiple of 256 B (576 bf16 values "
+       "take 640)"},
+      {"kVllmV1DefaultMinor", kVllmV1DefaultMinor, "version",
+       "vLLM 0.x release from which the V1 engine (MLAAttentionSpec, no entry padding) serves MLA by default"},
+      {"kNcclPeersAboveTwoRanks", kNcclPeersAboveTwoRanks, "peers",
+       "NCCL connections per collective channel with more than two ranks (ring and tree neighbours differ): "
+       "kNcclBytes counted this many times for vLLM before 0.17 at tp > 2"},
+      {"kNcclCollChannels", kNcclCollChannels, "channels",
+       "NCCL collective channels on an NVSwitch node: 6 rings x2 (ncclTopoDupChannels) x2 (ncclTopoPostset)"},
+      {"kNcclNvlsAlignBytes", kNcclNvlsAlignBytes, "bytes", "NCCL nvls.cc NVLS_MEM_ALIGN_SIZE per NVLS buffer"},
+      {"kNcclBuffSizeBytes", kNcclBuffSizeBytes, "bytes", "NCCL_BUFFSIZE default, NCCL 2.20.5's NVLS buffer (vLLM before 0.7)"},
+      {"kNcclNvlsChunkBytes", kNcclNvlsChunkBytes, "bytes",
+       "NCCL 2.21.5 NVLS buffer: NCCL_NVLS_CHUNKSIZE 128 KiB x NCCL_STEPS 8 (vLLM 0.7-0.8, torch 2.5.1 / 2.6.0)"},
+      {"kVllmNcclNvlsChunkMinor", kVllmNcclNvlsChunkMinor, "version", "vLLM 0.x release from which NCCL 2.21.5's NVLS buffer applies"},
+      {"kVllmNcclLazyMinor", kVllmNcclLazyMinor, "version",
+       "vLLM 0.x release from which torch's NCCL (2.26+) sets NVLS up lazily: not counted"},
       {"kDriverReservedBytes", kDriverReservedBytes, "bytes",
        "nvidia-smi total minus cudaMemGetInfo total on H100 SXM: 81,559 MiB vs 79.18 GiB (m111-m118)"},
       {"kVllmLlmClassLargeGpuBatchedTokens", kVllmLlmClassLargeGpuBatchedTokens, "tokens",

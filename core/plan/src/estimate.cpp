@@ -9,6 +9,7 @@
 #include "vramplan/estimate.hpp"
 #include "vramplan/memory.hpp"
 #include "vramplan/memory_media.hpp"
+#include "vramplan/memory_vllm.hpp"
 #include "vramplan/text_format.hpp"
 #include "media_inputs.hpp"
 #include "train/train_terms.hpp"
@@ -235,7 +236,7 @@ struct InferenceShape {
   double tp = 1, pp = 1, mp = 1;
   double weights = 0;
   double e = 2;        // activation element bytes
-  double kv_elem = 2;  // KV element bytes
+  double kv_elem = 2, kv_pad = 1;  // KV element bytes; vLLM V0's padded MLA entry over the latent
   KvPerToken kv;
   double kv_token = 0;  // per GPU over its stage's layers
   double context = 0, batch = 0, h = 0, vocab = 0;
@@ -277,8 +278,9 @@ std::string kv_formula_of(const TransformerStack& s, const InferenceShape& x) {
       s.kv_shared_layers > 0
           ? format("; %lld KV-shared layers keep none", static_cast<long long>(s.kv_shared_layers)).c_str()
           : "",
-      s.attention == AttentionKind::mla ? (x.vllm ? " [MLA latent: kv_lora_rank + qk_rope_head_dim]"
-                                                  : " [MLA decompressed per-head keys and values]")
+      s.attention == AttentionKind::mla ? (!x.vllm ? " [MLA decompressed per-head keys and values]"
+                                           : x.kv_pad > 1 ? " [MLA latent, entries padded to kVllmMlaCacheAlignBytes 256 B (vLLM V0)]"
+                                                          : " [MLA latent: kv_lora_rank + qk_rope_head_dim]")
                                         : "") +
          (x.kv.state_bytes > 0 ? format(" + %.0f B fixed state per sequence (memory_kv.cpp)", x.kv.state_bytes) : "");
 }
@@ -307,6 +309,8 @@ InferenceShape inference_shape(const ModelConfig& model, const ParamCounts& para
   x.kv_elem = dtype_bytes(inf.kv_dtype);
   x.vllm = inf.engine == Engine::vllm;
   x.kv = kv_bytes_per_token(s, x.kv_elem, x.tp, x.vllm);
+  x.kv_pad = x.vllm ? vllm_kv_pad_factor(s, x.kv_elem, inf.vllm_version) : 1.0;  // memory_vllm.hpp
+  x.kv.full_bytes *= x.kv_pad;
   x.kv_token = (x.kv.full_bytes + x.kv.window_bytes) / x.pp;
   x.context = static_cast<double>(inf.context_len);
   x.batch = static_cast<double>(inf.batch_size);
@@ -316,6 +320,7 @@ InferenceShape inference_shape(const ModelConfig& model, const ParamCounts& para
   const double dense_token = inference_layer_bytes_per_token(s, x.e, x.tp, false);
   x.layer_token = std::max(dense_token, moe_token);
   x.weight_formula = inference_weight_formula(s, inf, quantized, plain, x.mp, routed_bytes);
+  if (x.vllm) add_vllm_extra_weights(x.weights, x.weight_formula, s, inf, static_cast<double>(inv.moe_layers));
   x.kv_formula = kv_formula_of(s, x);
   return x;
 }
@@ -395,7 +400,8 @@ void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& i
     reserve.formula += "; the vision/audio encoder's forward is larger: " + x.tower.formula;
   }
   const double act = reserve.bytes;
-  const double non_torch = vllm_non_torch_bytes(inf.vllm_version, x.tp, x.pp), layers_per_gpu = std::ceil(layers / x.pp);
+  const double nvls = vllm_nvls_bytes(inf.vllm_version, x.tp, gpu), layers_per_gpu = std::ceil(layers / x.pp);
+  const double non_torch = vllm_non_torch_bytes(inf.vllm_version, x.tp, x.pp) + nvls;
   const double graphs = inf.enforce_eager ? 0.0 : vllm_cuda_graph_bytes(layers_per_gpu);
   double pool = 0;
   if (gpu != nullptr) {
@@ -426,8 +432,8 @@ void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& i
   }
   add(b, "weights", format("Model weights (%s)", to_string(inf.weight_dtype)), x.weights, x.weight_formula);
   add(b, "activations", std::move(reserve), Level::step);
-  add(b, "cuda_context", "Non-torch memory (vLLM profile)", non_torch, vllm_non_torch_formula(inf.vllm_version, x.tp, x.pp),
-      Level::context);
+  add(b, "cuda_context", "Non-torch memory (vLLM profile)", non_torch, vllm_non_torch_formula(inf.vllm_version, x.tp, x.pp) +
+      (nvls > 0 ? " + " + vllm_nvls_formula(inf.vllm_version, x.tp) : ""), Level::context);
   add(b, "kv_cache", "KV cache pool", pool,
       gpu != nullptr
           ? format("gpu_memory_utilization %.2f x (%s - kDriverReservedBytes %s) - weights - reserve - non-torch; "
@@ -447,7 +453,7 @@ void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& i
 }  // namespace
 
 Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCounts& params,
-                                       const InferenceSettings& given, std::int64_t gpus, const GpuSpec* gpu,
+                                       const InferenceSettings& given, std::int64_t /*gpus*/, const GpuSpec* gpu,
                                        InferenceStats* stats) {
   const TransformerStack& s = model.text;
   const MediaTokens media = media_tokens(model, given.media);
@@ -479,17 +485,11 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
     b.warnings.push_back("vLLM profiles its vision/audio encoder on dummy inputs of the processor's largest size; the "
                          "reserve counts the encoder over one request's inputs as given");
   }
-  (void)gpus;
   if (inf.ep > 1 && params.routed_experts == 0) b.warnings.push_back("inference.ep has no effect: the model has no routed experts");
+  if (x.vllm && s.attention == AttentionKind::mla && inf.vllm_version.before(0, 7)) b.warnings.push_back(kVllmPreLatentWarning);
   if (stats != nullptr) *stats = st;
   if (auto err = check_total(b)) return *err;
   return b;
-}
-
-bool vllm_large_gpu(const GpuSpec* gpu) {
-  // vllm/engine/arg_utils.py get_batch_defaults: device_memory >= 70 GiB and "a100" not in the name.
-  return gpu != nullptr && static_cast<double>(gpu->memory_bytes) >= 70.0 * memory::kGiB &&
-         gpu->id.find("A100") == std::string::npos;
 }
 
 void prefix_components(Breakdown& breakdown, const std::string& role) {

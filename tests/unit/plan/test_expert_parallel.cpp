@@ -133,10 +133,12 @@ TEST_CASE("vLLM expert parallelism: whole experts per GPU instead of a tp slice 
   const double routed = p["routed_experts"].get<double>();
   const std::string base = R"({"model": "Qwen/Qwen3-30B-A3B", "workload": "inference", "gpus": 4,
     "inference": {"engine": "vllm", "tp": 4)";
+  // vLLM's routers (ReplicatedLinear gate, 48 layers x 2048 x 128 experts at 2 B) are whole on every rank.
+  const double routers = 48.0 * 2048 * 128 * 2 * (1 - 1.0 / 4);
   const Json tp_only = run(base + "}}");
-  CHECK(component(tp_only, "weights") == doctest::Approx(total * 2 / 4));
+  CHECK(component(tp_only, "weights") == doctest::Approx(total * 2 / 4 + routers));
   const Json ep = run(base + R"(, "ep": 4}})");
-  CHECK(component(ep, "weights") == doctest::Approx((total - routed) * 2 / 4 + routed * 2 / 4));
+  CHECK(component(ep, "weights") == doctest::Approx((total - routed) * 2 / 4 + routed * 2 / 4 + routers));
   // 128 experts over ep 3: the most loaded rank holds ceil(128 / 3) = 43.
   const Json uneven = run(R"({"model": "Qwen/Qwen3-30B-A3B", "workload": "inference", "gpus": 3,
     "inference": {"engine": "vllm", "tp": 1, "ep": 3}})");

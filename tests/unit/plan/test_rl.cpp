@@ -11,6 +11,7 @@
 #include "vramplan/api.hpp"
 #include "vramplan/estimate_rl.hpp"
 #include "vramplan/memory.hpp"
+#include "vramplan/memory_vllm.hpp"
 #include "vramplan/scenario_estimate.hpp"
 #include "rl_test_support.hpp"
 
@@ -572,7 +573,9 @@ TEST_CASE("rl: verl resource table and NeMo RL recipes") {
     CHECK(e.peak.device_bytes < 0.9 * static_cast<double>(s.gpu->memory_bytes));
   }
   // The full-GRPO H800 rows: over the GPU by less than the sleeping engine's residual (vLLM 0.8.3 at TP > 1:
-  // kVllmNonTorchBytes + kNcclBytes, no graph pool under verl's enforce_eager), in the train phase.
+  // kVllmNonTorchBytes + kNcclBytes per NCCL peer + H800's NVLS buffers at TP 4, memory_vllm.hpp; no graph pool
+  // under verl's enforce_eager),
+  // in the train phase.
   for (const char* file : {"verl-qwen2-7b-grpo-2xh800.json", "verl-qwen2.5-14b-grpo-4xh800.json"}) {
     const Scenario s = scenario_file(file);
     const ScenarioEstimate e = run(s);
@@ -580,7 +583,9 @@ TEST_CASE("rl: verl resource table and NeMo RL recipes") {
     const double residual = component(train, "rollout.non_torch");
     INFO(file);
     CHECK(e.peak.phase == "train");
-    CHECK(residual == doctest::Approx(memory::kVllmNonTorchBytes + memory::kNcclBytes));
+    const double peers = s.rl.rollout.tp > 2 ? memory::kNcclPeersAboveTwoRanks : 1.0;
+    const double nvls = memory::vllm_nvls_bytes(s.rl.rollout.vllm_version, static_cast<double>(s.rl.rollout.tp), &*s.gpu);
+    CHECK(residual == doctest::Approx(memory::kVllmNonTorchBytes + peers * memory::kNcclBytes + nvls));
     CHECK(component(train, "rollout.cuda_graphs") < 0);
     CHECK(e.peak.device_bytes > static_cast<double>(s.gpu->memory_bytes));
     CHECK(e.peak.device_bytes - residual < static_cast<double>(s.gpu->memory_bytes));
