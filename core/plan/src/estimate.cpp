@@ -87,11 +87,10 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
                             ddp.bytes + fp8_scaling.bytes;
   const double activation_bytes = activations.bytes + logits.bytes + vision.bytes + audio.bytes;
   const double loss_bytes = logits.bytes, grad_bytes = grads.bytes, state_bytes = optimizer.bytes;
-  if (l.full) place_gradients(grads, logits, gradients_made_in_backward(l, loss));
+  Term dequantized = place_loss(l, loss, grads, logits);
   Peak peak = peak_rule(l, activations.bytes + logits.bytes + autocast.bytes + fp8_weights.bytes + dispatch.bytes +
-                               vision.bytes + audio.bytes,
+                               vision.bytes + audio.bytes + dequantized.bytes,
                         optimizer_step_term(l));
-
   Breakdown b;
   b.phase = "train";
   b.trainable_params = l.trainable;
@@ -112,6 +111,7 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
     if (vision.bytes > 0) add(b, "vision_activations", std::move(vision), Level::transient);
     if (audio.bytes > 0) add(b, "audio_activations", std::move(audio), Level::transient);
     add(b, "logits", std::move(logits), Level::transient);
+    if (dequantized.bytes > 0) add(b, "dequantized_weight", std::move(dequantized), Level::transient);
     if (autocast.bytes > 0) add(b, "autocast_cache", std::move(autocast), Level::transient);
     if (fp8_weights.bytes > 0) add(b, "fp8_weight_copies", std::move(fp8_weights), Level::transient);
   } else {
