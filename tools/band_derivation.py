@@ -89,7 +89,7 @@ def check(rows, k):
     """(kind, lowest allowed, highest allowed) against every record's error; the failures' lines."""
     limits = [("weights", -k["kBandParamsLowFraction"], k["kBandParamsHighFraction"]),
               ("activations", -k["kBandActivationsLowFraction"], k["kBandActivationsHighFraction"]),
-              ("logits", -k["kBandLogitsLowFraction"], 0.0),
+              ("logits", -k["kBandLogitsLowFraction"], k["kBandLogitsHighFraction"]),
               ("allocator", k["kBandAllocatorLowFraction"], k["kBandAllocatorHighFraction"])]
     failures = []
     for kind, lo, hi in limits:

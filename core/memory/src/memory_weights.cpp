@@ -6,6 +6,7 @@
 #include <string>
 
 #include "vramplan/memory.hpp"
+#include "vramplan/memory_qlora.hpp"
 
 namespace vramplan::memory {
 namespace {
@@ -212,6 +213,21 @@ double optimizer_state_bytes(Optimizer optimizer, double trainable, double matri
 // allocate nothing of note.
 double optimizer_step_temp_bytes(Optimizer optimizer, double trainable, double state_bytes) {
   return optimizer == Optimizer::adamw ? kAdamForeachTempStates * trainable * state_bytes : 0.0;
+}
+
+double largest_block_linear(const LinearInventory& inv) {
+  double largest = 0;
+  for (int i = 0; i < inv.size; ++i) {
+    const LinearModule& mod = inv.modules[static_cast<std::size_t>(i)];
+    largest = std::max(largest, mod.in * mod.out);
+  }
+  return largest;
+}
+
+// vramplan/memory_qlora.hpp: bitsandbytes MatMul4Bit's dequantized weight, one largest block linear at a time.
+double nf4_dequantized_weight_bytes(const LinearInventory& inv, double compute_bytes, double tp, bool double_quant) {
+  const double absmax = double_quant ? 4.0 / kNf4BlockSize : 0.0;
+  return largest_block_linear(inv) / std::max(1.0, tp) * (compute_bytes + absmax);
 }
 
 }  // namespace vramplan::memory

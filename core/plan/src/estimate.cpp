@@ -58,9 +58,8 @@ std::optional<Error> check_tp_heads(const TransformerStack& s, std::int64_t tp, 
   return std::nullopt;
 }
 
-// ----------------------------------------------------------------------------------------------
-// Training: every line is a Term of train/train_terms.hpp (bytes and formula text together); this only
-// orders them, applies the peak rule and sums the levels.
+// ---------------------------------------------------------------------------------------------- Training
+// Every line is a Term of train/train_terms.hpp (bytes and formula together): ordered, peak rule, levels summed.
 
 // The vision / audio towers over the sample's images and audio (memory_vision.cpp, memory_audio.cpp), as Terms.
 train::Term media_training_term(const train::TrainLayout& l, const MediaTokens& media, bool vision) {
@@ -89,10 +88,10 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
                             ddp.bytes + fp8_scaling.bytes;
   const double activation_bytes = activations.bytes + logits.bytes + retained.bytes + vision.bytes + audio.bytes;
   const double loss_bytes = logits.bytes, grad_bytes = grads.bytes, state_bytes = optimizer.bytes;
-  if (l.full) place_gradients(grads, logits, gradients_made_in_backward(l, loss));
+  Term dequantized = place_loss(l, loss, grads, logits);
   Peak peak = peak_rule(l, activations.bytes + logits.bytes + retained.bytes + autocast.bytes + fp8_weights.bytes +
-                               dispatch.bytes + vision.bytes + audio.bytes, optimizer_step_term(l));
-
+                               dispatch.bytes + vision.bytes + audio.bytes + dequantized.bytes,
+                        optimizer_step_term(l));
   Breakdown b;
   b.phase = "train";
   b.trainable_params = l.trainable;
@@ -114,6 +113,7 @@ Breakdown training_breakdown(const train::TrainLayout& l, const LossOptions& los
     if (audio.bytes > 0) add(b, "audio_activations", std::move(audio), Level::transient);
     add(b, "logits", std::move(logits), Level::transient);
     if (retained.bytes > 0) add(b, "fsdp_retained_grads", std::move(retained), Level::transient);
+    if (dequantized.bytes > 0) add(b, "dequantized_weight", std::move(dequantized), Level::transient);
     if (autocast.bytes > 0) add(b, "autocast_cache", std::move(autocast), Level::transient);
     if (fp8_weights.bytes > 0) add(b, "fp8_weight_copies", std::move(fp8_weights), Level::transient);
   } else {

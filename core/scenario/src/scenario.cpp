@@ -39,6 +39,8 @@ constexpr NameTable<DType, 6> kWeightDTypes{{{"fp32", DType::fp32},
 constexpr NameTable<DType, 4> kKvDTypes{{{"fp32", DType::fp32}, {"bf16", DType::bf16}, {"fp16", DType::fp16}, {"fp8", DType::fp8}}};
 constexpr NameTable<BaseDType, 4> kBaseDTypes{{{"auto", BaseDType::automatic}, {"fp32", BaseDType::fp32},
                                                 {"bf16", BaseDType::bf16}, {"fp16", BaseDType::fp16}}};
+constexpr NameTable<KbitPreparation, 3> kKbitPreparations{
+    {{"none", KbitPreparation::none}, {"peft", KbitPreparation::peft}, {"trl", KbitPreparation::trl}}};
 constexpr NameTable<RlAlgorithm, 3> kAlgorithms{{{"grpo", RlAlgorithm::grpo}, {"ppo", RlAlgorithm::ppo}, {"dpo", RlAlgorithm::dpo}}};
 constexpr NameTable<LogprobKernel, 3> kLogprobKernels{
     {{"naive", LogprobKernel::naive}, {"fused", LogprobKernel::fused}, {"selective", LogprobKernel::selective}}};
@@ -89,6 +91,7 @@ LoraSettings read_lora(ObjectReader r) {
     }
   }
   lora.base_dtype = read_enum(r, "base_dtype", kBaseDTypes, lora.base_dtype);
+  lora.kbit_preparation = read_enum(r, "kbit_preparation", kKbitPreparations, lora.kbit_preparation);
   r.reject_unknown_keys();
   return lora;
 }
@@ -283,7 +286,8 @@ Scenario read_scenario(const Json& document, const Catalog& catalog, Json* schem
 Json lora_to_json(const LoraSettings& lora) {
   Json targets = lora.all_linear ? Json("all-linear") : Json(lora.targets);
   return Json{{"rank", lora.rank}, {"alpha", lora.alpha}, {"targets", targets},
-              {"base_dtype", name_of(kBaseDTypes, lora.base_dtype)}};
+              {"base_dtype", name_of(kBaseDTypes, lora.base_dtype)},
+              {"kbit_preparation", name_of(kKbitPreparations, lora.kbit_preparation)}};
 }
 
 Json model_to_json(const ResolvedModel& model) { return model.from_catalog ? Json(model.id) : model.raw_config; }
@@ -317,6 +321,7 @@ const char* to_string(DType v) { return name_of(kWeightDTypes, v); }
 const char* to_string(RlAlgorithm v) { return name_of(kAlgorithms, v); }
 const char* to_string(LogprobKernel v) { return name_of(kLogprobKernels, v); }
 const char* to_string(LogitsScope v) { return name_of(kLogitsScopes, v); }
+const char* to_string(KbitPreparation v) { return name_of(kKbitPreparations, v); }
 
 Expected<ResolvedModel> resolve_model(const Json& value, const std::string& pointer, const Catalog& catalog) {
   return catch_input_errors<ResolvedModel>([&]() -> ResolvedModel {

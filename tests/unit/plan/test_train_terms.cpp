@@ -41,6 +41,20 @@ bool has_component(const Json& result, const char* id) {
   return false;
 }
 
+// The loss at its peak: the logits line plus the backward's side it leaves out on one unsharded GPU with
+// checkpointing (core/plan/src/train/train_backward.cpp): the recomputed block, read from the activations line's
+// "(N B/token)", over `tokens`, and bitsandbytes' dequantized weight (QLoRA).
+double at_loss(const Json& result, double tokens) {
+  const std::string f = line(result, "activations").at("formula").get<std::string>();
+  const std::size_t end = f.find(" B/token)"), start = f.rfind('(', end);
+  REQUIRE(end != std::string::npos);
+  double loss = line(result, "logits").at("bytes").get<double>() + tokens * std::stod(f.substr(start + 1, end - start - 1));
+  for (const Json& c : result.at("per_gpu").at("components")) {
+    if (c.at("id") == "dequantized_weight") loss += c.at("bytes").get<double>();
+  }
+  return loss;
+}
+
 double trainable(const Json& result) { return result.at("model").at("params_trainable").get<double>(); }
 
 }  // namespace
@@ -157,7 +171,9 @@ TEST_CASE("FSDP1 + QLoRA + reentrant checkpointing keeps every block input's gra
   };
   const double kept = 8192.0 * 80 * 8192 * 2;
   const Json reentrant = with(""), plain = with(R"(, "gradient_checkpointing_reentrant": false)");
-  const double logits = line(reentrant, "logits").at("bytes").get<double>();
+  // The whole loss: the logits line plus bitsandbytes' dequantized weight it leaves to the backward's side.
+  const double logits = line(reentrant, "logits").at("bytes").get<double>() +
+                        line(reentrant, "dequantized_weight").at("bytes").get<double>();
   REQUIRE(kept > logits);
   const Json& retained = line(reentrant, "fsdp_retained_grads");
   CHECK(retained.at("bytes").get<double>() == doctest::Approx(kept - logits).epsilon(1e-9));
@@ -330,9 +346,7 @@ TEST_CASE("transformers before 4.49 reserves one fp32 logits block more at the l
   const Json old = with(R"(, "transformers_version": "4.48.1")"), latest = with("");
   const double tokens = 2 * 1024, vocab = 32000;
   // Both count 14 B allocated per logit (e + kCrossEntropyFp32Copies x 4).
-  for (const Json* r : {&old, &latest}) {
-    CHECK(line(*r, "logits").at("bytes").get<double>() == doctest::Approx(tokens * vocab * 14).epsilon(1e-12));
-  }
+  for (const Json* r : {&old, &latest}) CHECK(at_loss(*r, tokens) == doctest::Approx(tokens * vocab * 14).epsilon(1e-12));
   const Json& block = line(old, "loss_shift_block");
   CHECK(block.at("bytes").get<double>() ==
         doctest::Approx(memory::kShiftedLossExtraFp32Blocks * tokens * vocab * 4).epsilon(1e-12));
@@ -364,18 +378,17 @@ TEST_CASE("gpt_bigcode before 4.49 without autocast: its own 16-bit loss, 3 x e 
       "train": {"micro_batch_size": 4, "seq_len": 2048, "gradient_checkpointing": true, "gradient_accumulation_steps": 2,
       "precision": ")") + precision + R"(", "transformers_version": ")" + version + R"("}})");
   };
-  const double logits = 4.0 * 2048 * 49280;
+  const double tokens = 4.0 * 2048, logits = tokens * 49280;
   const Json own = with("bf16", "4.48.1");
-  CHECK(line(own, "logits").at("bytes").get<double>() ==
-        doctest::Approx(logits * memory::kOwnLossLogitCopies * 2).epsilon(1e-12));
+  CHECK(at_loss(own, tokens) == doctest::Approx(logits * memory::kOwnLossLogitCopies * 2).epsilon(1e-12));
   CHECK(says(line(own, "logits"), "the model's own loss in 16 bit, no upcast"));
   CHECK(line(own, "loss_shift_block").at("bytes").get<double>() == doctest::Approx(logits * 2).epsilon(1e-12));
   CHECK(says(line(own, "loss_shift_block"), "shifted 16-bit logits copy"));
   // Under autocast log_softmax runs in fp32 whatever the model's code: the ForCausalLMLoss count.
-  CHECK(line(with("amp-bf16", "4.48.1"), "logits").at("bytes").get<double>() == doctest::Approx(logits * 14).epsilon(1e-12));
+  CHECK(at_loss(with("amp-bf16", "4.48.1"), tokens) == doctest::Approx(logits * 14).epsilon(1e-12));
   // From 4.49 (and latest) its loss code was not read here: the shared ForCausalLMLoss count, the larger.
-  CHECK(line(with("bf16", "4.49"), "logits").at("bytes").get<double>() == doctest::Approx(logits * 14).epsilon(1e-12));
-  CHECK(line(with("bf16", "latest"), "logits").at("bytes").get<double>() == doctest::Approx(logits * 14).epsilon(1e-12));
+  CHECK(at_loss(with("bf16", "4.49"), tokens) == doctest::Approx(logits * 14).epsilon(1e-12));
+  CHECK(at_loss(with("bf16", "latest"), tokens) == doctest::Approx(logits * 14).epsilon(1e-12));
 }
 
 TEST_CASE("gradients made in backward: one micro-batch per step, zero_grad(set_to_none), no gradient at the loss") {
@@ -397,7 +410,7 @@ TEST_CASE("gradients made in backward: one micro-batch per step, zero_grad(set_t
   // Accumulating: the gradients are live at the loss, the forward/backward is the peak with the whole loss.
   CHECK(says(line(accumulated, "gradients"), "live through the step"));
   const double loss = 4.0 * 2048 * 49280 * 6;
-  CHECK(line(accumulated, "logits").at("bytes").get<double>() == doctest::Approx(loss).epsilon(1e-12));
+  CHECK(at_loss(accumulated, 4.0 * 2048) == doctest::Approx(loss).epsilon(1e-12));
   CHECK(accumulated.at("per_gpu").at("allocated_bytes").get<double>() > one.at("per_gpu").at("allocated_bytes").get<double>());
   // The reserved level keeps the forward/backward's segments and re-makes the loss's after the first step's
   // states: both lines, each with a band running from none to the line.

@@ -33,13 +33,41 @@ ExpertShares shares_of(const ParamCounts& p, const TrainSettings& t, double gpus
   return expert_shares(el);
 }
 
-// Weights: the model's dtype; QLoRA stores block linears in NF4 and the rest in the compute dtype.
+// The k-bit preparation that ran (train.lora.kbit_preparation). TRL 0.7.5-0.25 (trl/trainer/sft_trainer.py
+// v0.13.0 lines 180-233; trl/models/utils.py prepare_peft_model v0.22-0.25) checks `is_sharded_qlora` (the first
+// Params4bit's data on cpu or meta: accelerate's FSDP with cpu_ram_efficient_loading, DeepSpeed ZeRO-3's zero.Init)
+// and then runs neither prepare_model_for_kbit_training nor peft_module_casting_to_bf16.
+KbitPreparation kbit_preparation_run(const TrainSettings& t) {
+  if (t.method != Method::qlora) return KbitPreparation::none;
+  const bool sharded = t.sharding == Sharding::fsdp || t.sharding == Sharding::zero3;
+  if (t.lora.kbit_preparation == KbitPreparation::trl && sharded) return KbitPreparation::none;
+  return t.lora.kbit_preparation;
+}
+
+// The non-4-bit parameters a k-bit preparation holds in fp32. PEFT's prepare_model_for_kbit_training
+// (peft/utils/other.py, 0.4 to main) casts every fp16/bf16 parameter that is not a Params4bit to fp32:
+// embeddings, lm_head, norms, biases. TRL's peft_module_casting_to_bf16 (trl/trainer/utils.py v0.13.0, under
+// args.bf16) then sends modules named lm_head / embed_tokens / wte / wpe back to bf16 and keeps the norms in
+// fp32 (TRL 0.25's own preparation upcasts only the norms: the same end state).
+double kbit_fp32_params(const TrainLayout& l) {
+  if (l.kbit == KbitPreparation::none) return 0;
+  if (l.kbit == KbitPreparation::peft) return l.plain;
+  double embeddings = 0;
+  for (const char* id : {"embedding", "lm_head", "position_embedding"}) embeddings += group_params(l.p, id);
+  return std::max(0.0, l.plain - embeddings);
+}
+
+// Weights: the model's dtype; QLoRA stores block linears in NF4 and the rest in the compute dtype (fp32 where a
+// k-bit preparation upcast them).
 void set_weight_bytes(TrainLayout& l) {
   if (l.qlora) {
     const WeightSplit w = split_weights(l.p, l.inv);
     l.quantized = w.quantized_params;
     l.plain = w.plain_params;
-    l.weight_bpp = l.total > 0 ? (l.quantized * nf4_bytes_per_param(true) + l.plain * l.pb.compute) / l.total : 0;
+    l.kbit = kbit_preparation_run(l.t);
+    l.plain_fp32 = kbit_fp32_params(l);
+    const double plain_bytes = (l.plain - l.plain_fp32) * l.pb.compute + l.plain_fp32 * 4.0;
+    l.weight_bpp = l.total > 0 ? (l.quantized * nf4_bytes_per_param(true) + plain_bytes) / l.total : 0;
   } else if (l.t.method == Method::lora) {
     l.weight_bpp = lora_base_weight_bytes(l.t.precision, l.t.lora.base_dtype);
   } else {
@@ -82,9 +110,12 @@ double qlora_compute_bytes(const TrainSettings& t) { return t.precision == Preci
 // the dtype of its input (bitsandbytes/nn/modules.py, 0.39 to current). So fc1 / c_fc (fed by the norm)
 // returns fp32, the activation and fc2 / c_proj follow, and the residual add promotes the stream to fp32
 // from the first block's MLP on: checkpointed block inputs, norm inputs and the MLP's tensors are 4 B.
-// RMSNorm models (LlamaRMSNorm returns weight * x.to(input_dtype)) stay in the compute dtype.
+// RMSNorm models (LlamaRMSNorm returns weight * x.to(input_dtype)) stay in the compute dtype, unless a k-bit
+// preparation made their norm weights fp32 (kbit_fp32_params): then weight * x is fp32 and the same path
+// follows; under PEFT's preparation the fp32 embedding starts the stream in fp32 anyway. (Gemma's RMSNorm
+// returns output.type_as(x), so there the stream stays 16-bit under "trl": counted fp32, the safe side.)
 bool qlora_fp32_stream(const TrainLayout& l) {
-  return l.qlora && l.amp && l.m.text.norm == NormKind::layer;
+  return l.qlora && ((l.amp && l.m.text.norm == NormKind::layer) || l.kbit != KbitPreparation::none);
 }
 
 void set_activation_config(TrainLayout& l) {

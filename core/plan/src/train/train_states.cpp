@@ -109,6 +109,16 @@ double replicated_quant_state_bytes(const TrainLayout& l) {
 // GPU that quantized the weights (transformers' bnb loader places the model on each rank's GPU).
 double offloaded_weights_on_gpu(const TrainLayout& l) { return l.t.offload_params ? quant_state_bytes(l) : 0.0; }
 
+namespace {
+// The part of QLoRA's unquantized rest a k-bit preparation holds in fp32 (train_layout.cpp kbit_fp32_params).
+std::string kbit_weights_note(const TrainLayout& l) {
+  if (l.plain_fp32 <= 0) return "";
+  return format(" + %.0f params x 4 B (fp32: train.lora.kbit_preparation \"%s\", %s)", l.plain_fp32, to_string(l.kbit),
+                l.kbit == KbitPreparation::peft ? "prepare_model_for_kbit_training upcasts every non-4-bit parameter"
+                                                : "norms and biases upcast, embeddings and lm_head back to bf16");
+}
+}  // namespace
+
 Term weights_term(const TrainLayout& l) {
   const TrainSettings& t = l.t;
   const double replicated = replicated_quant_state_bytes(l);
@@ -117,10 +127,10 @@ Term weights_term(const TrainLayout& l) {
   if (l.qlora) {
     out.label = "Base weights (NF4 + 16-bit rest, frozen)";
     out.formula = format("%.0f block linear params x %.6f B (NF4: 0.5 + 1/kNf4BlockSize(%.0f) + 4/(%.0f x "
-                         "kNf4SecondBlockSize(%.0f))) + %.0f other params (embeddings, lm_head, norms) x %.0f B%s%s%s%s",
+                         "kNf4SecondBlockSize(%.0f))) + %.0f other params (embeddings, lm_head, norms) x %.0f B%s%s%s%s%s",
                          l.quantized, nf4_bytes_per_param(true), kNf4BlockSize, kNf4BlockSize, kNf4SecondBlockSize,
-                         l.plain, l.pb.compute, l.shard.c_str(), dp_note(l, false).c_str(), offloaded,
-                         expert_note(l).c_str());
+                         l.plain - l.plain_fp32, l.pb.compute, kbit_weights_note(l).c_str(), l.shard.c_str(),
+                         dp_note(l, false).c_str(), offloaded, expert_note(l).c_str());
     if (replicated > 0) {
       out.formula += format("; the quant state (absmax, %.6f B per NF4 param) is not a parameter and stays whole "
                             "on every rank: + %s",

@@ -37,6 +37,10 @@ struct TrainLayout {
   memory::ExpertShares sh;       // per-GPU shares of each state kind (expert parallelism, memory_experts.cpp)
   bool expert_layout = false;    // the routed experts are laid out differently from the dense part
   double quantized = 0, plain = 0, weight_bpp = 0;  // QLoRA's NF4 / 16-bit split; bytes per base weight
+  // QLoRA's k-bit preparation as it ran (train.lora.kbit_preparation; TRL's is skipped on a sharded model) and
+  // the part of `plain` it holds in fp32 (kbit_fp32_params).
+  KbitPreparation kbit = KbitPreparation::none;
+  double plain_fp32 = 0;
   // train.fp8_all_gather: bytes per block-linear weight in a gathered block (0: off or not applicable), and
   // whether the weights are stored in fp8 too (Transformer Engine's fp8 parameters).
   double fp8_gather_bpp = 0;
@@ -109,6 +113,14 @@ Term forward_segments_term(double forward_reserved, double reserved);
 // What the reserved level gains when the first step's optimizer states fill the loss's freed segments: the
 // step's reserve + min(loss segments, states) beyond `reserved` (0 when not beyond).
 Term first_step_states_term(double loss_segments, double states, double step_reserved, double reserved);
+// QLoRA: bitsandbytes' dequantized 4-bit weight in backward (train_backward.cpp; 0 otherwise).
+Term dequantized_weight_term(const TrainLayout& l);
+// The logits line as what the loss needs beyond the backward's side (the recomputed block without parameter
+// sharding, the dequantized weight), which never coexists with it when the HF Trainer drops the outputs.
+Term logits_beyond_backward(const TrainLayout& l, Term logits, double dequantized);
+// The loss's placement in the step: place_gradients (full training) and, for the HF Trainer's loss,
+// logits_beyond_backward; returns the dequantized-weight line.
+Term place_loss(const TrainLayout& l, const LossOptions& loss, Term& gradients, Term& logits);
 Term autocast_term(const TrainLayout& l);
 Term fp8_weights_term(const TrainLayout& l);     // train.fp8 with Transformer Engine (0 otherwise)
 Term fp8_scaling_term(const TrainLayout& l);     // train.fp8 te-delayed: amax histories (persistent)

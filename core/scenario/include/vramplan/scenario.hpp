@@ -31,6 +31,11 @@ enum class Engine { hf, vllm };
 enum class DType { fp32, bf16, fp16, fp8, int8, int4 };
 // The frozen base's dtype under LoRA: `automatic` follows the precision (see lora_base_weight_bytes).
 enum class BaseDType { automatic, fp32, bf16, fp16 };
+// What prepared a QLoRA model for k-bit training (train.lora.kbit_preparation, docs/scenario.md): nothing (TRL
+// from 0.26, a plain Trainer), PEFT's prepare_model_for_kbit_training (every non-4-bit 16-bit parameter to
+// fp32), or TRL 0.7.5-0.25's SFTTrainer (that preparation, then peft_module_casting_to_bf16 under bf16:
+// norms fp32, embeddings and lm_head back to bf16; skipped when the model is sharded).
+enum class KbitPreparation { none, peft, trl };
 enum class RlAlgorithm { grpo, ppo, dpo };
 // How per-token log-probabilities are computed over the [tokens x vocab] logits (rl.logprob_kernel):
 // naive: fp32 upcast + log_softmax (NeMo RL, verl without flash-attn); fused: flash-attn's Triton
@@ -60,6 +65,7 @@ const char* to_string(DType v);
 const char* to_string(RlAlgorithm v);
 const char* to_string(LogprobKernel v);
 const char* to_string(LogitsScope v);
+const char* to_string(KbitPreparation v);
 
 // A model resolved from a catalog id or a pasted config.json.
 struct ResolvedModel {
@@ -77,6 +83,7 @@ struct LoraSettings {
   bool all_linear = true;
   std::vector<std::string> targets;  // module names when not all-linear
   BaseDType base_dtype = BaseDType::automatic;  // frozen base weights (method lora)
+  KbitPreparation kbit_preparation = KbitPreparation::none;  // method qlora
 };
 
 // A framework release named by a scenario ("latest" or major.minor[.patch]): vLLM's profiling reserve and
