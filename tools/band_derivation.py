@@ -44,6 +44,8 @@ def kind_of(component_id, level_hint=None):
     if cid in ("allocator", "fsdp_pending_frees", "loss_shift_block", "loss_segments_after_states",
                "forward_segments", "sharded_grad_pool"):
         return "allocator"
+    if cid == "zero3_whole_model_start":
+        return "exact"
     if cid in ("cuda_context", "non_torch"):
         return "context"
     if cid in ("kv_cache",) or "vllm" in cid:

@@ -53,6 +53,7 @@ memory::BandKind band_kind(const Component& c, bool vllm_pool) {
 PeakBand peak_band(const Breakdown& peak, bool vllm_serving, bool context_known, bool vllm_pool) {
   PeakBand band{peak.device_bytes, peak.device_bytes, peak.device_bytes};
   if (vllm_serving) return band;
+  double start = 0, context_low = 0, context_high = 0;
   for (const Component& c : peak.components) {
     memory::Range r = memory::band_range(band_kind(c, vllm_pool), c.bytes);
     if (c.level == Level::context && c.id == "cuda_context" && !context_known) r = memory::cuda_context_range(c.bytes);
@@ -66,8 +67,20 @@ PeakBand peak_band(const Breakdown& peak, bool vllm_serving, bool context_known,
                                  c.id == "sharded_grad_pool";
       r = may_be_reused ? memory::Range{0.0, c.bytes} : memory::allocator_range(c.bytes);
     }
+    if (c.level == Level::context) context_low += std::min(r.low, c.bytes) - c.bytes;
+    if (c.level == Level::context) context_high += std::max(r.high, c.bytes) - c.bytes;
+    if (c.id == "zero3_whole_model_start") {
+      start = c.bytes;
+      continue;
+    }
     band.low_bytes += std::min(r.low, c.bytes) - c.bytes;
     band.high_bytes += std::max(r.high, c.bytes) - c.bytes;
+  }
+  if (start > 0) {
+    // ZeRO-3's start with a 4-bit base (allocated, not cached) and the step never coexist: each end is the larger of
+    // the step's end (the lines without the start) and the start's (the whole model, its context at that end).
+    band.low_bytes = std::max(band.low_bytes - start, peak.device_bytes + context_low);
+    band.high_bytes = std::max(band.high_bytes - start, peak.device_bytes + context_high);
   }
   return band;
 }

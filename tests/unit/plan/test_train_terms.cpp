@@ -476,3 +476,60 @@ TEST_CASE("train.transformers_version is echoed, and a malformed release is refu
     CHECK(r.error().line().find("/train/transformers_version") != std::string::npos);
   }
 }
+
+namespace {
+
+// The component with this id, or nullptr (the ZeRO-3 start line is absent unless it exceeds the step).
+const Json* find_z3_line(const Json& result, const char* id) {
+  return has_component(result, id) ? &line(result, id) : nullptr;
+}
+
+std::string llama70b(const char* method, int gpus, const char* sharding, int micro_batch) {
+  return std::string(R"({"model": "meta-llama/Llama-2-70b-hf", "gpus": )") + std::to_string(gpus) +
+         R"(, "train": {"method": ")" + method + R"(", "precision": "amp-bf16", "micro_batch_size": )" +
+         std::to_string(micro_batch) + R"(, "seq_len": 2048, "gradient_checkpointing": true, "attention": "flash",
+      "sharding": ")" + sharding + R"(", "lora": {"rank": 8, "alpha": 16, "targets": "all-linear"}}})";
+}
+
+}  // namespace
+
+// DeepSpeed ZeRO-3 with a bitsandbytes 4-bit base: transformers builds the quantized model without zero.Init, so
+// DeepSpeed's engine moves it whole to every GPU before partitioning it (train_states.cpp
+// zero3_whole_model_start_term). The device level's peak is the larger of that start and the training step.
+TEST_CASE("ZeRO-3 + QLoRA: the engine's start holds the whole 4-bit model on every GPU, and the device peak is at least that") {
+  // Llama-2-70B: 68,451,041,280 NF4 weights x (0.5 + 1/64 + 4/(64 x 256)) B = 35,311,779,840 B of codes and quant
+  // state, 525,606,912 other params x 2 B = 1,051,213,824 B; 103,546,880 rank-8 adapter params x 2 B (bf16 after
+  // the engine's module.bfloat16()) = 207,093,760 B. Whole: 36,570,087,424 B (34.06 GiB) on each of the 2 GPUs.
+  const double nf4 = 68451041280.0, plain = 525606912.0, adapters = 103546880.0;
+  const double whole = nf4 * memory::nf4_bytes_per_param(true) + plain * 2 + adapters * 2;
+  CHECK(whole == doctest::Approx(36570087424.0).epsilon(1e-12));
+  const Json r = run(llama70b("qlora", 2, "zero3", 2));
+  const Json* start = find_z3_line(r, "zero3_whole_model_start");
+  REQUIRE(start != nullptr);
+  const Json& g = r.at("per_gpu");
+  const double context = find_z3_line(r, "cuda_context")->at("bytes").get<double>();
+  // The line is what the start exceeds the step's reserve by: reserved = the start exactly, device = it + context.
+  CHECK(g.at("reserved_bytes").get<double>() == doctest::Approx(whole).epsilon(1e-12));
+  CHECK(g.at("device_bytes").get<double>() == doctest::Approx(whole + context).epsilon(1e-12));
+  CHECK(start->at("bytes").get<double>() ==
+        doctest::Approx(whole - (g.at("reserved_bytes").get<double>() - start->at("bytes").get<double>())));
+  const std::string formula = start->at("formula").get<std::string>();
+  CHECK(formula.find("transformers skips zero.Init for a quantized model") != std::string::npos);
+  CHECK(formula.find("103546880 adapter params x 2 B") != std::string::npos);
+  // The start is allocated, not cached: the band keeps it whole at both ends.
+  const Json& band = r.at("peak_band");
+  CHECK(band.at("low_bytes").get<double>() >= whole);
+}
+
+TEST_CASE("the whole-model start is ZeRO-3 with a quantized base over several ranks only, and only beyond the step") {
+  // FSDP (its own init path), LoRA on a 16-bit base (zero.Init partitions it while it is built), one GPU: none.
+  CHECK(find_z3_line(run(llama70b("qlora", 2, "fsdp", 2)), "zero3_whole_model_start") == nullptr);
+  CHECK(find_z3_line(run(llama70b("lora", 8, "zero3", 2)), "zero3_whole_model_start") == nullptr);
+  CHECK(find_z3_line(run(llama70b("qlora", 1, "zero3", 2)), "zero3_whole_model_start") == nullptr);
+  // Mistral-7B QLoRA, 8 x 4096 tokens per GPU: the step (its checkpoints alone 32 x 32,768 x 4096 x 2 B = 8 GiB)
+  // exceeds the whole 4-bit model (about 4 GiB), so the start adds nothing.
+  const Json big_step = run(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"method": "qlora",
+      "precision": "amp-bf16", "micro_batch_size": 8, "seq_len": 4096, "gradient_checkpointing": true,
+      "sharding": "zero3"}})");
+  CHECK(find_z3_line(big_step, "zero3_whole_model_start") == nullptr);
+}

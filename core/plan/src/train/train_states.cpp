@@ -317,6 +317,31 @@ std::vector<CacheLine> backward_gradient_lines(const TrainLayout& l, const Backw
 }
 }  // namespace
 
+// DeepSpeed ZeRO-3 with a bitsandbytes 4-bit base holds the whole quantized model on every GPU once, at the
+// engine's start. transformers builds a quantized model without zero.Init (modeling_utils.from_pretrained, 4.39
+// and later: `is_deepspeed_zero3_enabled() and not is_quantized`, PR #29587 "Add support for FSDP+QLoRA and
+// DeepSpeed ZeRO3+QLoRA"), so no parameter has a ds_id and DeepSpeed's engine moves the module whole to its GPU
+// (deepspeed/runtime/engine.py _configure_distributed_model, v0.14.0: `if not (self.dont_change_device or
+// is_zero_init_model): self.module.to(self.device)`, after `self.module.bfloat16()`) before DeepSpeedZeRoOffload
+// partitions it there (parameter_offload.py _convert_to_zero_parameters -> zero.Init(module=...) ->
+// _zero_init_param: broadcast, then partition() copies the rank's share and frees the whole tensor). At that
+// moment the GPU holds every NF4 code, the 16-bit rest, the quant state and the adapters (16-bit after
+// bfloat16()), with offload too (the move precedes the partitioning). The device level's peak is the larger of
+// that and the step's, so the line is what the start exceeds the step's reserve by (0 when it does not).
+Term zero3_whole_model_start_term(const TrainLayout& l, double reserved) {
+  if (!l.qlora || l.t.sharding != Sharding::zero3 || l.div.params <= 1) return {};
+  const double whole = model_weight_bytes(l) * l.sh.model, adapters = l.trainable * l.pb.compute * l.sh.model;
+  if (whole + adapters <= reserved) return {};
+  return {whole + adapters - reserved,
+          format("ZeRO-3 + 4-bit base: transformers skips zero.Init for a quantized model, so DeepSpeed's engine moves "
+                 "it whole to every GPU before partitioning it: %.0f params x %.6f B (NF4 codes, quant state, 16-bit "
+                 "rest) %s + %.0f adapter params x %.0f B %s = %s, less the step's reserve %s (the start and the step "
+                 "never coexist; the peak holds the larger)",
+                 l.total, l.weight_bpp, gib(whole).c_str(), l.trainable, l.pb.compute, gib(adapters).c_str(),
+                 gib(whole + adapters).c_str(), gib(reserved).c_str()),
+          "ZeRO-3 start: whole 4-bit model on each GPU (beyond the step)"};
+}
+
 std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& loss, const BackwardGradients& g,
                                       std::vector<std::string>& warnings) {
   std::vector<CacheLine> lines;
@@ -333,10 +358,16 @@ std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& l
   const double shifted_bytes = shifted.bytes;
   // The optimizer step's temporaries can reuse the loss's blocks when the step is the peak.
   if (!g.step_peak && shifted.bytes > 0) lines.push_back({"loss_shift_block", std::move(shifted)});
-  if (!g.made_in_backward) return lines;
   double reserved = g.reserved;
   for (const CacheLine& c : lines) reserved += c.term.bytes;
-  for (CacheLine& c : backward_gradient_lines(l, g, shifted_bytes, pending_bytes, reserved)) lines.push_back(std::move(c));
+  if (g.made_in_backward) {
+    for (CacheLine& c : backward_gradient_lines(l, g, shifted_bytes, pending_bytes, reserved)) {
+      reserved += c.term.bytes;
+      lines.push_back(std::move(c));
+    }
+  }
+  Term start = zero3_whole_model_start_term(l, reserved);
+  if (start.bytes > 0) lines.push_back({"zero3_whole_model_start", std::move(start)});
   return lines;
 }
 

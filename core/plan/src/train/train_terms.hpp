@@ -83,11 +83,13 @@ struct BackwardGradients {
 // The reserved-level lines beside the allocator cache, each with its component id: FSDP1's pending frees
 // (with the warning that names train.fsdp_version), when the forward/backward is the peak the shifted loss's
 // block, and for gradients made in backward sharded_grad_pool (forward/backward peak) or forward_segments
-// (step peak), then loss_segments_after_states.
+// (step peak), then loss_segments_after_states, and last zero3_whole_model_start (ZeRO-3 with a 4-bit base: what
+// the engine's start, the whole quantized model on each GPU, exceeds the step's reserve by).
 struct CacheLine {
   const char* id;
   Term term;
 };
+Term zero3_whole_model_start_term(const TrainLayout& l, double reserved);
 std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& loss, const BackwardGradients& g,
                                       std::vector<std::string>& warnings);
 
