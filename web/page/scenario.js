@@ -57,6 +57,7 @@
     'train.attention': { label: 'Attention kernel', options: ATTENTION_WORDS },
     'train.lora.rank': { label: 'Rank' },
     'train.lora.alpha': { label: 'Alpha' },
+    'train.lora.kbit_preparation': { label: 'k-bit preparation', hint: 'What prepared the 4-bit model: none (TRL ≥ 0.26, a plain Trainer), peft (prepare_model_for_kbit_training: fp32 norms, embeddings, lm_head), trl (TRL 0.7.5–0.25: fp32 norms). fp32 norms make the residual stream fp32.' },
     'train.lora.targets': { label: 'Target modules', hint: '“all-linear”, or module names separated by commas (q_proj, v_proj, …).' },
     'train.lora.base_dtype': { label: 'Frozen base weights (LoRA)', options: DTYPE_WORDS },
     'train.sharding': { label: 'Sharding', options: { none: 'none (DDP)', zero1: 'ZeRO-1', zero2: 'ZeRO-2', zero3: 'ZeRO-3', fsdp: 'FSDP (full shard)' } },
