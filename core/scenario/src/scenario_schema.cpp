@@ -70,13 +70,16 @@ struct Condition {
   std::vector<std::string> values;  // the depending key's values that make the key matter; empty: "set at all"
 };
 
-// When a key matters beyond its workload: LoRA settings with a LoRA method, the FSDP version with fsdp
+// When a key matters beyond its workload: LoRA settings with a LoRA method (k-bit preparation with QLoRA), the FSDP version with fsdp
 // sharding, vLLM's own knobs with the vLLM engine (the hf engine has no pool, docs/memory-model.md), the
 // reward model's settings with a reward model.
 const std::vector<Condition>& conditions() {
   static const std::vector<Condition> kConditions = [] {
     const std::vector<std::string> vllm{to_string(Engine::vllm)};
     return std::vector<Condition>{
+        // Ahead of the "train.lora." prefix (the first matching condition wins): k-bit preparation exists only
+        // for a quantized base (docs/scenario.md "train.lora.kbit_preparation").
+        {"train.lora.kbit_preparation", "train.method", {to_string(Method::qlora)}},
         {"train.lora.", "train.method", {to_string(Method::lora), to_string(Method::qlora)}},
         {"train.fsdp_version", "train.sharding", {to_string(Sharding::fsdp)}},
         {"train.gradient_checkpointing_reentrant", "train.sharding", {to_string(Sharding::fsdp)}},

@@ -192,6 +192,14 @@ TEST_CASE("the schema carries the parser's ranges, options and defaults") {
   CHECK(seqs->at("when") == Json{{"key", "rl.rollout.engine"}, {"in", Json{"vllm"}}});
 }
 
+TEST_CASE("the schema shows k-bit preparation for QLoRA only, the other LoRA keys for both LoRA methods") {
+  const Json schema = scenario_schema(catalog());
+  CHECK(key_entry(schema, "train.lora.kbit_preparation")->at("when") ==
+        Json{{"key", "train.method"}, {"in", Json{"qlora"}}});
+  CHECK(key_entry(schema, "train.lora.rank")->at("when") ==
+        Json{{"key", "train.method"}, {"in", Json{"lora", "qlora"}}});
+}
+
 TEST_CASE("the schema says which workloads read a key: RL ignores train.seq_len") {
   const Json schema = scenario_schema(catalog());
   CHECK(key_entry(schema, "train.seq_len")->at("workloads") == Json{"train"});

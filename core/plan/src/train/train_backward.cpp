@@ -15,14 +15,6 @@ using namespace memory;
 using text::format;
 using text::gib;
 
-// One block's activations while it is recomputed (the larger of a dense and a MoE block), as activations_term.
-double recomputed_block_bytes(const TrainLayout& l) {
-  const double seq = static_cast<double>(l.t.seq_len);
-  const double dense = layer_activation_bytes_per_token(l.m.text, l.ac, seq, false);
-  const double moe = l.inv.moe_layers > 0 ? layer_activation_bytes_per_token(l.m.text, l.ac, seq, true) : 0;
-  return l.tokens * std::max(dense, moe);
-}
-
 }  // namespace
 
 // QLoRA: bitsandbytes rebuilds one 4-bit weight in the compute dtype per matmul (memory_qlora.hpp). The forward's

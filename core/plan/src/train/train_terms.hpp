@@ -54,6 +54,30 @@ struct TrainLayout {
   std::string shard;             // " / (tp x pp = N)"
 };
 
+// The checkpointed block inputs under torch.utils.checkpoint: tokens x layers x residual streams (Gemma 3n's AltUp
+// blocks take and return residual_streams hidden states) x h in the residual stream's dtype. FSDP1's kept input
+// gradients (retained_input_grads_term) have the same size. Inline: one copy in the wasm page's code, not a call.
+inline double residual_streams(const TrainLayout& l) {
+  return static_cast<double>(l.m.text.residual_streams > 1 ? l.m.text.residual_streams : 1);
+}
+inline double checkpointed_inputs_bytes(const TrainLayout& l) {
+  return l.tokens * static_cast<double>(l.m.text.layers) * residual_streams(l) * l.h * l.ac.residual;
+}
+// One block's activations per token (the larger of a dense and a MoE block): what exists again while
+// torch.utils.checkpoint recomputes one block in backward.
+inline double dense_block_bytes_per_token(const TrainLayout& l) {
+  return memory::layer_activation_bytes_per_token(l.m.text, l.ac, static_cast<double>(l.t.seq_len), false);
+}
+inline double moe_block_bytes_per_token(const TrainLayout& l) {
+  return l.inv.moe_layers > 0
+             ? memory::layer_activation_bytes_per_token(l.m.text, l.ac, static_cast<double>(l.t.seq_len), true)
+             : 0.0;
+}
+inline double recomputed_block_bytes(const TrainLayout& l) {
+  const double dense = dense_block_bytes_per_token(l), moe = moe_block_bytes_per_token(l);
+  return l.tokens * (dense > moe ? dense : moe);
+}
+
 // Parameters of the named group of ParamCounts ("embedding", "lm_head", ...), 0 when absent.
 double group_params(const ParamCounts& p, const char* id);
 

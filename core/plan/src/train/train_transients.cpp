@@ -28,9 +28,8 @@ double extra_activation_bytes(const TrainLayout& l) {
 Term activations_term(const TrainLayout& l) {
   const TransformerStack& s = l.m.text;
   const TrainSettings& t = l.t;
-  const double seq = static_cast<double>(t.seq_len);
-  const double dense = layer_activation_bytes_per_token(s, l.ac, seq, false);
-  const double moe = l.inv.moe_layers > 0 ? layer_activation_bytes_per_token(s, l.ac, seq, true) : 0;
+  const double dense = dense_block_bytes_per_token(l);
+  const double moe = moe_block_bytes_per_token(l);
   const double extra = extra_activation_bytes(l);
   if (!t.gradient_checkpointing) {
     const double layers = l.tokens * (l.inv.dense_layers * dense + l.inv.moe_layers * moe);
@@ -42,10 +41,9 @@ Term activations_term(const TrainLayout& l) {
   }
   // torch.utils.checkpoint per block: its input is kept; the block's activations exist again while it is
   // recomputed in backward (one block at a time).
-  const double one_layer = l.tokens * std::max(dense, moe);
-  // Gemma 3n's AltUp blocks take and return residual_streams hidden states.
-  const double streams = static_cast<double>(std::max<std::int64_t>(s.residual_streams, 1));
-  const double ckpt = l.tokens * static_cast<double>(s.layers) * streams * l.h * l.ac.residual;
+  const double one_layer = recomputed_block_bytes(l);
+  const double streams = residual_streams(l);
+  const double ckpt = checkpointed_inputs_bytes(l);
   const char* fp32_stream = l.ac.mlp_compute > 0 ? " (fp32: autocast's LayerNorm feeds 4-bit linears that return their "
                                                     "input's dtype)" : "";
   return {ckpt + one_layer + extra,
@@ -80,9 +78,7 @@ Term retained_input_grads_term(const TrainLayout& l) {
     return {};
   }
   const TransformerStack& s = l.m.text;
-  const double streams = static_cast<double>(std::max<std::int64_t>(s.residual_streams, 1));
-  const double bytes = l.tokens * static_cast<double>(s.layers) * streams * l.h * l.ac.residual;
-  return {bytes,
+  return {checkpointed_inputs_bytes(l),
           format("%.0f tokens x %lld layers x %.0f h x %.0f B: each checkpointed block input's gradient, kept by FSDP1's "
                  "reshard-only hook (train.fsdp_version 1, train.gradient_checkpointing_reentrant, frozen block units of "
                  "PEFT's wrap policy) until the backward ends",
