@@ -69,6 +69,7 @@
     'train.cp': { label: 'Context parallel (CP)' },
     'train.offload_optimizer': { label: 'Offload optimizer states to CPU' },
     'train.offload_params': { label: 'Offload parameters to CPU' },
+    'train.optimizer_in_backward': { label: 'Optimizer step in backward', hint: 'torchtune’s optimizer_in_bwd: each parameter is stepped as soon as its gradient exists and the gradient freed, so no whole-model gradient is held. Full fine-tuning, no gradient accumulation.' },
     'train.images_per_sample': { label: 'Images per sample', unit: 'images', hint: 'Read by the vision tower; their tokens join the sequence.' },
     'train.image_size': { label: 'Image size', unit: 'pixels per side' },
     'train.audio_seconds': { label: 'Audio per sample', unit: 'seconds', hint: 'Read by the audio encoder (Whisper, wav2vec2).' },

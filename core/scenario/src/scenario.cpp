@@ -119,6 +119,7 @@ TrainSettings read_train(ObjectReader r) {
       read_release_version(r, "transformers_version", "a transformers release such as \"4.48\" or \"4.48.1\"");
   t.offload_optimizer = r.boolean("offload_optimizer", t.offload_optimizer);
   t.offload_params = r.boolean("offload_params", t.offload_params);
+  read_optimizer_in_backward(r, t);
   t.media = read_media(r);
   t.mfu = r.optional_number("mfu", limits::kMinUtilisation, 1.0);
   r.reject_unknown_keys();
@@ -408,7 +409,8 @@ Json detail::scenario_settings_to_json(const Scenario& s) {
                       {"fp8_amax_history_len", t.fp8_amax_history_len},
                       {"fp8_all_gather", t.fp8_all_gather},
                       {"offload_optimizer", t.offload_optimizer},
-                      {"offload_params", t.offload_params}};
+                      {"offload_params", t.offload_params},
+                      {"optimizer_in_backward", t.optimizer_in_backward}};
   const InferenceSettings& i = s.inference;
   out["inference"] = Json{{"engine", to_string(i.engine)},
                           {"batch_size", i.batch_size},

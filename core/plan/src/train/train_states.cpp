@@ -5,6 +5,7 @@
 #include <string>
 
 #include "train_terms.hpp"
+#include "vramplan/memory_qlora.hpp"
 #include "vramplan/text_format.hpp"
 
 namespace vramplan::train {
@@ -162,7 +163,23 @@ Term master_weights_term(const TrainLayout& l) {
           "fp32 master weights"};
 }
 
+// train.optimizer_in_backward: torchtune's per-parameter optimizers step in the post-accumulate-grad hook and
+// set the gradient to None (scenario_optimizer.cpp), so at most the largest single parameter's gradient (the
+// embedding, the LM head or the largest block linear, / tp, sharded like the others) is alive.
+double largest_parameter(const TrainLayout& l) {
+  return std::max({group_params(l.p, "embedding"), group_params(l.p, "lm_head"), largest_block_linear(l.inv)}) /
+         static_cast<double>(l.t.tp);
+}
+
 Term gradients_term(const TrainLayout& l) {
+  if (l.t.optimizer_in_backward) {
+    const double largest = largest_parameter(l);
+    return {largest * l.pb.grad / l.div.grads,
+            format("largest parameter %.0f params x %.0f B / dp-shard %.0f: train.optimizer_in_backward steps each "
+                   "parameter in its gradient hook and frees the gradient (torchtune optimizer_in_bwd)",
+                   largest, l.pb.grad, l.div.grads),
+            format("Gradients (%s, one parameter at a time)", dtype_name(l.pb.grad))};
+  }
   return {l.trainable * l.pb.grad * l.sh.grads,
           format("%.0f params x %.0f B%s / dp-shard %.0f%s", l.trainable, l.pb.grad, l.shard.c_str(), l.div.grads,
                  expert_note(l).c_str()),

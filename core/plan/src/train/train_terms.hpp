@@ -88,6 +88,7 @@ std::string expert_note(const TrainLayout& l);
 Term weights_term(const TrainLayout& l);
 Term master_weights_term(const TrainLayout& l);  // full training
 Term gradients_term(const TrainLayout& l);       // full training
+double largest_parameter(const TrainLayout& l);  // per GPU, before data-parallel sharding (optimizer in backward)
 Term optimizer_term(const TrainLayout& l);       // full training
 Term lora_term(const TrainLayout& l);            // LoRA / QLoRA adapters: weights, gradients, optimizer
 double host_bytes(const TrainLayout& l);         // offloaded optimizer side and parameters, host RAM per GPU

@@ -309,6 +309,11 @@ Term fp8_scaling_term(const TrainLayout& l) {
 
 Term optimizer_step_term(const TrainLayout& l) {
   if (l.t.offload_optimizer) return {};
+  // In backward (train.optimizer_in_backward) each optimizer steps one parameter: its temporaries are that size.
+  if (l.t.optimizer_in_backward) {
+    return {optimizer_step_temp_bytes(l.t.optimizer, largest_parameter(l), l.pb.state) / l.div.optimizer, "",
+            "Optimizer step temporaries"};
+  }
   return {optimizer_step_temp_bytes(l.t.optimizer, l.trainable, l.pb.state) *
               (l.full ? l.sh.optimizer : 1.0 / (l.mp * l.div.optimizer)),
           "", "Optimizer step temporaries"};
@@ -327,7 +332,8 @@ Peak peak_rule(const TrainLayout& l, double forward, Term optimizer_step) {
   if (out.step_peak) {
     optimizer_step.formula = format("kAdamForeachTempStates %.0f x %.0f params x %.0f B%s / dp-shard %.0f (AdamW foreach "
                                     "exp_avg_sq_sqrt)%s; larger than the forward/backward transients (%s)",
-                                    kAdamForeachTempStates, l.trainable, l.pb.state, l.shard.c_str(), l.div.optimizer,
+                                    kAdamForeachTempStates,
+                                    l.t.optimizer_in_backward ? largest_parameter(l) : l.trainable, l.pb.state, l.shard.c_str(), l.div.optimizer,
                                     l.full ? expert_note(l).c_str() : "", gib(forward).c_str());
   }
   out.optimizer_step = std::move(optimizer_step);

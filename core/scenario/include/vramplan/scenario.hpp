@@ -119,6 +119,10 @@ struct TrainSettings {
   // passes {"use_reentrant": True} when given none) and torch's own up to 2.4. Decides what FSDP1 keeps
   // through a LoRA backward (docs/memory-model.md "Input gradients kept by FSDP1's reshard hooks").
   bool gradient_checkpointing_reentrant = true;
+  // torchtune's optimizer_in_bwd (full fine-tuning): each parameter's optimizer step runs in its
+  // post-accumulate-grad hook and frees the gradient at once, so no whole-model gradient is ever alive
+  // (docs/memory-model.md "Optimizer in backward"). torchtune refuses it with gradient accumulation.
+  bool optimizer_in_backward = false;
   // The transformers release whose causal-LM loss the trainer runs (the reserved level differs before 4.49).
   ReleaseVersion transformers_version;
   std::int64_t tp = 1;
