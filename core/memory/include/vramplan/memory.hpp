@@ -93,8 +93,8 @@ inline constexpr double kCudaContextBytes = 0.5 * kGiB;
 // The uncertainty band's ends for the CUDA context (docs/memory-model.md "Uncertainty band"): the
 // context depends on the stack, which no scenario key names. Low: lazy module loading with few kernels
 // loaded, 287,047,680 bytes after one tensor op (pytorch/pytorch PR #86509, "[1.13] Sets
-// CUDA_MODULE_LOADING to LAZY"). High: eager loading (PyTorch < 1.13, CUDA < 11.7, or
-// CUDA_MODULE_LOADING=EAGER) loads every kernel of the loaded libraries: "the CUDA kernels alone take up
+// CUDA_MODULE_LOADING to LAZY"). High: eager loading (PyTorch < 1.13, CUDA < 11.7, CUDA_MODULE_LOADING=EAGER,
+// or an R525-R530 driver initialized before PyTorch sets the variable: docs/scenario.md) loads every kernel of the loaded libraries: "the CUDA kernels alone take up
 // 1.3GB" (transformers docs/source/en/model_memory_anatomy.md, 1343 MB), ">1000MB" before CUDA 11.7
 // (ptrblck, pytorch/pytorch issue #107667).
 inline constexpr double kCudaContextLazyLowBytes = 287047680.0;

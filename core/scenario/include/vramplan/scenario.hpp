@@ -15,7 +15,8 @@
 namespace vramplan {
 
 enum class Workload { train, inference, rl };
-// How the CUDA driver loads kernel modules (CUDA_MODULE_LOADING): lazy since PyTorch 1.13 with CUDA >= 11.7.
+// How the CUDA driver loads kernel modules (CUDA_MODULE_LOADING): lazy by default from R535 (CUDA 12.2) drivers;
+// PyTorch >= 1.13 sets it in _lazy_init, too late once is_available() ran cuInit (docs/scenario.md).
 enum class ModuleLoading { lazy, eager };
 enum class Method { full, lora, qlora };
 enum class Precision { fp32, amp_bf16, amp_fp16, bf16, mixed_bf16 };
@@ -265,7 +266,8 @@ struct Scenario {
   Workload workload = Workload::train;
   std::optional<GpuSpec> gpu;  // absent: no fit verdict
   std::int64_t gpus = 1;
-  // The stack's kernel loading: eager (PyTorch < 1.13, CUDA < 11.7, or CUDA_MODULE_LOADING=EAGER) holds
+  // The stack's kernel loading: eager (PyTorch < 1.13, CUDA < 11.7, CUDA_MODULE_LOADING=EAGER, or an R525-R530
+  // driver that PyTorch's late setenv did not reach) holds
   // kCudaContextEagerBytes of context instead of kCudaContextBytes (docs/memory-model.md "Uncertainty band").
   ModuleLoading cuda_module_loading = ModuleLoading::lazy;
   TrainSettings train;
