@@ -481,10 +481,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
                                 static_cast<long long>(model.max_position_embeddings)));
   }
   add_media_warnings(b, model, media, given.media, "inference");
-  if (x.vllm && x.tower.bytes > 0) {
-    b.warnings.push_back("vLLM profiles its vision/audio encoder on dummy inputs of the processor's largest size; the "
-                         "reserve counts the encoder over one request's inputs as given");
-  }
+  if (x.vllm && !model.towers.empty()) b.warnings.push_back(vllm_encoder_profile_warning(x.tower.bytes > 0));
   if (inf.ep > 1 && params.routed_experts == 0) b.warnings.push_back("inference.ep has no effect: the model has no routed experts");
   if (x.vllm && s.attention == AttentionKind::mla && inf.vllm_version.before(0, 7)) b.warnings.push_back(kVllmPreLatentWarning);
   if (stats != nullptr) *stats = st;

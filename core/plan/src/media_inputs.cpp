@@ -77,4 +77,20 @@ void add_media_warnings(Breakdown& b, const ModelConfig& model, const MediaToken
   }
 }
 
+// vLLM's profile_run builds its dummy batch with the model's largest multimodal inputs (V0: max_num_seqs dummy
+// sequences each carrying max images; V1: the encoder budget of dummy items) and runs the encoder, and for mllama
+// the cross-attention layers, over them unless --limit-mm-per-prompt sets the modality to 0; that peak is taken
+// from the KV pool. Not sized here (h213: Llama-3.2-11B-Vision, 128 sequences, measured 36.6 GiB of profile
+// activation against a 6.3 GiB text reserve), so the pool is an upper bound: said in words.
+std::string vllm_encoder_profile_warning(bool media_given) {
+  if (media_given) {
+    return "vLLM profiles its vision/audio encoder on dummy inputs of the processor's largest size; the reserve "
+           "counts the encoder over one request's inputs as given";
+  }
+  return "vLLM profiles this model's vision/audio encoder on dummy inputs at start-up even for text-only traffic "
+         "(unless --limit-mm-per-prompt sets the modality to 0); with no inputs given the reserve leaves that out, "
+         "so the KV pool shown is an upper bound (measured 3x smaller for Llama-3.2-11B-Vision at 128 sequences): "
+         "set inference.images_per_sample or audio_seconds to count the encoder";
+}
+
 }  // namespace vramplan

@@ -26,4 +26,8 @@ void add_media_inference_lines(Breakdown& b, const memory::MediaTerm& tower, con
 void add_media_warnings(Breakdown& b, const ModelConfig& model, const MediaTokens& media, const MediaInput& input,
                         const char* section);
 
+// vLLM profiles a multimodal model's encoder on dummy inputs at start-up whatever the traffic: the warning for
+// the reserve, which counts the encoder only over the scenario's own inputs (none when media_given is false).
+std::string vllm_encoder_profile_warning(bool media_given);
+
 }  // namespace vramplan
