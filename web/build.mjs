@@ -240,7 +240,8 @@ html = html.replace(/<script src="([a-z.-]+)"><\/script>/g, (match, name) => {
 const expected = 1 + Object.keys(sources).length;
 if (replaced !== expected) throw new Error(`index.html: expected 1 stylesheet and ${expected - 1} scripts to inline, found ${replaced}`);
 html = html.replace(/@VRAMPLAN_VERSION@/g, args.version);
-// The wasm's data block goes right before the scripts (a function replacement: the text holds "$").
+// The wasm's, schema's and GPU catalog's data blocks go right before the first script, api.js, which index.html places
+// in the head (a function replacement: the text holds "$").
 html = html.replace('<script>\n', () => module.block + dataBlock + '<script>\n');
 if (/[^\x00-\x7f]/.test(html)) throw new Error('the page is not ASCII after escaping');
 
