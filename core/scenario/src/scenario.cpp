@@ -298,6 +298,26 @@ Json optional_to_json(const std::optional<std::int64_t>& v) { return v ? Json(*v
 
 }  // namespace
 
+std::size_t read_enum_index(ObjectReader& r, std::string_view key, const char* const* names, std::size_t count,
+                            std::size_t fallback) {
+  if (r.schema_recorder()) {
+    Json options = Json::array();
+    for (std::size_t i = 0; i < count; ++i) options.push_back(names[i]);
+    r.describe(key, Json{{"type", "enum"}, {"options", std::move(options)}, {"default", fallback < count ? names[fallback] : "?"}});
+  }
+  const Json* v = r.find(key);
+  if (!v) return fallback;
+  if (v->is_string()) {
+    const std::string& text = v->get_ref<const std::string&>();
+    for (std::size_t i = 0; i < count; ++i) {
+      if (text == names[i]) return i;
+    }
+  }
+  std::string accepted;
+  for (std::size_t i = 0; i < count; ++i) accepted += (accepted.empty() ? "\"" : ", \"") + std::string(names[i]) + "\"";
+  fail(r.pointer_of(key), "must be one of " + accepted + ", got " + describe_value(*v));
+}
+
 double dtype_bytes(DType dtype) {
   switch (dtype) {
     case DType::fp32: return 4.0;

@@ -30,20 +30,23 @@ Json names_of(const NameTable<E, N>& table) {
   return names;
 }
 
-// Reads an enumerated string: the error lists every accepted name.
+// Reads an enumerated string: the error lists every accepted name. One reader over the names (scenario.cpp) and a
+// small wrapper per enum: the template was instantiated once per enum, 1.9 KB of wasm each, and the page's first
+// estimate compiled five of them (docs/benchmarks.md "page6").
+// -> the index of the name read, `fallback` when the key is absent; `fallback` == count names no default ("?").
+std::size_t read_enum_index(ObjectReader& r, std::string_view key, const char* const* names, std::size_t count,
+                            std::size_t fallback);
+
 template <class E, std::size_t N>
 E read_enum(ObjectReader& r, std::string_view key, const NameTable<E, N>& table, E fallback) {
-  if (r.schema_recorder()) r.describe(key, Json{{"type", "enum"}, {"options", names_of(table)}, {"default", name_of(table, fallback)}});
-  const Json* v = r.find(key);
-  if (!v) return fallback;
-  if (v->is_string()) {
-    for (const auto& [name, value] : table) {
-      if (v->get_ref<const std::string&>() == name) return value;
-    }
+  std::array<const char*, N> names{};
+  std::size_t fallback_at = N;
+  for (std::size_t i = 0; i < N; ++i) {
+    names[i] = table[i].first;
+    if (table[i].second == fallback && fallback_at == N) fallback_at = i;
   }
-  std::string accepted;
-  for (const auto& [name, value] : table) accepted += (accepted.empty() ? "\"" : ", \"") + std::string(name) + "\"";
-  fail(r.pointer_of(key), "must be one of " + accepted + ", got " + describe_value(*v));
+  const std::size_t at = read_enum_index(r, key, names.data(), N, fallback_at);
+  return at < N ? table[at].second : fallback;
 }
 
 // train.fp8 and train.fp8_amax_history_len (scenario_fp8.cpp).
