@@ -42,6 +42,8 @@ unsigned workload_bit(Workload w) {
 unsigned workload_bits(std::string_view key) {
   // An RL train phase runs every rollout sequence in micro-batches (core/time rl_time): no accumulation key.
   if (key == "train.seq_len" || key == "dataset.tokens" || key == "train.gradient_accumulation_steps") return kTrainBit;
+  // torchtune's optimizer_in_bwd: RL actors accumulate over micro-batches (rl_roles.cpp rl_train_settings).
+  if (key == "train.optimizer_in_backward") return kTrainBit;
   // Images and audio are added to train.seq_len's sequence; RL's sequences come from the rollout.
   if (key == "train.images_per_sample" || starts_with(key, "train.image_size") || key == "train.audio_seconds") {
     return kTrainBit;

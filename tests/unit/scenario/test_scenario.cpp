@@ -203,6 +203,7 @@ TEST_CASE("the schema shows k-bit preparation for QLoRA only, the other LoRA key
 TEST_CASE("the schema says which workloads read a key: RL ignores train.seq_len") {
   const Json schema = scenario_schema(catalog());
   CHECK(key_entry(schema, "train.seq_len")->at("workloads") == Json{"train"});
+  CHECK(key_entry(schema, "train.optimizer_in_backward")->at("workloads") == Json{"train"});
   CHECK(key_entry(schema, "train.micro_batch_size")->at("workloads") == Json{"train", "rl"});
   CHECK(key_entry(schema, "rl.rollout.sleep_mode")->at("workloads") == Json{"rl"});
   CHECK(key_entry(schema, "gpus")->at("workloads") == Json{"train", "rl", "inference"});

@@ -97,6 +97,9 @@ TrainSettings rl_train_settings(const Scenario& s) {
   TrainSettings train = s.train;
   train.seq_len = rl_scored_sequence_len(s);
   train.media = MediaInput{};  // train.images_per_sample / audio_seconds are read by the train workload only
+  // torchtune's optimizer_in_bwd has no RL counterpart: verl, NeMo RL, TRL and OpenRLHF actors accumulate
+  // gradients over their micro-batches (scenario_schema.cpp: a train-only key).
+  train.optimizer_in_backward = false;
   if (s.rl.algorithm == RlAlgorithm::dpo) train.micro_batch_size *= 2;
   return train;
 }

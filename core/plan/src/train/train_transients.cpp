@@ -333,7 +333,8 @@ Peak peak_rule(const TrainLayout& l, double forward, Term optimizer_step) {
     optimizer_step.formula = format("kAdamForeachTempStates %.0f x %.0f params x %.0f B%s / dp-shard %.0f (AdamW foreach "
                                     "exp_avg_sq_sqrt)%s; larger than the forward/backward transients (%s)",
                                     kAdamForeachTempStates,
-                                    l.t.optimizer_in_backward ? largest_parameter(l) : l.trainable, l.pb.state, l.shard.c_str(), l.div.optimizer,
+                                    l.t.optimizer_in_backward ? largest_parameter(l) : l.trainable, l.pb.state,
+                                    l.t.optimizer_in_backward ? "" : l.shard.c_str(), l.div.optimizer,
                                     l.full ? expert_note(l).c_str() : "", gib(forward).c_str());
   }
   out.optimizer_step = std::move(optimizer_step);
