@@ -90,7 +90,7 @@ std::string vllm_encoder_profile_warning(bool media_given) {
   return "vLLM profiles this model's vision/audio encoder on dummy inputs at start-up even for text-only traffic "
          "(unless --limit-mm-per-prompt sets the modality to 0); with no inputs given the reserve leaves that out, "
          "so the KV pool shown is an upper bound (measured 3x smaller for Llama-3.2-11B-Vision at 128 sequences): "
-         "set inference.images_per_sample or audio_seconds to count the encoder";
+         "set inference.images_per_sample or inference.audio_seconds to count the encoder";
 }
 
 }  // namespace vramplan

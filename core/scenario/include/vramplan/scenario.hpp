@@ -122,7 +122,7 @@ struct TrainSettings {
   bool gradient_checkpointing_reentrant = true;
   // torchtune's optimizer_in_bwd (full fine-tuning): each parameter's optimizer step runs in its
   // post-accumulate-grad hook and frees the gradient at once, so no whole-model gradient is ever alive
-  // (docs/memory-model.md "Optimizer in backward"). torchtune refuses it with gradient accumulation.
+  // (docs/memory-model.md "Gradients, master weights, optimizer states"). torchtune refuses it with gradient accumulation.
   bool optimizer_in_backward = false;
   // The transformers release whose causal-LM loss the trainer runs (the reserved level differs before 4.49).
   ReleaseVersion transformers_version;
