@@ -1,5 +1,5 @@
-// The WebAssembly adapter: the contract's operations (docs/CONTRACT.md) as embind functions taking and
-// returning JSON text. No logic lives here; every function calls one of vramplan::api and wraps its
+// The WebAssembly adapter: the contract's operations (docs/CONTRACT.md) as functions taking and returning
+// JSON text (plain exports, named by wasm/pre.js). No logic lives here; every function calls one of vramplan::api and wraps its
 // Expected<> into a JSON envelope:
 //
 //   {"ok": true,  "value": <the operation's result document>}
@@ -14,12 +14,11 @@
 // without detours. The envelope is written around the result's text instead of copying the result
 // into an envelope document; results are written by api::append_text (the same text as nlohmann's
 // dump, faster), the estimate's straight from the estimate without a Json document
-// (api::append_estimate_text); and each result crosses into JavaScript as a view of the module's
-// memory that pre.js decodes with one TextDecoder call (embind's std::string return scans every
-// byte in JavaScript, twice, and cost more than the estimate itself). To JavaScript every function
-// still takes and returns strings.
-#include <emscripten/bind.h>
-#include <emscripten/val.h>
+// (api::append_estimate_text); and each result crosses into JavaScript as bytes of the module's
+// memory that pre.js decodes with one TextDecoder call (embind's std::string return, used before, scanned
+// every byte in JavaScript, twice, and cost more than the estimate itself). To JavaScript every
+// function still takes and returns strings.
+#include <emscripten/emscripten.h>
 
 #include <exception>
 #include <string>
@@ -192,51 +191,73 @@ std::string with_document(const std::string& text, F&& operation) {
 
 std::string version() { return VRAMPLAN_VERSION; }
 
-// A result for JavaScript: a Uint8Array view of its UTF-8 text (always valid UTF-8: the envelopes
-// replace invalid bytes), which pre.js decodes into a string at once. The text is kept here until
-// the next call, so the view stays valid for that decoding.
-emscripten::val text_result(std::string text) {
-  static std::string last;
-  last = std::move(text);
-  return emscripten::val(emscripten::typed_memory_view(last.size(), reinterpret_cast<const unsigned char*>(last.data())));
-}
-
-// The entry points by number: pre.js (kCalls there) gives each its name, in this order. Two embind functions
-// instead of one per entry point: embind builds each function's invoker with `new Function` when the module
-// starts, on the way to the page's first result (docs/benchmarks.md, "page5").
+// The entry points by number: pre.js (kCalls there) gives each its name, in this order.
 enum Call : int { kEstimate, kRecommend, kSweep, kConfig, kImportConfig, kParams, kParamsForModel, kModels, kGpus, kSchema, kVersion };
 
-// The entry points of no or one argument (`text` is empty for those of none).
-emscripten::val call_one(int call, const std::string& text) {
+std::string run_call(int call, const std::string& first, const std::string& second, const std::string& third) {
   switch (call) {
-    case kEstimate: return text_result(estimate(text));
-    case kRecommend: return text_result(recommend(text));
-    case kParams: return text_result(params(text));
-    case kParamsForModel: return text_result(params_for_model(text));
-    case kModels: return text_result(models());
-    case kGpus: return text_result(gpus());
-    case kSchema: return text_result(schema());
-    case kVersion: return text_result(version());
+    case kEstimate: return estimate(first);
+    case kRecommend: return recommend(first);
+    case kSweep: return sweep(first, second);
+    case kConfig: return config(first, second);
+    case kImportConfig: return import_config(first, second, third);
+    case kParams: return params(first);
+    case kParamsForModel: return params_for_model(first);
+    case kModels: return models();
+    case kGpus: return gpus();
+    case kSchema: return schema();
+    case kVersion: return version();
     default: break;
   }
-  return text_result(error_envelope(Error{"", "no entry point of one argument numbered " + std::to_string(call)}, "internal"));
+  return error_envelope(Error{"", "no entry point numbered " + std::to_string(call)}, "internal");
 }
 
-// The entry points of two or three arguments (`third` is empty for those of two).
-emscripten::val call_three(int call, const std::string& first, const std::string& second, const std::string& third) {
-  switch (call) {
-    case kSweep: return text_result(sweep(first, second));
-    case kConfig: return text_result(config(first, second));
-    case kImportConfig: return text_result(import_config(first, second, third));
-    default: break;
-  }
-  return text_result(error_envelope(Error{"", "no entry point of three arguments numbered " + std::to_string(call)}, "internal"));
+// The exchange with pre.js, in the module's memory: pre.js writes a call's arguments, UTF-8 and one after
+// the other, into the buffer vramplan_input returns, calls vramplan_call with their byte lengths, and decodes
+// the result text (always valid UTF-8: the envelopes replace invalid bytes) at the pointer it returns, of
+// vramplan_result_size bytes, with one TextDecoder call. Plain exports instead of embind: embind's runtime
+// and its set-up (its types registered, an invoker per function built with `new Function`) ran on the way
+// to the page's first result and were a tenth of the page's glue (docs/benchmarks.md, 2026-12-06 fifth session).
+std::string& input_text() {
+  static std::string input;
+  return input;
+}
+
+std::string& result_text() {
+  static std::string result;
+  return result;
 }
 
 }  // namespace
 
-EMSCRIPTEN_BINDINGS(vramplan) {
-  // pre.js wraps these into the named functions (kCalls there, in the order of `Call`); keep the two equal.
-  emscripten::function("callOne", &call_one);
-  emscripten::function("callThree", &call_three);
+extern "C" {
+
+// A buffer of `size` bytes for the next call's arguments, or null when memory runs out (pre.js then answers
+// with an internal error). Valid until the next call of this function.
+EMSCRIPTEN_KEEPALIVE char* vramplan_input(std::size_t size) noexcept {
+  try {
+    input_text().resize(size);
+    return input_text().data();
+  } catch (...) {
+    return nullptr;
+  }
 }
+
+// Runs entry point `call` on the arguments in the input buffer (`first`, `second` and `third` bytes, in that
+// order; unused ones are 0) and returns its result text, kept until the next call.
+EMSCRIPTEN_KEEPALIVE const char* vramplan_call(int call, std::size_t first, std::size_t second, std::size_t third) noexcept {
+  const std::string_view all = input_text();
+  result_text() = guarded([&] {
+    if (first > all.size() || second > all.size() - first || third > all.size() - first - second) {
+      return error_envelope(Error{"", "the arguments' lengths exceed the input buffer"}, "internal");
+    }
+    return run_call(call, std::string(all.substr(0, first)), std::string(all.substr(first, second)),
+                    std::string(all.substr(first + second, third)));
+  });
+  return result_text().c_str();
+}
+
+// The byte length of the text vramplan_call last returned.
+EMSCRIPTEN_KEEPALIVE std::size_t vramplan_result_size() noexcept { return result_text().size(); }
+
+}  // extern "C"
