@@ -395,7 +395,7 @@ train::Term vllm_profiling_reserve(const InferenceSettings& inf, const GpuSpec* 
 void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& inf, const GpuSpec* gpu,
                     const InferenceShape& x, double layers) {
   train::Term reserve = vllm_profiling_reserve(inf, gpu, x);
-  if (x.tower.bytes > reserve.bytes) {
+  if (inf.mm_profiling != MmProfiling::skip && x.tower.bytes > reserve.bytes) {  // skip: text profiled alone
     reserve.bytes = x.tower.bytes;
     reserve.formula += "; the vision/audio encoder's forward is larger: " + x.tower.formula;
   }
@@ -481,7 +481,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
                                 static_cast<long long>(model.max_position_embeddings)));
   }
   add_media_warnings(b, model, media, given.media, "inference");
-  if (x.vllm && !model.towers.empty()) b.warnings.push_back(vllm_encoder_profile_warning(x.tower.bytes > 0));
+  if (x.vllm) add_vllm_mm_profile_warnings(b, model, inf.mm_profiling, x.tower);
   if (inf.ep > 1 && params.routed_experts == 0) b.warnings.push_back("inference.ep has no effect: the model has no routed experts");
   if (x.vllm && s.attention == AttentionKind::mla && inf.vllm_version.before(0, 7)) b.warnings.push_back(kVllmPreLatentWarning);
   if (stats != nullptr) *stats = st;

@@ -256,3 +256,52 @@ TEST_CASE("params model.features and the schema's model_has: which keys a model 
   CHECK(has["inference.ep"] == "experts");
   CHECK(has.count("train.seq_len") == 0);
 }
+
+TEST_CASE("vLLM's encoder profile (inference.mm_profiling): warned by default, off with limit_zero, text-only with skip") {
+  const std::string head = R"({"model": "meta-llama/Llama-3.2-11B-Vision-Instruct", "workload": "inference",
+    "gpu": "H100-SXM-80GB", "gpus": 1, "inference": {"engine": "vllm", "context_len": 8192, "max_num_seqs": 16,
+    "max_num_batched_tokens": 2048, "vllm_version": "0.11")";
+  const Json dummy = run(head + "}}");
+  const Json limit_zero = run(head + R"(, "mm_profiling": "limit_zero"}})");
+  CHECK(has_warning(dummy, "vramplan does not size that run"));
+  CHECK_FALSE(has_warning(limit_zero, "vramplan does not size that run"));
+  // limit_zero changes what vLLM profiles, not what the text-only reserve counts: the same bytes.
+  for (const char* id : {"weights", "activations", "cuda_context", "kv_cache"}) {
+    CHECK(component(limit_zero, id) == component(dummy, id));
+  }
+  // The text-only reserve: max(forward 2048 tokens x 102,400 B, sampler 16 x 128,256 x 4 B x 9.6 + 2048 x 4096 x 2 B
+  // = 95,577,702 B) = 209,715,200 B.
+  CHECK(component(dummy, "activations") == doctest::Approx(209715200.0));
+  // skip with two images per request: vLLM profiles the text model alone, so the reserve stays the text-only
+  // one (not max(text, encoder) as with dummy inputs) and the encoder's forward is named as extra headroom.
+  const Json image = run(head + R"(, "images_per_sample": 2, "image_size": 560}})");
+  const Json skip = run(head + R"(, "mm_profiling": "skip", "images_per_sample": 2, "image_size": 560}})");
+  const double tower = component(image, "activations");
+  CHECK(tower > 209715200.0);
+  CHECK(component(skip, "activations") == doctest::Approx(209715200.0));
+  // The pool takes back exactly what the reserve gives up.
+  CHECK(component(skip, "kv_cache") - component(image, "kv_cache") ==
+        doctest::Approx(tower - component(dummy, "activations")));
+  CHECK(has_warning(skip, "sizes the KV pool without the encoder"));
+  const Json text = run(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "inference", "gpu": "H100-SXM-80GB",
+    "gpus": 1, "inference": {"engine": "vllm", "mm_profiling": "limit_zero"}})");
+  CHECK(has_warning(text, "inference.mm_profiling \"limit_zero\" has no effect"));
+}
+
+TEST_CASE("inference.mm_profiling: values, the release --skip-mm-profiling needs, no media with limit_zero") {
+  CHECK(error_line(R"({"model": "Qwen/Qwen2.5-VL-3B-Instruct", "inference": {"mm_profiling": "off"}})") ==
+        "error: /inference/mm_profiling: must be one of \"dummy\", \"limit_zero\", \"skip\", got \"off\"");
+  CHECK(error_line(R"({"model": "Qwen/Qwen2.5-VL-3B-Instruct", "inference": {"mm_profiling": "skip",
+    "vllm_version": "0.9.2"}})")
+            .rfind("error: /inference/mm_profiling: \"skip\" is vLLM's --skip-mm-profiling, which releases before 0.10.2 "
+                   "lack (inference.vllm_version is 0.9.2)",
+                   0) == 0);
+  CHECK(error_line(R"({"model": "Qwen/Qwen2.5-VL-3B-Instruct", "inference": {"mm_profiling": "limit_zero",
+    "images_per_sample": 2}})")
+            .rfind("error: /inference/mm_profiling: \"limit_zero\" (--limit-mm-per-prompt with every modality 0) makes "
+                   "vLLM refuse images and audio, but inference.images_per_sample is 2 and inference.audio_seconds is 0",
+                   0) == 0);
+  CHECK(run(R"({"model": "Qwen/Qwen2.5-VL-3B-Instruct", "workload": "inference", "gpus": 1, "gpu": "L4",
+    "inference": {"engine": "vllm", "mm_profiling": "skip", "vllm_version": "0.10"}})")
+            .contains("per_gpu"));
+}
