@@ -244,8 +244,8 @@ struct InferenceShape {
   bool vllm = false;
   std::string weight_formula, kv_formula;
   // Images and audio (plan/src/media_inputs.cpp): the towers' forward and Whisper's cross-attention cache
-  // per sequence.
-  MediaTerm tower, cross;
+  // per sequence; vLLM's profile of the encoder (the given inputs', or its dummy batch's floor).
+  MediaTerm tower, cross, profile_encoder;
 };
 
 std::string inference_weight_formula(const TransformerStack& s, const InferenceSettings& inf, double quantized,
@@ -395,9 +395,9 @@ train::Term vllm_profiling_reserve(const InferenceSettings& inf, const GpuSpec* 
 void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& inf, const GpuSpec* gpu,
                     const InferenceShape& x, double layers) {
   train::Term reserve = vllm_profiling_reserve(inf, gpu, x);
-  if (inf.mm_profiling != MmProfiling::skip && x.tower.bytes > reserve.bytes) {  // skip: text profiled alone
-    reserve.bytes = x.tower.bytes;
-    reserve.formula += "; the vision/audio encoder's forward is larger: " + x.tower.formula;
+  if (x.profile_encoder.bytes > reserve.bytes) {
+    reserve.bytes = x.profile_encoder.bytes;
+    reserve.formula += "; the vision/audio encoder's is larger: " + x.profile_encoder.formula;
   }
   const double act = reserve.bytes;
   const double nvls = vllm_nvls_bytes(inf.vllm_version, x.tp, gpu), layers_per_gpu = std::ceil(layers / x.pp);
@@ -469,6 +469,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
   InferenceShape x = inference_shape(model, params, inf);
   x.tower = media_inference_term(model, media, x.e, x.tp, inf.attention, x.vllm ? 1.0 : x.batch);
   x.cross = cross_attention_cache_bytes(model, media, x.kv_elem, x.tp, 1.0);
+  if (x.vllm) x.profile_encoder = vllm_profile_encoder_term(model, inf, x.tower, x.e);
   st.kv_bytes_per_token = x.kv_token;
   if (!x.vllm) {
     hf_breakdown(b, st, s, inf, x);
