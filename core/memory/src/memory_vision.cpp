@@ -135,4 +135,33 @@ MediaTerm vision_inference_bytes(const ModelConfig& m, const MediaTokens& t, dou
   return out;
 }
 
+// vllm/worker/enc_dec_model_runner.py profile_run (V0; commit 01b9fe69, and the late-2024 one): max_num_seqs dummy
+// sequences, none capped by the multimodal tokens, each with limit_mm_per_prompt images from mllama.py's dummy
+// encoder data (commit 005ad950: dummy_encoder_data_for_mllama, a 1024 x 1024 image; commit 6f0b37b8:
+// MllamaDummyInputsBuilder at get_image_size_with_most_features): the processor pads pixel_values to
+// max_num_tiles tiles whatever the image. MllamaForConditionalGeneration.get_cross_attention_states runs
+// vision_model over the whole batch, whose output (batch, 1, tiles, num_patches, vision_output_dim) goes whole
+// into multi_modal_projector (nn.Linear, later ColumnParallelLinear with gather_output: full on every TP rank),
+// so input and output are alive together; the pixel values stay in the forward's kwargs (execute_model's
+// MultiModalKwargs.as_kwargs in the model dtype). Everything else the profile holds (the vision encoder's
+// dense aspect-ratio mask, its kept layer inputs, the decoder's cross-attention projections) is left out:
+// docs/validation/accuracy.md "vllm10" says why.
+MediaTerm vllm_mllama_profile_floor(const ModelConfig& m, double images, double compute_bytes) {
+  const VisionInputSpec& v = m.vision_input;
+  if (v.scheme != VisionScheme::mllama_tiles || v.patch <= 0 || images <= 0) return {};
+  const double tiles = static_cast<double>(v.max_tiles);
+  const double grid = static_cast<double>(v.image_size / v.patch);
+  const double positions = tiles * (grid * grid + static_cast<double>(v.class_tokens));
+  const double widths = static_cast<double>(v.projector_in + v.projector_out);
+  const double pixels = tiles * static_cast<double>(v.channels * v.image_size * v.image_size);
+  const double bytes = images * (positions * widths + pixels) * compute_bytes;
+  return {bytes, format("vLLM V0 mllama profile, at least: %.0f dummy images x (%.0f positions (%.0f tiles x %.0f) x "
+                        "(vision_output_dim %lld + projector out %lld) + pixel values %.0f tiles x %lld x %lld^2) x "
+                        "%.0f B = %s",
+                        images, positions, tiles, grid * grid + static_cast<double>(v.class_tokens),
+                        static_cast<long long>(v.projector_in), static_cast<long long>(v.projector_out), tiles,
+                        static_cast<long long>(v.channels), static_cast<long long>(v.image_size), compute_bytes,
+                        gib(bytes).c_str())};
+}
+
 }  // namespace vramplan::memory

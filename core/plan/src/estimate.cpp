@@ -244,8 +244,8 @@ struct InferenceShape {
   bool vllm = false;
   std::string weight_formula, kv_formula;
   // Images and audio (plan/src/media_inputs.cpp): the towers' forward and Whisper's cross-attention cache
-  // per sequence.
-  MediaTerm tower, cross;
+  // per sequence; vLLM's profile of the encoder (the given inputs', or its dummy batch's floor).
+  MediaTerm tower, cross, profile_encoder;
 };
 
 std::string inference_weight_formula(const TransformerStack& s, const InferenceSettings& inf, double quantized,
@@ -395,9 +395,9 @@ train::Term vllm_profiling_reserve(const InferenceSettings& inf, const GpuSpec* 
 void vllm_breakdown(Breakdown& b, InferenceStats& st, const InferenceSettings& inf, const GpuSpec* gpu,
                     const InferenceShape& x, double layers) {
   train::Term reserve = vllm_profiling_reserve(inf, gpu, x);
-  if (x.tower.bytes > reserve.bytes) {
-    reserve.bytes = x.tower.bytes;
-    reserve.formula += "; the vision/audio encoder's forward is larger: " + x.tower.formula;
+  if (x.profile_encoder.bytes > reserve.bytes) {
+    reserve.bytes = x.profile_encoder.bytes;
+    reserve.formula += "; the vision/audio encoder's is larger: " + x.profile_encoder.formula;
   }
   const double act = reserve.bytes;
   const double nvls = vllm_nvls_bytes(inf.vllm_version, x.tp, gpu), layers_per_gpu = std::ceil(layers / x.pp);
@@ -469,6 +469,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
   InferenceShape x = inference_shape(model, params, inf);
   x.tower = media_inference_term(model, media, x.e, x.tp, inf.attention, x.vllm ? 1.0 : x.batch);
   x.cross = cross_attention_cache_bytes(model, media, x.kv_elem, x.tp, 1.0);
+  if (x.vllm) x.profile_encoder = vllm_profile_encoder_term(model, inf, x.tower, x.e);
   st.kv_bytes_per_token = x.kv_token;
   if (!x.vllm) {
     hf_breakdown(b, st, s, inf, x);
@@ -481,7 +482,7 @@ Expected<Breakdown> estimate_inference(const ModelConfig& model, const ParamCoun
                                 static_cast<long long>(model.max_position_embeddings)));
   }
   add_media_warnings(b, model, media, given.media, "inference");
-  if (x.vllm && !model.towers.empty()) b.warnings.push_back(vllm_encoder_profile_warning(x.tower.bytes > 0));
+  if (x.vllm) add_vllm_mm_profile_warnings(b, model, inf.mm_profiling, x.tower);
   if (inf.ep > 1 && params.routed_experts == 0) b.warnings.push_back("inference.ep has no effect: the model has no routed experts");
   if (x.vllm && s.attention == AttentionKind::mla && inf.vllm_version.before(0, 7)) b.warnings.push_back(kVllmPreLatentWarning);
   if (stats != nullptr) *stats = st;

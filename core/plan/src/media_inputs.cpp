@@ -1,6 +1,7 @@
 // Images and audio in the estimates: see media_inputs.hpp and docs/memory-model.md "Images and audio".
 #include "media_inputs.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "vramplan/text_format.hpp"
@@ -9,6 +10,7 @@ namespace vramplan {
 namespace {
 
 using text::format;
+using text::gib;
 
 bool has_tower(const ModelConfig& m, const char* name) { return memory::find_tower(m, name) != nullptr; }
 
@@ -77,20 +79,64 @@ void add_media_warnings(Breakdown& b, const ModelConfig& model, const MediaToken
   }
 }
 
-// vLLM's profile_run builds its dummy batch with the model's largest multimodal inputs (V0: max_num_seqs dummy
-// sequences each carrying max images; V1: the encoder budget of dummy items) and runs the encoder, and for mllama
-// the cross-attention layers, over them unless --limit-mm-per-prompt sets the modality to 0; that peak is taken
-// from the KV pool. Not sized here (h213: Llama-3.2-11B-Vision, 128 sequences, measured 36.6 GiB of profile
-// activation against a 6.3 GiB text reserve), so the pool is an upper bound: said in words.
-std::string vllm_encoder_profile_warning(bool media_given) {
-  if (media_given) {
-    return "vLLM profiles its vision/audio encoder on dummy inputs of the processor's largest size; the reserve "
-           "counts the encoder over one request's inputs as given";
+// inference.mm_profiling "skip" profiles the text model alone; "limit_zero" allows no media (given is 0); "dummy"
+// runs mllama's V0 profile over max_num_seqs sequences (the scenario's, else V0's default) of --limit-mm-per-prompt
+// images each (vLLM's default 1; at least the images the scenario gives, which vLLM accepts only under such a
+// limit): memory_vision.cpp vllm_mllama_profile_floor.
+memory::MediaTerm vllm_profile_encoder_term(const ModelConfig& model, const InferenceSettings& inf,
+                                            const memory::MediaTerm& given, double compute_bytes) {
+  if (inf.mm_profiling == MmProfiling::skip) return {};
+  if (inf.mm_profiling == MmProfiling::limit_zero) return given;
+  const double seqs = inf.max_num_seqs ? static_cast<double>(*inf.max_num_seqs) : memory::kVllmV0MaxNumSeqs;
+  const double per_prompt = std::max(1.0, static_cast<double>(inf.media.images));
+  memory::MediaTerm floor = memory::vllm_mllama_profile_floor(model, seqs * per_prompt, compute_bytes);
+  return floor.bytes > given.bytes ? floor : given;
+}
+
+// vLLM's profile_run runs the encoder over its dummy batch of the processor's largest inputs and takes that
+// peak from the KV pool (docs/memory-model.md "vllm engine", docs/validation/accuracy.md "vllm10"):
+// - V0 encoder-decoder runner (vllm/worker/enc_dec_model_runner.py profile_run, every release that serves
+//   mllama): max_num_seqs dummy sequences, each with limit_mm_per_prompt images (default 1) of max_num_tiles
+//   tiles (mllama.py dummy_encoder_data_for_mllama), all through the vision model at once;
+// - V0 decoder runner (vllm/worker/model_runner.py profile_run): min(max_num_seqs, max_num_batched_tokens //
+//   the largest item's tokens) sequences, each with limit_mm_per_prompt items;
+// - V1 (vllm/v1/worker/gpu_model_runner.py profile_run): min(cdiv(encoder budget, the largest item's tokens),
+//   max_num_seqs x limit_mm_per_prompt) items, the budget max(max_num_batched_tokens, one item's tokens)
+//   (vllm/v1/core/encoder_cache_manager.py compute_encoder_budget), their outputs kept through the text run.
+// The encoder's whole peak over that batch is not sized: the source's liveness of the mllama vision model at 128
+// images gives more than the measured 36.6 GiB (h213), so that count is not trusted; only mllama's floor is
+// counted (vllm_profile_encoder_term) and the rest is said in words.
+void add_vllm_mm_profile_warnings(Breakdown& b, const ModelConfig& model, MmProfiling mode,
+                                  const memory::MediaTerm& tower) {
+  if (model.towers.empty()) {
+    if (mode != MmProfiling::dummy) {
+      b.warnings.push_back(format("inference.mm_profiling \"%s\" has no effect: the model has no vision or audio encoder",
+                                  to_string(mode)));
+    }
+    return;
   }
-  return "vLLM profiles this model's vision/audio encoder on dummy inputs at start-up even for text-only traffic "
-         "(unless --limit-mm-per-prompt sets the modality to 0); with no inputs given the reserve leaves that out, "
-         "so the KV pool shown is an upper bound (measured 3x smaller for Llama-3.2-11B-Vision at 128 sequences): "
-         "set inference.images_per_sample or inference.audio_seconds to count the encoder";
+  if (mode == MmProfiling::limit_zero) return;  // no dummy media: vLLM profiles the text model alone, as here
+  if (mode == MmProfiling::skip) {
+    if (tower.bytes > 0) {
+      b.warnings.push_back(format("--skip-mm-profiling (inference.mm_profiling \"skip\"): vLLM sizes the KV pool "
+                                  "without the encoder, so requests with media need its %s forward on top of "
+                                  "gpu_memory_utilization x GPU memory",
+                                  gib(tower.bytes).c_str()));
+    }
+    return;
+  }
+  const bool mllama = model.vision_input.scheme == VisionScheme::mllama_tiles;
+  b.warnings.push_back(
+      std::string("vLLM profiles this model's vision/audio encoder at start-up on dummy inputs of the processor's "
+                  "largest size, whatever the traffic, and takes that peak from the KV pool (V0 mllama: one max-tile "
+                  "image in each of max_num_seqs sequences; V1: as many largest items as max_num_batched_tokens "
+                  "holds); ") +
+      (mllama ? "the reserve counts only what that batch surely holds (the vision output beside the projector's, "
+                "and the pixel values), not its whole peak, so the KV pool shown is still an upper bound (2.2x too "
+                "large for Llama-3.2-11B-Vision at 128 sequences, record h213)"
+              : "vramplan does not size that run, so the KV pool shown is an upper bound") +
+      ": for text-only serving set --limit-mm-per-prompt to 0 for every modality (inference.mm_profiling "
+      "\"limit_zero\"), which the estimate then matches");
 }
 
 }  // namespace vramplan

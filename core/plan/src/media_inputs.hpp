@@ -26,8 +26,13 @@ void add_media_inference_lines(Breakdown& b, const memory::MediaTerm& tower, con
 void add_media_warnings(Breakdown& b, const ModelConfig& model, const MediaTokens& media, const MediaInput& input,
                         const char* section);
 
-// vLLM profiles a multimodal model's encoder on dummy inputs at start-up whatever the traffic: the warning for
-// the reserve, which counts the encoder only over the scenario's own inputs (none when media_given is false).
-std::string vllm_encoder_profile_warning(bool media_given);
+// The encoder's part of vLLM's profiling reserve: `given` (the scenario's inputs' forward), or for mllama what
+// vLLM's dummy batch surely holds when that is larger; none with --skip-mm-profiling.
+memory::MediaTerm vllm_profile_encoder_term(const ModelConfig& model, const InferenceSettings& inf,
+                                            const memory::MediaTerm& given, double compute_bytes);
+// vLLM's start-up profile of a multimodal model's encoder (inference.mm_profiling): the warnings for what the
+// reserve leaves out, or for the key when the model has no encoder.
+void add_vllm_mm_profile_warnings(Breakdown& b, const ModelConfig& model, MmProfiling mode,
+                                  const memory::MediaTerm& tower);
 
 }  // namespace vramplan

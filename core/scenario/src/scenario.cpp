@@ -30,6 +30,8 @@ constexpr NameTable<Sharding, 5> kShardings{{{"none", Sharding::none},
                                              {"fsdp", Sharding::fsdp}}};
 constexpr NameTable<Attention, 3> kAttentions{{{"flash", Attention::flash}, {"sdpa", Attention::sdpa}, {"eager", Attention::eager}}};
 constexpr NameTable<Engine, 2> kEngines{{{"hf", Engine::hf}, {"vllm", Engine::vllm}}};
+constexpr NameTable<MmProfiling, 3> kMmProfilings{
+    {{"dummy", MmProfiling::dummy}, {"limit_zero", MmProfiling::limit_zero}, {"skip", MmProfiling::skip}}};
 constexpr NameTable<DType, 6> kWeightDTypes{{{"fp32", DType::fp32},
                                              {"bf16", DType::bf16},
                                              {"fp16", DType::fp16},
@@ -142,7 +144,9 @@ InferenceSettings read_inference(ObjectReader r) {
   s.max_num_batched_tokens = r.optional_integer("max_num_batched_tokens", 1, limits::kMaxSeqLen);
   s.vllm_version = read_release_version(r, "vllm_version", "a vLLM release such as \"0.16\" or \"0.11.2\"");
   s.enforce_eager = r.boolean("enforce_eager", s.enforce_eager);
+  s.mm_profiling = read_enum(r, "mm_profiling", kMmProfilings, s.mm_profiling);
   s.media = read_media(r);
+  check_mm_profiling(r, s.mm_profiling, s.vllm_version, s.media);
   s.mfu = r.optional_number("mfu", limits::kMinUtilisation, 1.0);
   s.decode_efficiency = r.optional_number("decode_efficiency", limits::kMinUtilisation, 1.0);
   s.output_len = r.optional_integer("output_len", 1, limits::kMaxSeqLen);
@@ -338,6 +342,7 @@ const char* to_string(Optimizer v) { return name_of(kOptimizers, v); }
 const char* to_string(Sharding v) { return name_of(kShardings, v); }
 const char* to_string(Attention v) { return name_of(kAttentions, v); }
 const char* to_string(Engine v) { return name_of(kEngines, v); }
+const char* to_string(MmProfiling v) { return name_of(kMmProfilings, v); }
 const char* to_string(DType v) { return name_of(kWeightDTypes, v); }
 const char* to_string(RlAlgorithm v) { return name_of(kAlgorithms, v); }
 const char* to_string(LogprobKernel v) { return name_of(kLogprobKernels, v); }
@@ -445,7 +450,8 @@ Json detail::scenario_settings_to_json(const Scenario& s) {
                           {"max_num_seqs", optional_to_json(i.max_num_seqs)},
                           {"max_num_batched_tokens", optional_to_json(i.max_num_batched_tokens)},
                           {"vllm_version", i.vllm_version.text},
-                          {"enforce_eager", i.enforce_eager}};
+                          {"enforce_eager", i.enforce_eager},
+                          {"mm_profiling", to_string(i.mm_profiling)}};
   media_to_json(t.media, i.media, out);
   const RlSettings& rl = s.rl;
   const RolloutSettings& ro = rl.rollout;

@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "vramplan/text_format.hpp"
+
 namespace vramplan {
 namespace {
 
@@ -13,6 +15,9 @@ constexpr std::int64_t kMaxImages = 1024;
 constexpr std::int64_t kMaxImageSide = 65536;
 // Audio per sample: 24 hours.
 constexpr double kMaxAudioSeconds = 86400.0;
+// --skip-mm-profiling came with vLLM PR #22950 (merged 2025-08-15, in 0.10.2); releases are keyed by
+// major.minor, so 0.10 is accepted and anything older refused.
+constexpr int kSkipMmProfilingMinor = 10;
 
 }  // namespace
 
@@ -41,6 +46,20 @@ void media_to_json(const MediaInput& train, const MediaInput& inference, Json& c
                             ? Json(media->image_width)
                             : Json{{"width", media->image_width}, {"height", media->image_height}};
     out["audio_seconds"] = media->audio_seconds;
+  }
+}
+
+void check_mm_profiling(const ObjectReader& r, MmProfiling mode, const VllmVersion& version, const MediaInput& media) {
+  if (mode == MmProfiling::skip && version.before(0, kSkipMmProfilingMinor)) {
+    fail(r.pointer_of("mm_profiling"), "\"skip\" is vLLM's --skip-mm-profiling, which releases before 0.10.2 lack "
+                                       "(inference.vllm_version is " + version.text + "); use \"dummy\" or \"limit_zero\"");
+  }
+  if (mode == MmProfiling::limit_zero && (media.images > 0 || media.audio_seconds > 0)) {
+    fail(r.pointer_of("mm_profiling"),
+         text::format("\"limit_zero\" (--limit-mm-per-prompt with every modality 0) makes vLLM refuse images and audio, "
+                      "but inference.images_per_sample is %lld and inference.audio_seconds is %g",
+                      static_cast<long long>(media.images), media.audio_seconds) +
+             "; use \"dummy\" or \"skip\", or give no media");
   }
 }
 

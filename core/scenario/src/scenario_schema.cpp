@@ -90,6 +90,7 @@ const std::vector<Condition>& conditions() {
         {"inference.max_num_seqs", "inference.engine", vllm},
         {"inference.max_num_batched_tokens", "inference.engine", vllm},
         {"inference.enforce_eager", "inference.engine", vllm},
+        {"inference.mm_profiling", "inference.engine", vllm},
         {"rl.rollout.gpu_memory_utilization", "rl.rollout.engine", vllm},
         {"rl.rollout.sleep_mode", "rl.rollout.engine", vllm},
         {"rl.rollout.max_num_seqs", "rl.rollout.engine", vllm},

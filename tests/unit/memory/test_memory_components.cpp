@@ -11,6 +11,7 @@
 
 #include "vramplan/estimate.hpp"
 #include "vramplan/memory.hpp"
+#include "vramplan/memory_media.hpp"
 
 using namespace vramplan;
 using namespace vramplan::memory;
@@ -237,4 +238,34 @@ TEST_CASE("every constant defined in memory.hpp appears in memory_constants()") 
   }
   CHECK(found >= 25);
   CHECK(listed.count("kInt4GroupBytes") == 1);
+}
+
+namespace {
+
+// An mllama vision input of `tiles` tiles of `image` px in patches of 14 with a class position, 3 channels, and a
+// projector from `vision_out` to `text_hidden`.
+ModelConfig mllama_like(std::int64_t image, std::int64_t tiles, std::int64_t vision_out, std::int64_t text_hidden) {
+  ModelConfig m;
+  VisionInputSpec& v = m.vision_input;
+  v.scheme = VisionScheme::mllama_tiles;
+  v.patch = 14, v.class_tokens = 1, v.channels = 3;
+  v.image_size = image, v.max_tiles = tiles;
+  v.projector_in = vision_out, v.projector_out = text_hidden;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("vLLM's mllama profile floor: the vision output beside the projector's, and the pixel values, per dummy image") {
+  // 2 tiles of 28 px (2 x 2 patches + class = 5 positions per tile), vision output 12 wide, projector out 8:
+  // per image 2 x 5 x (12 + 8) = 200 + pixels 2 x 3 x 28^2 = 4,704, so 4,904 elements; 3 images x 4,904 x 2 B.
+  ModelConfig m = mllama_like(28, 2, 12, 8);
+  const MediaTerm floor = vllm_mllama_profile_floor(m, 3, 2);
+  CHECK(floor.bytes == doctest::Approx(29424.0));
+  CHECK(floor.formula.find("3 dummy images") != std::string::npos);
+  // Llama-3.2-11B-Vision at h213's 128 sequences: 128 x (4 x 1601 x (7680 + 4096) + 4 x 3 x 560^2) x 2 B.
+  CHECK(vllm_mllama_profile_floor(mllama_like(560, 4, 7680, 4096), 128, 2).bytes == doctest::Approx(20269236224.0));
+  // Another processor's images are not sized here.
+  m.vision_input.scheme = VisionScheme::qwen_dynamic;
+  CHECK(vllm_mllama_profile_floor(m, 128, 2).bytes == 0);
 }

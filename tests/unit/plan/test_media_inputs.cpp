@@ -256,3 +256,56 @@ TEST_CASE("params model.features and the schema's model_has: which keys a model 
   CHECK(has["inference.ep"] == "experts");
   CHECK(has.count("train.seq_len") == 0);
 }
+
+TEST_CASE("vLLM's encoder profile (inference.mm_profiling): mllama's dummy batch floor, off with limit_zero, text-only with skip") {
+  const std::string head = R"({"model": "meta-llama/Llama-3.2-11B-Vision-Instruct", "workload": "inference",
+    "gpu": "H100-SXM-80GB", "gpus": 1, "inference": {"engine": "vllm", "context_len": 8192, "max_num_seqs": 16,
+    "max_num_batched_tokens": 2048, "vllm_version": "0.11")";
+  const Json dummy = run(head + "}}");
+  const Json limit_zero = run(head + R"(, "mm_profiling": "limit_zero"}})");
+  // The text-only reserve: max(forward 2048 tokens x 102,400 B, sampler 16 x 128,256 x 4 B x 9.6 + 2048 x 4096 x 2 B
+  // = 95,577,702 B) = 209,715,200 B: what vLLM profiles with --limit-mm-per-prompt image=0.
+  CHECK(component(limit_zero, "activations") == doctest::Approx(209715200.0));
+  CHECK_FALSE(has_warning(limit_zero, "vLLM profiles this model's vision/audio encoder"));
+  // Dummy inputs: 16 sequences x 1 image, each 4 tiles x 1601 positions x (7680 + 4096) + 4 x 3 x 560^2 pixel
+  // values = 79,176,704 elements x 2 B = 158,353,408 B; 16 images: 2,533,654,528 B, above the text reserve.
+  CHECK(component(dummy, "activations") == doctest::Approx(2533654528.0));
+  CHECK(has_warning(dummy, "the reserve counts only what that batch surely holds"));
+  // The pool gives back exactly what the reserve takes.
+  CHECK(component(limit_zero, "kv_cache") - component(dummy, "kv_cache") ==
+        doctest::Approx(2533654528.0 - 209715200.0));
+  // Two images per request: vLLM accepts them only with --limit-mm-per-prompt image=2, so its dummy batch has
+  // 32 images (5,067,309,056 B, above the two given images' forward).
+  const Json image = run(head + R"(, "images_per_sample": 2, "image_size": 560}})");
+  CHECK(component(image, "activations") == doctest::Approx(5067309056.0));
+  // skip: vLLM profiles the text model alone, so the reserve stays the text-only one and the encoder's forward
+  // over the given images is named as extra headroom.
+  const Json skip = run(head + R"(, "mm_profiling": "skip", "images_per_sample": 2, "image_size": 560}})");
+  CHECK(component(skip, "activations") == doctest::Approx(209715200.0));
+  CHECK(has_warning(skip, "sizes the KV pool without the encoder"));
+  // A model whose dummy batch is not sized: the warning says so and the reserve is the text-only one.
+  const Json qwen = run(R"({"model": "Qwen/Qwen2.5-VL-3B-Instruct", "workload": "inference", "gpu": "L4", "gpus": 1,
+    "inference": {"engine": "vllm"}})");
+  CHECK(has_warning(qwen, "vramplan does not size that run"));
+  const Json text = run(R"({"model": "Qwen/Qwen2.5-7B-Instruct", "workload": "inference", "gpu": "H100-SXM-80GB",
+    "gpus": 1, "inference": {"engine": "vllm", "mm_profiling": "limit_zero"}})");
+  CHECK(has_warning(text, "inference.mm_profiling \"limit_zero\" has no effect"));
+}
+
+TEST_CASE("inference.mm_profiling: values, the release --skip-mm-profiling needs, no media with limit_zero") {
+  CHECK(error_line(R"({"model": "Qwen/Qwen2.5-VL-3B-Instruct", "inference": {"mm_profiling": "off"}})") ==
+        "error: /inference/mm_profiling: must be one of \"dummy\", \"limit_zero\", \"skip\", got \"off\"");
+  CHECK(error_line(R"({"model": "Qwen/Qwen2.5-VL-3B-Instruct", "inference": {"mm_profiling": "skip",
+    "vllm_version": "0.9.2"}})")
+            .rfind("error: /inference/mm_profiling: \"skip\" is vLLM's --skip-mm-profiling, which releases before 0.10.2 "
+                   "lack (inference.vllm_version is 0.9.2)",
+                   0) == 0);
+  CHECK(error_line(R"({"model": "Qwen/Qwen2.5-VL-3B-Instruct", "inference": {"mm_profiling": "limit_zero",
+    "images_per_sample": 2}})")
+            .rfind("error: /inference/mm_profiling: \"limit_zero\" (--limit-mm-per-prompt with every modality 0) makes "
+                   "vLLM refuse images and audio, but inference.images_per_sample is 2 and inference.audio_seconds is 0",
+                   0) == 0);
+  CHECK(run(R"({"model": "Qwen/Qwen2.5-VL-3B-Instruct", "workload": "inference", "gpus": 1, "gpu": "L4",
+    "inference": {"engine": "vllm", "mm_profiling": "skip", "vllm_version": "0.10"}})")
+            .contains("per_gpu"));
+}

@@ -35,6 +35,15 @@ MediaTerm audio_training_bytes(const ModelConfig& m, const MediaTokens& t, const
 // Inference: the encoder's forward working set for `sequences` requests.
 MediaTerm audio_inference_bytes(const ModelConfig& m, const MediaTokens& t, double compute_bytes, double tp,
                                 double sequences);
+// vLLM's V0 engine default --max-num-seqs (vllm/engine/arg_utils.py EngineArgs.max_num_seqs = 256): the mllama
+// profile's dummy sequences when the scenario gives none (mllama runs on V0 in every release that serves it).
+inline constexpr double kVllmV0MaxNumSeqs = 256;
+// What vLLM's V0 encoder-decoder profile of mllama surely holds at one moment (a floor of its peak, not the
+// peak): `images` dummy images (max_num_seqs x images per prompt) of max_num_tiles tiles, their pixel values
+// in the model dtype and, in the projector, the vision model's output beside the projector's output
+// (docs/memory-model.md "vllm engine"). 0 for a model whose images are not mllama tiles.
+MediaTerm vllm_mllama_profile_floor(const ModelConfig& m, double images, double compute_bytes);
+
 // Whisper's cross-attention cache (EncoderDecoderCache): per decoder layer K and V over the encoder
 // positions, per sequence, kept for the whole generation.
 MediaTerm cross_attention_cache_bytes(const ModelConfig& m, const MediaTokens& t, double kv_bytes, double tp,

@@ -29,6 +29,11 @@ enum class Attention { flash, sdpa, eager };
 // rowwise dynamic scaling. The weights, gradients and optimizer states keep train.precision's dtypes.
 enum class Fp8Recipe { none, te_delayed, te_tensorwise, te_mxfp8, torchao_tensorwise, torchao_rowwise };
 enum class Engine { hf, vllm };
+// vLLM's start-up profile of a multimodal model's encoder (inference.mm_profiling): `dummy`, vLLM's default
+// (the encoder runs on the processor's largest dummy inputs whatever the traffic); `limit_zero`,
+// --limit-mm-per-prompt with every modality at 0 (no dummy media, and media are refused); `skip`,
+// --skip-mm-profiling (vLLM >= 0.10.2, PR #22950: the text model alone is profiled, media still accepted).
+enum class MmProfiling { dummy, limit_zero, skip };
 enum class DType { fp32, bf16, fp16, fp8, int8, int4 };
 // The frozen base's dtype under LoRA: `automatic` follows the precision (see lora_base_weight_bytes).
 enum class BaseDType { automatic, fp32, bf16, fp16 };
@@ -62,6 +67,7 @@ const char* to_string(Sharding v);
 const char* to_string(Attention v);
 const char* to_string(Fp8Recipe v);
 const char* to_string(Engine v);
+const char* to_string(MmProfiling v);
 const char* to_string(DType v);
 const char* to_string(RlAlgorithm v);
 const char* to_string(LogprobKernel v);
@@ -174,6 +180,7 @@ struct InferenceSettings {
   VllmVersion vllm_version;
   // vLLM --enforce-eager: no CUDA graphs are captured, so no graph pool sits beside the KV pool.
   bool enforce_eager = false;
+  MmProfiling mm_profiling = MmProfiling::dummy;
   MediaInput media;  // per request: image tokens join context_len's tokens in the KV cache
   // Time model: prefill MFU and decode memory-bandwidth efficiency; absent: the default bands.
   std::optional<double> mfu;
