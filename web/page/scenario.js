@@ -118,6 +118,7 @@
     'cluster.inter_node_bytes_per_s': { label: 'Bandwidth between nodes, per GPU', unit: 'bytes/s', hint: 'Empty: one 400 Gb/s NIC per GPU.' },
     'inference.vllm_version': { label: 'vLLM release', hint: '"latest", or a release such as 0.16: its profiling reserve and non-torch memory differ.' },
     'inference.enforce_eager': { label: 'vLLM enforce_eager', hint: 'No CUDA graphs: no graph pool on top of gpu_memory_utilization.' },
+    'inference.mm_profiling': { label: 'vLLM encoder profiling', hint: 'How vLLM profiles an image or audio encoder at start-up: dummy (its default: on dummy inputs of the largest size, even for text-only traffic), limit_zero (--limit-mm-per-prompt 0 for every modality), skip (--skip-mm-profiling, vLLM 0.10.2 and later).' },
   };
   const CONTROL_OF = { integer: 'int', number: 'float', boolean: 'bool', enum: 'select', targets: 'targets', model: 'model', gpu: 'gpu', version: 'text' };
 
