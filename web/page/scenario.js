@@ -18,7 +18,7 @@
   // The page's words for the core's scenario keys. Everything else about a key (its type, range,
   // options, default, the workloads that read it, when it matters, the rules between keys) comes from
   // the schema the core exports (api.schema(), `vramplan schema --json`): the page holds none of it.
-  const PARALLEL_KEYS = new Set(['train.sharding', 'train.fsdp_version', 'train.gradient_checkpointing_reentrant', 'train.tp', 'train.pp', 'train.cp', 'train.offload_optimizer', 'train.offload_params']);
+  const PARALLEL_KEYS = new Set(['train.sharding', 'train.fsdp_version', 'train.fsdp_sync_module_states', 'train.gradient_checkpointing_reentrant', 'train.tp', 'train.pp', 'train.cp', 'train.offload_optimizer', 'train.offload_params']);
   const GROUPS_SHOWN = [
     { id: 'hardware', legend: 'Hardware', holds: (k) => k === 'gpu' || k === 'gpus' },
     { id: 'train', legend: (w) => (w === 'rl' ? 'Policy training' : 'Training'),
@@ -63,6 +63,7 @@
     'train.sharding': { label: 'Sharding', options: { none: 'none (DDP)', zero1: 'ZeRO-1', zero2: 'ZeRO-2', zero3: 'ZeRO-3', fsdp: 'FSDP (full shard)' } },
     'train.transformers_version': { label: 'transformers release', hint: '"latest", or a release such as 4.48: before 4.49 the loss copies the shifted logits, which reserves one fp32 logits block more.' },
     'train.fsdp_version': { label: 'FSDP version', hint: '1: FullyShardedDataParallel (accelerate’s and transformers’ default), 2: fully_shard. FSDP1 frees gathered blocks late (record_stream), which reserves more.' },
+    'train.fsdp_sync_module_states': { label: 'FSDP1 init from rank 0’s CPU copy', hint: 'sync_module_states (accelerate’s cpu_ram_efficient_loading, fsdp_qlora’s low_memory): the init’s freed copies stay cached on the compute stream, where FSDP1’s all-gathers cannot use them.' },
     'train.gradient_checkpointing_reentrant': { label: 'Reentrant checkpointing', hint: 'torch.utils.checkpoint use_reentrant (transformers’ default: true). Under FSDP1 with LoRA, reentrant checkpoints keep every block’s input gradient until the backward ends.' },
     'train.tp': { label: 'Tensor parallel (TP)' },
     'train.pp': { label: 'Pipeline parallel (PP)' },

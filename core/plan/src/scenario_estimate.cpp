@@ -64,7 +64,7 @@ PeakBand peak_band(const Breakdown& peak, bool vllm_serving, bool context_known,
     if (c.level == Level::cache) {
       const bool may_be_reused = c.id == "fsdp_pending_frees" || c.id == "loss_shift_block" ||
                                  c.id == "loss_segments_after_states" || c.id == "forward_segments" ||
-                                 c.id == "sharded_grad_pool";
+                                 c.id == "sharded_grad_pool" || c.id == "fsdp1_init_cache";
       r = may_be_reused ? memory::Range{0.0, c.bytes} : memory::allocator_range(c.bytes);
     }
     if (c.level == Level::context) context_low += std::min(r.low, c.bytes) - c.bytes;

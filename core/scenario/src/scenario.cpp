@@ -424,6 +424,7 @@ Json detail::scenario_settings_to_json(const Scenario& s) {
                       {"lora", lora_to_json(t.lora)},
                       {"sharding", to_string(t.sharding)},
                       {"fsdp_version", t.fsdp_version},
+                      {"fsdp_sync_module_states", t.fsdp_sync_module_states},
                       {"transformers_version", t.transformers_version.text},
                       {"tp", t.tp},
                       {"pp", t.pp},

@@ -5,6 +5,9 @@
 // FullyShardedDataParallelPlugin.fsdp_version "defaults to 1" (accelerate/utils/dataclasses.py, v1.14-1.15 docs),
 // as does transformers TrainingArguments fsdp_config["fsdp_version"]; accelerate 1.0 has FSDP1 only.
 //
+// train.fsdp_sync_module_states (docs/scenario.md): FSDP1 initialised from rank 0's CPU copy; default false
+// (the model already on each GPU, or FSDP2). Read here with the other FSDP keys.
+//
 // train.gradient_checkpointing_reentrant (docs/scenario.md): torch.utils.checkpoint's use_reentrant, read
 // here because only FSDP1 makes it change memory (train_transients.cpp retained_input_grads_term). The default
 // true is transformers' (modeling_utils gradient_checkpointing_enable: {"use_reentrant": True} when
@@ -15,6 +18,7 @@ namespace vramplan {
 
 void read_fsdp(ObjectReader& r, TrainSettings& t) {
   t.fsdp_version = r.integer("fsdp_version", 1, 2, t.fsdp_version);
+  t.fsdp_sync_module_states = r.boolean("fsdp_sync_module_states", t.fsdp_sync_module_states);
   t.gradient_checkpointing_reentrant = r.boolean("gradient_checkpointing_reentrant", t.gradient_checkpointing_reentrant);
 }
 

@@ -84,6 +84,7 @@ const std::vector<Condition>& conditions() {
         {"train.lora.kbit_preparation", "train.method", {to_string(Method::qlora)}},
         {"train.lora.", "train.method", {to_string(Method::lora), to_string(Method::qlora)}},
         {"train.fsdp_version", "train.sharding", {to_string(Sharding::fsdp)}},
+        {"train.fsdp_sync_module_states", "train.sharding", {to_string(Sharding::fsdp)}},
         {"train.optimizer_in_backward", "train.method", {to_string(Method::full)}},
         {"train.gradient_checkpointing_reentrant", "train.sharding", {to_string(Sharding::fsdp)}},
         {"inference.gpu_memory_utilization", "inference.engine", vllm},

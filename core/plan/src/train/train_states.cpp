@@ -359,6 +359,52 @@ Term zero3_whole_model_start_term(const TrainLayout& l, double reserved) {
           "ZeRO-3 start: whole 4-bit model on each GPU (beyond the step)"};
 }
 
+// FSDP1 initialised from rank 0's CPU copy (train.fsdp_sync_module_states: fsdp_qlora train.py's low_memory, 50efa1e;
+// accelerate's cpu_ram_efficient_loading, which requires sync_module_states) leaves freed blocks cached before the
+// first step. For each unit, bottom-up and the root (embeddings, lm_head) last, torch FSDP1 (2.2-2.3,
+// torch/distributed/fsdp/_init_utils.py _init_param_handle_from_module) moves its CPU parameters to the GPU
+// (_move_module_to_device), broadcasts them (_sync_module_params_and_buffers), copies them into one unsharded
+// FlatParameter (_flat_param.py flatten_tensors: torch.cat) and shard() keeps a 1/world clone and frees the
+// unsharded storage; the moved originals die with the init. The caching allocator keeps freed blocks reserved
+// (train.py calls empty_cache only before the wrap), so the root alone leaves 2 x its bytes free; when each root
+// tensor is larger than the largest block unit, none of the last block's two freed copies (segments no larger
+// than the block) can hold a root tensor, and 2 x the block's bytes stay free as well (otherwise only the larger of
+// 2 x root and 2 x block less the root's shard is certain). Those blocks belong to the compute stream
+// (c10/cuda/CUDACachingAllocator.cpp get_free_block: a block serves only its own stream): the step's
+// compute-stream allocations reuse them, but FSDP1's all-gathers (allocated under _unshard_stream, _runtime_utils.py
+// _unshard), their pending frees and the reduce-scattered gradients (_post_backward_stream) cannot. The line is
+// what that start's reserve (weights, adapter weights, the free blocks) plus those other streams' lines exceeds
+// the step's reserve by: 0 once the step's compute-stream demand covers the free blocks. A lower bound: block
+// fragmentation during the init, the broadcast's bucket copies and the loading's own segments are not counted.
+// CPU offload (the shard then moves to host) is not modelled.
+Term fsdp1_init_cache_term(const TrainLayout& l, const BackwardGradients& g, double other_streams, double reserved) {
+  if (!l.t.fsdp_sync_module_states || l.t.sharding != Sharding::fsdp || l.t.fsdp_version != 1 || !l.params_sharded ||
+      l.div.params <= 1 || l.t.offload_params)
+    return {};
+  const ParamCounts& p = l.p;
+  const double root_bpp = l.qlora ? l.pb.compute : l.weight_bpp, block_bpp = l.qlora ? 0.5 : l.weight_bpp;
+  const double root = static_cast<double>(p.embedding) / l.mp * root_bpp;
+  const double block = gathered_block_params(l) * block_bpp;
+  const double head = group_params(p, "lm_head"), table = group_params(p, "embedding");
+  const double smallest_root_tensor = (head > 0 ? std::min(table, head) : table) / l.mp * root_bpp;
+  const bool apart = smallest_root_tensor > block;
+  const double free_blocks = apart ? 2 * root + 2 * block : std::max(2 * root, 2 * block - root / l.div.params);
+  const double adapters = l.full ? 0.0 : lora_states(l).w;
+  const double grads = l.full ? g.gradients : lora_states(l).g;
+  const double start = weights_term(l).bytes + adapters + free_blocks + other_streams + grads;
+  if (start <= reserved) return {};
+  return {start - reserved,
+          format("FSDP1 init from rank 0's CPU copy (train.fsdp_sync_module_states): free blocks on the compute stream "
+                 "%s = %s (root unit %s: moved originals + unsharded FlatParameter%s) + weights %s + adapter weights %s "
+                 "+ the all-gather and gradient streams' %s (blocks of one stream serve no other) = %s, less the "
+                 "step's reserve %s",
+                 gib(free_blocks).c_str(), apart ? "2 x root + 2 x largest block" : "max(2 x root, 2 x block - root shard)",
+                 gib(root).c_str(), apart ? format(", largest block %s", gib(block).c_str()).c_str() : "",
+                 gib(weights_term(l).bytes).c_str(), gib(adapters).c_str(), gib(other_streams + grads).c_str(),
+                 gib(start).c_str(), gib(reserved).c_str()),
+          "FSDP1 init's free blocks (reserved - allocated, beyond the step)"};
+}
+
 std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& loss, const BackwardGradients& g,
                                       std::vector<std::string>& warnings) {
   std::vector<CacheLine> lines;
@@ -385,6 +431,8 @@ std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& l
   }
   Term start = zero3_whole_model_start_term(l, reserved);
   if (start.bytes > 0) lines.push_back({"zero3_whole_model_start", std::move(start)});
+  Term init = fsdp1_init_cache_term(l, g, gathered_term(l).bytes + pending_bytes, reserved);
+  if (init.bytes > 0) lines.push_back({"fsdp1_init_cache", std::move(init)});
   return lines;
 }
 

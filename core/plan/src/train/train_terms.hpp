@@ -109,12 +109,16 @@ struct BackwardGradients {
 // (with the warning that names train.fsdp_version), when the forward/backward is the peak the shifted loss's
 // block, and for gradients made in backward sharded_grad_pool (forward/backward peak) or forward_segments
 // (step peak), then loss_segments_after_states, and last zero3_whole_model_start (ZeRO-3 with a 4-bit base: what
-// the engine's start, the whole quantized model on each GPU, exceeds the step's reserve by).
+// the engine's start, the whole quantized model on each GPU, exceeds the step's reserve by), or fsdp1_init_cache.
 struct CacheLine {
   const char* id;
   Term term;
 };
 Term zero3_whole_model_start_term(const TrainLayout& l, double reserved);
+// FSDP1 initialised from rank 0's CPU copy (train.fsdp_sync_module_states): what the init's free compute-stream
+// blocks, with the weights and the lines of FSDP1's other streams (`other_streams`: gathered units and their
+// pending frees), exceed the step's reserve by (0 when they do not).
+Term fsdp1_init_cache_term(const TrainLayout& l, const BackwardGradients& g, double other_streams, double reserved);
 std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& loss, const BackwardGradients& g,
                                       std::vector<std::string>& warnings);
 

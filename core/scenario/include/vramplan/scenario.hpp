@@ -121,6 +121,10 @@ struct TrainSettings {
   Sharding sharding = Sharding::none;
   // Under sharding "fsdp": 1 = FullyShardedDataParallel (accelerate's default), 2 = fully_shard (FSDP2).
   std::int64_t fsdp_version = 1;
+  // Under FSDP1: rank 0 holds the whole model on the CPU and FSDP moves, broadcasts (sync_module_states),
+  // flattens and shards it unit by unit (fsdp_qlora's low_memory, accelerate's cpu_ram_efficient_loading),
+  // which leaves freed blocks cached on the compute stream before the first step (fsdp1_init_cache).
+  bool fsdp_sync_module_states = false;
   // torch.utils.checkpoint's use_reentrant for the per-block checkpoints (transformers'
   // gradient_checkpointing_kwargs): true is transformers' default since 4.35 (gradient_checkpointing_enable
   // passes {"use_reentrant": True} when given none) and torch's own up to 2.4. Decides what FSDP1 keeps
