@@ -406,54 +406,62 @@ Json scenario_to_json(const Scenario& s) {
   return out;
 }
 
+namespace {
+// The canonical "train" and "inference" sections (detail::scenario_settings_to_json); nlohmann sorts the keys.
+Json train_settings_to_json(const TrainSettings& t) {
+  return Json{{"method", to_string(t.method)},
+              {"precision", to_string(t.precision)},
+              {"optimizer", to_string(t.optimizer)},
+              {"micro_batch_size", t.micro_batch_size},
+              {"seq_len", t.seq_len},
+              {"gradient_checkpointing", t.gradient_checkpointing},
+              {"gradient_checkpointing_reentrant", t.gradient_checkpointing_reentrant},
+              {"attention", to_string(t.attention)},
+              {"lora", lora_to_json(t.lora)},
+              {"sharding", to_string(t.sharding)},
+              {"fsdp_version", t.fsdp_version},
+              {"fsdp_sync_module_states", t.fsdp_sync_module_states},
+              {"transformers_version", t.transformers_version.text},
+              {"tp", t.tp},
+              {"pp", t.pp},
+              {"cp", t.cp},
+              {"ep", t.ep},
+              {"etp", optional_to_json(t.etp)},
+              {"fp8", to_string(t.fp8)},
+              {"fp8_amax_history_len", t.fp8_amax_history_len},
+              {"fp8_all_gather", t.fp8_all_gather},
+              {"offload_optimizer", t.offload_optimizer},
+              {"offload_params", t.offload_params},
+              {"optimizer_in_backward", t.optimizer_in_backward}};
+}
+Json inference_settings_to_json(const InferenceSettings& i) {
+  return Json{{"engine", to_string(i.engine)},
+              {"batch_size", i.batch_size},
+              {"context_len", i.context_len},
+              {"weight_dtype", to_string(i.weight_dtype)},
+              {"kv_dtype", to_string(i.kv_dtype)},
+              {"gpu_memory_utilization", i.gpu_memory_utilization},
+              {"attention", to_string(i.attention)},
+              {"tp", i.tp},
+              {"pp", i.pp},
+              {"ep", i.ep},
+              {"max_num_seqs", optional_to_json(i.max_num_seqs)},
+              {"max_num_batched_tokens", optional_to_json(i.max_num_batched_tokens)},
+              {"vllm_version", i.vllm_version.text},
+              {"enforce_eager", i.enforce_eager},
+              {"mm_profiling", to_string(i.mm_profiling)}};
+}
+}  // namespace
+
 Json detail::scenario_settings_to_json(const Scenario& s) {
   Json out;
   out["workload"] = to_string(s.workload);
   if (s.gpu) out["gpu"] = s.gpu->id;
   out["gpus"] = s.gpus;
   out["cuda_module_loading"] = to_string(s.cuda_module_loading);
-  const TrainSettings& t = s.train;
-  out["train"] = Json{{"method", to_string(t.method)},
-                      {"precision", to_string(t.precision)},
-                      {"optimizer", to_string(t.optimizer)},
-                      {"micro_batch_size", t.micro_batch_size},
-                      {"seq_len", t.seq_len},
-                      {"gradient_checkpointing", t.gradient_checkpointing},
-                      {"gradient_checkpointing_reentrant", t.gradient_checkpointing_reentrant},
-                      {"attention", to_string(t.attention)},
-                      {"lora", lora_to_json(t.lora)},
-                      {"sharding", to_string(t.sharding)},
-                      {"fsdp_version", t.fsdp_version},
-                      {"fsdp_sync_module_states", t.fsdp_sync_module_states},
-                      {"transformers_version", t.transformers_version.text},
-                      {"tp", t.tp},
-                      {"pp", t.pp},
-                      {"cp", t.cp},
-                      {"ep", t.ep},
-                      {"etp", optional_to_json(t.etp)},
-                      {"fp8", to_string(t.fp8)},
-                      {"fp8_amax_history_len", t.fp8_amax_history_len},
-                      {"fp8_all_gather", t.fp8_all_gather},
-                      {"offload_optimizer", t.offload_optimizer},
-                      {"offload_params", t.offload_params},
-                      {"optimizer_in_backward", t.optimizer_in_backward}};
-  const InferenceSettings& i = s.inference;
-  out["inference"] = Json{{"engine", to_string(i.engine)},
-                          {"batch_size", i.batch_size},
-                          {"context_len", i.context_len},
-                          {"weight_dtype", to_string(i.weight_dtype)},
-                          {"kv_dtype", to_string(i.kv_dtype)},
-                          {"gpu_memory_utilization", i.gpu_memory_utilization},
-                          {"attention", to_string(i.attention)},
-                          {"tp", i.tp},
-                          {"pp", i.pp},
-                          {"ep", i.ep},
-                          {"max_num_seqs", optional_to_json(i.max_num_seqs)},
-                          {"max_num_batched_tokens", optional_to_json(i.max_num_batched_tokens)},
-                          {"vllm_version", i.vllm_version.text},
-                          {"enforce_eager", i.enforce_eager},
-                          {"mm_profiling", to_string(i.mm_profiling)}};
-  media_to_json(t.media, i.media, out);
+  out["train"] = train_settings_to_json(s.train);
+  out["inference"] = inference_settings_to_json(s.inference);
+  media_to_json(s.train.media, s.inference.media, out);
   const RlSettings& rl = s.rl;
   const RolloutSettings& ro = rl.rollout;
   Json reward = rl.reward_model ? Json{{"model", model_to_json(rl.reward_model->model)},
