@@ -94,6 +94,22 @@ TEST_CASE("FSDP1 init's free blocks add nothing once the step's compute-stream d
             "fsdp1_init_cache") == nullptr);
 }
 
+TEST_CASE("train.fsdp_sync_module_states says when it counts nothing: FSDP2, or FSDP1 with its shards offloaded") {
+  const auto warned = [](const Json& result, const char* words) {
+    for (const Json& w : result.at("warnings")) {
+      if (w.get<std::string>().find(words) != std::string::npos) return true;
+    }
+    return false;
+  };
+  const Json fsdp2 = init_cache_run(fsdp_qlora_7b("qlora", 512, R"(, "fsdp_version": 2, "fsdp_sync_module_states": true)"));
+  CHECK(warned(fsdp2, "train.fsdp_sync_module_states has no effect with train.fsdp_version 2"));
+  const Json offload =
+      init_cache_run(fsdp_qlora_7b("qlora", 512, R"(, "offload_params": true, "fsdp_sync_module_states": true)"));
+  CHECK(warned(offload, "train.fsdp_sync_module_states with train.offload_params"));
+  const Json counted = init_cache_run(fsdp_qlora_7b("qlora", 512, R"(, "fsdp_sync_module_states": true)"));
+  CHECK_FALSE(warned(counted, "train.fsdp_sync_module_states"));
+}
+
 TEST_CASE("train.fsdp_sync_module_states is echoed, false by default, and reads back") {
   const Json set = scenario_to_json(rl_test::scenario(fsdp_qlora_7b("qlora", 512, R"(, "fsdp_sync_module_states": true)")));
   CHECK(set.at("train").at("fsdp_sync_module_states") == true);

@@ -433,6 +433,13 @@ std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& l
   if (start.bytes > 0) lines.push_back({"zero3_whole_model_start", std::move(start)});
   Term init = fsdp1_init_cache_term(l, g, gathered_term(l).bytes + pending_bytes, reserved);
   if (init.bytes > 0) lines.push_back({"fsdp1_init_cache", std::move(init)});
+  if (l.t.fsdp_sync_module_states && l.t.sharding == Sharding::fsdp && l.t.fsdp_version != 1) {
+    warnings.push_back("train.fsdp_sync_module_states has no effect with train.fsdp_version 2: the init's cached "
+                       "blocks are counted for FSDP1 (FullyShardedDataParallel's sync_module_states) only");
+  } else if (l.t.fsdp_sync_module_states && l.t.sharding == Sharding::fsdp && l.t.offload_params) {
+    warnings.push_back("train.fsdp_sync_module_states with train.offload_params: the blocks FSDP1's init leaves "
+                       "cached on the GPU are not counted (the shards go to host RAM; not modelled)");
+  }
   return lines;
 }
 
