@@ -256,6 +256,9 @@ TEST_CASE("TRL: the fsdp1 / fsdp2 presets carry train.fsdp_version both ways") {
   CHECK(one.at("train").at("sharding") == "fsdp");
   CHECK(one.at("train").at("fsdp_version") == 1);
   CHECK(two.at("train").at("fsdp_version") == 2);
+  // fsdp1.yaml loads on rank 0's CPU and syncs (fsdp_cpu_ram_efficient_loading, fsdp_sync_module_states: true).
+  CHECK(one.at("train").at("fsdp_sync_module_states") == true);
+  CHECK(two.at("train").at("fsdp_sync_module_states") == false);
   // The emitted command names the preset of the scenario's FSDP, and imports back to it.
   for (const Json* s : {&one, &two}) {
     auto emitted = api::config(*s, "trl");

@@ -104,6 +104,11 @@ void add_launch(std::vector<Argument>& args, const Scenario& s, std::vector<std:
     // train.fsdp_version, which decides FSDP1's pending frees (docs/memory-model.md "Sharding").
     case Sharding::fsdp: add(args, "accelerate_config", t.fsdp_version == 2 ? "fsdp2" : "fsdp1"); break;
   }
+  if (t.sharding == Sharding::fsdp && t.fsdp_version == 1 && !t.fsdp_sync_module_states) {
+    notes.push_back("train.fsdp_sync_module_states: TRL's fsdp1 preset loads the model on rank 0's CPU and syncs it "
+                    "(fsdp_cpu_ram_efficient_loading, fsdp_sync_module_states: true), which leaves the init's freed "
+                    "blocks cached; set the key to count them, or copy the preset with both false");
+  }
   if (offload) {
     const bool deepspeed = t.sharding == Sharding::zero1 || t.sharding == Sharding::zero2 ||
                            t.sharding == Sharding::zero3 || t.sharding == Sharding::none;

@@ -131,8 +131,11 @@ void map_launch(ImportContext& c) {
   c.mark("num_machines");
   const auto preset = c.text("accelerate_config");
   c.set("train.sharding", preset ? sharding_of(*preset) : "none");
-  // TRL's presets fsdp1.yaml / fsdp2.yaml set accelerate's fsdp_version (data/frameworks/trl/accelerate_configs/).
+  // TRL's presets fsdp1.yaml / fsdp2.yaml set accelerate's fsdp_version (data/frameworks/trl/accelerate_configs/);
+  // fsdp1.yaml also sets fsdp_cpu_ram_efficient_loading and fsdp_sync_module_states: rank 0 loads the model on the
+  // CPU and FSDP1 moves, broadcasts and shards it unit by unit (train.fsdp_sync_module_states).
   if (preset && preset->find("fsdp1") != std::string::npos) c.set("train.fsdp_version", 1);
+  if (preset && *preset == "fsdp1") c.set("train.fsdp_sync_module_states", true);
   if (preset && preset->find("fsdp2") != std::string::npos) c.set("train.fsdp_version", 2);
   if (preset && preset->find(".yaml") != std::string::npos) {
     c.warn("accelerate_config=" + *preset + ": a file of your own; its sharding is read from the name only, its "
