@@ -1,6 +1,6 @@
 #pragma once
-// Helpers shared by the RL tests (test_rl.cpp, test_rl_logits.cpp): scenarios from JSON text, their
-// estimates, and a phase's components by id.
+// Helpers shared by the plan tests (test_rl.cpp, test_rl_logits.cpp, test_train_terms.cpp, ...): scenarios from
+// JSON text, their estimates (as the core's structs or as api::estimate's document), and a phase's components by id.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -28,6 +28,13 @@ inline ScenarioEstimate run(const Scenario& s) {
   auto e = estimate_scenario(s);
   REQUIRE_MESSAGE(e.ok(), (e.ok() ? "" : e.error().line()));
   return e.value();
+}
+
+// api::estimate's result document for a scenario in JSON text (the test stops with the error line if it fails).
+inline Json api_estimate(const std::string& text) {
+  auto r = api::estimate(Json::parse(text));
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().line()));
+  return r.value();
 }
 
 inline const Breakdown* phase(const ScenarioEstimate& e, const char* name) {

@@ -12,12 +12,6 @@ using namespace vramplan;
 
 namespace {
 
-Json init_cache_run(const std::string& text) {
-  auto r = api::estimate(Json::parse(text));
-  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().line()));
-  return r.value();
-}
-
 const Json* init_cache_component(const Json& result, const char* id) {
   for (const Json& c : result.at("per_gpu").at("components")) {
     if (c.at("id") == id) return &c;
@@ -52,7 +46,7 @@ TEST_CASE("FSDP1 init from rank 0's CPU copy: the root's and the largest block's
   // Adapters: 143,130,624 params x 2 B / 2 ranks = 143,130,624 B of weights, as much of gradients.
   const double free_blocks = 2 * 524288000.0 + 2 * 101191680.0, adapter_weights = 143130624.0, adapter_grads = 143130624.0;
   CHECK(free_blocks == 1250959360.0);
-  const Json r = init_cache_run(fsdp_qlora_7b("qlora", 512, R"(, "fsdp_sync_module_states": true)"));
+  const Json r = rl_test::api_estimate(fsdp_qlora_7b("qlora", 512, R"(, "fsdp_sync_module_states": true)"));
   const double other_streams = init_cache_bytes(r, "gathered_params") + init_cache_bytes(r, "fsdp_pending_frees");
   const double start = init_cache_bytes(r, "weights") + adapter_weights + free_blocks + other_streams + adapter_grads;
   const Json& g = r.at("per_gpu");
@@ -63,7 +57,7 @@ TEST_CASE("FSDP1 init from rank 0's CPU copy: the root's and the largest block's
   const std::string formula = line->at("formula").get<std::string>();
   CHECK(formula.find("2 x root + 2 x largest block") != std::string::npos);
   // Without the key the same run's reserve is the step's: lower by the line's bytes.
-  const Json without = init_cache_run(fsdp_qlora_7b("qlora", 512, ""));
+  const Json without = rl_test::api_estimate(fsdp_qlora_7b("qlora", 512, ""));
   CHECK(init_cache_component(without, "fsdp1_init_cache") == nullptr);
   CHECK(without.at("per_gpu").at("reserved_bytes").get<double>() ==
         doctest::Approx(start - line->at("bytes").get<double>()).epsilon(1e-12));
@@ -72,7 +66,7 @@ TEST_CASE("FSDP1 init from rank 0's CPU copy: the root's and the largest block's
 TEST_CASE("FSDP1 init's free blocks: a 16-bit block larger than a root tensor leaves only 2 x root certain") {
   // LoRA on the bf16 base: the block is 202,383,360 x 2 B = 404,766,720 B, above a 262,144,000 B root tensor, so a
   // root tensor may reuse the block's freed copies: max(2 x 524,288,000, 2 x 404,766,720 - 262,144,000) = 2 x root.
-  const Json r = init_cache_run(fsdp_qlora_7b("lora", 512, R"(, "fsdp_sync_module_states": true)"));
+  const Json r = rl_test::api_estimate(fsdp_qlora_7b("lora", 512, R"(, "fsdp_sync_module_states": true)"));
   const double start = init_cache_bytes(r, "weights") + 143130624.0 + 2 * 524288000.0 + init_cache_bytes(r, "gathered_params") +
                        init_cache_bytes(r, "fsdp_pending_frees") + 143130624.0;
   CHECK(r.at("per_gpu").at("reserved_bytes").get<double>() == doctest::Approx(start).epsilon(1e-12));
@@ -83,14 +77,14 @@ TEST_CASE("FSDP1 init's free blocks: a 16-bit block larger than a root tensor le
 
 TEST_CASE("FSDP1 init's free blocks add nothing once the step's compute-stream demand covers them, nor off FSDP1") {
   // 2048 tokens: checkpoints, the recomputed block and the fp32 loss exceed the 1.17 GiB of free blocks.
-  CHECK(init_cache_component(init_cache_run(fsdp_qlora_7b("qlora", 2048, R"(, "fsdp_sync_module_states": true)")),
+  CHECK(init_cache_component(rl_test::api_estimate(fsdp_qlora_7b("qlora", 2048, R"(, "fsdp_sync_module_states": true)")),
                              "fsdp1_init_cache") == nullptr);
   // FSDP2 (fully_shard has no sync_module_states path here) and FSDP1 with its shards offloaded: none.
   CHECK(init_cache_component(
-            init_cache_run(fsdp_qlora_7b("qlora", 512, R"(, "fsdp_version": 2, "fsdp_sync_module_states": true)")),
+            rl_test::api_estimate(fsdp_qlora_7b("qlora", 512, R"(, "fsdp_version": 2, "fsdp_sync_module_states": true)")),
             "fsdp1_init_cache") == nullptr);
   CHECK(init_cache_component(
-            init_cache_run(fsdp_qlora_7b("qlora", 512, R"(, "offload_params": true, "fsdp_sync_module_states": true)")),
+            rl_test::api_estimate(fsdp_qlora_7b("qlora", 512, R"(, "offload_params": true, "fsdp_sync_module_states": true)")),
             "fsdp1_init_cache") == nullptr);
 }
 
@@ -101,12 +95,12 @@ TEST_CASE("train.fsdp_sync_module_states says when it counts nothing: FSDP2, or 
     }
     return false;
   };
-  const Json fsdp2 = init_cache_run(fsdp_qlora_7b("qlora", 512, R"(, "fsdp_version": 2, "fsdp_sync_module_states": true)"));
+  const Json fsdp2 = rl_test::api_estimate(fsdp_qlora_7b("qlora", 512, R"(, "fsdp_version": 2, "fsdp_sync_module_states": true)"));
   CHECK(warned(fsdp2, "train.fsdp_sync_module_states has no effect with train.fsdp_version 2"));
   const Json offload =
-      init_cache_run(fsdp_qlora_7b("qlora", 512, R"(, "offload_params": true, "fsdp_sync_module_states": true)"));
+      rl_test::api_estimate(fsdp_qlora_7b("qlora", 512, R"(, "offload_params": true, "fsdp_sync_module_states": true)"));
   CHECK(warned(offload, "train.fsdp_sync_module_states with train.offload_params"));
-  const Json counted = init_cache_run(fsdp_qlora_7b("qlora", 512, R"(, "fsdp_sync_module_states": true)"));
+  const Json counted = rl_test::api_estimate(fsdp_qlora_7b("qlora", 512, R"(, "fsdp_sync_module_states": true)"));
   CHECK_FALSE(warned(counted, "train.fsdp_sync_module_states"));
 }
 

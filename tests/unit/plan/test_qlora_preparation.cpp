@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string>
 
+#include "rl_test_support.hpp"
 #include "vramplan/api.hpp"
 #include "vramplan/memory_qlora.hpp"
 #include "vramplan/scenario.hpp"
@@ -13,12 +14,6 @@
 using namespace vramplan;
 
 namespace {
-
-Json estimate_of(const std::string& text) {
-  auto r = api::estimate(Json::parse(text));
-  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().line()));
-  return r.value();
-}
 
 double bytes_of(const Json& result, const char* id) {
   for (const Json& c : result.at("per_gpu").at("components")) {
@@ -36,7 +31,7 @@ std::string formula_of(const Json& result, const char* id) {
 
 // Mistral-7B QLoRA, amp-bf16, 1 x 1024 tokens, checkpointed; `extra` goes inside "train".
 Json mistral(const std::string& preparation, const std::string& extra = "") {
-  return estimate_of(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"method": "qlora",
+  return rl_test::api_estimate(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"method": "qlora",
     "precision": "amp-bf16", "micro_batch_size": 1, "seq_len": 1024, "gradient_checkpointing": true,
     "lora": {"kbit_preparation": ")" + preparation + "\"}" + extra + "}}");
 }
@@ -86,13 +81,13 @@ TEST_CASE("bitsandbytes' dequantized weight: the largest block linear in the com
   CHECK(memory::largest_block_linear(memory::LinearInventory{}) == 0);
   // In the estimate: Mistral's gate/up/down (4096 x 14336), bf16 + 4/64 B.
   CHECK(bytes_of(mistral("none"), "dequantized_weight") == doctest::Approx(4096.0 * 14336 * 2.0625));
-  CHECK(bytes_of(estimate_of(R"({"model": "mistralai/Mistral-7B-v0.1", "train": {"method": "lora"}})"),
+  CHECK(bytes_of(rl_test::api_estimate(R"({"model": "mistralai/Mistral-7B-v0.1", "train": {"method": "lora"}})"),
                  "dequantized_weight") == 0);
 }
 
 TEST_CASE("the loss and the backward never coexist: the logits line keeps what the loss needs beyond them") {
   // One GPU, no sharding: the recomputed block and the dequantized weight come after the loss's tensors are freed.
-  const Json one = estimate_of(R"({"model": "mistralai/Mistral-7B-v0.1", "train": {"method": "qlora",
+  const Json one = rl_test::api_estimate(R"({"model": "mistralai/Mistral-7B-v0.1", "train": {"method": "qlora",
     "precision": "amp-bf16", "micro_batch_size": 1, "seq_len": 1024, "gradient_checkpointing": true}})");
   // Under FSDP the recomputed block stays beside the loss (the safe side); the dequantized weight still does not.
   const Json fsdp = mistral("none", R"(, "sharding": "fsdp")");

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "rl_test_support.hpp"
 #include "vramplan/api.hpp"
 #include "vramplan/memory.hpp"
 #include "vramplan/scenario.hpp"
@@ -12,12 +13,6 @@
 using namespace vramplan;
 
 namespace {
-
-Json run(const std::string& text) {
-  auto r = api::estimate(Json::parse(text));
-  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().line()));
-  return r.value();
-}
 
 const Json& line(const Json& result, const char* id) {
   for (const Json& c : result.at("per_gpu").at("components")) {
@@ -63,7 +58,7 @@ TEST_CASE("checkpointed LoRA activations name the residual stream's element size
   // Qwen2.5-7B: 28 layers, hidden 3584; 1 x 1024 tokens. Under AMP a 16-bit LoRA base keeps a 16-bit
   // residual stream (2 B per checkpointed element); an fp32 base keeps 4 B.
   auto with = [](const char* lora) {
-    return run(std::string(R"({"model": "Qwen/Qwen2.5-7B", "train": {"method": "lora", "precision": "amp-bf16",
+    return rl_test::api_estimate(std::string(R"({"model": "Qwen/Qwen2.5-7B", "train": {"method": "lora", "precision": "amp-bf16",
       "micro_batch_size": 1, "seq_len": 1024, "gradient_checkpointing": true)") + lora + "}}");
   };
   const Json base16 = with("");
@@ -76,7 +71,7 @@ TEST_CASE("checkpointed LoRA activations name the residual stream's element size
 
 TEST_CASE("DDP buckets state the tensor-parallel split their bytes have") {
   // Full training, amp-bf16 (4 B gradients), no sharding, 4 GPUs at tp 2: dp 2, buckets = params x 4 / 2.
-  const Json r = run(R"({"model": "Qwen/Qwen2.5-0.5B", "gpus": 4, "train": {"tp": 2, "micro_batch_size": 1,
+  const Json r = rl_test::api_estimate(R"({"model": "Qwen/Qwen2.5-0.5B", "gpus": 4, "train": {"tp": 2, "micro_batch_size": 1,
     "seq_len": 256}})");
   const Json& ddp = line(r, "ddp_buckets");
   CHECK(ddp.at("bytes").get<double>() == doctest::Approx(trainable(r) * 4.0 / 2.0).epsilon(1e-12));
@@ -86,7 +81,7 @@ TEST_CASE("DDP buckets state the tensor-parallel split their bytes have") {
 TEST_CASE("the optimizer step's temporaries state the tensor-parallel split their bytes have") {
   // Full training with AdamW at 1 x 64 tokens: the foreach step's exp_avg_sq-sized temporary (4 B per
   // trainable parameter, / tp 2) is the peak's transient.
-  const Json r = run(R"({"model": "Qwen/Qwen2.5-7B", "gpus": 2, "train": {"tp": 2, "micro_batch_size": 1,
+  const Json r = rl_test::api_estimate(R"({"model": "Qwen/Qwen2.5-7B", "gpus": 2, "train": {"tp": 2, "micro_batch_size": 1,
     "seq_len": 64}})");
   const Json& step = line(r, "optimizer_step");
   CHECK(step.at("bytes").get<double>() ==
@@ -96,8 +91,8 @@ TEST_CASE("the optimizer step's temporaries state the tensor-parallel split thei
 
 TEST_CASE("QLoRA's unquantized weights are counted and described in the compute dtype") {
   // precision fp32 is BitsAndBytesConfig's default compute dtype (float32): the rest is 4 B, not 2 B.
-  const Json fp32 = run(R"({"model": "Qwen/Qwen2.5-0.5B", "train": {"method": "qlora", "precision": "fp32"}})");
-  const Json bf16 = run(R"({"model": "Qwen/Qwen2.5-0.5B", "train": {"method": "qlora", "precision": "bf16"}})");
+  const Json fp32 = rl_test::api_estimate(R"({"model": "Qwen/Qwen2.5-0.5B", "train": {"method": "qlora", "precision": "fp32"}})");
+  const Json bf16 = rl_test::api_estimate(R"({"model": "Qwen/Qwen2.5-0.5B", "train": {"method": "qlora", "precision": "bf16"}})");
   CHECK(says(line(fp32, "weights"), "(embeddings, lm_head, norms) x 4 B"));
   CHECK(says(line(bf16, "weights"), "(embeddings, lm_head, norms) x 2 B"));
   // The same quantized part; the rest doubles.
@@ -113,7 +108,7 @@ TEST_CASE("FSDP QLoRA: the quant state stays whole on every rank, the root unit 
   const double nf4 = 68451041280.0, plain = 525606912.0, block = 855654400.0, root = 2.0 * 32000 * 8192;
   const double state = memory::nf4_bytes_per_param(true) - 0.5;  // absmax + double-quantized absmax
   auto with = [](int gpus, const char* sharding) {
-    return run(std::string(R"({"model": "meta-llama/Llama-2-70b-hf", "gpus": )") + std::to_string(gpus) +
+    return rl_test::api_estimate(std::string(R"({"model": "meta-llama/Llama-2-70b-hf", "gpus": )") + std::to_string(gpus) +
                R"(, "train": {"method": "qlora", "precision": "amp-bf16", "micro_batch_size": 1, "seq_len": 512,
       "gradient_checkpointing": true, "sharding": ")" + sharding + R"("}})");
   };
@@ -139,7 +134,7 @@ TEST_CASE("FSDP QLoRA with CPU offload: the quant state, the root unit and the g
   // GPU as without offload, and FSDP1 frees the blocks with record_stream: 2 x 855,654,400 x 0.5 B reserved.
   const double nf4 = 68451041280.0, plain = 525606912.0, block = 855654400.0, root = 2.0 * 32000 * 8192;
   auto with = [](const char* offload) {
-    return run(std::string(R"({"model": "meta-llama/Llama-2-70b-hf", "gpus": 2, "train": {"method": "qlora",
+    return rl_test::api_estimate(std::string(R"({"model": "meta-llama/Llama-2-70b-hf", "gpus": 2, "train": {"method": "qlora",
       "precision": "amp-bf16", "micro_batch_size": 1, "seq_len": 512, "gradient_checkpointing": true,
       "sharding": "fsdp", "offload_params": )") + offload + "}}");
   };
@@ -165,7 +160,7 @@ TEST_CASE("FSDP1 + QLoRA + reentrant checkpointing keeps every block input's gra
   // 10,737,418,240 B of gradients kept by FSDP1's reshard-only hooks. The loss's tensors are freed before the
   // backward's end, so the line holds what exceeds the logits line, and the peak rises by exactly that.
   auto with = [](const std::string& extra, const char* method = "qlora", const char* sharding = "fsdp") {
-    return run(std::string(R"({"model": "meta-llama/Llama-2-70b-hf", "gpus": 2, "train": {"method": ")") + method +
+    return rl_test::api_estimate(std::string(R"({"model": "meta-llama/Llama-2-70b-hf", "gpus": 2, "train": {"method": ")") + method +
                R"(", "precision": "amp-bf16", "micro_batch_size": 2, "seq_len": 4096, "gradient_checkpointing": true,
       "sharding": ")" + sharding + "\"" + extra + "}}");
   };
@@ -190,7 +185,7 @@ TEST_CASE("FSDP1 + QLoRA + reentrant checkpointing keeps every block input's gra
 TEST_CASE("FSDP1's kept block-input gradients stay below the loss on a 7B model: no line, no change") {
   // Mistral-7B: 32 layers x 4096 h x 2 B = 262,144 B per token against 32000 x 14 B of logits per token.
   auto with = [](const char* reentrant) {
-    return run(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"method": "lora",
+    return rl_test::api_estimate(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"method": "lora",
       "precision": "amp-bf16", "micro_batch_size": 2, "seq_len": 4096, "gradient_checkpointing": true,
       "sharding": "fsdp", "transformers_version": "4.48.1", "gradient_checkpointing_reentrant": )") + reentrant + "}}");
   };
@@ -203,7 +198,7 @@ TEST_CASE("ZeRO-3 gathers the largest unit (here a block) twice; FSDP adds its u
   // Mistral-7B full training, bf16: a block is 218,112,000 params, the root (embeddings + lm_head)
   // 2 x 32000 x 4096 = 262,144,000; each with its 2 B gradient in full training.
   auto with = [](const char* sharding) {
-    return run(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"precision": "bf16",
+    return rl_test::api_estimate(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"precision": "bf16",
       "micro_batch_size": 1, "seq_len": 512, "gradient_checkpointing": true, "sharding": ")") + sharding + R"("}})");
   };
   const double block = 218112000.0, root = 262144000.0;
@@ -217,7 +212,7 @@ TEST_CASE("FSDP1's freed gathered blocks are reserved, not allocated; ZeRO-3 and
   // Mistral-7B LoRA, bf16 base: kFsdpPendingFreeUnits blocks of 218,112,000 params x 2 B wait on the
   // unshard stream for their record_stream event (torch fsdp _limiter_utils.py, CUDACachingAllocator).
   auto with = [](int gpus, const char* sharding, const char* method) {
-    return run(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": )") + std::to_string(gpus) +
+    return rl_test::api_estimate(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": )") + std::to_string(gpus) +
                R"(, "train": {"method": ")" + method + R"(", "precision": "amp-bf16", "micro_batch_size": 1,
       "seq_len": 512, "gradient_checkpointing": true, "sharding": ")" + sharding + R"("}})");
   };
@@ -249,7 +244,7 @@ TEST_CASE("FSDP1's freed gathered blocks are reserved, not allocated; ZeRO-3 and
     for (const Json& c : estimate.at("per_gpu").at("components")) CHECK(c.at("id") != "fsdp_pending_frees");
   }
   // mixed-bf16 full training stores fp32 weights but gathers MixedPrecision's 16-bit copy.
-  const Json mixed = run(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"precision": "mixed-bf16",
+  const Json mixed = rl_test::api_estimate(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"precision": "mixed-bf16",
       "micro_batch_size": 1, "seq_len": 512, "gradient_checkpointing": true, "sharding": "fsdp"}})");
   CHECK(line(mixed, "fsdp_pending_frees").at("bytes").get<double>() ==
         doctest::Approx(memory::kFsdpPendingFreeUnits * block * 2).epsilon(1e-9));
@@ -257,7 +252,7 @@ TEST_CASE("FSDP1's freed gathered blocks are reserved, not allocated; ZeRO-3 and
 
 TEST_CASE("train.fsdp_version 2 (fully_shard) holds no pending frees; the default 1 does, says so, and is echoed") {
   auto with = [](const char* extra) {
-    return run(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"method": "lora",
+    return rl_test::api_estimate(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"method": "lora",
       "precision": "amp-bf16", "micro_batch_size": 1, "seq_len": 512, "gradient_checkpointing": true,
       "sharding": "fsdp")") + extra + "}}");
   };
@@ -297,7 +292,7 @@ TEST_CASE("FSDP under a 16-bit compute dtype gathers the param_dtype copy, not t
   // Mistral-7B full training under amp-bf16 stores fp32 weights (4 B) and gradients (4 B); accelerate's
   // FSDP MixedPrecision gathers 2 B per weight. Root 262,144,000 params, block 218,112,000.
   auto with = [](const char* precision) {
-    return run(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"precision": ")") +
+    return rl_test::api_estimate(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"precision": ")") +
                precision + R"(", "micro_batch_size": 1, "seq_len": 512, "gradient_checkpointing": true,
       "sharding": "fsdp"}})");
   };
@@ -318,7 +313,7 @@ TEST_CASE("QLoRA under autocast keeps a LayerNorm model's residual stream and ML
     "activation_function": "gelu_pytorch_tanh", "multi_query": true, "n_embd": 2048, "n_head": 16, "n_inner": 8192,
     "n_layer": 24, "n_positions": 2048, "vocab_size": 49280, "layer_norm_epsilon": 1e-05})";
   auto with = [](const std::string& model, const char* precision) {
-    return run(R"({"model": )" + model + R"(, "train": {"method": "qlora", "precision": ")" + precision +
+    return rl_test::api_estimate(R"({"model": )" + model + R"(, "train": {"method": "qlora", "precision": ")" + precision +
                R"(", "micro_batch_size": 1, "seq_len": 1024, "gradient_checkpointing": true,
       "lora": {"rank": 16, "alpha": 16, "targets": ["c_attn"]}}})");
   };
@@ -330,7 +325,7 @@ TEST_CASE("QLoRA under autocast keeps a LayerNorm model's residual stream and ML
   CHECK(line(amp, "activations").at("bytes").get<double>() - line(pure, "activations").at("bytes").get<double>() ==
         doctest::Approx(1024.0 * (24 * 2048 * 2 + 2 * 2048 * 2 + 8192 * 2)).epsilon(1e-9));
   // Mistral's RMSNorm returns weight * x.to(input_dtype): the stream stays 16-bit under autocast.
-  const Json mistral = run(R"({"model": "mistralai/Mistral-7B-v0.1", "train": {"method": "qlora", "precision":
+  const Json mistral = rl_test::api_estimate(R"({"model": "mistralai/Mistral-7B-v0.1", "train": {"method": "qlora", "precision":
     "amp-bf16", "micro_batch_size": 1, "seq_len": 1024, "gradient_checkpointing": true}})");
   CHECK(says(line(mistral, "activations"), "x 4096 h x 2 B (checkpointed block inputs) +"));
 }
@@ -339,7 +334,7 @@ TEST_CASE("transformers before 4.49 reserves one fp32 logits block more at the l
   // Mistral-7B QLoRA, one GPU, 2 x 1024 tokens: the old ForCausalLMLoss copies the shifted fp32 logits, and
   // the slice's full-shape fp32 gradient finds only shifted-shape blocks free (kShiftedLossExtraFp32Blocks).
   auto with = [](const char* extra) {
-    return run(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "train": {"method": "qlora",
+    return rl_test::api_estimate(std::string(R"({"model": "mistralai/Mistral-7B-v0.1", "train": {"method": "qlora",
       "precision": "amp-bf16", "micro_batch_size": 2, "seq_len": 1024, "gradient_checkpointing": true)") + extra +
                "}}");
   };
@@ -372,7 +367,7 @@ TEST_CASE("gpt_bigcode before 4.49 without autocast: its own 16-bit loss, 3 x e 
   // SantaCoder (vocab 49,280), pure bf16, 4 x 2048 tokens: GPTBigCodeForCausalLM.forward shifts the bf16 logits
   // and calls CrossEntropyLoss on them (no .float()).
   auto with = [](const char* precision, const char* version) {
-    return run(std::string(R"({"model": {"architectures": ["GPTBigCodeForCausalLM"], "model_type": "gpt_bigcode",
+    return rl_test::api_estimate(std::string(R"({"model": {"architectures": ["GPTBigCodeForCausalLM"], "model_type": "gpt_bigcode",
       "activation_function": "gelu_pytorch_tanh", "multi_query": true, "n_embd": 2048, "n_head": 16, "n_inner": 8192,
       "n_layer": 24, "n_positions": 2048, "vocab_size": 49280, "layer_norm_epsilon": 1e-05},
       "train": {"micro_batch_size": 4, "seq_len": 2048, "gradient_checkpointing": true, "gradient_accumulation_steps": 2,
@@ -395,7 +390,7 @@ TEST_CASE("gradients made in backward: one micro-batch per step, zero_grad(set_t
   // SantaCoder h001's layout (fms-acceleration, 1 A100, pure bf16, 4 x 2048, transformers 4.48.1): the loss's
   // 6 B x 403,701,760 logits and the gradients never coexist, and the AdamW step is the allocated peak.
   auto with = [](const char* extra) {
-    return run(std::string(R"({"model": {"architectures": ["GPTBigCodeForCausalLM"], "model_type": "gpt_bigcode",
+    return rl_test::api_estimate(std::string(R"({"model": {"architectures": ["GPTBigCodeForCausalLM"], "model_type": "gpt_bigcode",
       "activation_function": "gelu_pytorch_tanh", "multi_query": true, "n_embd": 2048, "n_head": 16, "n_inner": 8192,
       "n_layer": 24, "n_positions": 2048, "vocab_size": 49280, "layer_norm_epsilon": 1e-05},
       "train": {"micro_batch_size": 4, "seq_len": 2048, "gradient_checkpointing": true, "precision": "bf16",
@@ -418,12 +413,12 @@ TEST_CASE("gradients made in backward: one micro-batch per step, zero_grad(set_t
   CHECK(kept.at("bytes").get<double>() > 0);
   CHECK(says(kept, "min(loss"));
   // ZeRO (persistent partition buffers) keeps the gradients live.
-  const Json zero = run(R"({"model": "Qwen/Qwen2.5-0.5B", "gpus": 2, "train": {"sharding": "zero2", "precision": "bf16"}})");
+  const Json zero = rl_test::api_estimate(R"({"model": "Qwen/Qwen2.5-0.5B", "gpus": 2, "train": {"sharding": "zero2", "precision": "bf16"}})");
   CHECK(says(line(zero, "gradients"), "live through the step"));
   // FSDP over two ranks, a forward/backward peak (Qwen's 152k vocabulary): the logits line is the loss beyond
   // the gradients, and the reserved level holds the gradients' segments, which belong to the reduce-scatter
   // stream, beside the loss.
-  const Json fsdp = run(R"({"model": "Qwen/Qwen2.5-0.5B", "gpus": 2, "train": {"sharding": "fsdp", "precision": "bf16",
+  const Json fsdp = rl_test::api_estimate(R"({"model": "Qwen/Qwen2.5-0.5B", "gpus": 2, "train": {"sharding": "fsdp", "precision": "bf16",
       "micro_batch_size": 8, "seq_len": 2048, "gradient_checkpointing": true}})");
   const double grads = line(fsdp, "gradients").at("bytes").get<double>();
   CHECK(says(line(fsdp, "gradients"), "made in backward"));
@@ -434,7 +429,7 @@ TEST_CASE("gradients made in backward: one micro-batch per step, zero_grad(set_t
 TEST_CASE("gradients made in backward, step peak: the forward's segments stay reserved; every such line's band low end is 0") {
   // SantaCoder h004's layout: FSDP over 2 A100s, pure bf16, 2 x 2048 tokens, transformers 4.48.1: the AdamW step
   // is the allocated peak, the forward/backward's segments (loss blocks included) are still reserved.
-  const Json r = run(R"({"model": {"architectures": ["GPTBigCodeForCausalLM"], "model_type": "gpt_bigcode",
+  const Json r = rl_test::api_estimate(R"({"model": {"architectures": ["GPTBigCodeForCausalLM"], "model_type": "gpt_bigcode",
       "activation_function": "gelu_pytorch_tanh", "multi_query": true, "n_embd": 2048, "n_head": 16, "n_inner": 8192,
       "n_layer": 24, "n_positions": 2048, "vocab_size": 49280, "layer_norm_epsilon": 1e-05}, "gpus": 2,
       "train": {"micro_batch_size": 2, "seq_len": 2048, "gradient_checkpointing": true, "precision": "bf16",
@@ -503,7 +498,7 @@ TEST_CASE("ZeRO-3 + QLoRA: the engine's start holds the whole 4-bit model on eve
   const double nf4 = 68451041280.0, plain = 525606912.0, adapters = 103546880.0;
   const double whole = nf4 * memory::nf4_bytes_per_param(true) + plain * 2 + adapters * 2;
   CHECK(whole == doctest::Approx(36570087424.0).epsilon(1e-12));
-  const Json r = run(llama70b("qlora", 2, "zero3", 2));
+  const Json r = rl_test::api_estimate(llama70b("qlora", 2, "zero3", 2));
   const Json* start = find_z3_line(r, "zero3_whole_model_start");
   REQUIRE(start != nullptr);
   const Json& g = r.at("per_gpu");
@@ -523,12 +518,12 @@ TEST_CASE("ZeRO-3 + QLoRA: the engine's start holds the whole 4-bit model on eve
 
 TEST_CASE("the whole-model start is ZeRO-3 with a quantized base over several ranks only, and only beyond the step") {
   // FSDP (its own init path), LoRA on a 16-bit base (zero.Init partitions it while it is built), one GPU: none.
-  CHECK(find_z3_line(run(llama70b("qlora", 2, "fsdp", 2)), "zero3_whole_model_start") == nullptr);
-  CHECK(find_z3_line(run(llama70b("lora", 8, "zero3", 2)), "zero3_whole_model_start") == nullptr);
-  CHECK(find_z3_line(run(llama70b("qlora", 1, "zero3", 2)), "zero3_whole_model_start") == nullptr);
+  CHECK(find_z3_line(rl_test::api_estimate(llama70b("qlora", 2, "fsdp", 2)), "zero3_whole_model_start") == nullptr);
+  CHECK(find_z3_line(rl_test::api_estimate(llama70b("lora", 8, "zero3", 2)), "zero3_whole_model_start") == nullptr);
+  CHECK(find_z3_line(rl_test::api_estimate(llama70b("qlora", 1, "zero3", 2)), "zero3_whole_model_start") == nullptr);
   // Mistral-7B QLoRA, 8 x 4096 tokens per GPU: the step (its checkpoints alone 32 x 32,768 x 4096 x 2 B = 8 GiB)
   // exceeds the whole 4-bit model (about 4 GiB), so the start adds nothing.
-  const Json big_step = run(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"method": "qlora",
+  const Json big_step = rl_test::api_estimate(R"({"model": "mistralai/Mistral-7B-v0.1", "gpus": 2, "train": {"method": "qlora",
       "precision": "amp-bf16", "micro_batch_size": 8, "seq_len": 4096, "gradient_checkpointing": true,
       "sharding": "zero3"}})");
   CHECK(find_z3_line(big_step, "zero3_whole_model_start") == nullptr);
