@@ -105,7 +105,7 @@ std::string with_document(const std::string& text, F&& operation) {
   });
 }
 
-// Each entry point stays a function of its own ([[gnu::noinline]]), so that call_one below is a small switch:
+// Each entry point stays a function of its own ([[gnu::noinline]]), so that run_call below is a small switch:
 // V8 compiles a wasm function on its first call, and the page's first estimate would otherwise compile every
 // entry point inlined into it.
 //

@@ -391,7 +391,8 @@ Term fsdp1_init_cache_term(const TrainLayout& l, const BackwardGradients& g, dou
   const double free_blocks = apart ? 2 * root + 2 * block : std::max(2 * root, 2 * block - root / l.div.params);
   const double adapters = l.full ? 0.0 : lora_states(l).w;
   const double grads = l.full ? g.gradients : lora_states(l).g;
-  const double start = weights_term(l).bytes + adapters + free_blocks + other_streams + grads;
+  const double weights = weights_term(l).bytes;
+  const double start = weights + adapters + free_blocks + other_streams + grads;
   if (start <= reserved) return {};
   return {start - reserved,
           format("FSDP1 init from rank 0's CPU copy (train.fsdp_sync_module_states): free blocks on the compute stream "
@@ -400,7 +401,7 @@ Term fsdp1_init_cache_term(const TrainLayout& l, const BackwardGradients& g, dou
                  "step's reserve %s",
                  gib(free_blocks).c_str(), apart ? "2 x root + 2 x largest block" : "max(2 x root, 2 x block - root shard)",
                  gib(root).c_str(), apart ? format(", largest block %s", gib(block).c_str()).c_str() : "",
-                 gib(weights_term(l).bytes).c_str(), gib(adapters).c_str(), gib(other_streams + grads).c_str(),
+                 gib(weights).c_str(), gib(adapters).c_str(), gib(other_streams + grads).c_str(),
                  gib(start).c_str(), gib(reserved).c_str()),
           "FSDP1 init's free blocks (reserved - allocated, beyond the step)"};
 }
@@ -433,10 +434,11 @@ std::vector<CacheLine> reserved_lines(const TrainLayout& l, const LossOptions& l
   if (start.bytes > 0) lines.push_back({"zero3_whole_model_start", std::move(start)});
   Term init = fsdp1_init_cache_term(l, g, gathered_term(l).bytes + pending_bytes, reserved);
   if (init.bytes > 0) lines.push_back({"fsdp1_init_cache", std::move(init)});
-  if (l.t.fsdp_sync_module_states && l.t.sharding == Sharding::fsdp && l.t.fsdp_version != 1) {
+  const bool synced_fsdp = l.t.fsdp_sync_module_states && l.t.sharding == Sharding::fsdp;
+  if (synced_fsdp && l.t.fsdp_version != 1) {
     warnings.push_back("train.fsdp_sync_module_states has no effect with train.fsdp_version 2: the init's cached "
                        "blocks are counted for FSDP1 (FullyShardedDataParallel's sync_module_states) only");
-  } else if (l.t.fsdp_sync_module_states && l.t.sharding == Sharding::fsdp && l.t.offload_params) {
+  } else if (synced_fsdp && l.t.offload_params) {
     warnings.push_back("train.fsdp_sync_module_states with train.offload_params: the blocks FSDP1's init leaves "
                        "cached on the GPU are not counted (the shards go to host RAM; not modelled)");
   }
