@@ -7,7 +7,7 @@
 // than wall time, and with --breakdown the events that took it (self thread time, by name).
 //
 //   node bench/first_result.mjs [--loads 9] [--trace] [--breakdown 25] [--profile 30] [--hash FRAGMENT]
-//                               [--js-flags V8FLAGS] [--save-trace PREFIX] PAGE.html [PAGE2.html ...]
+//                               [--js-flags V8FLAGS] [--save-trace PREFIX] [--new-window] PAGE.html [PAGE2.html ...]
 //
 // --save-trace PREFIX: each traced load's Chrome trace written to PREFIX-1.json, PREFIX-2.json, ... (for
 // chrome://tracing or Perfetto: which thread waited on which).
@@ -17,6 +17,14 @@
 // Needs playwright-core (npm ci --prefix tests/browser, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1) and a Chromium
 // (/usr/bin/chromium, or $CHROMIUM). Prints one line per load and a median per page; the load average of the
 // machine before and after. Reported in docs/benchmarks.md, never asserted.
+//
+// Each load opens the page in a new tab of one browser window that stays open (a blank tab keeps it), as a user
+// opens a file in a browser already running: every load still gets a fresh renderer process (the previous tab
+// is closed first), with nothing of the page compiled or cached in it. --new-window opens a new window per load
+// instead (a new browser context), as this script did before 2026-12-06 (sixth session): Chromium 156 then
+// starts that window's own WebUI omnibox popup (chrome://omnibox-popup.top-chrome) in a second renderer at the
+// same moment, whose script parsing and compiling take 200 to 300 ms of CPU on the machine's cores while the page
+// loads: the figure then includes the browser building its own window.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -26,13 +34,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(here, '../tests/browser/package.json'));
 
 function parseArgs(argv) {
-  const args = { loads: 9, trace: false, breakdown: 0, profile: 0, hash: '', jsFlags: '', pages: [] };
+  const args = { loads: 9, trace: false, breakdown: 0, profile: 0, hash: '', jsFlags: '', newWindow: false, pages: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--trace') args.trace = true;
     else if (a === '--loads') args.loads = Number(argv[++i]);
     else if (a === '--breakdown') { args.breakdown = Number(argv[++i]); args.trace = true; }
     else if (a === '--hash') args.hash = argv[++i];
+    else if (a === '--new-window') args.newWindow = true;
     else if (a === '--js-flags') args.jsFlags = argv[++i];
     else if (a === '--save-trace') { args.saveTrace = argv[++i]; args.trace = true; }
     else if (a === '--profile') { args.profile = Number(argv[++i]); args.trace = true; }
@@ -124,9 +133,18 @@ function selfTimes(events) {
   return self;
 }
 
-async function oneLoad(browser, url, trace, breakdown, profile) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
+const VIEWPORT = { viewport: { width: 1280, height: 800 } };
+
+// The page's tab: in the shared window, or (--new-window) in a window of its own, closed with it.
+async function openTab(browser, sharedWindow) {
+  if (sharedWindow) return { page: await sharedWindow.newPage(), close: (page) => page.close() };
+  const context = await browser.newContext(VIEWPORT);
+  return { page: await context.newPage(), close: () => context.close() };
+}
+
+async function oneLoad(browser, sharedWindow, url, trace, breakdown, profile) {
+  const tab = await openTab(browser, sharedWindow);
+  const page = tab.page;
   if (trace) await browser.startTracing(page, { categories: profile ? [...TRACE_CATEGORIES, 'disabled-by-default-v8.cpu_profiler'] : TRACE_CATEGORIES });
   await page.goto(url);
   await page.waitForFunction(() => performance.getEntriesByName('vramplan-first-result').length > 0, null, { timeout: 30000 });
@@ -139,7 +157,7 @@ async function oneLoad(browser, url, trace, breakdown, profile) {
     cpu = mainThreadCpu(JSON.parse(buffer.toString('utf8')).traceEvents, breakdown);
     if (cpu && !profile) cpu.samples = null;
   }
-  await context.close();
+  await tab.close(page);
   return { ready: marks['vramplan-module-ready'], first: marks['vramplan-first-result'], cpu };
 }
 
@@ -158,14 +176,19 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', ...(args.jsFlags ? ['--js-flags=' + args.jsFlags] : [])],
 });
-console.log(`load average before: ${loadAverage()}`);
+let sharedWindow = null;
+if (!args.newWindow) {
+  sharedWindow = await browser.newContext(VIEWPORT);
+  await sharedWindow.newPage();  // the blank tab that keeps the window open between loads
+}
+console.log(`load average before: ${loadAverage()}, ${args.newWindow ? 'a new window per load' : 'a new tab per load in one window'}`);
 const results = args.pages.map(() => []);
 const urls = args.pages.map((p) => pathToFileURL(p).href + (args.hash ? '#' + args.hash : ''));
 // One load of each page first, not counted: the browser's own first-use costs (its processes, its caches).
-for (const url of urls) await oneLoad(browser, url, false, false);
+for (const url of urls) await oneLoad(browser, sharedWindow, url, false, false);
 for (let i = 0; i < args.loads; i++) {
   for (let p = 0; p < urls.length; p++) {
-    const r = await oneLoad(browser, urls[p], args.trace, args.breakdown > 0, args.profile > 0);
+    const r = await oneLoad(browser, sharedWindow, urls[p], args.trace, args.breakdown > 0, args.profile > 0);
     results[p].push(r);
     const cpu = r.cpu ? `, main-thread CPU ${r.cpu.cpuMs.toFixed(0)} ms` : '';
     console.log(`${args.pages[p]}: module ready ${r.ready.toFixed(0)} ms, first result ${r.first.toFixed(0)} ms${cpu}`);

@@ -1,6 +1,8 @@
 // The scenario schema (docs/scenario.md "Schema"): the parser's own key list (scenario_schema_keys) plus
 // what the parser alone cannot say: which workloads read each key, when a key matters, and the rules
 // between keys. The page builds its form from this, the CLI prints it (`vramplan schema --json`).
+#include <array>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -216,25 +218,25 @@ void collect_ignored(const Json& node, std::string& pointer, CanonicalSettings& 
 }
 
 // The canonical settings of a scenario with nothing set but its workload and RL algorithm: they depend
-// on nothing else (no model), so each of the nine is written once, indexed by the enums' values.
+// on nothing else (no model), so each of the nine is written once, indexed by the enums' values, and only
+// when a scenario of that workload and algorithm first asks for it. Writing all nine on the first call was
+// 4,000 of a first RL estimate's 8,000 allocations, and in the page it made V8 tier dlmalloc and
+// nlohmann's destructor up to TurboFan during the first estimate (docs/benchmarks.md, 2026-12-06 sixth
+// session).
 const Json& default_settings(Workload workload, RlAlgorithm algorithm) {
-  constexpr Workload kDefaultsWorkloads[] = {Workload::train, Workload::inference, Workload::rl};
-  constexpr RlAlgorithm kDefaultsAlgorithms[] = {RlAlgorithm::grpo, RlAlgorithm::ppo, RlAlgorithm::dpo};
-  static const std::vector<Json> kDefaults = [&] {
-    std::vector<Json> all;
-    for (Workload w : kDefaultsWorkloads) {
-      for (RlAlgorithm a : kDefaultsAlgorithms) {
-        Scenario plain;
-        plain.workload = w;
-        plain.rl.algorithm = a;
-        plain.rl.critic = a == RlAlgorithm::ppo;
-        all.push_back(detail::scenario_settings_to_json(plain));
-      }
-    }
-    return all;
-  }();
   static_assert(static_cast<int>(Workload::rl) == 2 && static_cast<int>(RlAlgorithm::dpo) == 2, "enum order");
-  return kDefaults[static_cast<std::size_t>(workload) * 3 + static_cast<std::size_t>(algorithm)];
+  constexpr std::size_t kCombinations = 9;
+  static std::array<std::once_flag, kCombinations> written;
+  static std::array<Json, kCombinations> defaults;
+  const std::size_t index = static_cast<std::size_t>(workload) * 3 + static_cast<std::size_t>(algorithm);
+  std::call_once(written[index], [&] {
+    Scenario plain;
+    plain.workload = workload;
+    plain.rl.algorithm = algorithm;
+    plain.rl.critic = algorithm == RlAlgorithm::ppo;
+    defaults[index] = detail::scenario_settings_to_json(plain);
+  });
+  return defaults[index];
 }
 
 // Rules between keys, as read_rl and check_parallel_layout in scenario.cpp apply them.
