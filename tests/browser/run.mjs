@@ -77,10 +77,9 @@ const browser = await chromium.launch({
     '--disable-component-update', '--disable-sync'],
 });
 
-// A fresh page that records every request, console error and page error.
-async function openPage(fragment = '', options = {}) {
+// A window whose requests are recorded and, but for the page itself, aborted.
+async function openWindow(options = {}) {
   const context = await browser.newContext({ viewport: { width: options.width || 1280, height: options.height || 900 }, colorScheme: options.colorScheme || 'light' });
-  const page = await context.newPage();
   const record = { requests: [], errors: [] };
   // Every request is seen twice: as an event, and by a route that aborts anything but the page.
   context.on('request', (request) => record.requests.push(request.url()));
@@ -89,12 +88,20 @@ async function openPage(fragment = '', options = {}) {
     if (url.split('#')[0] === pageUrl) route.continue();
     else { record.requests.push(url); route.abort(); }
   });
+  return { context, record };
+}
+
+// A fresh page in a window of its own that records every request, console error and page error.
+async function openPage(fragment = '', options = {}) {
+  const { context, record } = await openWindow(options);
+  const page = await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') record.errors.push(`console ${m.type()}: ${m.text()}`); });
   page.on('pageerror', (e) => record.errors.push(`page error: ${e.message}`));
   await page.goto(pageUrl + (fragment ? '#' + fragment : ''));
   await settled(page);
   return { page, context, record };
 }
+
 async function settled(page, after = 0) {
   await page.waitForFunction((t) => Number(document.documentElement.dataset.settled || 0) > t, after, { timeout: 10000 });
 }
@@ -423,19 +430,27 @@ test('the batch sweep is a chart with GPU lines, or says it is not available yet
 });
 
 // Timing is reported, never asserted (DEVELOPERS.md: speed goals are checked by benchmarks); the
-// goal and the measured median go to docs/benchmarks.md. The test checks the mark exists.
+// goal and the measured median go to docs/benchmarks.md. The test checks the mark exists. Each load is a new
+// tab of one window, as bench/first_result.mjs measures (a new window per load also times Chromium building
+// that window's own WebUI beside the page), with the same blocked routes as every other test.
 test(`first result is marked and timed (goal: under ${goalMs} ms from navigation; reported, not asserted)`, async () => {
   const times = [];
+  const { context } = await openWindow();
+  const blank = await context.newPage();  // keeps the window open between loads; each load gets its own renderer
   for (let i = 0; i < 5; i++) {
-    const { page, context } = await openPage();
+    const page = await context.newPage();
+    await page.goto(pageUrl);
+    await settled(page);
     const entry = await page.evaluate(() => performance.getEntriesByName('vramplan-first-result')[0]?.startTime ?? null);
     ok(entry !== null, 'the page marks its first result (performance mark vramplan-first-result)');
     times.push(entry);
-    await context.close();
+    await page.close();
   }
+  await blank.close();
+  await context.close();
   times.sort((a, b) => a - b);
   const median = times[2];
-  console.log(`     navigation to first result: median ${median.toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')}); goal ${goalMs} ms`);
+  console.log(`     navigation to first result (a new tab per load): median ${median.toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')}); goal ${goalMs} ms`);
 });
 
 test('screenshots at 1280 and 360 px, light and dark, and print', async () => {
