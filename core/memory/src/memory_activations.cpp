@@ -218,13 +218,20 @@ double fused_logprob_training_bytes(double tokens, double vocab, double compute_
 // torch.utils.checkpoint(use_reentrant=False), so one chunk's logits exist at a time, in forward and again in its
 // backward's recomputation: the chunk's logits (16 bit under autocast, which casts the matmul; fp32 otherwise) and
 // the same kCrossEntropyFp32Copies fp32 tensors as the full loss's backward. `w.float()` copies a 16-bit lm_head
-// to fp32 per chunk (saved for the chunk's backward, which also makes its fp32 gradient when the head is trained);
-// an fp32 head (mixed precision's master weights) is returned as is.
+// to fp32 per chunk: saved for the chunk's backward without autocast, where the matmul's backward then makes the
+// copy's fp32 gradient beside it when the head is trained (4 + 4 B per head element); under autocast the matmul
+// casts the copy back to 16 bit (not cached: the copy is no leaf), so a frozen head has both at the cast (4 + 2 B).
+// An fp32 head (autocast's fp32 weights) is returned as is (0 B).
+double chunked_nll_head_copy_bytes(const LmHeadLoss& d) {
+  if (d.head_bytes >= 4.0) return 0.0;
+  if (d.head_trainable) return 4.0 + 4.0;
+  return 4.0 + (d.autocast ? d.logit_bytes : 0.0);
+}
+
 double chunked_nll_training_bytes(double tokens, double vocab, double hidden, const LmHeadLoss& d) {
   const double chunk = std::min(tokens, static_cast<double>(kTrlChunkedNllTokens));
-  const double head_copies = d.head_bytes < 4.0 ? (d.head_trainable ? 2.0 : 1.0) : 0.0;
   return chunk * vocab * (d.logit_bytes + kCrossEntropyFp32Copies * 4.0) + 2.0 * tokens * hidden * d.hidden_bytes +
-         head_copies * vocab * hidden * 4.0;
+         vocab * hidden * chunked_nll_head_copy_bytes(d);
 }
 
 // Liger's chunk (liger_kernel/ops/fused_linear_cross_entropy.py fused_linear_cross_entropy_forward, v0.8.2):

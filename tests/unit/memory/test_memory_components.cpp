@@ -148,6 +148,12 @@ TEST_CASE("train.loss_kernel: TRL chunked_nll and Liger fused linear cross-entro
   CHECK(chunked_nll_training_bytes(1000, 1000, 64, LmHeadLoss{2, 4, 4, true}) == 256 * 1000 * 14 + 2 * 1000 * 64 * 4);
   CHECK(chunked_nll_training_bytes(1000, 1000, 64, LmHeadLoss{4, 2, 2, false}) ==
         256 * 1000 * 16 + 2 * 1000 * 64 * 2 + 1000 * 64 * 4);
+  // Per head element: trained 16-bit head 4 + 4 (copy, fp32 gradient); frozen 4, or 4 + 2 under autocast (its
+  // 16-bit cast of the copy); fp32 head 0.
+  CHECK(chunked_nll_head_copy_bytes(LmHeadLoss{4, 2, 2, true}) == 8);
+  CHECK(chunked_nll_head_copy_bytes(LmHeadLoss{4, 2, 2, false}) == 4);
+  CHECK(chunked_nll_head_copy_bytes(LmHeadLoss{2, 2, 2, false, true}) == 6);
+  CHECK(chunked_nll_head_copy_bytes(LmHeadLoss{2, 4, 4, true, true}) == 0);
   // Liger: inc_factor ceil(1000 / 64) = 16; 100 tokens: next_power_of_2(ceil(100 / 16) = 7) = 8 rows.
   CHECK(fused_linear_ce_chunk_tokens(100, 1000, 64) == 8);
   CHECK(fused_linear_ce_chunk_tokens(1000, 1000, 64) == 64);  // ceil(1000 / 16) = 63 -> 64

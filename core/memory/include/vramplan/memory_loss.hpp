@@ -14,7 +14,11 @@ struct LmHeadLoss {
   double hidden_bytes = 2;  // the final norm's output (the residual stream's dtype)
   double head_bytes = 2;    // the lm_head weight's own dtype
   bool head_trainable = true;
+  bool autocast = false;    // torch.autocast: the matmul casts its fp32 operands to 16 bit
 };
+// Bytes per lm_head element that TRL's chunk adds for a 16-bit head (0 for an fp32 one): `w.float()` (4 B), and
+// its fp32 gradient when trained (4 B) or, frozen under autocast, autocast's 16-bit cast of that copy.
+double chunked_nll_head_copy_bytes(const LmHeadLoss& d);
 // TRL chunked_nll: one chunk's logits and kCrossEntropyFp32Copies fp32 tensors, the packed hidden states and their
 // gradient, and the fp32 lm_head copy (and its gradient when trained) when the weight is not fp32.
 double chunked_nll_training_bytes(double tokens, double vocab, double hidden, const LmHeadLoss& d);

@@ -21,6 +21,7 @@ memory::LmHeadLoss lm_head_loss(const TrainLayout& l, bool chunked) {
   d.logit_bytes = l.amp ? l.ac.compute : (chunked ? 4.0 : l.ac.compute);
   d.hidden_bytes = l.ac.residual;
   d.head_trainable = l.full;
+  d.autocast = l.amp;
   if (l.full) {
     d.head_bytes = l.pb.weight;
   } else {
@@ -33,14 +34,18 @@ memory::LmHeadLoss lm_head_loss(const TrainLayout& l, bool chunked) {
 
 Term chunked_nll_term(const TrainLayout& l, double tokens, double vocab, const char* split) {
   const memory::LmHeadLoss d = lm_head_loss(l, true);
-  const double copies = d.head_bytes < 4.0 ? (d.head_trainable ? 2.0 : 1.0) : 0.0;
+  const double copy = memory::chunked_nll_head_copy_bytes(d);
+  const char* what = copy == 0.0 ? "fp32 lm_head used as is"
+                     : d.head_trainable ? "the 16-bit lm_head's fp32 copy and its fp32 gradient"
+                     : d.autocast       ? "the frozen 16-bit lm_head's fp32 copy and autocast's 16-bit cast of it"
+                                        : "the frozen 16-bit lm_head's fp32 copy";
   return {memory::chunked_nll_training_bytes(tokens, vocab, l.h, d),
           format("min(%.0f tokens, kTrlChunkedNllTokens %d) x %.0f vocab%s x (%.0f B logits + "
                  "kCrossEntropyFp32Copies %.0f x 4 B) + 2 x %.0f tokens x %.0f h x %.0f B (packed hidden states and "
-                 "their gradient) + %.0f x %.0f vocab x %.0f h x 4 B (fp32 lm_head copy%s) (train.loss_kernel chunked: "
-                 "TRL chunked_nll, one checkpointed chunk at a time)",
+                 "their gradient) + %.0f vocab x %.0f h x %.0f B (%s) (train.loss_kernel chunked: TRL chunked_nll, one "
+                 "checkpointed chunk at a time)",
                  tokens, memory::kTrlChunkedNllTokens, l.vocab, split, d.logit_bytes, memory::kCrossEntropyFp32Copies,
-                 tokens, l.h, d.hidden_bytes, copies, vocab, l.h, copies == 2.0 ? " and its gradient" : ""),
+                 tokens, l.h, d.hidden_bytes, vocab, l.h, copy, what),
           "Logits and cross-entropy (chunked)"};
 }
 
