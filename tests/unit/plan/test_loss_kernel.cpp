@@ -76,6 +76,10 @@ TEST_CASE("loss kernels under autocast: 16-bit chunk logits, the fp32 head is us
   // amp-bf16: fp32 weights (w.float() returns the weight itself) and an fp32 residual stream.
   CHECK(chunked == doctest::Approx(256.0 * kVocab * (2.0 + 12.0) + 2.0 * kTokens * kHidden * 4.0).epsilon(1e-12));
   CHECK(fused == doctest::Approx(256.0 * kVocab * 2.0 + kTokens * kHidden * 4.0 + kVocab * kHidden * 4.0).epsilon(1e-12));
+  // Here Liger's fp32 grad_weight (zeros_like the fp32 head, allocated in forward) outweighs TRL's chunk, which
+  // copies nothing of an fp32 head: the source's order is fused < chunked only for a 16-bit head.
+  CHECK(chunked < fused);
+  CHECK(fused < logits_line(llama8b("amp-bf16", "")));
 }
 
 TEST_CASE("loss kernels with LoRA: a frozen head has no gradient, TRL still copies it to fp32") {
