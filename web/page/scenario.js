@@ -65,6 +65,7 @@
     'train.fsdp_version': { label: 'FSDP version', hint: '1: FullyShardedDataParallel (accelerate’s and transformers’ default), 2: fully_shard. FSDP1 frees gathered blocks late (record_stream), which reserves more.' },
     'train.fsdp_sync_module_states': { label: 'FSDP1 init from rank 0’s CPU copy', hint: 'sync_module_states (accelerate’s cpu_ram_efficient_loading, fsdp_qlora’s low_memory): the init’s freed copies stay cached on the compute stream, where FSDP1’s all-gathers cannot use them.' },
     'train.gradient_checkpointing_reentrant': { label: 'Reentrant checkpointing', hint: 'torch.utils.checkpoint use_reentrant (transformers’ default: true). Under FSDP1 with LoRA, reentrant checkpoints keep every block’s input gradient until the backward ends.' },
+    'train.loss_kernel': { label: 'Loss kernel', options: { full: 'full logits (HF Trainer)', chunked: 'chunked (TRL chunked_nll)', fused: 'fused linear (Liger)' } },
     'train.tp': { label: 'Tensor parallel (TP)' },
     'train.pp': { label: 'Pipeline parallel (PP)' },
     'train.cp': { label: 'Context parallel (CP)' },

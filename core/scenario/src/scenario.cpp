@@ -115,8 +115,7 @@ TrainSettings read_train(ObjectReader r) {
   t.cp = r.integer("cp", 1, limits::kMaxParallel, t.cp);
   t.ep = r.integer("ep", 1, limits::kMaxParallel, t.ep);
   t.etp = r.optional_integer("etp", 1, limits::kMaxParallel);
-  read_fp8(r, t);
-  read_fsdp(r, t);
+  read_train_extras(r, t);
   t.transformers_version =
       read_release_version(r, "transformers_version", "a transformers release such as \"4.48\" or \"4.48.1\"");
   t.offload_optimizer = r.boolean("offload_optimizer", t.offload_optimizer);
@@ -422,6 +421,7 @@ Json train_settings_to_json(const TrainSettings& t) {
               {"fsdp_version", t.fsdp_version},
               {"fsdp_sync_module_states", t.fsdp_sync_module_states},
               {"transformers_version", t.transformers_version.text},
+              {"loss_kernel", to_string(t.loss_kernel)},
               {"tp", t.tp},
               {"pp", t.pp},
               {"cp", t.cp},

@@ -53,6 +53,8 @@ E read_enum(ObjectReader& r, std::string_view key, const NameTable<E, N>& table,
 void read_fp8(ObjectReader& r, TrainSettings& t);
 // train.fsdp_version and train.gradient_checkpointing_reentrant (scenario_fsdp.cpp).
 void read_fsdp(ObjectReader& r, TrainSettings& t);
+// train.fp8*, the FSDP keys and train.loss_kernel, in that order (scenario_loss.cpp).
+void read_train_extras(ObjectReader& r, TrainSettings& t);
 // train.optimizer_in_backward, after train.method and train.gradient_accumulation_steps (scenario_optimizer.cpp).
 void read_optimizer_in_backward(ObjectReader& r, TrainSettings& t);
 // A release key ("latest" or major.minor[.patch], scenario_version.cpp); `what` names an example for the error.

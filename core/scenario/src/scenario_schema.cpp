@@ -46,6 +46,8 @@ unsigned workload_bits(std::string_view key) {
   if (key == "train.seq_len" || key == "dataset.tokens" || key == "train.gradient_accumulation_steps") return kTrainBit;
   // torchtune's optimizer_in_bwd: RL actors accumulate over micro-batches (rl_roles.cpp rl_train_settings).
   if (key == "train.optimizer_in_backward") return kTrainBit;
+  // RL policies compute log-probs with rl.logprob_kernel, not the SFT loss (scenario_loss.cpp).
+  if (key == "train.loss_kernel") return kTrainBit;
   // Images and audio are added to train.seq_len's sequence; RL's sequences come from the rollout.
   if (key == "train.images_per_sample" || starts_with(key, "train.image_size") || key == "train.audio_seconds") {
     return kTrainBit;

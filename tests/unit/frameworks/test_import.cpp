@@ -268,3 +268,42 @@ TEST_CASE("TRL: the fsdp1 / fsdp2 presets carry train.fsdp_version both ways") {
     CHECK(import_document("trl", input_of(emitted.value())).at("scenario") == *s);
   }
 }
+
+TEST_CASE("TRL SFT: loss_type and use_liger_kernel carry train.loss_kernel both ways") {
+  auto imported = [](const std::string& flags) {
+    return import_document("trl", input_of("trl sft --model_name_or_path Qwen/Qwen2.5-0.5B --dataset_name "
+                                           "stanfordnlp/imdb" + flags));
+  };
+  // Unset: SFTConfig's default from TRL 1.7 (chunked_nll), said in a warning.
+  const Json unset = imported("");
+  CHECK(unset.at("scenario").at("train").at("loss_kernel") == "chunked");
+  bool warned = false;
+  for (const auto& w : unset.at("warnings")) warned = warned || w.get<std::string>().find("TRL 1.7") != std::string::npos;
+  CHECK(warned);
+  CHECK(imported(" --loss_type nll").at("scenario").at("train").at("loss_kernel") == "full");
+  CHECK(imported(" --loss_type dft").at("scenario").at("train").at("loss_kernel") == "full");
+  CHECK(imported(" --loss_type chunked_nll").at("scenario").at("train").at("loss_kernel") == "chunked");
+  CHECK(imported(" --use_liger_kernel").at("scenario").at("train").at("loss_kernel") == "fused");
+  CHECK(imported(" --use_liger_kernel true").at("scenario").at("train").at("loss_kernel") == "fused");
+  // The emitted command writes the flag of each kernel and imports back to the same scenario.
+  const char* flag[] = {"--loss_type nll", "--loss_type chunked_nll", "--use_liger_kernel true"};
+  const char* kernels[] = {"full", "chunked", "fused"};
+  for (int i = 0; i < 3; ++i) {
+    CAPTURE(kernels[i]);
+    Json scenario = unset.at("scenario");
+    scenario["train"]["loss_kernel"] = kernels[i];
+    auto emitted = api::config(scenario, "trl");
+    REQUIRE(emitted.ok());
+    CHECK(emitted.value().find(flag[i]) != std::string::npos);
+    CHECK(import_document("trl", input_of(emitted.value())).at("scenario") == scenario);
+  }
+}
+
+TEST_CASE("TRL SFT before 1.4 has no chunked_nll: the emitter says so instead of writing the flag") {
+  Json scenario = Json::parse(R"({"model": "Qwen/Qwen2.5-0.5B", "train": {"loss_kernel": "chunked"},
+    "config": {"framework_version": "1.3"}})");
+  auto emitted = api::config(scenario, "trl");
+  REQUIRE(emitted.ok());
+  CHECK(emitted.value().find("--loss_type") == std::string::npos);
+  CHECK(emitted.value().find("exists from TRL 1.4") != std::string::npos);
+}

@@ -11,6 +11,7 @@
 
 #include "vramplan/estimate.hpp"
 #include "vramplan/memory.hpp"
+#include "vramplan/memory_loss.hpp"
 #include "vramplan/memory_media.hpp"
 
 using namespace vramplan;
@@ -133,6 +134,33 @@ TEST_CASE("logits and cross-entropy") {
   // 10 tokens x 100 vocab x (2 B logits + 3 x 4 B fp32).
   CHECK(logits_training_bytes(10, 100, 2) == 14000);
   CHECK(kCrossEntropyFp32Copies == 3);
+}
+
+TEST_CASE("train.loss_kernel: TRL chunked_nll and Liger fused linear cross-entropy") {
+  // 100 tokens x 1000 vocab x hidden 64, bf16 head trained, no autocast (fp32 chunk logits).
+  LmHeadLoss d{4, 2, 2, true};
+  // Fewer tokens than kTrlChunkedNllTokens: one chunk of 100 rows x 1000 x (4 + 3 x 4), the packed hidden states
+  // and their gradient 2 x 100 x 64 x 2, the head's fp32 copy and fp32 gradient 2 x 1000 x 64 x 4.
+  CHECK(chunked_nll_training_bytes(100, 1000, 64, d) == 100 * 1000 * 16 + 2 * 100 * 64 * 2 + 2 * 1000 * 64 * 4);
+  // 1000 tokens: the chunk is 256 rows.
+  CHECK(chunked_nll_training_bytes(1000, 1000, 64, d) == 256 * 1000 * 16 + 2 * 1000 * 64 * 2 + 2 * 1000 * 64 * 4);
+  // An fp32 head (autocast's master weights) is not copied; a frozen 16-bit one is copied once.
+  CHECK(chunked_nll_training_bytes(1000, 1000, 64, LmHeadLoss{2, 4, 4, true}) == 256 * 1000 * 14 + 2 * 1000 * 64 * 4);
+  CHECK(chunked_nll_training_bytes(1000, 1000, 64, LmHeadLoss{4, 2, 2, false}) ==
+        256 * 1000 * 16 + 2 * 1000 * 64 * 2 + 1000 * 64 * 4);
+  // Per head element: trained 16-bit head 4 + 4 (copy, fp32 gradient); frozen 4, or 4 + 2 under autocast (its
+  // 16-bit cast of the copy); fp32 head 0.
+  CHECK(chunked_nll_head_copy_bytes(LmHeadLoss{4, 2, 2, true}) == 8);
+  CHECK(chunked_nll_head_copy_bytes(LmHeadLoss{4, 2, 2, false}) == 4);
+  CHECK(chunked_nll_head_copy_bytes(LmHeadLoss{2, 2, 2, false, true}) == 6);
+  CHECK(chunked_nll_head_copy_bytes(LmHeadLoss{2, 4, 4, true, true}) == 0);
+  // Liger: inc_factor ceil(1000 / 64) = 16; 100 tokens: next_power_of_2(ceil(100 / 16) = 7) = 8 rows.
+  CHECK(fused_linear_ce_chunk_tokens(100, 1000, 64) == 8);
+  CHECK(fused_linear_ce_chunk_tokens(1000, 1000, 64) == 64);  // ceil(1000 / 16) = 63 -> 64
+  CHECK(fused_linear_ce_chunk_tokens(3, 1000, 64) == 1);
+  CHECK(fused_linear_ce_training_bytes(100, 1000, 64, LmHeadLoss{2, 2, 2, true}) ==
+        8 * 1000 * 2 + 100 * 64 * 2 + 1000 * 64 * 2);
+  CHECK(fused_linear_ce_training_bytes(100, 1000, 64, LmHeadLoss{2, 2, 2, false}) == 8 * 1000 * 2 + 100 * 64 * 2);
 }
 
 TEST_CASE("KV cache: GQA, tensor parallelism, sliding window, MLA latent") {

@@ -187,13 +187,34 @@ void add_grpo(std::vector<Argument>& args, const Scenario& s, Version v, std::ve
 // SFTConfig / DPOConfig. Without a reference, DPO keeps no reference copy in memory with
 // precompute_ref_log_probs: the reference log-probs are computed once, before training, with the policy's
 // own initial weights (DPOTrainer: ref_model None when precompute_ref_log_probs; every release from 0.18).
+// train.loss_kernel as SFTConfig spells it (trl/trainer/sft_config.py): loss_type exists from TRL 0.23 (659d2c128),
+// "chunked_nll" from 1.4 (9bcf72943) and is the default from 1.7 (b58947c7e), so "full" is written as "nll"
+// whenever the flag exists (the import reads an unset loss_type as 1.7's default); Liger's fused kernel is
+// TrainingArguments' use_liger_kernel, with which SFTConfig's unset loss_type is "nll".
+void add_sft_loss(std::vector<Argument>& args, LossKernel kernel, Version v, std::vector<std::string>& notes) {
+  switch (kernel) {
+    case LossKernel::full:
+      if (v.at_least(0, 23)) add(args, "loss_type", "nll");
+      break;
+    case LossKernel::chunked:
+      if (v.at_least(1, 4)) {
+        add(args, "loss_type", "chunked_nll");
+      } else {
+        notes.push_back("train.loss_kernel chunked: SFTConfig's loss_type \"chunked_nll\" exists from TRL 1.4; TRL " +
+                        version_text(v) + " computes the full logits (train.loss_kernel full)");
+      }
+      break;
+    case LossKernel::fused: add(args, "use_liger_kernel", "true"); break;
+  }
+}
+
 // `reference_free` was deprecated in 0.28 (a0e5f2656, #4969) and removed in 0.29 (e3b7897c8, #3906,
 // 2026-02-19; CPOTrainer is the reference-free objective now); it changed the loss only, TRL still loaded
 // the reference copy, so it is not what rl.reference false means.
 void add_offline(std::vector<Argument>& args, const Scenario& s, bool dpo, Version v, std::vector<std::string>& notes) {
   add(args, "gradient_accumulation_steps", "1");
   add(args, "max_length", std::to_string(s.train.seq_len));
-  if (!dpo) return;
+  if (!dpo) return add_sft_loss(args, s.train.loss_kernel, v, notes);
   add(args, "beta", "0.1");
   if (!s.rl.reference) {
     add(args, "precompute_ref_log_probs", "true");

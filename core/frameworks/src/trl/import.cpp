@@ -181,6 +181,29 @@ void map_grpo(ImportContext& c, std::int64_t gpus) {
   c.set("rl.logprob_kernel", "selective");
 }
 
+// SFTConfig.loss_type (trl/trainer/sft_config.py): "nll" and "dft" compute the model's full logits (train.loss_kernel
+// full); "chunked_nll" (TRL 1.4, 9bcf72943) is the chunked kernel, and __post_init__ makes it the default when
+// loss_type is unset from TRL 1.7 (b58947c7e, #5846), "nll" when use_liger_kernel is set: Liger's fused linear
+// cross-entropy (TrainingArguments.use_liger_kernel), the fused kernel. A command carries no TRL version, so an unset
+// loss_type is read as 1.7's default, and the warning says so.
+void map_sft_loss(ImportContext& c) {
+  const bool liger = c.flag("use_liger_kernel", false);
+  const auto loss_type = c.text("loss_type");
+  if (liger) {
+    if (loss_type && *loss_type == "chunked_nll") {
+      c.warn("loss_type=chunked_nll with use_liger_kernel: SFTTrainer refuses the two together; modelled as Liger's "
+             "fused kernel");
+    }
+    c.set("train.loss_kernel", "fused");
+  } else if (!loss_type) {
+    c.set("train.loss_kernel", "chunked");
+    c.warn("loss_type is not set: SFTConfig defaults to chunked_nll from TRL 1.7 (nll before), modelled as "
+           "train.loss_kernel chunked; with TRL 1.6 or earlier set train.loss_kernel full");
+  } else {
+    c.set("train.loss_kernel", *loss_type == "chunked_nll" ? "chunked" : "full");
+  }
+}
+
 // DPO: precompute_ref_log_probs keeps no reference copy (the policy's initial weights score the data once,
 // before training). reference_free (until TRL 0.28) changed the loss only: the copy was still loaded.
 void map_dpo_reference(ImportContext& c) {
@@ -221,6 +244,7 @@ Expected<ImportResult> import_trl(const ImportInput& input) {
     c.mark("gradient_accumulation_steps");
     c.mark("beta");
     if (command == "dpo") map_dpo_reference(c);
+    if (command == "sft") map_sft_loss(c);
   }
   // TrainingArguments: max_steps > 0 overrides num_train_epochs. One optimizer step takes
   // per_device x processes x accumulation sequences.

@@ -5,6 +5,7 @@
 // the scenario's layout (precision, method, parallelism, sharding, offload) applies them per GPU.
 // docs/memory-model.md explains every line; estimate_training (estimate.cpp) assembles them.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -130,6 +131,10 @@ Term moe_dispatch_term(const TrainLayout& l);
 Term retained_input_grads_term(const TrainLayout& l);
 Term retained_grads_beyond_loss(Term retained, double loss);
 Term logits_term(const TrainLayout& l, const LossOptions& loss);
+// train.loss_kernel "chunked" / "fused" on the train workload's language-model loss (train_loss_kernel.cpp): whether
+// it replaces the full loss's line, and that line for `tokens` positions with logits (null for "full").
+bool loss_kernel_applies(const TrainLayout& l, const LossOptions& loss);
+std::optional<Term> loss_kernel_term(const TrainLayout& l, double tokens);
 // Whether no gradient exists at the loss (HF Trainer, zero_grad(set_to_none) and one micro-batch per step), and
 // the logits line then: what the loss needs beyond the gradients, which backward makes after it.
 bool gradients_made_in_backward(const TrainLayout& l, const LossOptions& loss);

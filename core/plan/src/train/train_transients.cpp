@@ -128,6 +128,7 @@ Term logits_term(const TrainLayout& l, const LossOptions& loss) {
   const TrainSettings& t = l.t;
   LogitsTerm term = training_logits(loss.kernel, logit_tokens(l, loss), l.vocab, t.tp, l.ac.compute);
   if (l.classifier) return {0.0, "classification head: batch x labels, negligible", std::move(term.label)};
+  if (loss_kernel_applies(l, loss)) return *loss_kernel_term(l, logit_tokens(l, loss));
   if (const auto hf = trainer_causal_loss(l, loss)) {
     const double tokens = logit_tokens(l, loss);
     return {tokens * l.vocab / static_cast<double>(t.tp) * hf->bytes,
@@ -227,6 +228,7 @@ void place_gradients(Term& gradients, Term& logits, bool made_in_backward) {
 // device levels, the allocated peak is unchanged.
 Term shifted_loss_term(const TrainLayout& l, const LossOptions& loss) {
   if (loss.kernel != LogprobKernel::naive || l.classifier || l.m.kind == ModelKind::encoder) return {};
+  if (loss_kernel_applies(l, loss)) return {};  // no full-shape fp32 loss tensors, so no block of two shapes
   const ReleaseVersion& v = l.t.transformers_version;
   const double tokens = logit_tokens(l, loss);
   const double vocab = l.vocab / static_cast<double>(l.t.tp);

@@ -49,6 +49,12 @@ enum class RlAlgorithm { grpo, ppo, dpo };
 // one sequence's log_softmax at a time over fp32 logits (accelerate's convert_outputs_to_fp32).
 // docs/memory-model.md "RL".
 enum class LogprobKernel { naive, fused, selective };
+// How the train workload's language-model loss reads the logits (train.loss_kernel, docs/memory-model.md
+// "Logits and loss"): full: the model's own forward returns every position's logits and transformers'
+// ForCausalLMLoss upcasts them (the HF Trainer's default); chunked: TRL's SFT loss_type "chunked_nll" (the lm_head
+// and cross-entropy 256 valid tokens at a time under checkpointing, trl/trainer/sft_trainer.py); fused: Liger's
+// fused linear cross-entropy (use_liger_kernel), whose forward writes the gradients chunk by chunk.
+enum class LossKernel { full, chunked, fused };
 // Which positions of a sequence get logits (rl.logits_scope): full: every position (verl computes
 // log-probs over all tokens and slices the response; NeMo RL over the whole sequence); completion:
 // the response's positions + 1 only (TRL logits_to_keep). Absent: completion with the selective kernel,
@@ -71,6 +77,7 @@ const char* to_string(MmProfiling v);
 const char* to_string(DType v);
 const char* to_string(RlAlgorithm v);
 const char* to_string(LogprobKernel v);
+const char* to_string(LossKernel v);
 const char* to_string(LogitsScope v);
 const char* to_string(KbitPreparation v);
 
@@ -136,6 +143,7 @@ struct TrainSettings {
   bool optimizer_in_backward = false;
   // The transformers release whose causal-LM loss the trainer runs (the reserved level differs before 4.49).
   ReleaseVersion transformers_version;
+  LossKernel loss_kernel = LossKernel::full;  // the train workload's loss (RL policies: rl.logprob_kernel)
   std::int64_t tp = 1;
   std::int64_t pp = 1;
   std::int64_t cp = 1;
