@@ -1,6 +1,6 @@
 #pragma once
 // The train workload's loss kernels beside the full one (train.loss_kernel, docs/memory-model.md "Logits and
-// loss"): TRL's chunked_nll and Liger's fused linear cross-entropy, in core/memory/src/memory_activations.cpp.
+// loss"): TRL's chunked_nll and Liger's fused linear cross-entropy, in core/memory/src/memory_loss.cpp.
 namespace vramplan::memory {
 
 // The chunk sizes are the frameworks' own code (read in their source, not fitted or measured), so, like
